@@ -1,0 +1,1 @@
+"""Shuangsuiji: 双随机、一公开 supervision platform."""

@@ -1,0 +1,32 @@
+"""The menu, by role. Each later app adds its entries here, guarded by a permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from shuangsuiji.accounts.access import has_permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    #: Shown when the user holds any of these permissions; empty means every signed-in user.
+    permissions: tuple[str, ...] = ()
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("首页", "home"),
+    NavItem("单位管理", "accounts:organisation_list", ("manage_users",)),
+    NavItem("用户管理", "accounts:user_list", ("manage_users",)),
+]
+
+
+def menu_for(user) -> list[dict[str, str]]:
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+        for item in NAV_ITEMS
+        if not item.permissions or any(has_permission(user, p) for p in item.permissions)
+    ]

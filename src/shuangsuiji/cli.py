@@ -1,0 +1,230 @@
+"""The ``shuangsuiji`` command.
+
+Sub-commands that need no database (``draw``, ``policy`` …) never set up Django, so a citizen can
+verify a draw with nothing but this package installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+# argparse prints a few fixed English phrases; the command speaks Chinese to its users.
+_ARGPARSE_PHRASES = {
+    "the following arguments are required: ": "缺少必需的参数：",
+    "unrecognized arguments: ": "无法识别的参数：",
+    "invalid choice: ": "无效的选项：",
+    "expected one argument": "需要一个参数值",
+    "(choose from ": "（可选：",
+    "argument ": "参数 ",
+}
+
+
+class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str):
+        for english, chinese in _ARGPARSE_PHRASES.items():
+            message = message.replace(english, chinese)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuangsuiji.config.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    django_setup()
+    from waitress import serve
+
+    from shuangsuiji.config.wsgi import application
+
+    print(
+        f"双随机一公开监管平台已启动：http://{args.host}:{args.port}/ （Ctrl+C 停止）", flush=True
+    )
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="shuangsuiji")
+    return 0
+
+
+def _manage(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shuangsuiji manage", *args.arguments])
+    return 0
+
+
+def _print_validation_error(error) -> None:
+    for message in getattr(error, "messages", [str(error)]):
+        print(f"错误：{message}", file=sys.stderr)
+
+
+def _org_add(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.accounts.services import organisation_create
+
+    parent = None
+    if args.parent:
+        parent = Organisation.objects.filter(code=args.parent).first()
+        if parent is None:
+            print(f"错误：上级单位代码 {args.parent} 不存在。", file=sys.stderr)
+            return 1
+    try:
+        org = organisation_create(
+            actor=None, code=args.code, name=args.name, parent=parent, policy_preset=args.preset
+        )
+    except ValidationError as error:
+        _print_validation_error(error)
+        return 1
+    print(f"已创建单位：{org.code} {org.name}（{org.get_level_display()}）")
+    return 0
+
+
+def _org_list(args: argparse.Namespace) -> int:
+    django_setup()
+    from shuangsuiji.accounts.models import Organisation
+
+    for org in Organisation.objects.all():
+        indent = "  " * org.depth
+        preset = f" [{org.policy_preset}]" if org.policy_preset else ""
+        print(f"{indent}{org.code} {org.name}（{org.get_level_display()}）{preset}")
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.accounts.roles import role_by_name
+    from shuangsuiji.accounts.services import user_create
+
+    organisation = Organisation.objects.filter(code=args.org).first()
+    if organisation is None:
+        print(f"错误：单位代码 {args.org} 不存在。", file=sys.stderr)
+        return 1
+    try:
+        roles = [role_by_name(name) for name in args.role]
+        user, password = user_create(
+            actor=None,
+            username=args.username,
+            organisation=organisation,
+            roles=roles,
+            display_name=args.name,
+            password=args.password,
+        )
+    except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        _print_validation_error(error)
+        return 1
+    print(
+        f"已创建用户：{user.username}（{organisation.name}；{'、'.join(r.label for r in roles)}）"
+    )
+    if not args.password:
+        print(f"初始密码：{password}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    django_setup()
+    from shuangsuiji.demo import demo_build
+
+    accounts = demo_build()
+    print("演示账号（每次运行 make demo 重新生成密码）：")
+    print(f"{'登录名':<22}{'密码':<20}{'角色':<8}单位")
+    for account in accounts:
+        print(
+            f"{account.username:<24}{account.password:<22}{account.role:<8}{account.organisation}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(
+        prog="shuangsuiji",
+        description="双随机、一公开监管平台命令行工具。",
+    )
+    commands = parser.add_subparsers(
+        title="子命令", metavar="命令", parser_class=ChineseArgumentParser
+    )
+
+    serve = commands.add_parser("serve", help="启动 Web 服务")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument("--threads", type=int, default=8, help="工作线程数（默认 8）")
+    serve.set_defaults(func=_serve)
+
+    manage = commands.add_parser("manage", help="Django 管理命令（如 migrate、createsuperuser）")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER, help="传给 Django 的参数")
+    manage.set_defaults(func=_manage)
+
+    org = commands.add_parser("org", help="单位管理")
+    org_commands = org.add_subparsers(
+        title="子命令", metavar="命令", parser_class=ChineseArgumentParser, required=True
+    )
+    org_add = org_commands.add_parser("add", help="新建单位")
+    org_add.add_argument("code", metavar="CODE", help="单位代码（6 位行政区划代码）")
+    org_add.add_argument("name", metavar="NAME", help="单位名称")
+    org_add.add_argument("--parent", metavar="CODE", help="上级单位代码")
+    org_add.add_argument("--preset", default="", metavar="PRESET", help="政策预设名称")
+    org_add.set_defaults(func=_org_add)
+    org_list = org_commands.add_parser("list", help="列出全部单位")
+    org_list.set_defaults(func=_org_list)
+
+    user = commands.add_parser("user", help="用户管理")
+    user_commands = user.add_subparsers(
+        title="子命令", metavar="命令", parser_class=ChineseArgumentParser, required=True
+    )
+    user_add = user_commands.add_parser("add", help="新建用户")
+    user_add.add_argument("username", metavar="USERNAME", help="登录名")
+    user_add.add_argument("--org", required=True, metavar="CODE", help="所属单位代码")
+    user_add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        metavar="ROLE",
+        help="角色，可多次指定：系统管理员/抽查管理员/执法人员/领导/监督员（或 sysadmin 等代码）",
+    )
+    user_add.add_argument("--name", default="", help="姓名")
+    user_add.add_argument("--password", help="初始密码；不指定则自动生成并打印")
+    user_add.set_defaults(func=_user_add)
+
+    demo = commands.add_parser("demo", help="建立演示单位与演示账号（make demo 使用）")
+    demo.set_defaults(func=_demo)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from shuangsuiji.accounts import views as account_views
+from shuangsuiji.config import views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("manage/", include("shuangsuiji.accounts.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "shuangsuiji.config.views.permission_denied"
+handler404 = "shuangsuiji.config.views.page_not_found"
+handler500 = "shuangsuiji.config.views.server_error"

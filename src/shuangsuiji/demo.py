@@ -1,0 +1,101 @@
+"""The demo organisation tree and accounts that ``make demo`` serves.
+
+Built through the same services a bureau uses; running it again keeps the data and issues fresh
+passwords, so a demo left running somewhere never keeps a password printed long ago.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.accounts.services import (
+    available_presets,
+    generate_password,
+    organisation_create,
+    user_create,
+    user_set_password,
+)
+
+# (code, name, parent code, policy preset of the plan this bureau issued)
+DEMO_ORGANISATIONS: list[tuple[str, str, str | None, str]] = [
+    ("130000", "河北省生态环境厅", None, ""),
+    ("130200", "唐山市生态环境局", "130000", ""),
+    ("130281", "唐山市生态环境局遵化市分局", "130200", "zunhua-2024"),
+    ("130600", "保定市生态环境局", "130000", "baoding-2021"),
+    ("130100", "石家庄市生态环境局", "130000", ""),
+    ("130109", "石家庄市生态环境局藁城区分局", "130100", "gaocheng-2026"),
+    ("410000", "河南省生态环境厅", None, ""),
+    ("410700", "新乡市生态环境局", "410000", ""),
+    ("410724", "新乡市生态环境局获嘉分局", "410700", "huojia-2024"),
+    ("140000", "山西省生态环境厅", None, ""),
+    ("140800", "运城市生态环境局", "140000", ""),
+    ("140826", "运城市生态环境局绛县分局", "140800", "jiangxian-2025"),
+]
+
+# One account per role in the demo county, plus the city bureau's leader who reads its branches.
+DEMO_USERS: list[tuple[str, str, str, Role]] = [
+    ("zunhua-admin", "王建国", "130281", Role.SYSADMIN),
+    ("zunhua-coordinator", "李海燕", "130281", Role.COORDINATOR),
+    ("zunhua-inspector", "张伟", "130281", Role.INSPECTOR),
+    ("zunhua-leader", "刘志强", "130281", Role.LEADER),
+    ("zunhua-auditor", "陈静", "130281", Role.AUDITOR),
+    ("tangshan-leader", "赵立新", "130200", Role.LEADER),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    organisation: str
+
+
+@transaction.atomic
+def demo_organisations() -> dict[str, Organisation]:
+    presets = set(available_presets())
+    organisations: dict[str, Organisation] = {}
+    for code, name, parent_code, preset in DEMO_ORGANISATIONS:
+        preset = preset if preset in presets else ""
+        organisation = Organisation.objects.filter(code=code).first()
+        if organisation is None:
+            organisation = organisation_create(
+                actor=None,
+                code=code,
+                name=name,
+                parent=organisations.get(parent_code) if parent_code else None,
+                policy_preset=preset,
+            )
+        elif preset and organisation.policy_preset != preset:
+            organisation.policy_preset = preset
+            organisation.save(update_fields=["policy_preset"])
+        organisations[code] = organisation
+    return organisations
+
+
+@transaction.atomic
+def demo_build() -> list[DemoAccount]:
+    from shuangsuiji.accounts.models import User
+
+    organisations = demo_organisations()
+    accounts = []
+    for username, display_name, code, role in DEMO_USERS:
+        password = generate_password()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user_create(
+                actor=None,
+                username=username,
+                display_name=display_name,
+                organisation=organisations[code],
+                roles=[role],
+                password=password,
+            )
+        else:
+            user_set_password(actor=None, user=user, password=password)
+        accounts.append(DemoAccount(username, password, role.label, organisations[code].name))
+    return accounts

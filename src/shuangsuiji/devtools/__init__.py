@@ -1,0 +1,1 @@
+"""Developer tools: throwaway services for tests and benchmarks."""

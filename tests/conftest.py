@@ -1,0 +1,116 @@
+"""Suite-wide fixtures and the rules that decide which tests run where.
+
+- ``scripts/run_tests.py`` runs the suite twice: SQLite (everything) and PostgreSQL (only tests
+  that touch the database, selected here). ``@pytest.mark.postgres`` tests need PostgreSQL's
+  locking and run only in the PostgreSQL pass.
+- Browser tests (tests/e2e) drive the machine's Chromium. With CI=true a missing Chromium fails
+  them; elsewhere they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+TEST_DB = os.environ.get("SHUANGSUIJI_TEST_DB", "sqlite")
+CHROMIUM = os.environ.get("SHUANGSUIJI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    deselected = []
+    kept = []
+    chromium_missing = not Path(CHROMIUM).exists()
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+            if chromium_missing and not CI:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"未安装 Chromium（{CHROMIUM}），跳过浏览器测试")
+                )
+        if TEST_DB == "postgres" and not _uses_database(item):
+            deselected.append(item)
+            continue
+        if TEST_DB != "postgres" and item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason="依赖 PostgreSQL 行锁，在 PostgreSQL 轮次运行"))
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"CI=true 要求运行浏览器测试，但未找到 Chromium（{CHROMIUM}）")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organisations(db):
+    """A province → city → two branches tree, built through the services."""
+    from shuangsuiji.accounts.services import organisation_create
+
+    province = organisation_create(actor=None, code="130000", name="河北省生态环境厅")
+    city = organisation_create(actor=None, code="130200", name="唐山市生态环境局", parent=province)
+    branch_a = organisation_create(
+        actor=None, code="130281", name="唐山市生态环境局遵化市分局", parent=city
+    )
+    branch_b = organisation_create(
+        actor=None, code="130283", name="唐山市生态环境局迁安市分局", parent=city
+    )
+    return {"province": province, "city": city, "a": branch_a, "b": branch_b}
+
+
+@pytest.fixture
+def make_user(db):
+    from shuangsuiji.accounts.services import user_create
+
+    def make(username, organisation, *roles, password="correct-horse-battery-9"):
+        user, _ = user_create(
+            actor=None,
+            username=username,
+            organisation=organisation,
+            roles=list(roles),
+            display_name=username,
+            password=password,
+        )
+        return user
+
+    return make
