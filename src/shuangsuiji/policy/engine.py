@@ -1,0 +1,348 @@
+"""Classification, exclusions, inspection method and quotas for one quarter.
+
+Input is the register as the bureau keeps it: each target a mapping of the template's Chinese
+headers to the words in its cells (the same whether it comes from a workbook or the database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from shuangsuiji.policy.errors import PolicyError, PolicyValueMissing
+from shuangsuiji.policy.loader import DatedValue, Preset, Reference, percent
+from shuangsuiji.policy.quarter import Quarter
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    #: The id in a draw pool: 统一社会信用代码, or the 项目代码 of a construction project.
+    id: str
+    credit_code: str
+    name: str
+    fields: Mapping[str, str]
+    region: str = ""
+    tags: tuple[str, ...] = ()
+    #: Inspections of this target so far this year (random and targeted), for annual caps.
+    inspections_this_year: int = 0
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    credit_code: str
+    kind: str
+    date: dt.date
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    target: TargetRecord
+    class_code: str | None
+    #: Counts toward its class's population N (not 注销, inside the plan's classes).
+    in_population: bool
+    eligible: bool
+    reason: str
+    method: str
+    #: Which clause decided what: {"类别": Reference, "检查方式": …, "排除": …}.
+    clauses: dict[str, Reference] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Quota:
+    code: str
+    name: str
+    population: int
+    eligible: int
+    #: What the plan requires before capping at the eligible count.
+    required: int
+    quota: int
+    shortfall: int
+    #: "draw" (random selection of ``quota``) or "coverage" (all eligible, not drawn).
+    kind: str
+    #: "quarter", or "year" for classes drawn once for the whole year.
+    period: str
+    method: str
+    basis: str
+    clause: Reference
+    #: Each way the plan states the requirement, when it gives alternatives (获嘉 一般监管对象).
+    alternatives: tuple[str, ...] = ()
+
+
+def _matches(
+    condition: Mapping[str, Any],
+    target: TargetRecord,
+    events: list[EventRecord],
+    quarter: Quarter,
+) -> list[EventRecord] | bool:
+    """True/False, or the events that satisfied an event condition (truthy when non-empty)."""
+    if "field" in condition:
+        return target.fields.get(condition["field"], "") in condition["in"]
+    if "event" in condition:
+        start, end = _window(condition["within"], quarter)
+        return [e for e in events if e.kind in condition["event"] and start <= e.date <= end]
+    if "any" in condition:
+        for part in condition["any"]:
+            found = _matches(part, target, events, quarter)
+            if found:
+                return found
+        return False
+    if "all" in condition:
+        return all(_matches(part, target, events, quarter) for part in condition["all"])
+    if "not" in condition:
+        return not _matches(condition["not"], target, events, quarter)
+    return condition.get("always") is True
+
+
+def _window(within: str, quarter: Quarter) -> tuple[dt.date, dt.date]:
+    if within == "previous_quarter":
+        previous = quarter.previous()
+        return previous.start, previous.end
+    if within == "current_quarter":
+        return quarter.start, quarter.end
+    return dt.date(quarter.year, 1, 1), quarter.end  # same_year, to the end of this quarter
+
+
+def _event_note(found: Any) -> str:
+    if isinstance(found, list) and found:
+        event = found[-1]
+        detail = f"，{event.reference}" if event.reference else ""
+        return f"（{event.kind} {event.date.isoformat()}{detail}）"
+    return ""
+
+
+def classify(
+    preset: Preset,
+    targets: Iterable[TargetRecord],
+    events: Iterable[EventRecord],
+    quarter: Quarter,
+) -> list[Classification]:
+    day = quarter.start
+    rules = [(rule, rule.condition.at(day)) for rule in preset.classes]
+    fallback = preset.fallback.at(day) if preset.fallback else None
+    methods = preset.methods.at(day)
+    cap = preset.exclusions["annual_cap"].at(day) if "annual_cap" in preset.exclusions else None
+    higher = (
+        preset.exclusions["higher_level_clean"].at(day)
+        if "higher_level_clean" in preset.exclusions
+        else None
+    )
+    by_code: dict[str, list[EventRecord]] = {}
+    for event in events:
+        by_code.setdefault(event.credit_code, []).append(event)
+    for found in by_code.values():
+        found.sort(key=lambda e: e.date)
+
+    results = []
+    for target in targets:
+        own_events = by_code.get(target.credit_code, [])
+        context = (rules, fallback, methods, cap, higher)
+        results.append(_classify_one(preset, target, own_events, quarter, *context))
+    return results
+
+
+def _classify_one(preset, target, events, quarter, rules, fallback, methods, cap, higher):
+    status = target.fields.get("经营状态", "存续")
+    method_value = methods.value
+    if status == "注销":
+        return Classification(target, None, False, False, "注销", method_value["default"])
+    class_code, clauses, decided_by = None, {}, ""
+    for rule, entry in rules:
+        found = _matches(entry.value, target, events, quarter)
+        if found:
+            class_code = rule.code
+            clauses["类别"] = entry.ref
+            decided_by = _event_note(found)
+            break
+    if class_code is None:
+        reason = fallback.value["reason"] if fallback else "不属于本方案列明的监管类别"
+        if fallback:
+            clauses["排除"] = fallback.ref
+        return Classification(target, None, False, False, reason, method_value["default"], clauses)
+
+    method, method_ref = method_value["default"], methods.ref
+    for rule in method_value.get("rules") or []:
+        if rule.get("classes") and class_code not in rule["classes"]:
+            continue
+        if _matches(rule["when"], target, events, quarter):
+            method = rule["method"]
+            break
+    clauses["检查方式"] = method_ref
+
+    eligible, reason = True, ""
+    if status == "停产":
+        eligible, reason = False, "停产"
+    elif (
+        cap is not None
+        and class_code not in (cap.value.get("exempt") or [])
+        and target.inspections_this_year >= cap.value["max"]
+    ):
+        eligible = False
+        reason = f"年度已检查{target.inspections_this_year}次"
+        clauses["排除"] = cap.ref
+    if eligible and higher is not None:
+        found = _matches(
+            {"event": higher.value["event"], "within": higher.value["within"]},
+            target,
+            events,
+            quarter,
+        )
+        if found:
+            eligible = False
+            reason = higher.value["reason"] + _event_note(found)
+            clauses["排除"] = higher.ref
+    if decided_by and eligible:
+        clauses["类别依据"] = Reference(
+            document=clauses["类别"].document, clause=clauses["类别"].clause, note=decided_by
+        )
+    return Classification(target, class_code, True, eligible, reason, method, clauses)
+
+
+def ceil_fraction(value: Fraction) -> int:
+    """Exact ceiling for "不低于/至少": (N·num + den − 1) // den on the exact fraction."""
+    return -(-value.numerator // value.denominator)
+
+
+def _percent_text(ratio: Fraction) -> str:
+    text = format(Decimal(ratio.numerator) * 100 / Decimal(ratio.denominator), "f")
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+def _number_text(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return text.rstrip("0").rstrip(".")
+
+
+def _requirement(
+    quota_value: Mapping[str, Any],
+    population: int,
+    inspectors: int | None,
+    clause: str,
+    where: str,
+) -> tuple[int, str]:
+    """How many the plan requires, and the arithmetic in words."""
+    if "ratio" in quota_value:
+        ratio = percent(quota_value["ratio"], where)
+        exact = ratio * population
+        required = ceil_fraction(exact)
+        period = "全年 " if quota_value.get("per") == "year" else ""
+        if exact.denominator == 1:
+            words = f"{period}{_percent_text(ratio)} × {population} 家 = {required} 家"
+        else:
+            words = (
+                f"{period}{_percent_text(ratio)} × {population} 家 = {_number_text(exact)}，"
+                f"向上取整 {required} 家"
+            )
+        return required, f"{words}（{clause}）"
+    if "per_inspector" in quota_value:
+        if inspectors is None:
+            raise PolicyValueMissing(f"{where}：按人均家次计算需要执法人员数（--inspectors 文件）")
+        each = quota_value["per_inspector"]
+        if quota_value["per"] == "year":
+            annual = each * inspectors
+            required = ceil_fraction(Fraction(annual, 4))
+            words = (
+                f"执法人员 {inspectors} 人 × {each} 家 = 全年 {annual} 家，"
+                f"分四个季度：{annual} ÷ 4 = {_number_text(Fraction(annual, 4))}，"
+                f"向上取整 {required} 家"
+            )
+        else:
+            required = each * inspectors
+            words = f"执法人员 {inspectors} 人 × 人均 {each} 家次 = {required} 家"
+        return required, f"{words}（{clause}）"
+    raise PolicyError(f"{where}：不能按此方式计算抽查数量")
+
+
+def quotas(
+    preset: Preset,
+    classifications: list[Classification],
+    quarter: Quarter,
+    *,
+    inspectors: int | None = None,
+) -> list[Quota]:
+    """Per class: population N, eligible, quota and the arithmetic in words, with the clause."""
+    day = quarter.start
+    population_rule = preset.population.at(day).value
+    result = []
+    for rule in preset.classes:
+        members = [c for c in classifications if c.class_code == rule.code]
+        eligible = sum(1 for c in members if c.eligible)
+        population = (
+            sum(1 for c in members if c.in_population)
+            if population_rule == "all_of_class"
+            else eligible
+        )
+        entry: DatedValue = rule.quota.at(day)
+        result.append(
+            _quota_for(preset, rule.code, rule.name, entry, population, eligible, inspectors)
+        )
+    return result
+
+
+def _quota_for(preset, code, name, entry, population, eligible, inspectors) -> Quota:
+    value, clause = entry.value, entry.ref
+    where = f"{preset.source}：classes.{code}.quota"
+    period = "year" if value.get("per") == "year" and "ratio" in value else "quarter"
+    method = "现场检查"
+    alternatives: tuple[str, ...] = ()
+    kind = "draw"
+    if "set_by_bureau" in value:
+        raise PolicyValueMissing(
+            f"{where}：方案规定{name}的抽查比例“根据实际自行设定”（{clause.clause}），"
+            f"请先设定（如 --set {code}.ratio=20%）"
+        )
+    if "coverage" in value:
+        kind, method = "coverage", value["method"]
+        required = eligible
+        basis = f"{name} {eligible} 家，每季度{method}全覆盖（{clause.clause}）"
+    elif "min_of" in value:
+        options = [
+            _requirement(part, population, inspectors, clause.clause, f"{where}.min_of[{i}]")
+            for i, part in enumerate(value["min_of"])
+        ]
+        alternatives = tuple(words for _, words in options)
+        required = min(count for count, _ in options)
+        basis = (
+            "；".join(alternatives)
+            + f"。两项满足其一即符合方案，取较小者 {required} 家（{clause.clause}）"
+        )
+    else:
+        required, basis = _requirement(value, population, inspectors, clause.clause, where)
+    quota = min(required, eligible)
+    shortfall = required - quota
+    if shortfall:
+        basis += f"；可抽对象仅 {eligible} 家，缺口 {shortfall} 家"
+    return Quota(
+        code=code,
+        name=name,
+        population=population,
+        eligible=eligible,
+        required=required,
+        quota=quota,
+        shortfall=shortfall,
+        kind=kind,
+        period=period,
+        method=method,
+        basis=basis,
+        clause=clause,
+        alternatives=alternatives,
+    )
+
+
+def compliance_targets(preset: Preset, day: dt.date) -> list[dict[str, Any]]:
+    """The plan's measurable targets (joint shares, 回访, deadlines …) for the dashboard."""
+    return [
+        {
+            "code": code,
+            "name": preset.target_names[code],
+            "value": parameter.at(day).value,
+            "clause": parameter.at(day).ref,
+        }
+        for code, parameter in preset.targets.items()
+    ]

@@ -1,0 +1,263 @@
+"""What each kind of preset value may look like. Every check names the file and key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shuangsuiji.policy.errors import PolicyError
+
+CLASS_CODES = (
+    "SPECIAL",
+    "KEY",
+    "GENERAL",
+    "GENERAL_SIMPLIFIED",
+    "GENERAL_REGISTERED",
+    "GENERAL_POSITIVE",
+    "CONSTRUCTION",
+    "JOINT",
+)
+
+#: The register fields a condition may read (the headers of the target register workbook) and,
+#: for enumerations, the words they hold. Kept equal to the register's vocabulary by a test.
+TARGET_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "对象类型": ("排污单位", "在建工程建设项目", "城镇污水处理厂", "其他"),
+    "排污许可管理类别": ("重点管理", "简化管理", "登记管理", "无"),
+    "重点排污单位": ("是", "否"),
+    "正面清单": ("是", "否"),
+    "大气绩效评级": ("A", "B", "引领性", "C", "D", "无"),
+    "信用等级": ("A", "B", "C", "D", "无"),
+    "具备非现场监管条件": ("是", "否"),
+    "其他高风险": ("是", "否"),
+    "经营状态": ("存续", "停产", "注销"),
+    "行业类别": None,
+    "行政区划代码": None,
+    "执法片区": None,
+}
+EVENT_KINDS = (
+    "行政处罚决定",
+    "挂牌督办",
+    "超标排放通报",
+    "举报查实",
+    "上级检查未发现问题",
+    "上级检查发现问题",
+)
+#: Periods an event condition looks back over, relative to the quarter being drawn.
+WITHIN = ("previous_quarter", "same_year", "current_quarter")
+METHODS = ("现场检查", "非现场检查", "书面检查")
+POPULATION = ("all_of_class", "eligible")
+EXCLUSION_KINDS = {
+    "annual_cap": "同一污染源年度抽查次数上限",
+    "higher_level_clean": "上级已检查且未发现问题的剔除",
+}
+TARGETS = {
+    "internal_joint_share": "内部联合抽查数量占比",
+    "credit_risk_share": "运用信用风险分级分类的抽查次数占比",
+    "department_joint_task_share": "部门联合抽查任务数占比",
+    "department_joint_count": "部门联合抽查次数",
+    "revisit_share": "回访比例",
+    "tasks_per_quarter": "每季度抽查任务数",
+    "plan_deadline": "年度抽查计划制定期限",
+    "plan_publication_workdays": "年度抽查计划公开期限（工作日）",
+    "result_publication_workdays": "抽查结果公示期限（工作日）",
+    "result_publication_monthly": "每月公示抽查结果",
+    "quarterly_report": "每季度报送统计表",
+}
+
+
+def _fail(where: str, message: str):
+    raise PolicyError(f"{where}：{message}")
+
+
+def _keys(value: Any, allowed: set[str], where: str, required: set[str] = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        _fail(where, "应为键值映射")
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
+        _fail(where, f"未知的键 {'、'.join(unknown)}")
+    missing = sorted(k for k in required if k not in value)
+    if missing:
+        _fail(where, f"缺少键 {'、'.join(missing)}")
+    return value
+
+
+def _percent(value: Any, where: str) -> None:
+    from shuangsuiji.policy.loader import percent
+
+    percent(value, where)
+
+
+def _positive_int(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        _fail(where, f"应为非负整数，实为 {value!r}")
+
+
+def validate_condition(value: Any, where: str) -> None:
+    """{field: 重点排污单位, in: [是]} | {event: [挂牌督办], within: previous_quarter}
+    | {any: [...]} | {all: [...]} | {not: {...}} | {always: true}"""
+    if not isinstance(value, dict) or len(value) == 0:
+        _fail(where, "条件应为键值映射")
+    if "field" in value:
+        _keys(value, {"field", "in"}, where, {"field", "in"})
+        name = value["field"]
+        if name not in TARGET_FIELDS:
+            _fail(where, f"未知字段“{name}”，可用：{'、'.join(TARGET_FIELDS)}")
+        words = value["in"]
+        if not isinstance(words, list) or not words:
+            _fail(where, "in 应为非空列表")
+        allowed = TARGET_FIELDS[name]
+        for word in words:
+            if allowed is not None and word not in allowed:
+                _fail(where, f"字段“{name}”没有取值“{word}”，可选：{'、'.join(allowed)}")
+    elif "event" in value:
+        _keys(value, {"event", "within"}, where, {"event", "within"})
+        kinds = value["event"]
+        if not isinstance(kinds, list) or not kinds:
+            _fail(where, "event 应为非空列表")
+        for kind in kinds:
+            if kind not in EVENT_KINDS:
+                _fail(where, f"未知记录类型“{kind}”，可选：{'、'.join(EVENT_KINDS)}")
+        if value["within"] not in WITHIN:
+            _fail(where, f"within 应为 {'、'.join(WITHIN)} 之一")
+    elif "any" in value or "all" in value:
+        key = "any" if "any" in value else "all"
+        _keys(value, {key}, where)
+        if not isinstance(value[key], list) or not value[key]:
+            _fail(where, f"{key} 应为非空条件列表")
+        for index, part in enumerate(value[key]):
+            validate_condition(part, f"{where}.{key}[{index}]")
+    elif "not" in value:
+        _keys(value, {"not"}, where)
+        validate_condition(value["not"], f"{where}.not")
+    elif "always" in value:
+        _keys(value, {"always"}, where)
+        if value["always"] is not True:
+            _fail(where, "always 只能为 true")
+    else:
+        _fail(where, "条件应含 field、event、any、all、not 或 always 之一")
+
+
+def validate_quota(value: Any, where: str) -> None:
+    """{ratio: 25%} | {ratio: 100%, per: year} | {coverage: all, method: 非现场检查}
+    | {per_inspector: 5, per: year} | {min_of: [...]} | {set_by_bureau: ratio}"""
+    if not isinstance(value, dict):
+        _fail(where, "抽查比例应为键值映射")
+    if "ratio" in value:
+        _keys(value, {"ratio", "per"}, where)
+        _percent(value["ratio"], f"{where}.ratio")
+    elif "per_inspector" in value:
+        _keys(value, {"per_inspector", "per"}, where, {"per"})
+        _positive_int(value["per_inspector"], f"{where}.per_inspector")
+    elif "coverage" in value:
+        _keys(value, {"coverage", "method"}, where, {"method"})
+        if value["coverage"] != "all":
+            _fail(where, "coverage 只能为 all（全覆盖）")
+        if value["method"] not in METHODS:
+            _fail(where, f"method 应为 {'、'.join(METHODS)} 之一")
+    elif "min_of" in value:
+        _keys(value, {"min_of"}, where)
+        if not isinstance(value["min_of"], list) or len(value["min_of"]) < 2:
+            _fail(where, "min_of 应列出至少两种要求")
+        for index, part in enumerate(value["min_of"]):
+            validate_quota(part, f"{where}.min_of[{index}]")
+    elif "set_by_bureau" in value:
+        _keys(value, {"set_by_bureau"}, where)
+        if value["set_by_bureau"] != "ratio":
+            _fail(where, "set_by_bureau 目前只能为 ratio")
+    else:
+        _fail(where, "抽查比例应含 ratio、per_inspector、coverage、min_of 或 set_by_bureau")
+    if "per" in value and value["per"] not in ("quarter", "year"):
+        _fail(where, "per 应为 quarter 或 year")
+
+
+def validate_methods(value: Any, where: str) -> None:
+    """{default: 现场检查, rules: [{when: {...}, method: 非现场检查}]}"""
+    _keys(value, {"default", "rules"}, where, {"default"})
+    if value["default"] not in METHODS:
+        _fail(where, f"default 应为 {'、'.join(METHODS)} 之一")
+    for index, rule in enumerate(value.get("rules") or []):
+        rule_where = f"{where}.rules[{index}]"
+        _keys(rule, {"when", "method", "classes"}, rule_where, {"when", "method"})
+        validate_condition(rule["when"], f"{rule_where}.when")
+        if rule["method"] not in METHODS:
+            _fail(rule_where, f"method 应为 {'、'.join(METHODS)} 之一")
+        for code in rule.get("classes") or []:
+            if code not in CLASS_CODES:
+                _fail(rule_where, f"未知类别“{code}”")
+
+
+def validate_population(value: Any, where: str) -> None:
+    if value not in POPULATION:
+        _fail(where, f"应为 {'、'.join(POPULATION)} 之一")
+
+
+def validate_precedence(value: Any, where: str) -> None:
+    """A sentence saying how conflicts between class conditions are resolved."""
+    if not isinstance(value, str) or not value.strip():
+        _fail(where, "应为说明类别优先顺序的文字")
+
+
+def validate_fallback(value: Any, where: str) -> None:
+    _keys(value, {"reason"}, where, {"reason"})
+
+
+def validate_partners(value: Any, where: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        _fail(where, "应为联合部门名称列表")
+
+
+def validate_annual_cap(value: Any, where: str) -> None:
+    _keys(value, {"max", "exempt"}, where, {"max"})
+    _positive_int(value["max"], f"{where}.max")
+    for code in value.get("exempt") or []:
+        if code not in CLASS_CODES:
+            _fail(where, f"未知类别“{code}”")
+
+
+def validate_higher_level_clean(value: Any, where: str) -> None:
+    _keys(value, {"event", "within", "reason"}, where, {"event", "within", "reason"})
+    validate_condition({"event": value["event"], "within": value["within"]}, where)
+
+
+def validate_target(value: Any, where: str) -> None:
+    """{min: 35%, per: quarter} | {min_count: 3, per: year} | {deadline: 03-31}
+    | {workdays: 20} | {enabled: true}"""
+    _keys(value, {"min", "min_count", "per", "deadline", "workdays", "enabled"}, where)
+    if "min" in value:
+        _percent(value["min"], f"{where}.min")
+    if "min_count" in value:
+        _positive_int(value["min_count"], f"{where}.min_count")
+    if "workdays" in value:
+        _positive_int(value["workdays"], f"{where}.workdays")
+    if "per" in value and value["per"] not in ("quarter", "year", "month"):
+        _fail(where, "per 应为 quarter、year 或 month")
+    if "deadline" in value:
+        text = str(value["deadline"])
+        if len(text) != 5 or text[2] != "-" or not (text[:2] + text[3:]).isdigit():
+            _fail(where, "deadline 应写成 MM-DD，如 03-31")
+    if not value:
+        _fail(where, "目标值不能为空")
+
+
+VALIDATORS = {
+    "condition": validate_condition,
+    "quota": validate_quota,
+    "methods": validate_methods,
+    "population": validate_population,
+    "precedence": validate_precedence,
+    "fallback": validate_fallback,
+    "partners": validate_partners,
+    "exclusion.annual_cap": validate_annual_cap,
+    "exclusion.higher_level_clean": validate_higher_level_clean,
+    "target": validate_target,
+}
+
+
+def kind_of(path: str) -> str:
+    """The validator kind for a parameter path such as ``classes.KEY.quota``."""
+    if path.startswith("classes."):
+        return path.rsplit(".", 1)[1]
+    if path.startswith("exclusions."):
+        return "exclusion." + path.split(".", 1)[1]
+    if path.startswith("targets."):
+        return "target"
+    return path
