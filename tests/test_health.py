@@ -21,3 +21,13 @@ def test_healthz_reports_unreachable_database(client, db, monkeypatch):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == {"ok": False, "error": "connection refused"}
+
+
+def test_suite_runs_on_the_database_of_its_pass(db):
+    """The PostgreSQL pass of scripts/run_tests.py really talks to PostgreSQL."""
+    import os
+
+    from django.db import connection
+
+    expected = {"sqlite": "sqlite", "postgres": "postgresql"}
+    assert connection.vendor == expected[os.environ.get("SHUANGSUIJI_TEST_DB", "sqlite")]

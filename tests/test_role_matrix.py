@@ -21,6 +21,9 @@ def signed_in(status: int) -> dict[str, int]:
     return {ANON: LOGIN, **{role.value: status for role in Role}}
 
 
+REGISTER_READERS = (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)
+
+
 def only(*allowed: Role) -> dict[str, int]:
     return {ANON: LOGIN, **{r.value: 200 if r in allowed else 403 for r in Role}}
 
@@ -40,6 +43,18 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "accounts:user_create": ("get", None, only(Role.SYSADMIN)),
     "accounts:user_edit": ("get", "colleague", only(Role.SYSADMIN)),
     "accounts:user_password": ("get", "colleague", only(Role.SYSADMIN)),
+    "directory:list": ("get", "register", only(*REGISTER_READERS)),
+    "directory:create": ("get", "register", only(Role.COORDINATOR)),
+    "directory:import": ("get", "register", only(Role.COORDINATOR)),
+    "directory:export": ("get", "register", only(*REGISTER_READERS)),
+    "directory:template": ("get", "register", only(*REGISTER_READERS)),
+    "directory:detail": ("get", "target", only(*REGISTER_READERS)),
+    "directory:edit": ("get", "target", only(Role.COORDINATOR)),
+    "directory:remove": ("get", "target", only(Role.COORDINATOR)),
+    "directory:import_batch": ("get", "batch", only(Role.COORDINATOR)),
+    "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
+    # An empty confirmation is refused with a message and sent back to the batch page.
+    "directory:import_apply": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
 }
 
 
@@ -62,8 +77,22 @@ def test_matrix_covers_every_url():
 
 @pytest.fixture
 def people(organisations, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shuangsuiji.directory.models import Target
+    from shuangsuiji.directory.registers import TARGETS
+    from shuangsuiji.directory.services import import_batch_create
+
     users = {role.value: make_user(f"u-{role.value}", organisations["a"], role) for role in Role}
-    return {"users": users, "own_org": organisations["a"]}
+    target = Target.objects.create(
+        organisation=organisations["a"], credit_code="91130281MA0C12345C", name="甲"
+    )
+    batch = import_batch_create(
+        actor=users["coordinator"],
+        spec=TARGETS,
+        upload=SimpleUploadedFile("a.csv", "统一社会信用代码,单位名称\n".encode()),
+    )
+    return {"users": users, "own_org": organisations["a"], "target": target, "batch": batch}
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -72,11 +101,14 @@ def test_role_matrix(client, people, url_name, role):
     from django.urls import reverse
 
     method, kwargs_from, expected = MATRIX[url_name]
-    kwargs = {}
-    if kwargs_from == "own_org":
-        kwargs = {"pk": people["own_org"].pk}
-    elif kwargs_from == "colleague":
-        kwargs = {"pk": people["users"][Role.COORDINATOR.value].pk}
+    kwargs = {
+        None: {},
+        "own_org": {"pk": people["own_org"].pk},
+        "colleague": {"pk": people["users"][Role.COORDINATOR.value].pk},
+        "register": {"register": "targets"},
+        "target": {"register": "targets", "pk": people["target"].pk},
+        "batch": {"pk": people["batch"].pk},
+    }[kwargs_from]
     if role != ANON:
         client.force_login(people["users"][role])
     response = getattr(client, method)(reverse(url_name, kwargs=kwargs))

@@ -147,6 +147,82 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+class ProgressBar:
+    """A progress bar on stderr for long imports (only when stderr is a terminal)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled or not total:
+            return
+        share = min(done, total) / total
+        bar = "█" * int(share * 30)
+        print(f"\r{phase} [{bar:<30}] {share:6.1%} ({min(done, total)}/{total})", end="",
+              file=sys.stderr, flush=True)  # fmt: skip
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def _print_problems(problems) -> None:
+    print("行号\t列\t值\t问题", file=sys.stderr)
+    for problem in problems:
+        print(f"{problem.row or ''}\t{problem.column}\t{problem.value}\t{problem.message}",
+              file=sys.stderr)  # fmt: skip
+    print(f"共 {len(problems)} 处问题，未写入任何数据。", file=sys.stderr)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    django_setup()
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.directory.registers import register_by_key
+    from shuangsuiji.directory.services import register_import
+
+    organisation = Organisation.objects.filter(code=args.org).first()
+    if organisation is None:
+        print(f"错误：单位代码 {args.org} 不存在。", file=sys.stderr)
+        return 1
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"错误：找不到文件 {path}", file=sys.stderr)
+        return 1
+    spec = register_by_key(args.register)
+    try:
+        outcome = register_import(
+            actor=None,
+            organisation=organisation,
+            spec=spec,
+            content=path.read_bytes(),
+            filename=path.name,
+            reason=args.reason,
+            remove_absent=args.remove_absent,
+            dry_run=args.dry_run,
+            on_progress=ProgressBar(),
+        )
+    except ValidationError as error:
+        _print_validation_error(error)
+        return 1
+    plan = outcome.plan
+    if plan.parsed.unknown_headers:
+        print(f"注意：以下列不在模板中，未导入：{'、'.join(plan.parsed.unknown_headers)}")
+    if not plan.ok:
+        _print_problems(plan.all_problems)
+        return 1
+    counts = f"新增 {len(plan.new)} 条，修改 {len(plan.changed)} 条，未变 {plan.unchanged} 条"
+    if spec.removes_absent:
+        counts += f"，文件中没有 {len(plan.absent)} 条"
+    if args.dry_run:
+        print(f"校验通过（试运行，未写入）：{counts}。")
+    else:
+        removed = outcome.applied["removed"]
+        print(f"已导入{spec.label}到 {organisation.name}：{counts}；移出名录 {removed} 条。")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     django_setup()
     from shuangsuiji.demo import demo_build
@@ -211,8 +287,29 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--password", help="初始密码；不指定则自动生成并打印")
     user_add.set_defaults(func=_user_add)
 
-    demo = commands.add_parser("demo", help="建立演示单位与演示账号（make demo 使用）")
+    importer = commands.add_parser("import", help="从 Excel/CSV 导入一单两库")
+    importer.add_argument(
+        "register",
+        choices=["targets", "events", "inspectors", "items"],
+        help="targets 检查对象 / events 监管记录 / inspectors 执法检查人员 / items 抽查事项",
+    )
+    importer.add_argument("file", metavar="FILE", help=".xlsx、.xls 或 .csv 文件")
+    importer.add_argument("--org", required=True, metavar="CODE", help="导入到哪个单位（单位代码）")
+    importer.add_argument("--dry-run", action="store_true", help="只校验和预览，不写入")
+    importer.add_argument("--reason", default="", help="导入原因（写入变更历史；正式导入时必填）")
+    importer.add_argument(
+        "--remove-absent", action="store_true", help="将文件中没有的记录移出名录（不删除）"
+    )
+    importer.set_defaults(func=_import)
+
+    demo = commands.add_parser("demo", help="建立演示单位、名录与演示账号（make demo 使用）")
     demo.set_defaults(func=_demo)
+
+    from shuangsuiji.directory.demo_data import register as register_demo_data
+    from shuangsuiji.policy_cli import register as register_policy
+
+    register_demo_data(commands)
+    register_policy(commands)
 
     return parser
 

@@ -7,6 +7,7 @@ passwords, so a demo left running somewhere never keeps a password printed long 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -77,11 +78,46 @@ def demo_organisations() -> dict[str, Organisation]:
     return organisations
 
 
+DEMO_REGISTER_ORDER = ("targets", "events", "inspectors", "items")
+
+
+def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> None:
+    """Fill each preset county's registers from generated workbooks, through the real import."""
+    from shuangsuiji.directory.demo_data import write_demo_workbooks
+    from shuangsuiji.directory.models import Target
+    from shuangsuiji.directory.registers import register_by_key
+    from shuangsuiji.directory.services import register_import
+
+    for code, _, _, preset in DEMO_ORGANISATIONS:
+        organisation = organisations[code]
+        if not preset or Target.objects.filter(organisation=organisation).exists():
+            continue
+        files = write_demo_workbooks(
+            data_dir / "demo" / preset, preset=preset, targets=300, inspectors=40, seed=int(code)
+        )
+        for key in DEMO_REGISTER_ORDER:
+            path = files[key]
+            outcome = register_import(
+                actor=None,
+                organisation=organisation,
+                spec=register_by_key(key),
+                content=path.read_bytes(),
+                filename=path.name,
+                reason="演示数据",
+            )
+            if outcome.applied is None:
+                problems = "；".join(p.message for p in outcome.plan.all_problems[:5])
+                raise RuntimeError(f"演示数据 {path} 导入失败：{problems}")
+
+
 @transaction.atomic
 def demo_build() -> list[DemoAccount]:
+    from django.conf import settings
+
     from shuangsuiji.accounts.models import User
 
     organisations = demo_organisations()
+    demo_registers(organisations, Path(settings.DATA_DIR))
     accounts = []
     for username, display_name, code, role in DEMO_USERS:
         password = generate_password()

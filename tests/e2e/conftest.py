@@ -20,3 +20,17 @@ def external_requests(page, live_server):
         ),
     )
     return seen
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Sign in through the real login form."""
+
+    def sign_in(username: str, password: str) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("登录名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{live_server.url}/")
+
+    return sign_in

@@ -15,10 +15,17 @@ class NavItem:
     url_name: str
     #: Shown when the user holds any of these permissions; empty means every signed-in user.
     permissions: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
 
+
+REGISTER_READERS = ("manage_registers", "read_org_data")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("首页", "home"),
+    NavItem("检查对象名录库", "directory:list", REGISTER_READERS, ("targets",)),
+    NavItem("监管记录", "directory:list", REGISTER_READERS, ("events",)),
+    NavItem("执法检查人员名录库", "directory:list", REGISTER_READERS, ("inspectors",)),
+    NavItem("随机抽查事项清单", "directory:list", REGISTER_READERS, ("items",)),
     NavItem("单位管理", "accounts:organisation_list", ("manage_users",)),
     NavItem("用户管理", "accounts:user_list", ("manage_users",)),
 ]
@@ -26,7 +33,11 @@ NAV_ITEMS: list[NavItem] = [
 
 def menu_for(user) -> list[dict[str, str]]:
     return [
-        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+        {
+            "label": item.label,
+            "url": reverse(item.url_name, args=item.args),
+            "url_name": item.url_name,
+        }
         for item in NAV_ITEMS
         if not item.permissions or any(has_permission(user, p) for p in item.permissions)
     ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from pathlib import Path
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,12 +16,7 @@ from django.db import transaction
 from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.accounts.models import Organisation, OrganisationLevel, User
 from shuangsuiji.accounts.roles import Role, group_for
-
-PRESET_DIR = Path(__file__).resolve().parent.parent / "policy" / "presets"
-
-
-def available_presets() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+from shuangsuiji.policy import available_presets
 
 
 def _check_preset(preset: str) -> None:

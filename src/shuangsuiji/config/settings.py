@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "shuangsuiji.accounts",
+    "shuangsuiji.directory",
 ]
 
 MIDDLEWARE = [

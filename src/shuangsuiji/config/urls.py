@@ -21,6 +21,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("manage/", include("shuangsuiji.accounts.urls")),
+    path("directory/", include("shuangsuiji.directory.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

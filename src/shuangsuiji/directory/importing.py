@@ -1,0 +1,254 @@
+"""Plan and apply a register upsert as one transaction; export and template workbooks.
+
+If any row is wrong nothing is written: ``parse_workbook`` collects every problem of every row
+(one per cell), ``plan_import`` adds what only the database can tell, and ``apply_import`` runs
+only on a plan without problems, inside one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.directory.parsing import (
+    ParsedWorkbook,
+    Problem,
+    Progress,
+    display_cell,
+    parse_workbook,
+)
+from shuangsuiji.directory.registers import Column, RegisterSpec
+from shuangsuiji.directory.workbooks import normalise_header, write_workbook
+
+__all__ = ["ParsedWorkbook", "Problem", "Progress", "parse_workbook"]
+
+BATCH_SIZE = 2000
+#: How many changed rows and absent rows a preview lists one by one.
+PREVIEW_LIMIT = 500
+
+
+@dataclass
+class Change:
+    row: int
+    instance: Any
+    values: dict[str, Any]
+    diffs: list[tuple[str, str, str]]
+
+
+@dataclass
+class ImportPlan:
+    parsed: ParsedWorkbook
+    organisation: Organisation
+    new: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    absent: list[Any] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.parsed.problems + self.problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.all_problems
+
+    def summary(self) -> dict[str, Any]:
+        spec = self.parsed.spec
+        return {
+            "register": spec.key,
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+            "absent": len(self.absent),
+            "unknown_headers": self.parsed.unknown_headers,
+            "changes": [
+                {"row": c.row, "label": str(c.instance), "diffs": c.diffs}
+                for c in self.changed[:PREVIEW_LIMIT]
+            ],
+            "absent_items": [str(item) for item in self.absent[:PREVIEW_LIMIT]],
+        }
+
+
+def plan_import(parsed: ParsedWorkbook, organisation: Organisation) -> ImportPlan:
+    """Compare the file with the organisation's register: new, changed, unchanged, absent."""
+    spec = parsed.spec
+    plan = ImportPlan(parsed=parsed, organisation=organisation)
+    if parsed.problems:
+        return plan
+    existing = {
+        spec.key_of(vars(obj)): obj for obj in spec.model.objects.filter(organisation=organisation)
+    }
+    _database_rules(plan)
+    compared = [f for f in parsed.present_fields if f not in spec.key_fields]
+    seen = set()
+    for row_number, values in parsed.records:
+        key = spec.key_of(values)
+        seen.add(key)
+        obj = existing.get(key)
+        if obj is None:
+            plan.new.append((row_number, values))
+            continue
+        diffs = []
+        for name in compared:
+            old, new = getattr(obj, name), values[name]
+            if old != new:
+                column = spec.column_for_field(name)
+                diffs.append((column.header, _write(column, old), _write(column, new)))
+        if getattr(obj, "in_register", True) is False:
+            diffs.append(("在库", "否", "是"))
+        if diffs:
+            plan.changed.append(Change(row_number, obj, values, diffs))
+        else:
+            plan.unchanged += 1
+    if spec.removes_absent:
+        plan.absent = [obj for key, obj in existing.items() if key not in seen and obj.in_register]
+    return plan
+
+
+def _write(column: Column, value: Any) -> str:
+    return "" if value in (None, "") else str(column.write(value))
+
+
+def _database_rules(plan: ImportPlan) -> None:
+    """Rules only the database can check: references and uniqueness across the register."""
+    spec, organisation = plan.parsed.spec, plan.organisation
+    if spec.key == "events":
+        from shuangsuiji.directory.models import Target
+
+        known = set(
+            Target.objects.filter(organisation=organisation).values_list("credit_code", flat=True)
+        )
+        for row_number, values in plan.parsed.records:
+            if values["credit_code"] not in known:
+                plan.problems.append(
+                    Problem(row_number, "统一社会信用代码", values["credit_code"],
+                            "检查对象名录库中没有该统一社会信用代码，请先导入检查对象")
+                )  # fmt: skip
+    if spec.key == "inspectors":
+        from shuangsuiji.directory.models import Inspector
+
+        owners = dict(
+            Inspector.objects.filter(organisation=organisation)
+            .exclude(id_number="")
+            .values_list("id_number", "certificate_no")
+        )
+        for row_number, values in plan.parsed.records:
+            owner = owners.get(values["id_number"])
+            if values["id_number"] and owner and owner != values["certificate_no"]:
+                plan.problems.append(
+                    Problem(row_number, "身份证号", "（已隐藏）",
+                            f"该身份证号已登记在执法证号 {owner} 名下")
+                )  # fmt: skip
+
+
+def apply_import(
+    plan: ImportPlan, *, user, reason: str, remove_absent: bool = False,
+    on_progress: Progress | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Write the whole plan or nothing."""
+    if not plan.ok:
+        raise ValueError("有错误的导入计划不能执行")
+    spec = plan.parsed.spec
+    model = spec.model
+    now = timezone.now()
+    fields = [f for f in plan.parsed.present_fields if f not in spec.key_fields]
+    total = len(plan.new) + len(plan.changed)
+    with transaction.atomic():
+        new_objects = [model(organisation=plan.organisation, **values) for _, values in plan.new]
+        for start in range(0, len(new_objects), BATCH_SIZE):
+            bulk_create_with_history(
+                new_objects[start : start + BATCH_SIZE], model, batch_size=BATCH_SIZE,
+                default_user=user, default_change_reason=reason, default_date=now,
+            )  # fmt: skip
+            if on_progress:
+                on_progress("写入", start + BATCH_SIZE, total)
+        changed_objects = []
+        for change in plan.changed:
+            for name in fields:
+                setattr(change.instance, name, change.values[name])
+            if hasattr(change.instance, "in_register"):
+                change.instance.in_register = True
+                change.instance.removal_reason = ""
+            changed_objects.append(change.instance)
+        update_fields = fields + (
+            ["in_register", "removal_reason", "updated_at"] if hasattr(model, "in_register") else []
+        )
+        for obj in changed_objects:
+            if hasattr(obj, "updated_at"):
+                obj.updated_at = now
+        if changed_objects:
+            bulk_update_with_history(
+                changed_objects, model, update_fields, batch_size=BATCH_SIZE,
+                default_user=user, default_change_reason=reason, default_date=now,
+            )  # fmt: skip
+        removed = 0
+        if remove_absent and plan.absent:
+            for obj in plan.absent:
+                obj.in_register = False
+                obj.removal_reason = reason
+                obj.updated_at = now
+            bulk_update_with_history(
+                plan.absent, model, ["in_register", "removal_reason", "updated_at"],
+                batch_size=BATCH_SIZE, default_user=user, default_change_reason=reason,
+                default_date=now,
+            )  # fmt: skip
+            removed = len(plan.absent)
+    if on_progress:
+        on_progress("写入", total, total)
+    return {
+        "new": len(plan.new),
+        "changed": len(plan.changed),
+        "unchanged": plan.unchanged,
+        "removed": removed,
+    }
+
+
+def error_workbook(parsed: ParsedWorkbook, problems: list[Problem]) -> bytes:
+    """The original sheet with an added 错误 column naming every problem of each row."""
+    by_row: dict[int, list[str]] = {}
+    for problem in problems:
+        text = f"{problem.column}：{problem.message}" if problem.column else problem.message
+        by_row.setdefault(problem.row, []).append(text)
+    if not parsed.rows:
+        return write_workbook(["错误"], [[m] for m in by_row.get(0, [])])
+    header = [display_cell(c) for c in parsed.rows[parsed.header_index]]
+    header = [h for h in header if normalise_header(h) != "错误"]
+    width = len(header)
+    out_rows = []
+    for offset, row in enumerate(parsed.rows[parsed.header_index + 1 :]):
+        row_number = parsed.header_index + offset + 2
+        cells = [display_cell(c) for c in row[:width]] + [""] * (width - len(row))
+        out_rows.append([*cells, "；".join(by_row.get(row_number, []))])
+    if 0 in by_row:
+        out_rows.insert(0, [""] * width + ["；".join(by_row[0])])
+    return write_workbook([*header, "错误"], out_rows, highlight_column=width)
+
+
+def export_rows(spec: RegisterSpec, queryset, *, unmasked_org_id: int | None = None) -> bytes:
+    """The register in its import columns; sensitive cells masked except for one organisation."""
+    from shuangsuiji.directory.codes import mask_id_number
+
+    def cell(obj, column: Column) -> str:
+        text = _write(column, getattr(obj, column.field))
+        if column.sensitive and text and obj.organisation_id != unmasked_org_id:
+            return mask_id_number(text)
+        return text
+
+    rows = [[cell(obj, c) for c in spec.columns] for obj in queryset.iterator(chunk_size=2000)]
+    return write_workbook(spec.headers, rows, sheet_name=spec.label)
+
+
+def template_workbook(spec: RegisterSpec) -> bytes:
+    options = {
+        index: column.options
+        for index, column in enumerate(spec.columns)
+        if column.options and not column.multiple
+    }
+    example = [column.example for column in spec.columns]
+    return write_workbook(spec.headers, [example], sheet_name=spec.label, options=options)

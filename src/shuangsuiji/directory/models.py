@@ -1,0 +1,299 @@
+"""一单两库: the target and inspector registers, the item list, and the 监管记录 events.
+
+Rows are never deleted: a target leaves the register by ``in_register=False`` with a reason
+(its 经营状态 停产/注销 is separate data from the bureau's files), an inspector by
+``in_register=False`` (调离). Every change is kept by django-simple-history with who and why.
+"""
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.directory.vocabulary import (
+    AirRating,
+    CreditRating,
+    EventKind,
+    InspectorCategory,
+    ItemClass,
+    OperatingStatus,
+    PermitCategory,
+    TargetType,
+)
+
+division_code_validator = RegexValidator(r"^[0-9]{6}$", "行政区划代码须为 6 位数字。")
+
+
+def join_tags(tags) -> str:
+    return ",".join(tags)
+
+
+def tag_filter(field: str, tag: str) -> models.Q:
+    """Match one tag in a comma-joined tag field without matching 辐射 inside 核与辐射."""
+    return (
+        models.Q(**{field: tag})
+        | models.Q(**{f"{field}__startswith": f"{tag},"})
+        | models.Q(**{f"{field}__endswith": f",{tag}"})
+        | models.Q(**{f"{field}__contains": f",{tag},"})
+    )
+
+
+class TaggedMixin:
+    tags: str
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+
+class Target(TaggedMixin, models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="targets"
+    )
+    credit_code = models.CharField("统一社会信用代码", max_length=18)
+    project_code = models.CharField("项目代码", max_length=64, blank=True, default="")
+    name = models.CharField("单位名称", max_length=200)
+    target_type = models.CharField(
+        "对象类型", max_length=16, choices=TargetType.choices, default=TargetType.POLLUTER
+    )
+    address = models.CharField("单位地址", max_length=300, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=100, blank=True)
+    division_code = models.CharField(
+        "行政区划代码", max_length=6, blank=True, validators=[division_code_validator]
+    )
+    area = models.CharField("执法片区", max_length=100, blank=True)
+    industry = models.CharField("行业类别", max_length=100, blank=True)
+    permit_category = models.CharField(
+        "排污许可管理类别",
+        max_length=16,
+        choices=PermitCategory.choices,
+        default=PermitCategory.NONE,
+    )
+    key_polluter = models.BooleanField("重点排污单位", default=False)
+    positive_list = models.BooleanField("正面清单", default=False)
+    air_rating = models.CharField(
+        "大气绩效评级", max_length=8, choices=AirRating.choices, default=AirRating.NONE
+    )
+    credit_rating = models.CharField(
+        "信用等级", max_length=8, choices=CreditRating.choices, default=CreditRating.NONE
+    )
+    offsite_capable = models.BooleanField("具备非现场监管条件", default=False)
+    high_risk = models.BooleanField("其他高风险", default=False)
+    tags = models.CharField("要素标签", max_length=200, blank=True)
+    status = models.CharField(
+        "经营状态",
+        max_length=16,
+        choices=OperatingStatus.choices,
+        default=OperatingStatus.OPERATING,
+    )
+    in_register = models.BooleanField("在库", default=True)
+    removal_reason = models.CharField("移出名录原因", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "检查对象"
+        verbose_name_plural = "检查对象名录库"
+        ordering = ["name", "project_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "credit_code", "project_code"],
+                name="target_unique_code_per_organisation",
+                violation_error_message="本单位已有相同统一社会信用代码（和项目代码）的检查对象。",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "credit_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.project_code}）" if self.project_code else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", args=["targets", self.pk])
+
+    @property
+    def draw_id(self) -> str:
+        """The id this target has in a draw pool: the project code for a construction project."""
+        return self.project_code or self.credit_code
+
+
+class RegulatoryEvent(models.Model):
+    """A 监管记录 the classification rules read (行政处罚决定, 挂牌督办 …)."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="events"
+    )
+    credit_code = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    kind = models.CharField("记录类型", max_length=32, choices=EventKind.choices)
+    date = models.DateField("日期")
+    reference = models.CharField("文号或说明", max_length=300, blank=True)
+    source = models.CharField("来源", max_length=16, default="import")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "监管记录"
+        verbose_name_plural = "监管记录"
+        ordering = ["-date", "credit_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "credit_code", "kind", "date", "reference"],
+                name="event_unique_per_organisation",
+                violation_error_message="本单位已有完全相同的监管记录。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} {self.get_kind_display()} {self.date}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", args=["events", self.pk])
+
+
+class Inspector(TaggedMixin, models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="inspectors"
+    )
+    name = models.CharField("姓名", max_length=50)
+    certificate_no = models.CharField(
+        "执法证号",
+        max_length=64,
+        validators=[
+            RegexValidator(r"^[0-9A-Za-z_-]{1,64}$", "执法证号只能由字母、数字、- 和 _ 组成。")
+        ],
+    )
+    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    department = models.CharField("所属部门", max_length=100, blank=True)
+    unit = models.CharField("执法机构", max_length=100, blank=True)
+    area = models.CharField("执法片区", max_length=100, blank=True)
+    tags = models.CharField("业务专长", max_length=200, blank=True)
+    start_year = models.PositiveSmallIntegerField(
+        "参加执法工作年份", null=True, blank=True, validators=[MinValueValidator(1950)]
+    )
+    category = models.CharField(
+        "人员类别",
+        max_length=16,
+        choices=InspectorCategory.choices,
+        default=InspectorCategory.ENFORCEMENT,
+    )
+    on_duty = models.BooleanField("在编在岗", default=True)
+    in_register = models.BooleanField("在库", default=True)
+    removal_reason = models.CharField("移出名录原因", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "执法检查人员"
+        verbose_name_plural = "执法检查人员名录库"
+        ordering = ["certificate_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "certificate_no"],
+                name="inspector_unique_certificate_per_organisation",
+                violation_error_message="本单位已有相同执法证号的执法检查人员。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.certificate_no}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", args=["inspectors", self.pk])
+
+    @property
+    def masked_id_number(self) -> str:
+        from shuangsuiji.directory.codes import mask_id_number
+
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+    @property
+    def can_be_drawn(self) -> bool:
+        """Only on-duty 执法人员 are drawn as the law's two inspectors; 辅助人员 and 专家 never."""
+        return self.in_register and self.on_duty and self.category == InspectorCategory.ENFORCEMENT
+
+
+class InspectionItem(TaggedMixin, models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="items"
+    )
+    sequence = models.PositiveIntegerField("序号", null=True, blank=True)
+    category = models.CharField("抽查类别", max_length=100)
+    name = models.CharField("抽查事项", max_length=200)
+    target_scope = models.CharField("检查对象", max_length=200)
+    item_class = models.CharField("事项类别", max_length=16, choices=ItemClass.choices)
+    methods = models.CharField("检查方式", max_length=100, blank=True)
+    subject = models.CharField("检查主体", max_length=200, blank=True)
+    basis = models.TextField("检查依据", blank=True)
+    tags = models.CharField("要素标签", max_length=200, blank=True)
+    confidential = models.BooleanField("涉密", default=False)
+    in_register = models.BooleanField("在清单", default=True)
+    removal_reason = models.CharField("移出清单原因", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "随机抽查事项"
+        verbose_name_plural = "随机抽查事项清单"
+        ordering = ["sequence", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "category", "name"],
+                name="item_unique_per_organisation",
+                violation_error_message="本单位的事项清单中已有同一抽查类别下的同名事项。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", args=["items", self.pk])
+
+    @property
+    def method_list(self) -> list[str]:
+        return [m for m in self.methods.split(",") if m]
+
+
+class ImportBatch(models.Model):
+    """One uploaded workbook: validated, previewed, then applied (or refused) as a whole."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", "校验中"
+        INVALID = "invalid", "有错误，未导入"
+        PREVIEW = "preview", "待确认"
+        APPLYING = "applying", "导入中"
+        APPLIED = "applied", "已导入"
+        FAILED = "failed", "导入失败"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    register = models.CharField("名录", max_length=16)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=255)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict)
+    problems = models.JSONField(default=list)
+    reason = models.CharField("导入原因", max_length=300, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"

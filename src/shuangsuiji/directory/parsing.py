@@ -1,0 +1,146 @@
+"""Reading and validating a register workbook completely, without a database.
+
+If any row is wrong nothing is written: ``parse_workbook`` collects every problem of every row
+(one per cell); the database steps in ``importing`` run only on a file without problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shuangsuiji.directory.registers import CellError, Column, RegisterSpec, is_blank
+from shuangsuiji.directory.workbooks import (
+    WorkbookError,
+    locate_header,
+    normalise_header,
+    read_rows,
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the row number the user sees in Excel; 0 for the file as a whole
+    column: str
+    value: str
+    message: str
+
+    def as_list(self) -> list:
+        return [self.row or "", self.column, self.value, self.message]
+
+
+@dataclass
+class ParsedWorkbook:
+    spec: RegisterSpec
+    filename: str
+    rows: list[list[Any]] = field(default_factory=list)
+    header_index: int = 0
+    columns: list[tuple[int, Column]] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def present_fields(self) -> list[str]:
+        return [column.field for _, column in self.columns]
+
+
+def display_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_workbook(
+    spec: RegisterSpec, content: bytes, filename: str, on_progress: Progress | None = None
+) -> ParsedWorkbook:
+    parsed = ParsedWorkbook(spec=spec, filename=filename)
+    try:
+        parsed.rows = read_rows(content, filename)
+        required = [c.header for c in spec.columns if c.required]
+        parsed.header_index = locate_header(parsed.rows, required, filename)
+    except WorkbookError as error:
+        parsed.problems.append(Problem(0, "", "", str(error)))
+        return parsed
+
+    by_header = {c.header: c for c in spec.columns}
+    seen_headers: dict[str, int] = {}
+    header_row_number = parsed.header_index + 1
+    for index, cell in enumerate(parsed.rows[parsed.header_index]):
+        header = normalise_header(cell)
+        if not header:
+            continue
+        if header in seen_headers:
+            parsed.problems.append(
+                Problem(
+                    header_row_number,
+                    header,
+                    header,
+                    f"表头重复（第 {seen_headers[header] + 1} 列已有）",
+                )
+            )
+        elif header in by_header:
+            parsed.columns.append((index, by_header[header]))
+        elif header != "错误":  # the column our own error workbook adds
+            parsed.unknown_headers.append(header)
+        seen_headers.setdefault(header, index)
+
+    data = parsed.rows[parsed.header_index + 1 :]
+    total = len(data)
+    key_rows: dict[tuple, int] = {}
+    for offset, row in enumerate(data):
+        row_number = header_row_number + offset + 1
+        if on_progress and offset % 5000 == 0:
+            on_progress("校验", offset, total)
+        if all(is_blank(cell) for cell in row):
+            continue  # a blank line between rows holds no data
+        values, row_ok = _parse_row(parsed, row, row_number)
+        if not row_ok:
+            continue
+        for header, message in spec.row_rules(values):
+            parsed.problems.append(Problem(row_number, header, "", message))
+            row_ok = False
+        key = spec.key_of(values)
+        if key in key_rows:
+            parsed.problems.append(
+                Problem(
+                    row_number,
+                    spec.key_label(),
+                    " ".join(display_cell(k) for k in key if k),
+                    f"与第 {key_rows[key]} 行重复（{spec.key_label()}）",
+                )
+            )
+            continue
+        key_rows[key] = row_number
+        if row_ok:
+            parsed.records.append((row_number, values))
+    if on_progress:
+        on_progress("校验", total, total)
+    if not parsed.records and not parsed.problems:
+        parsed.problems.append(Problem(0, "", "", f"{filename}：表头下没有数据行"))
+    return parsed
+
+
+def _parse_row(parsed: ParsedWorkbook, row: list[Any], row_number: int):
+    values: dict[str, Any] = {c.field: c.default for c in parsed.spec.columns}
+    ok = True
+    for index, column in parsed.columns:
+        raw = row[index] if index < len(row) else None
+        if is_blank(raw):
+            if column.required:
+                parsed.problems.append(Problem(row_number, column.header, "", "必填项为空"))
+                ok = False
+            continue
+        try:
+            values[column.field] = column.read(raw)
+        except CellError as error:
+            parsed.problems.append(
+                Problem(row_number, column.header, display_cell(raw), str(error))
+            )
+            ok = False
+    return values, ok

@@ -1,0 +1,69 @@
+"""Reads of the registers, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from shuangsuiji.directory.models import tag_filter
+from shuangsuiji.directory.registers import RegisterSpec
+from shuangsuiji.directory.vocabulary import TAG_VOCABULARY
+
+
+def register_rows(
+    spec: RegisterSpec, user, params: dict[str, str]
+) -> tuple[QuerySet, dict[str, str]]:
+    """The register's rows the user may read, filtered by the list page's parameters.
+
+    Returns the queryset and the filters actually applied (unknown values are ignored, so a
+    hand-edited URL cannot reach past the scoping).
+    """
+    rows = spec.model.objects.readable_by(user).select_related("organisation")
+    applied: dict[str, str] = {}
+    search = params.get("q", "").strip()
+    if search:
+        condition = Q()
+        for name in spec.search_fields:
+            condition |= Q(**{f"{name}__icontains": search})
+        rows = rows.filter(condition)
+        applied["q"] = search
+    for name in spec.filter_fields:
+        value = params.get(name, "")
+        if not value:
+            continue
+        if name == "tags":
+            if value in TAG_VOCABULARY:
+                rows = rows.filter(tag_filter("tags", value))
+                applied[name] = value
+            continue
+        column = spec.column_for_field(name)
+        if column.options and value in column.options:
+            rows = rows.filter(**{name: column.read(value)})
+            applied[name] = value
+        elif name == "area":
+            rows = rows.filter(area=value)
+            applied[name] = value
+    state = params.get("in_register", "1")
+    if hasattr(spec.model, "in_register") and state in {"1", "0"}:
+        rows = rows.filter(in_register=state == "1")
+        applied["in_register"] = state
+    return rows, applied
+
+
+def area_choices(spec: RegisterSpec, user) -> list[str]:
+    if "area" not in spec.filter_fields:
+        return []
+    return list(
+        spec.model.objects.readable_by(user)
+        .exclude(area="")
+        .order_by("area")
+        .values_list("area", flat=True)
+        .distinct()
+    )
+
+
+def events_of_target(target) -> QuerySet:
+    from shuangsuiji.directory.models import RegulatoryEvent
+
+    return RegulatoryEvent.objects.filter(
+        organisation=target.organisation, credit_code=target.credit_code
+    ).order_by("-date")

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shuangsuiji.accounts.access import has_permission, role_required
+from shuangsuiji.accounts.views import add_service_errors
+from shuangsuiji.directory import selectors, services
+from shuangsuiji.directory.codes import mask_id_number
+from shuangsuiji.directory.forms import (
+    ImportApplyForm,
+    ImportUploadForm,
+    ReasonForm,
+    initial_from,
+    record_form_class,
+)
+from shuangsuiji.directory.importing import (
+    Problem,
+    error_workbook,
+    export_rows,
+    parse_workbook,
+    template_workbook,
+)
+from shuangsuiji.directory.models import ImportBatch, Target
+from shuangsuiji.directory.registers import REGISTERS, RegisterSpec
+
+READ = ("manage_registers", "read_org_data")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _spec(register: str) -> RegisterSpec:
+    if register not in REGISTERS:
+        raise Http404("没有这个名录。")
+    return REGISTERS[register]
+
+
+def _display(spec: RegisterSpec, obj, field: str) -> str:
+    column = spec.column_for_field(field)
+    value = getattr(obj, field)
+    if value in (None, ""):
+        return ""
+    if column.sensitive:
+        return mask_id_number(value)
+    return str(column.write(value))
+
+
+def _attachment(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@role_required(*READ)
+def register_list(request, register: str):
+    spec = _spec(register)
+    rows, applied = selectors.register_rows(spec, request.user, request.GET)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    table = [(obj, [_display(spec, obj, f) for f in spec.list_fields]) for obj in page]
+    filters = []
+    for name in spec.filter_fields:
+        column = spec.column_for_field(name)
+        options = (
+            selectors.area_choices(spec, request.user) if name == "area" else list(column.options)
+        )
+        filters.append({"name": name, "label": column.header, "options": options})
+    return render(
+        request,
+        "directory/list.html",
+        {
+            "spec": spec,
+            "headers": [spec.column_for_field(f).header for f in spec.list_fields],
+            "table": table,
+            "page": page,
+            "filters": filters,
+            "applied": applied,
+            "has_register_state": hasattr(spec.model, "in_register"),
+            "can_edit": has_permission(request.user, "manage_registers"),
+        },
+    )
+
+
+@role_required(*READ)
+def record_detail(request, register: str, pk: int):
+    spec = _spec(register)
+    obj = get_object_or_404(spec.model.objects.readable_by(request.user), pk=pk)
+    fields = [(c.header, _display(spec, obj, c.field)) for c in spec.columns]
+    history = []
+    for record in obj.history.select_related("history_user").order_by("-history_date")[:50]:
+        changes = []
+        if record.prev_record is not None:
+            delta = record.diff_against(record.prev_record)
+            for change in delta.changes:
+                column = next((c for c in spec.columns if c.field == change.field), None)
+                label = column.header if column else obj._meta.get_field(change.field).verbose_name
+                if column and column.sensitive:
+                    changes.append(f"{label}：已修改")
+                else:
+                    changes.append(f"{label}：{change.old or '（空）'} → {change.new or '（空）'}")
+        history.append({"record": record, "changes": changes})
+    context = {
+        "spec": spec,
+        "obj": obj,
+        "fields": fields,
+        "history": history,
+        "removable": hasattr(spec.model, "in_register"),
+        "can_edit": has_permission(request.user, "manage_registers")
+        and obj.organisation_id == request.user.organisation_id,
+    }
+    if isinstance(obj, Target):
+        context["events"] = selectors.events_of_target(obj)
+    return render(request, "directory/detail.html", context)
+
+
+@role_required("manage_registers")
+@require_http_methods(["GET", "POST"])
+def record_edit(request, register: str, pk: int | None = None):
+    spec = _spec(register)
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(spec.model.objects.editable_by(request.user), pk=pk)
+    form_class = record_form_class(spec)
+    initial = initial_from(spec, instance) if instance else {}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = services.record_save(
+                actor=request.user,
+                spec=spec,
+                organisation=request.user.organisation,
+                values=form.cleaned_data["values"],
+                reason=form.cleaned_data["reason"],
+                instance=instance,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已保存：{obj}")
+            return redirect(obj.get_absolute_url())
+    title = f"编辑：{instance}" if instance else f"新增{spec.model._meta.verbose_name}"
+    return render(request, "directory/form.html", {"spec": spec, "form": form, "title": title})
+
+
+@role_required("manage_registers")
+@require_http_methods(["GET", "POST"])
+def record_remove(request, register: str, pk: int):
+    spec = _spec(register)
+    if not hasattr(spec.model, "in_register"):
+        raise Http404("该名录的记录不能移出。")
+    obj = get_object_or_404(spec.model.objects.editable_by(request.user), pk=pk)
+    restoring = not obj.in_register
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = services.record_restore if restoring else services.record_remove
+        try:
+            action(actor=request.user, instance=obj, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已{'恢复' if restoring else '移出名录'}：{obj}")
+            return redirect(obj.get_absolute_url())
+    title = f"{'恢复' if restoring else '移出名录'}：{obj}"
+    return render(request, "directory/form.html", {"spec": spec, "form": form, "title": title})
+
+
+@role_required(*READ)
+def register_export(request, register: str):
+    spec = _spec(register)
+    rows, _ = selectors.register_rows(spec, request.user, request.GET)
+    # 身份证号 leave unmasked only in the owning coordinator's export, which must re-import.
+    owner = has_permission(request.user, "manage_registers")
+    content = export_rows(
+        spec, rows.order_by("pk"), unmasked_org_id=request.user.organisation_id if owner else None
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return _attachment(content, f"{spec.key}-{stamp}.xlsx")
+
+
+@role_required(*READ)
+def register_template(request, register: str):
+    spec = _spec(register)
+    return _attachment(template_workbook(spec), f"{spec.key}-template.xlsx")
+
+
+@role_required("manage_registers")
+@require_http_methods(["GET", "POST"])
+def import_upload(request, register: str):
+    spec = _spec(register)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        batch = services.import_batch_create(
+            actor=request.user, spec=spec, upload=form.cleaned_data["file"]
+        )
+        services.run_in_background(
+            services.import_batch_validate,
+            batch,
+            background=getattr(settings, "SHUANGSUIJI_BACKGROUND_IMPORTS", True),
+        )
+        return redirect("directory:import_batch", pk=batch.pk)
+    recent = ImportBatch.objects.editable_by(request.user).filter(register=spec.key)[:10]
+    return render(request, "directory/import.html", {"spec": spec, "form": form, "recent": recent})
+
+
+def _batch_for(request, pk: int) -> ImportBatch:
+    return get_object_or_404(ImportBatch.objects.editable_by(request.user), pk=pk)
+
+
+@role_required("manage_registers")
+def import_batch(request, pk: int):
+    batch = _batch_for(request, pk)
+    spec = _spec(batch.register)
+    form = ImportApplyForm()
+    template = "directory/import_batch.html"
+    if request.htmx and batch.status == ImportBatch.Status.VALIDATING:
+        template = "directory/import_progress.html"
+    elif request.htmx:
+        # Validation finished: swap the whole page in so the preview or the errors appear.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        template,
+        {
+            "batch": batch,
+            "spec": spec,
+            "form": form,
+            "problems": batch.problems[:1000],
+            "problem_count": len(batch.problems),
+        },
+    )
+
+
+@role_required("manage_registers")
+@require_POST
+def import_apply(request, pk: int):
+    batch = _batch_for(request, pk)
+    form = ImportApplyForm(request.POST)
+    if form.is_valid():
+        try:
+            batch = services.import_batch_apply(
+                actor=request.user,
+                batch=batch,
+                reason=form.cleaned_data["reason"],
+                remove_absent=form.cleaned_data["remove_absent"],
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        except PermissionDenied:
+            raise
+        else:
+            if batch.status == ImportBatch.Status.APPLIED:
+                applied = batch.summary["applied"]
+                messages.success(
+                    request,
+                    f"导入完成：新增 {applied['new']} 条，修改 {applied['changed']} 条，"
+                    f"未变 {applied['unchanged']} 条，移出名录 {applied['removed']} 条。",
+                )
+            else:
+                messages.error(
+                    request, "名录在预览后发生了变化，重新校验发现问题，未导入任何数据。"
+                )
+    else:
+        messages.error(request, "请填写导入原因。")
+    return redirect("directory:import_batch", pk=batch.pk)
+
+
+@role_required("manage_registers")
+def import_errors(request, pk: int):
+    batch = _batch_for(request, pk)
+    spec = _spec(batch.register)
+    with batch.file.open("rb") as handle:
+        parsed = parse_workbook(spec, handle.read(), batch.original_name)
+    problems = [
+        Problem(row or 0, column, value, message) for row, column, value, message in batch.problems
+    ]
+    return _attachment(error_workbook(parsed, problems), f"errors-{batch.original_name}.xlsx")
+
+
+def import_batch_url(batch: ImportBatch) -> str:
+    return reverse("directory:import_batch", args=[batch.pk])

@@ -1,0 +1,116 @@
+"""Reading a bureau's spreadsheet as it is, and writing workbooks (errors, exports, templates)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from shuangsuiji.directory import codes
+
+#: How far down a title block may push the header row.
+HEADER_SEARCH_ROWS = 10
+
+
+class WorkbookError(ValueError):
+    """The file as a whole cannot be read (not a spreadsheet, no header row …)."""
+
+
+@dataclass
+class Sheet:
+    rows: list[list[Any]]
+    #: 0-based index of the header row within ``rows``.
+    header_index: int = 0
+
+
+def normalise_header(value: Any) -> str:
+    return "".join(codes.fold_width(str(value or "")).split()).strip("*＊")
+
+
+def read_rows(content: bytes, filename: str) -> list[list[Any]]:
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(content, filename)
+    if suffix not in {".xlsx", ".xls", ".xlsm", ".ods"}:
+        raise WorkbookError(
+            f"{filename}：不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx、.xls 或 .csv 文件"
+        )
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        if not workbook.sheet_names:
+            raise WorkbookError(f"{filename}：工作簿中没有工作表")
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except WorkbookError:
+        raise
+    except Exception as error:  # calamine raises its own types for every kind of damage
+        raise WorkbookError(f"{filename}：无法读取为 Excel 工作簿（{error}）") from error
+
+
+def _read_csv(content: bytes, filename: str) -> list[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return list(csv.reader(io.StringIO(text, newline="")))
+    raise WorkbookError(f"{filename}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def locate_header(rows: list[list[Any]], required: list[str], filename: str) -> int:
+    """The first row (within the first rows) that holds every required header."""
+    wanted = set(required)
+    best = (0, -1)
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = wanted & {normalise_header(cell) for cell in row}
+        if found == wanted:
+            return index
+        best = max(best, (len(found), index))
+    if best[1] >= 0 and best[0] > 0:
+        row = {normalise_header(c) for c in rows[best[1]]}
+        missing = "、".join(h for h in required if h not in row)
+        raise WorkbookError(f"{filename} 第 {best[1] + 1} 行：缺少必填列“{missing}”")
+    raise WorkbookError(
+        f"{filename}：前 {HEADER_SEARCH_ROWS} 行中找不到表头（应包含“{'、'.join(required)}”）"
+    )
+
+
+def write_workbook(
+    headers: list[str],
+    rows: list[list[Any]],
+    *,
+    sheet_name: str = "Sheet1",
+    options: dict[int, tuple[str, ...]] | None = None,
+    highlight_column: int | None = None,
+) -> bytes:
+    """An xlsx with a bold header row; every cell is text so codes keep their digits."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
+    sheet = book.add_worksheet(sheet_name)
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF3", "border": 1})
+    text = book.add_format({"num_format": "@"})
+    red = book.add_format({"font_color": "#B42318", "num_format": "@", "text_wrap": True})
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, max(10, len(header) * 2 + 2), text)
+    if highlight_column is not None:
+        sheet.set_column(highlight_column, highlight_column, 60, red)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            sheet.write_string(r, c, str(value), red if c == highlight_column else text)
+    for col, words in (options or {}).items():
+        # Excel caps a literal list at 255 characters; our vocabularies are far shorter.
+        sheet.data_validation(
+            1, col, 1_048_575, col,
+            {"validate": "list", "source": list(words), "error_type": "warning",
+             "error_message": f"可选：{'、'.join(words)}"},
+        )  # fmt: skip
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
