@@ -53,6 +53,8 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "directory:remove": ("get", "target", only(Role.COORDINATOR)),
     "directory:import_batch": ("get", "batch", only(Role.COORDINATOR)),
     "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
+    "planning:policy": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "planning:policy_quarter": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     # An empty confirmation is refused with a message and sent back to the batch page.
     "directory:import_apply": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
 }

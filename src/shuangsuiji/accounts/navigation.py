@@ -26,6 +26,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("监管记录", "directory:list", REGISTER_READERS, ("events",)),
     NavItem("执法检查人员名录库", "directory:list", REGISTER_READERS, ("inspectors",)),
     NavItem("随机抽查事项清单", "directory:list", REGISTER_READERS, ("items",)),
+    NavItem("本单位政策", "planning:policy", ("manage_sampling", "read_org_data")),
+    NavItem("分类与抽查数量", "planning:policy_quarter", ("manage_sampling", "read_org_data")),
     NavItem("单位管理", "accounts:organisation_list", ("manage_users",)),
     NavItem("用户管理", "accounts:user_list", ("manage_users",)),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     "shuangsuiji.accounts",
     "shuangsuiji.directory",
+    "shuangsuiji.planning",
 ]
 
 MIDDLEWARE = [

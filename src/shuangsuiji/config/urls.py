@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("manage/", include("shuangsuiji.accounts.urls")),
     path("directory/", include("shuangsuiji.directory.urls")),
+    path("planning/", include("shuangsuiji.planning.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
