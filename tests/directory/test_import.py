@@ -372,3 +372,36 @@ def test_same_code_in_two_organisations_is_two_targets(organisations):
     content = xlsx([["统一社会信用代码", "单位名称"], [uscc(1), "甲"]])
     run(TARGETS, content, organisations["a"])
     assert run(TARGETS, content, organisations["b"]).applied["new"] == 1
+
+
+def test_new_rows_get_a_creation_history_row_with_who_and_why(branch, coordinator):
+    content = xlsx([["统一社会信用代码", "单位名称"], [uscc(1), "甲"], [uscc(2), "乙"]])
+    register_import(actor=coordinator, organisation=branch, spec=TARGETS, content=content,
+                    filename="a.xlsx", reason="首次建库")  # fmt: skip
+    for target in Target.objects.all():
+        [created] = target.history.all()
+        assert created.history_type == "+"
+        assert created.history_user == coordinator
+        assert created.history_change_reason == "首次建库"
+        assert created.name == target.name and created.credit_code == target.credit_code
+
+
+def test_failure_while_inserting_new_rows_writes_nothing(branch, monkeypatch):
+    """The history rows are inserted after the records: a failure there rolls both back."""
+    import shuangsuiji.directory.importing as importing
+
+    real = importing._insert_rows
+    calls = []
+
+    def fail_on_history(model, rows, on_done=None):
+        calls.append(model)
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")
+        return real(model, rows, on_done)
+
+    monkeypatch.setattr(importing, "_insert_rows", fail_on_history)
+    content = xlsx([["统一社会信用代码", "单位名称"], [uscc(1), "甲"], [uscc(2), "乙"]])
+    with pytest.raises(RuntimeError):
+        run(TARGETS, content, branch)
+    assert Target.objects.count() == 0
+    assert Target.history.count() == 0

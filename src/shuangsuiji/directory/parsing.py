@@ -93,13 +93,14 @@ def parse_workbook(
     data = parsed.rows[parsed.header_index + 1 :]
     total = len(data)
     key_rows: dict[tuple, int] = {}
+    caches: list[dict] = [{} for _ in parsed.columns]
     for offset, row in enumerate(data):
         row_number = header_row_number + offset + 1
         if on_progress and offset % 5000 == 0:
             on_progress("校验", offset, total)
         if all(is_blank(cell) for cell in row):
             continue  # a blank line between rows holds no data
-        values, row_ok = _parse_row(parsed, row, row_number)
+        values, row_ok = _parse_row(parsed, row, row_number, caches)
         if not row_ok:
             continue
         for header, message in spec.row_rules(values):
@@ -126,21 +127,36 @@ def parse_workbook(
     return parsed
 
 
-def _parse_row(parsed: ParsedWorkbook, row: list[Any], row_number: int):
+_BLANK = object()
+
+
+def _parse_row(parsed: ParsedWorkbook, row: list[Any], row_number: int, caches: list[dict]):
     values: dict[str, Any] = {c.field: c.default for c in parsed.spec.columns}
     ok = True
-    for index, column in parsed.columns:
-        raw = row[index] if index < len(row) else None
-        if is_blank(raw):
+    width = len(row)
+    for (index, column), cache in zip(parsed.columns, caches, strict=True):
+        raw = row[index] if index < width else None
+        # A register repeats the same enumerations, tags and 片区 on every row: each distinct
+        # cell of a column is read once.
+        try:
+            outcome = cache[raw]
+        except KeyError:
+            if is_blank(raw):
+                outcome = _BLANK
+            else:
+                try:
+                    outcome = (True, column.read(raw))
+                except CellError as error:
+                    outcome = (False, str(error))
+            cache[raw] = outcome
+        if outcome is _BLANK:
             if column.required:
                 parsed.problems.append(Problem(row_number, column.header, "", "必填项为空"))
                 ok = False
-            continue
-        try:
-            values[column.field] = column.read(raw)
-        except CellError as error:
-            parsed.problems.append(
-                Problem(row_number, column.header, display_cell(raw), str(error))
-            )
+        elif outcome[0]:
+            values[column.field] = outcome[1]
+        else:
+            problem = Problem(row_number, column.header, display_cell(raw), outcome[1])
+            parsed.problems.append(problem)
             ok = False
     return values, ok

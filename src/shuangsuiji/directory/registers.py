@@ -35,8 +35,16 @@ class CellError(ValueError):
     """A cell that cannot be accepted; the message says why in Chinese."""
 
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not codes.clean_text(raw))
+    """Empty, or only white space and invisible characters (a cell a user sees as empty)."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip().strip(_INVISIBLE).strip()
+    return False
 
 
 # ---- cell readers -----------------------------------------------------------------------------
