@@ -55,8 +55,10 @@ def worker(database_url: str, path: Path, data_dir: Path) -> None:
     figures = {}
     for label in ("first", "second"):
         start = time.perf_counter()
-        outcome = register_import(actor=None, organisation=organisation, spec=TARGETS,
-                                  content=content, filename=path.name, reason="基准测试")  # fmt: skip
+        outcome = register_import(
+            actor=None, organisation=organisation, spec=TARGETS, content=content,
+            filename=path.name, reason="基准测试",
+        )  # fmt: skip
         figures[label] = time.perf_counter() - start
         figures[f"{label}_applied"] = outcome.applied
     figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
