@@ -7,6 +7,7 @@ headers to the words in its cells (the same whether it comes from a workbook or 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,38 +74,45 @@ class Quota:
     alternatives: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _When:
+    quarter: Quarter
+    #: Records dated after this day are not known yet (a draw is made on a given day).
+    as_of: dt.date
+
+
 def _matches(
     condition: Mapping[str, Any],
     target: TargetRecord,
     events: list[EventRecord],
-    quarter: Quarter,
+    when: _When,
 ) -> list[EventRecord] | bool:
     """True/False, or the events that satisfied an event condition (truthy when non-empty)."""
     if "field" in condition:
         return target.fields.get(condition["field"], "") in condition["in"]
     if "event" in condition:
-        start, end = _window(condition["within"], quarter)
+        start, end = _window(condition["within"], when.quarter, when.as_of)
         return [e for e in events if e.kind in condition["event"] and start <= e.date <= end]
     if "any" in condition:
         for part in condition["any"]:
-            found = _matches(part, target, events, quarter)
+            found = _matches(part, target, events, when)
             if found:
                 return found
         return False
     if "all" in condition:
-        return all(_matches(part, target, events, quarter) for part in condition["all"])
+        return all(_matches(part, target, events, when) for part in condition["all"])
     if "not" in condition:
-        return not _matches(condition["not"], target, events, quarter)
+        return not _matches(condition["not"], target, events, when)
     return condition.get("always") is True
 
 
-def _window(within: str, quarter: Quarter) -> tuple[dt.date, dt.date]:
+def _window(within: str, quarter: Quarter, as_of: dt.date) -> tuple[dt.date, dt.date]:
     if within == "previous_quarter":
         previous = quarter.previous()
         return previous.start, previous.end
     if within == "current_quarter":
-        return quarter.start, quarter.end
-    return dt.date(quarter.year, 1, 1), quarter.end  # same_year, to the end of this quarter
+        return quarter.start, as_of
+    return dt.date(quarter.year, 1, 1), as_of  # same_year, up to the day of the draw
 
 
 def _event_note(found: Any) -> str:
@@ -120,8 +128,12 @@ def classify(
     targets: Iterable[TargetRecord],
     events: Iterable[EventRecord],
     quarter: Quarter,
+    *,
+    as_of: dt.date | None = None,
 ) -> list[Classification]:
+    """Classify for ``quarter``; records dated after ``as_of`` (default quarter end) are unknown."""
     day = quarter.start
+    when = _When(quarter, min(as_of or quarter.end, quarter.end))
     rules = [(rule, rule.condition.at(day)) for rule in preset.classes]
     fallback = preset.fallback.at(day) if preset.fallback else None
     methods = preset.methods.at(day)
@@ -141,18 +153,18 @@ def classify(
     for target in targets:
         own_events = by_code.get(target.credit_code, [])
         context = (rules, fallback, methods, cap, higher)
-        results.append(_classify_one(preset, target, own_events, quarter, *context))
+        results.append(_classify_one(preset, target, own_events, when, *context))
     return results
 
 
-def _classify_one(preset, target, events, quarter, rules, fallback, methods, cap, higher):
+def _classify_one(preset, target, events, when, rules, fallback, methods, cap, higher):
     status = target.fields.get("经营状态", "存续")
     method_value = methods.value
     if status == "注销":
         return Classification(target, None, False, False, "注销", method_value["default"])
     class_code, clauses, decided_by = None, {}, ""
     for rule, entry in rules:
-        found = _matches(entry.value, target, events, quarter)
+        found = _matches(entry.value, target, events, when)
         if found:
             class_code = rule.code
             clauses["类别"] = entry.ref
@@ -168,7 +180,7 @@ def _classify_one(preset, target, events, quarter, rules, fallback, methods, cap
     for rule in method_value.get("rules") or []:
         if rule.get("classes") and class_code not in rule["classes"]:
             continue
-        if _matches(rule["when"], target, events, quarter):
+        if _matches(rule["when"], target, events, when):
             method = rule["method"]
             break
     clauses["检查方式"] = method_ref
@@ -189,7 +201,7 @@ def _classify_one(preset, target, events, quarter, rules, fallback, methods, cap
             {"event": higher.value["event"], "within": higher.value["within"]},
             target,
             events,
-            quarter,
+            when,
         )
         if found:
             eligible = False
@@ -279,17 +291,27 @@ def quotas(
             else eligible
         )
         entry: DatedValue = rule.quota.at(day)
+        methods = Counter(c.method for c in members if c.eligible)
         result.append(
-            _quota_for(preset, rule.code, rule.name, entry, population, eligible, inspectors)
-        )
+            _quota_for(preset, rule.code, rule.name, entry, population, eligible, inspectors,
+                       _method_summary(methods, preset.methods.at(day).value["default"]))
+        )  # fmt: skip
     return result
 
 
-def _quota_for(preset, code, name, entry, population, eligible, inspectors) -> Quota:
+def _method_summary(methods: Counter, default: str) -> str:
+    """The class's inspection method, or how its eligible targets split between methods."""
+    if not methods:
+        return default
+    if len(methods) == 1:
+        return next(iter(methods))
+    return "，".join(f"{method} {count} 家" for method, count in methods.most_common())
+
+
+def _quota_for(preset, code, name, entry, population, eligible, inspectors, method) -> Quota:
     value, clause = entry.value, entry.ref
     where = f"{preset.source}：classes.{code}.quota"
     period = "year" if value.get("per") == "year" and "ratio" in value else "quarter"
-    method = "现场检查"
     alternatives: tuple[str, ...] = ()
     kind = "draw"
     if "set_by_bureau" in value:

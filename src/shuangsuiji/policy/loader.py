@@ -125,9 +125,9 @@ class Preset:
 
     def with_value(self, path: str, value: Any, since: dt.date, ref: Reference) -> Preset:
         """A copy with one value changed from ``since`` on (a bureau's adjustment)."""
+        old = self.parameter(path)
         validate = schema.VALIDATORS[schema.kind_of(path)]
         validate(value, f"{self.source}：{path}")
-        old = self.parameter(path)
         new = old.with_value(value, since, ref)
         if path.startswith("classes."):
             code = path.split(".")[1]
@@ -211,6 +211,8 @@ def _parameter(raw: Any, source: str, path: str, document: str, kind: str) -> Pa
         if "ref" not in entry:
             raise PolicyError(f"{entry_where}：缺少出处 ref（文件名称与条款，如“二、（五）”）")
         schema.VALIDATORS[kind](entry["value"], entry_where)
+        if not isinstance(entry.get("bureau_default", False), bool):
+            raise PolicyError(f"{entry_where}.bureau_default：只能为 true 或 false")
         entries.append(
             DatedValue(
                 since=since,
