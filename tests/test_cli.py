@@ -14,8 +14,16 @@ def test_help_is_chinese(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "用法：" in out and "子命令" in out and "显示本帮助并退出" in out
-    for command in ("serve", "manage", "org", "user", "demo"):
+    for command in ("serve", "manage", "org", "user", "demo", "import", "policy", "draw"):
         assert command in out
+
+
+def test_sub_command_help_has_one_usage_prefix(capsys):
+    with pytest.raises(SystemExit):
+        main(["draw", "compute", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：shuangsuiji draw compute")
+    assert "用法：用法：" not in out
 
 
 def test_bad_arguments_explained_in_chinese(capsys):

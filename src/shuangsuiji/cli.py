@@ -24,7 +24,8 @@ _ARGPARSE_PHRASES = {
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="用法：")
+        # argparse passes prefix="" when it builds a sub-command's name from the usage line.
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -306,10 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     from shuangsuiji.directory.demo_data import register as register_demo_data
+    from shuangsuiji.draw.cli import register as register_draw
     from shuangsuiji.policy_cli import register as register_policy
 
     register_demo_data(commands)
     register_policy(commands)
+    register_draw(commands)
 
     return parser
 

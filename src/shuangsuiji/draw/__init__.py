@@ -1,0 +1,66 @@
+"""SHUANGSUIJI-DRAW-v1: the verifiable random draw of inspection targets and inspectors.
+
+Pure standard library, so that anyone can re-run a draw offline. Every function works on
+the bytes of the bundle files; ``read_files`` and ``load_bundle`` are the thin file layer.
+
+    files = read_files("bundle/")           # or bytes from a database, by file name
+    bundle = parse_bundle(files, DRAW_INPUTS)
+    result = compute(bundle)                # result.as_dict() is result.json
+    report = verify(files)                  # report.ok, report.checks
+"""
+
+from .build import (
+    Candidate,
+    render_conflicts,
+    render_entropy,
+    render_params,
+    render_pool,
+    render_roster,
+)
+from .bundle import (
+    COMMIT_INPUTS,
+    DRAW_INPUTS,
+    FILES,
+    Bundle,
+    load_bundle,
+    parse_bundle,
+    read_files,
+)
+from .documents import Commitment, EntropyValue, Params, Source, parse_commitment
+from .engine import Result, check_commitment, commit, compute, new_salt
+from .errors import BundleError
+from .jsonfile import dumps
+from .tables import Inspector
+from .verify import Check, Report, verify
+
+__all__ = [
+    "COMMIT_INPUTS",
+    "DRAW_INPUTS",
+    "FILES",
+    "Bundle",
+    "BundleError",
+    "Candidate",
+    "Check",
+    "Commitment",
+    "EntropyValue",
+    "Inspector",
+    "Params",
+    "Report",
+    "Result",
+    "Source",
+    "check_commitment",
+    "commit",
+    "compute",
+    "dumps",
+    "load_bundle",
+    "new_salt",
+    "parse_bundle",
+    "parse_commitment",
+    "read_files",
+    "render_conflicts",
+    "render_entropy",
+    "render_params",
+    "render_pool",
+    "render_roster",
+    "verify",
+]

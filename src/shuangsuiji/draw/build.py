@@ -1,0 +1,80 @@
+"""Writing bundle files from records, in the exact form the specification requires.
+
+The web application builds a draw from its registers; these functions only sort and
+format, and ``parse_bundle`` remains the judge of whether the result is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .documents import EntropyValue, Source
+from .jsonfile import dumps
+from .primitives import SPEC
+from .tables import Inspector
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    stratum: str
+    region: str
+    weight: int = 1
+    eligible: bool = True
+    tags: Iterable[str] = ()
+    reason: str = ""
+
+
+def _tags(tags: Iterable[str]) -> str:
+    return ",".join(sorted(tags, key=lambda tag: tag.encode()))
+
+
+def _lines(lines: Iterable[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def render_pool(candidates: Iterable[Candidate]) -> bytes:
+    rows = sorted(candidates, key=lambda c: c.id.encode())
+    return _lines(
+        f"{c.id}|{c.stratum}|{c.region}|{c.weight}|{int(c.eligible)}|{_tags(c.tags)}|{c.reason}"
+        for c in rows
+    )
+
+
+def render_roster(inspectors: Iterable[Inspector]) -> bytes:
+    rows = sorted(inspectors, key=lambda i: i.id.encode())
+    return _lines(
+        f"{i.id}|{i.region}|{int(i.senior)}|{_tags(i.tags)}|{i.load}|{i.cap}" for i in rows
+    )
+
+
+def render_conflicts(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """``pairs`` are (inspector_id, unit_id); duplicates collapse into one line."""
+    return _lines(sorted({f"{i}|{u}" for i, u in pairs}, key=lambda line: line.encode()))
+
+
+def render_params(
+    *,
+    draw_id: str,
+    team_size: int,
+    strata: Sequence[dict[str, Any]],
+    sources: Sequence[Source],
+    committed_at: str,
+) -> bytes:
+    """``strata`` items carry ``code`` and ``k``, and optionally ``name`` and ``basis``."""
+    return dumps(
+        {
+            "spec": SPEC,
+            "draw_id": draw_id,
+            "team_size": team_size,
+            "strata": list(strata),
+            "sources": [{"type": s.type, "label": s.label} for s in sources],
+            "committed_at": committed_at,
+        }
+    )
+
+
+def render_entropy(values: Iterable[EntropyValue]) -> bytes:
+    return dumps({"values": [{"type": v.type, "label": v.label, "value": v.value} for v in values]})

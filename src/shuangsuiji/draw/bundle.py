@@ -1,0 +1,105 @@
+"""A bundle: the files of one draw, read from a folder or handed over as bytes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import EntropyValue, Params, parse_entropy, parse_params, parse_salt
+from .errors import BundleError
+from .primitives import gc_paused
+from .tables import Conflicts, Pool, Roster, parse_conflicts, parse_pool, parse_roster
+
+PARAMS = "params.json"
+POOL = "pool.txt"
+ROSTER = "roster.txt"
+CONFLICTS = "conflicts.txt"
+ENTROPY = "entropy.json"
+SALT = "salt.hex"
+COMMITMENT = "commitment.json"
+RESULT = "result.json"
+FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT)
+
+COMMIT_INPUTS = (PARAMS, POOL, ROSTER, CONFLICTS)
+DRAW_INPUTS = (*COMMIT_INPUTS, ENTROPY, SALT)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The validated inputs of a draw; the optional parts are None when their file is absent."""
+
+    params: Params
+    pool: Pool
+    roster: Roster | None = None
+    conflicts: Conflicts | None = None
+    entropy: tuple[EntropyValue, ...] | None = None
+    salt: bytes | None = None
+
+
+def read_files(folder: str | os.PathLike[str]) -> dict[str, bytes]:
+    """The bundle files present in ``folder``, by name."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise BundleError(str(path), "", "目录不存在")
+    files: dict[str, bytes] = {}
+    for name in FILES:
+        try:
+            files[name] = (path / name).read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise BundleError(name, "", f"无法读取（{exc.strerror}）") from None
+    return files
+
+
+def require(files: Mapping[str, bytes], names: Iterable[str]) -> None:
+    for name in names:
+        if name not in files:
+            raise BundleError(name, "", "缺少此文件")
+
+
+@gc_paused()
+def parse_bundle(files: Mapping[str, bytes], required: Iterable[str] = (PARAMS, POOL)) -> Bundle:
+    """Validate every input file present in ``files``; ``required`` ones must be there."""
+    require(files, (PARAMS, POOL, *required))
+    params = parse_params(files[PARAMS])
+    return Bundle(
+        params=params,
+        pool=parse_pool(files[POOL], (s.code for s in params.strata)),
+        roster=parse_roster(files[ROSTER]) if ROSTER in files else None,
+        conflicts=parse_conflicts(files[CONFLICTS]) if CONFLICTS in files else None,
+        entropy=parse_entropy(files[ENTROPY], params) if ENTROPY in files else None,
+        salt=parse_salt(files[SALT]) if SALT in files else None,
+    )
+
+
+def load_bundle(folder: str | os.PathLike[str], required: Iterable[str] = (PARAMS, POOL)) -> Bundle:
+    return parse_bundle(read_files(folder), required)
+
+
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write ``path`` so that readers see either the old file or the whole new one."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_new(path: Path, data: bytes, mode: int) -> None:
+    """Create ``path`` with exactly ``mode``; fail if it already exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    os.fchmod(fd, mode)  # the umask must not change a secret's permissions
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -1,0 +1,88 @@
+"""Commit and compute: the two steps that produce files of a bundle."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from .bundle import COMMITMENT, Bundle
+from .documents import Commitment
+from .errors import BundleError, key
+from .matching import Assignment, match
+from .primitives import SPEC, gc_paused
+from .seed import derive_seed, entropy_bytes, salt_commit
+from .selection import StratumDraw, draw_strata
+
+
+@dataclass(frozen=True)
+class Result:
+    draw_id: str
+    seed: bytes
+    strata: list[StratumDraw]
+    assignments: list[Assignment]
+
+    @gc_paused()  # a hundred thousand small dicts beside a million live objects
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "spec": SPEC,
+            "draw_id": self.draw_id,
+            "seed": self.seed.hex(),
+            "strata": [stratum.as_dict() for stratum in self.strata],
+            "assignments": [assignment.as_dict() for assignment in self.assignments],
+        }
+
+
+def new_salt() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def commit(bundle: Bundle, salt: bytes) -> Commitment:
+    """The commitment of a bundle whose params, pool, roster and conflicts are present."""
+    if bundle.roster is None or bundle.conflicts is None:
+        raise ValueError("commit needs roster.txt and conflicts.txt")
+    return Commitment(
+        spec=SPEC,
+        draw_id=bundle.params.draw_id,
+        params_hash=bundle.params.params_hash.hex(),
+        pool_root=bundle.pool.root.hex(),
+        roster_root=bundle.roster.root.hex(),
+        conflicts_root=bundle.conflicts.root.hex(),
+        salt_commit=salt_commit(salt).hex(),
+    )
+
+
+def check_commitment(expected: Commitment, found: Commitment) -> None:
+    """Stop when an existing commitment.json disagrees with the bundle it stands beside."""
+    for name, value in expected.as_dict().items():
+        if getattr(found, name) != value:
+            raise BundleError(
+                COMMITMENT,
+                key(name),
+                f"与本目录文件计算的值不一致（文件中为 {getattr(found, name)}，计算得 {value}）",
+            )
+
+
+@gc_paused()
+def compute(bundle: Bundle) -> Result:
+    """Seed, selection and matching of a bundle whose six input files are all present."""
+    if (
+        bundle.roster is None
+        or bundle.conflicts is None
+        or bundle.entropy is None
+        or bundle.salt is None
+    ):
+        raise ValueError("compute needs roster, conflicts, entropy and salt")
+    params = bundle.params
+    seed = derive_seed(
+        bundle.salt,
+        params.params_hash,
+        bundle.pool.root,
+        bundle.roster.root,
+        bundle.conflicts.root,
+        entropy_bytes(bundle.entropy),
+    )
+    strata = draw_strata(seed, params, bundle.pool)
+    units = [unit for stratum in strata for unit in stratum.selected]
+    assignments = match(seed, params.team_size, units, bundle.roster.inspectors, bundle.conflicts)
+    return Result(draw_id=params.draw_id, seed=seed, strata=strata, assignments=assignments)

@@ -1,0 +1,37 @@
+"""The salt commitment, the entropy bytes ``B`` and the seed."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+
+from .documents import EntropyValue
+from .primitives import DOMAIN, LP, TXT, H
+
+
+def salt_commit(salt: bytes) -> bytes:
+    return H(DOMAIN + b"SALT" + salt)
+
+
+def entropy_bytes(values: Iterable[EntropyValue]) -> bytes:
+    """``B``: every public value with the type and label it was announced under."""
+    return b"".join(LP(TXT(v.type)) + LP(TXT(v.label)) + LP(TXT(v.value)) for v in values)
+
+
+def derive_seed(
+    salt: bytes,
+    params_hash: bytes,
+    pool_root: bytes,
+    roster_root: bytes,
+    conflicts_root: bytes,
+    entropy: bytes,
+) -> bytes:
+    message = (
+        DOMAIN
+        + LP(params_hash)
+        + LP(pool_root)
+        + LP(roster_root)
+        + LP(conflicts_root)
+        + LP(entropy)
+    )
+    return hmac.new(salt, message, "sha256").digest()

@@ -1,0 +1,206 @@
+"""The three line files of a bundle: pool.txt, roster.txt and conflicts.txt.
+
+Each parser checks every rule of the specification and keeps only what the draw needs,
+in flat lists, because a pool may hold a million lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from . import parallel
+from .errors import BundleError, line
+from .merkle import mth
+from .textfile import check_id, check_id_column, check_order, parse_tags, split_fields, split_lines
+
+POOL_FIELDS = ("id", "stratum", "region", "weight", "eligible", "tags", "reason")
+ROSTER_FIELDS = ("id", "region", "senior", "tags", "load", "cap")
+CONFLICT_FIELDS = ("inspector_id", "unit_id")
+# Every valid weight spelled out: one dict lookup replaces int() and four range checks.
+WEIGHTS = {str(n).encode(): n for n in range(1, 1001)}
+UINT_RE = re.compile(rb"0|[1-9][0-9]{0,9}")
+UINT_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a task needs of a candidate: its id, region and required tags."""
+
+    id: str
+    region: str
+    tags: frozenset[str]
+
+
+@dataclass
+class StratumPool:
+    """The eligible candidates of one stratum, in ascending id order, as parallel lists."""
+
+    ids: list[bytes] = field(default_factory=list)
+    weights: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # index of the candidate's line
+
+
+@dataclass(frozen=True)
+class Pool:
+    root: bytes
+    lines: list[bytes]
+    strata: dict[str, StratumPool]
+
+    def unit(self, row: int) -> Unit:
+        # Only selected candidates become tasks, so their region and tags are read again
+        # here instead of being kept for all eligible lines.
+        uid, _, region, _, _, tags, _ = self.lines[row].split(b"|")
+        names = frozenset(tags.decode().split(",")) if tags else frozenset()
+        return Unit(id=uid.decode(), region=region.decode(), tags=names)
+
+
+@dataclass(frozen=True)
+class Inspector:
+    id: str
+    region: str
+    senior: bool
+    tags: frozenset[str]
+    load: int
+    cap: int
+
+
+@dataclass(frozen=True)
+class Roster:
+    root: bytes
+    inspectors: tuple[Inspector, ...]
+
+
+@dataclass(frozen=True)
+class Conflicts:
+    root: bytes
+    by_unit: dict[str, frozenset[str]]
+
+
+def parse_pool(data: bytes, codes: Iterable[str]) -> Pool:
+    """Validate pool.txt against the stratum codes of params.json.
+
+    The loop runs once per candidate, a million times for a large county, so a field is
+    looked at once and a region or tag list is validated the first time it is seen.
+    """
+    file = "pool.txt"
+    lines = split_lines(file, data, POOL_FIELDS)
+    root = parallel.beside(mth, lines, size=len(lines))
+    try:
+        strata = _parse_candidates(file, lines, codes)
+    except BaseException:
+        root.cancel()
+        raise
+    return Pool(root=root.result(), lines=lines, strata=strata)
+
+
+def _parse_candidates(
+    file: str, lines: list[bytes], codes: Iterable[str]
+) -> dict[str, StratumPool]:
+    strata = {code.encode(): StratumPool() for code in codes}
+    regions: set[bytes] = set()
+    tag_lists: set[bytes] = set()
+    ids: list[bytes] = []
+    previous = b""
+    for row, raw in enumerate(lines):
+        fields = raw.split(b"|")
+        if len(fields) != len(POOL_FIELDS):
+            split_fields(file, row + 1, raw, POOL_FIELDS)
+        uid, stratum, region, weight, eligible, tags, reason = fields
+        if uid <= previous:
+            check_id(file, row + 1, "id", uid)
+            check_order(file, row + 1, "id", uid, previous)
+        previous = uid
+        ids.append(uid)
+        pool = strata.get(stratum)
+        if pool is None:
+            raise BundleError(
+                file, line(row + 1), f"stratum {stratum.decode()} 不是 params.json 中的层代码"
+            )
+        if region not in regions:
+            if not region:
+                raise BundleError(file, line(row + 1), "region 不得为空")
+            regions.add(region)
+        w = WEIGHTS.get(weight)
+        if w is None:
+            raise BundleError(file, line(row + 1), _weight_rule(weight))
+        if tags not in tag_lists:
+            parse_tags(file, row + 1, tags)
+            tag_lists.add(tags)
+        if eligible == b"1" and not reason:
+            pool.ids.append(uid)
+            pool.weights.append(w)
+            pool.rows.append(row)
+        elif eligible == b"1":
+            raise BundleError(file, line(row + 1), "eligible 为 1 时 reason 必须为空")
+        elif eligible != b"0":
+            raise BundleError(file, line(row + 1), "eligible 必须是 1 或 0")
+        elif not reason:
+            raise BundleError(file, line(row + 1), "eligible 为 0 时必须填写 reason（排除理由）")
+    check_id_column(file, "id", ids)
+    return {code.decode(): pool for code, pool in strata.items()}
+
+
+def _weight_rule(weight: bytes) -> str:
+    rule = "weight 必须是 1–1000 的整数，不得有前导零"
+    if not weight.isdigit() or not weight.isascii():
+        return f"{rule}（现为 “{weight.decode()}”，不是整数）"
+    if len(weight) > 1 and weight.startswith(b"0"):
+        return f"{rule}（现为 {weight.decode()}，有前导零）"
+    return f"{rule}（现为 {weight.decode()}，超出范围）"
+
+
+def parse_roster(data: bytes) -> Roster:
+    file = "roster.txt"
+    lines = split_lines(file, data, ROSTER_FIELDS)
+    inspectors: list[Inspector] = []
+    previous = None
+    for number, raw in enumerate(lines, 1):
+        uid, region, senior, tags, load, cap = split_fields(file, number, raw, ROSTER_FIELDS)
+        check_id(file, number, "id", uid)
+        check_order(file, number, "id", uid, previous)
+        previous = uid
+        if not region:
+            raise BundleError(file, line(number), "region 不得为空")
+        if senior not in (b"0", b"1"):
+            raise BundleError(file, line(number), "senior 必须是 1 或 0")
+        inspectors.append(
+            Inspector(
+                id=uid.decode(),
+                region=region.decode(),
+                senior=senior == b"1",
+                tags=parse_tags(file, number, tags),
+                load=_uint(file, number, "load", load),
+                cap=_uint(file, number, "cap", cap),
+            )
+        )
+    return Roster(root=mth(lines), inspectors=tuple(inspectors))
+
+
+def _uint(file: str, number: int, name: str, value: bytes) -> int:
+    if UINT_RE.fullmatch(value) is None or int(value) > UINT_MAX:
+        raise BundleError(
+            file,
+            line(number),
+            f"{name} 必须是 0 到 2³²−1（4294967295）的整数，不得有前导零"
+            f"（现为 “{value.decode()}”）",
+        )
+    return int(value)
+
+
+def parse_conflicts(data: bytes) -> Conflicts:
+    file = "conflicts.txt"
+    lines = split_lines(file, data, CONFLICT_FIELDS)
+    by_unit: defaultdict[str, set[str]] = defaultdict(set)
+    previous = None
+    for number, raw in enumerate(lines, 1):
+        inspector, unit = split_fields(file, number, raw, CONFLICT_FIELDS)
+        check_id(file, number, "inspector_id", inspector)
+        check_id(file, number, "unit_id", unit)
+        check_order(file, number, "整行", raw, previous)
+        previous = raw
+        by_unit[unit.decode()].add(inspector.decode())
+    frozen = {unit: frozenset(ids) for unit, ids in by_unit.items()}
+    return Conflicts(root=mth(lines), by_unit=frozen)

@@ -1,0 +1,252 @@
+"""Verification: recompute a bundle from its inputs and hold it against what was published."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from . import jsonfile
+from .bundle import COMMITMENT, CONFLICTS, ENTROPY, PARAMS, POOL, RESULT, ROSTER, SALT
+from .documents import parse_commitment, parse_entropy, parse_params, parse_salt
+from .errors import BundleError
+from .matching import match, task_order
+from .primitives import SPEC, H, gc_paused
+from .seed import derive_seed, entropy_bytes, salt_commit
+from .selection import draw_strata
+from .tables import parse_conflicts, parse_pool, parse_roster
+
+T = TypeVar("T")
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool | None  # None marks a note: something that cannot be checked yet
+    text: str
+
+    def __str__(self) -> str:
+        mark = {True: "✓", False: "✗", None: "·"}[self.ok]
+        return f"{mark} {self.text}"
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok is not False for check in self.checks)
+
+    def passed(self, text: str) -> None:
+        self.checks.append(Check(True, text))
+
+    def failed(self, text: str) -> None:
+        self.checks.append(Check(False, text))
+
+    def note(self, text: str) -> None:
+        self.checks.append(Check(None, text))
+
+    def same(self, label: str, computed: object, published: object, where: str) -> bool:
+        if computed == published:
+            self.passed(f"{label} 一致")
+            return True
+        self.failed(f"{label} 不一致：重新计算得 {computed}，{where}中为 {published}")
+        return False
+
+    def attempt(self, valid: str, parse: Callable[[], T]) -> T | None:
+        """Run a parser; a BundleError becomes a failed check naming file, place and rule."""
+        try:
+            value = parse()
+        except BundleError as exc:
+            self.failed(str(exc))
+            return None
+        self.passed(valid)
+        return value
+
+
+@gc_paused()
+def verify(files: Mapping[str, bytes]) -> Report:
+    """Check everything the files present allow, in the order a reader would."""
+    report = Report()
+    if COMMITMENT not in files or PARAMS not in files or POOL not in files:
+        missing = [name for name in (COMMITMENT, PARAMS, POOL) if name not in files]
+        report.failed(f"缺少文件 {'、'.join(missing)}，无法核对")
+        return report
+    commitment = report.attempt(
+        "承诺文件 commitment.json 格式正确", lambda: parse_commitment(files[COMMITMENT])
+    )
+    if commitment is None:
+        return report
+    report.same("参数文件哈希 params_hash", H(files[PARAMS]).hex(), commitment.params_hash, "承诺")
+    params = report.attempt("参数文件 params.json 符合规范", lambda: parse_params(files[PARAMS]))
+    if params is None:
+        return report
+    report.same("抽取编号 draw_id", params.draw_id, commitment.draw_id, "承诺")
+    codes = [s.code for s in params.strata]
+    pool = report.attempt("候选名单 pool.txt 符合规范", lambda: parse_pool(files[POOL], codes))
+    if pool is not None:
+        report.same("候选名单默克尔根 pool_root", pool.root.hex(), commitment.pool_root, "承诺")
+
+    roster = conflicts = None
+    if ROSTER in files:
+        roster = report.attempt(
+            "执法人员名录 roster.txt 符合规范", lambda: parse_roster(files[ROSTER])
+        )
+        if roster is not None:
+            report.same(
+                "执法人员名录默克尔根 roster_root",
+                roster.root.hex(),
+                commitment.roster_root,
+                "承诺",
+            )
+    else:
+        report.note("未提供 roster.txt（仅向审计人员提供）：不核对 roster_root，也不核对人员匹配")
+    if CONFLICTS in files:
+        conflicts = report.attempt(
+            "回避名单 conflicts.txt 符合规范", lambda: parse_conflicts(files[CONFLICTS])
+        )
+        if conflicts is not None:
+            report.same(
+                "回避名单默克尔根 conflicts_root",
+                conflicts.root.hex(),
+                commitment.conflicts_root,
+                "承诺",
+            )
+    else:
+        report.note(
+            "未提供 conflicts.txt（仅向审计人员提供）：不核对 conflicts_root，也不核对人员匹配"
+        )
+
+    if SALT not in files:
+        report.note(
+            "盐值尚未公开（目录中没有 salt.hex）：以上只核对了承诺；"
+            "抽取种子和抽取结果要等盐值公开后才能核对"
+        )
+        return report
+    salt = report.attempt("盐值 salt.hex 格式正确", lambda: parse_salt(files[SALT]))
+    if salt is not None:
+        report.same("盐值承诺 salt_commit", salt_commit(salt).hex(), commitment.salt_commit, "承诺")
+    if ENTROPY not in files:
+        report.note("尚无 entropy.json（公开随机源的取值尚未录入）：暂不能计算抽取种子")
+        return report
+    entropy = report.attempt(
+        "公开随机源取值 entropy.json 与参数一致", lambda: parse_entropy(files[ENTROPY], params)
+    )
+    if pool is None or salt is None or entropy is None:
+        report.note("上面的文件有误，无法计算抽取种子，也无法核对抽取结果")
+        return report
+
+    # Without the auditors' files the committed roots stand in: anyone can still get the seed.
+    seed = derive_seed(
+        salt,
+        params.params_hash,
+        pool.root,
+        roster.root if roster else bytes.fromhex(commitment.roster_root),
+        conflicts.root if conflicts else bytes.fromhex(commitment.conflicts_root),
+        entropy_bytes(entropy),
+    )
+    if RESULT not in files:
+        report.note(f"尚无 result.json；按本目录文件计算的抽取种子为 {seed.hex()}")
+        return report
+    result = report.attempt(
+        "抽取结果 result.json 是合法的 JSON", lambda: jsonfile.load(RESULT, files[RESULT])
+    )
+    if result is None:
+        return report
+    report.same("抽取结果的 spec", SPEC, result.get("spec"), "result.json ")
+    report.same("抽取结果的抽取编号 draw_id", params.draw_id, result.get("draw_id"), "result.json ")
+    report.same("抽取种子 seed", seed.hex(), result.get("seed"), "result.json ")
+
+    strata = draw_strata(seed, params, pool)
+    _compare_strata(report, [stratum.as_dict() for stratum in strata], result.get("strata"))
+    units = [unit for stratum in strata for unit in stratum.selected]
+    found = result.get("assignments")
+    if roster is not None and conflicts is not None:
+        assignments = match(seed, params.team_size, units, roster.inspectors, conflicts)
+        _compare_list(report, "人员匹配 assignments", [a.as_dict() for a in assignments], found)
+    else:
+        # The task order needs only the seed and the selection, so it is checked anyway.
+        units_found = (
+            [item.get("unit") if isinstance(item, dict) else item for item in found]
+            if isinstance(found, list)
+            else found
+        )
+        _compare_list(
+            report,
+            "任务顺序 assignments[].unit",
+            [u.id for u in task_order(seed, units)],
+            units_found,
+        )
+    return report
+
+
+def _compare_strata(report: Report, expected: list[dict[str, Any]], found: Any) -> None:
+    if not isinstance(found, list):
+        report.failed("抽取结果 strata 缺失或不是列表")
+        return
+    if len(found) != len(expected):
+        report.failed(f"抽取结果 strata 有 {len(found)} 层，按 params.json 应有 {len(expected)} 层")
+    for index, wanted in enumerate(expected):
+        code = wanted["code"]
+        got = found[index] if index < len(found) else None
+        if not isinstance(got, dict) or got.get("code") != code:
+            report.failed(
+                f"层 {code}：result.json 的 strata[{index}] 不是层 {code}（须按参数顺序）"
+            )
+            continue
+        wrong = [
+            f"{name} 应为 {wanted[name]}，result.json 为 {got.get(name)}"
+            for name in ("k", "eligible", "shortfall")
+            # type() keeps `true` and 1.0 from passing for 1.
+            if type(got.get(name)) is not int or got.get(name) != wanted[name]
+        ]
+        if wrong:
+            report.failed(f"层 {code} 数量不一致：{'；'.join(wrong)}")
+        else:
+            report.passed(f"层 {code} 数量 k、eligible、shortfall 一致")
+        for name, label in (("selected", "入选名单 selected"), ("reserve", "备选名单 reserve")):
+            _compare_items(report, f"层 {code} {label}", wanted[name], got.get(name))
+
+
+def _compare_items(report: Report, label: str, expected: list[Any], found: Any) -> None:
+    """Compare one ordered list and name its first difference."""
+    if found == expected:
+        report.passed(f"{label} 一致（{len(expected)} 项）")
+        return
+    if not isinstance(found, list):
+        report.failed(f"{label} 不一致：result.json 中缺失或不是列表")
+        return
+    for index, (wanted, got) in enumerate(zip(expected, found, strict=False)):
+        if wanted != got:
+            report.failed(
+                f"{label} 不一致：第 {index + 1} 项应为 {_show(wanted)}，"
+                f"result.json 为 {_show(got)}"
+            )
+            return
+    report.failed(f"{label} 不一致：应有 {len(expected)} 项，result.json 有 {len(found)} 项")
+
+
+def _compare_list(report: Report, label: str, expected: list[Any], found: Any) -> None:
+    """Compare the assignments (or their units) and list each differing item."""
+    if found == expected:
+        report.passed(f"{label} 一致（{len(expected)} 项）")
+        return
+    if not isinstance(found, list):
+        report.failed(f"{label} 不一致：result.json 的 assignments 缺失或不是列表")
+        return
+    if len(found) != len(expected):
+        report.failed(f"{label} 不一致：应有 {len(expected)} 项，result.json 有 {len(found)} 项")
+    wrong = [i for i, (a, b) in enumerate(zip(expected, found, strict=False)) if a != b]
+    for index in wrong[:MAX_LISTED]:
+        report.failed(
+            f"{label} 第 {index + 1} 项不一致：应为 {_show(expected[index])}，"
+            f"result.json 为 {_show(found[index])}"
+        )
+    if len(wrong) > MAX_LISTED:
+        report.failed(f"{label} 另有 {len(wrong) - MAX_LISTED} 项不一致")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
