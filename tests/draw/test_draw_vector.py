@@ -135,7 +135,7 @@ def test_forked_helpers_give_the_same_result(monkeypatch: pytest.MonkeyPatch) ->
             forks.append(args)
             super().__init__(*args)
 
-    monkeypatch.setattr(parallel, "MIN_ITEMS", 0)
+    monkeypatch.setattr(parallel, "may_fork", lambda size: True)
     monkeypatch.setattr(parallel, "_Forked", Counted)
     bundle = parse_bundle(vector_files(), DRAW_INPUTS)
     assert compute(bundle).as_dict() == expected("result.json")

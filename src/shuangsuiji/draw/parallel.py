@@ -69,13 +69,18 @@ def _serve(sender: Connection, func: Callable[..., Any], args: tuple[Any, ...]) 
     sender.close()
 
 
+def may_fork(size: int) -> bool:
+    """Fork only for large work, only where fork exists, and never beside other threads."""
+    return (
+        size >= MIN_ITEMS
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
 def beside(func: Callable[..., T], *args: Any, size: int) -> Pending[T]:
     """Start ``func(*args)``, on another core when ``size`` items make it worthwhile."""
-    if (
-        size < MIN_ITEMS
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if not may_fork(size):
         return Pending(func(*args))
     try:
         return _Forked(func, args)
