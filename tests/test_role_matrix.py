@@ -22,6 +22,7 @@ def signed_in(status: int) -> dict[str, int]:
 
 
 REGISTER_READERS = (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)
+PLAN_READERS = (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)
 
 
 def only(*allowed: Role) -> dict[str, int]:
@@ -55,6 +56,37 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
     "planning:policy": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:policy_quarter": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "planning:plans": ("get", None, only(*PLAN_READERS)),
+    "planning:plan_detail": ("get", "plan", only(*PLAN_READERS)),
+    "planning:plan_approve": ("post", "plan", {**only(Role.LEADER), "leader": 302}),
+    "planning:plan_publish": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:plan_adjust": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:task_edit": ("get", "task", only(Role.COORDINATOR)),
+    "planning:task_prepare": ("get", "task", only(*PLAN_READERS)),
+    "planning:draw_detail": ("get", "draw", only(*PLAN_READERS)),
+    "planning:draw_reveal": ("post", "draw", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:draw_abort": ("post", "draw", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:draw_bundle": ("get", "draw", only(*PLAN_READERS)),
+    "planning:inspection_substitute": (
+        "post",
+        "inspection",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
+    "planning:inspection_assign": ("get", "inspection", only(Role.COORDINATOR)),
+    "planning:conflicts": ("get", None, only(Role.COORDINATOR, Role.INSPECTOR)),
+    "inspections:mine": ("get", None, only(Role.INSPECTOR)),
+    "inspections:targeted_new": ("get", None, only(Role.COORDINATOR)),
+    # An inspector not in the inspection's team is refused inside the view.
+    "inspections:detail": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "planning:task_coverage": ("post", "task", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:settings": ("get", None, only(Role.SYSADMIN)),
+    "planning:calendar": ("get", None, only(Role.SYSADMIN)),
+    "disclosure:index": ("get", None, ALL_200),
+    "disclosure:organisation": ("get", "org_code", ALL_200),
+    "disclosure:plan": ("get", "public_plan", ALL_200),
+    "disclosure:draw": ("get", "draw_id", ALL_200),
+    "disclosure:draw_bundle": ("get", "draw_id", ALL_200),
+    "disclosure:draw_file": ("get", "draw_file", ALL_200),
     # An empty confirmation is refused with a message and sent back to the batch page.
     "directory:import_apply": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
 }
@@ -94,7 +126,37 @@ def people(organisations, make_user):
         spec=TARGETS,
         upload=SimpleUploadedFile("a.csv", "统一社会信用代码,单位名称\n".encode()),
     )
-    return {"users": users, "own_org": organisations["a"], "target": target, "batch": batch}
+    return {"users": users, "own_org": organisations["a"], "target": target, "batch": batch,
+            **_sampling_objects(organisations["a"], target)}  # fmt: skip
+
+
+def _sampling_objects(organisation, target):
+    """A plan with a task, a committed draw and an inspection, created directly."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shuangsuiji.inspections.models import Inspection
+    from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision, SamplingTask
+
+    plan = AnnualPlan.objects.create(organisation=organisation, year=2026)
+    PlanRevision.objects.create(plan=plan, version=1, published_at=timezone.now(),
+                                snapshot={"tasks": [], "issued_on": "2026-01-10"})  # fmt: skip
+    task = SamplingTask.objects.create(
+        plan=plan, organisation=organisation, sequence=1, number="2026001", name="一季度随机抽查",
+        quarter=1, classes=["KEY"], target_scope="辖区", ratio_text="25%", draw_date=dt.date(2026, 1, 15),
+        initiator=organisation.name, basis="方案",
+    )  # fmt: skip
+    draw = Draw.objects.create(
+        task=task, organisation=organisation, draw_id="130281-2026001-1", quarter="2026Q1",
+        params='{"strata": [], "committed_at": "2026-01-15T09:00:00+08:00"}', pool="",
+        roster="", conflicts="", commitment="{}", salt=b"\x00" * 32, reveal_on=dt.date(2026, 12, 31),
+    )  # fmt: skip
+    inspection = Inspection.objects.create(
+        organisation=organisation, task=task, draw=draw, target=target, year=2026,
+        kind=Inspection.Kind.RANDOM, stratum="KEY", status=Inspection.Status.NEEDS_TEAM,
+    )  # fmt: skip
+    return {"plan": plan, "task": task, "draw": draw, "inspection": inspection}
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -110,6 +172,14 @@ def test_role_matrix(client, people, url_name, role):
         "register": {"register": "targets"},
         "target": {"register": "targets", "pk": people["target"].pk},
         "batch": {"pk": people["batch"].pk},
+        "plan": {"pk": people["plan"].pk},
+        "task": {"pk": people["task"].pk},
+        "draw": {"pk": people["draw"].pk},
+        "inspection": {"pk": people["inspection"].pk},
+        "org_code": {"code": people["own_org"].code},
+        "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
+        "draw_id": {"draw_id": people["draw"].draw_id},
+        "draw_file": {"draw_id": people["draw"].draw_id, "name": "params.json"},
     }[kwargs_from]
     if role != ANON:
         client.force_login(people["users"][role])

@@ -28,6 +28,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("随机抽查事项清单", "directory:list", REGISTER_READERS, ("items",)),
     NavItem("本单位政策", "planning:policy", ("manage_sampling", "read_org_data")),
     NavItem("分类与抽查数量", "planning:policy_quarter", ("manage_sampling", "read_org_data")),
+    NavItem(
+        "年度抽查计划", "planning:plans", ("manage_sampling", "read_org_data", "approve_plans")
+    ),
+    NavItem("回避", "planning:conflicts", ("manage_sampling", "record_inspections")),
+    NavItem("我的任务", "inspections:mine", ("record_inspections",)),
+    NavItem("登记定向检查", "inspections:targeted_new", ("manage_sampling",)),
+    NavItem("单位设置", "planning:settings", ("manage_users",)),
+    NavItem("工作日历", "planning:calendar", ("manage_users",)),
     NavItem("单位管理", "accounts:organisation_list", ("manage_users",)),
     NavItem("用户管理", "accounts:user_list", ("manage_users",)),
 ]

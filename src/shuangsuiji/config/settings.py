@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "shuangsuiji.accounts",
     "shuangsuiji.directory",
     "shuangsuiji.planning",
+    "shuangsuiji.inspections",
+    "shuangsuiji.disclosure",
 ]
 
 MIDDLEWARE = [

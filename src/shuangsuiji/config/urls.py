@@ -23,6 +23,8 @@ urlpatterns = [
     path("manage/", include("shuangsuiji.accounts.urls")),
     path("directory/", include("shuangsuiji.directory.urls")),
     path("planning/", include("shuangsuiji.planning.urls")),
+    path("inspections/", include("shuangsuiji.inspections.urls")),
+    path("gongkai/", include("shuangsuiji.disclosure.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

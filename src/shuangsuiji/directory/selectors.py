@@ -67,3 +67,15 @@ def events_of_target(target) -> QuerySet:
     return RegulatoryEvent.objects.filter(
         organisation=target.organisation, credit_code=target.credit_code
     ).order_by("-date")
+
+
+def target_by_code(organisation, code: str):
+    """The organisation's target with this 项目代码, or else with this 统一社会信用代码."""
+    from shuangsuiji.directory.models import Target
+
+    code = code.strip().upper()
+    targets = Target.objects.filter(organisation=organisation)
+    return (
+        targets.filter(project_code=code).first()
+        or targets.filter(credit_code=code, project_code="").first()
+    )

@@ -32,3 +32,165 @@ class PolicyAdjustmentForm(forms.Form):
         if isinstance(value, dict | list):
             return value
         raise forms.ValidationError("取值应为 {…} 形式的映射、[…] 列表，或抽查比例的百分数。")
+
+
+class PlanGenerateForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=300)
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        from shuangsuiji.planning.models import SamplingTask
+
+        model = SamplingTask
+        fields = [
+            "name",
+            "kind",
+            "scope",
+            "items",
+            "target_scope",
+            "ratio_text",
+            "draw_date",
+            "initiator",
+            "guidance_unit",
+            "basis",
+            "lead_department",
+        ]
+        widgets = {
+            "draw_date": forms.DateInput(attrs={"type": "date"}),
+            "items": forms.CheckboxSelectMultiple,
+            "target_scope": forms.Textarea(attrs={"rows": 2}),
+            "ratio_text": forms.Textarea(attrs={"rows": 3}),
+            "basis": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    partners_text = forms.CharField(
+        label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items
+        self.fields["partners_text"].initial = "、".join(self.instance.partners or [])
+
+    def clean_partners_text(self):
+        text = self.cleaned_data["partners_text"]
+        return [
+            p.strip() for p in text.replace(",", "、").replace("，", "、").split("、") if p.strip()
+        ]
+
+
+class CommitForm(forms.Form):
+    source_type_1 = forms.ChoiceField(
+        label="随机源一：类型",
+        choices=[("lottery", "彩票开奖"), ("drand", "drand 随机信标"), ("witness", "见证人数字")],
+    )
+    source_label_1 = forms.CharField(
+        label="随机源一：名称",
+        max_length=200,
+        help_text="如“中国福利彩票双色球 2026136 期”（尚未开奖的一期）",
+    )
+    source_type_2 = forms.ChoiceField(
+        label="随机源二：类型",
+        required=False,
+        choices=[
+            ("", "（不用）"),
+            ("witness", "见证人数字"),
+            ("lottery", "彩票开奖"),
+            ("drand", "drand 随机信标"),
+        ],
+    )
+    source_label_2 = forms.CharField(
+        label="随机源二：名称",
+        max_length=200,
+        required=False,
+        help_text="如“监督员 陈静 现场写下的数字”",
+    )
+    reveal_on = forms.DateField(
+        label="最迟公开日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="检查结束或到此日期后公开名单和盐值。",
+    )
+
+    def sources(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        pairs = [(data["source_type_1"], data["source_label_1"])]
+        if data.get("source_type_2") and data.get("source_label_2"):
+            pairs.append((data["source_type_2"], data["source_label_2"]))
+        return pairs
+
+
+class ValuesForm(forms.Form):
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        for source in sources:
+            self.fields[f"value_{source.position}"] = forms.CharField(
+                label=f"{source.label} 的取值",
+                max_length=200,
+                help_text="彩票按“红球升序各加点、每组加斜杠”，如 3.7.12.19.25.31./9./",
+            )
+
+    def values(self) -> list[str]:
+        return [self.cleaned_data[name] for name in self.fields]
+
+
+class SubstituteForm(forms.Form):
+    from shuangsuiji.planning.models import SUBSTITUTION_REASONS
+
+    reason = forms.ChoiceField(label="替补原因", choices=SUBSTITUTION_REASONS)
+    evidence = forms.CharField(label="依据", max_length=300)
+
+
+class AssignTeamForm(forms.Form):
+    inspectors = forms.ModelMultipleChoiceField(
+        label="执法人员（第一位带队）", queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    lead = forms.ModelChoiceField(label="带队人", queryset=None)
+    reason = forms.CharField(label="原因", max_length=300)
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspectors"].queryset = inspectors
+        self.fields["lead"].queryset = inspectors
+
+    def team(self):
+        lead = self.cleaned_data["lead"]
+        others = [i for i in self.cleaned_data["inspectors"] if i != lead]
+        return [lead, *others]
+
+
+class ConflictForm(forms.Form):
+    inspector = forms.ModelChoiceField(label="执法人员", queryset=None)
+    target = forms.CharField(label="检查对象（统一社会信用代码或项目代码）", max_length=64)
+    reason = forms.CharField(label="回避原因", max_length=300)
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspectors
+
+
+class WorkdayForm(forms.Form):
+    day = forms.DateField(
+        label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_workday = forms.BooleanField(label="上班（不勾选为放假）", required=False)
+    note = forms.CharField(
+        label="说明", max_length=100, required=False, help_text="如“国务院办公厅通知：春节调休”"
+    )
+    confirm_year = forms.IntegerField(
+        label="确认整年的日历已录入完整",
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text="软件未包含某年的放假通知时，录入该年全部放假和调休日期后在此确认。",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("day") and not data.get("confirm_year"):
+            raise forms.ValidationError("请填写日期，或要确认的年份。")
+        return data

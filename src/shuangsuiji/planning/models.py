@@ -64,3 +64,383 @@ class PolicyAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} 自 {self.since}"
+
+
+class OrganisationSettings(models.Model):
+    """Per-organisation settings the plans leave to the bureau."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="settings"
+    )
+    task_name_template = models.CharField(
+        "任务名称模板",
+        max_length=200,
+        default="{organisation}{year}年{period}{task_type}",
+        help_text="可用：{city} 市、{county} 县区、{organisation} 单位全称、{year} 年、"
+        "{period} 时间（如“一季度”“全年”）、{task_type} 任务类型。"
+        "默认按获嘉“市+县区+部门+时间+任务类型”。",
+    )
+    seniority_years = models.PositiveSmallIntegerField(
+        "以老带新：参加执法工作满几年为老同志", default=3
+    )
+    inspector_annual_cap = models.PositiveIntegerField("执法人员年度检查任务上限", default=40)
+    team_size = models.PositiveSmallIntegerField("每组执法人员人数", default=2)
+    publish_monthly = models.BooleanField("抽查结果按月集中公示", default=False)
+    require_release = models.BooleanField("抽查结果须经抽查管理员发布后公示", default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位设置"
+        verbose_name_plural = "单位设置"
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name}设置"
+
+
+class WorkdayOverride(models.Model):
+    """A day the administrator marks as working or not (调休 the package does not know)."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班")
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "工作日历调整"
+        verbose_name_plural = "工作日历调整"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_workday else '放假'}"
+
+
+class WorkdayYear(models.Model):
+    """A year whose holidays and make-up days the administrator has entered completely."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已确认的工作日历年份"
+        verbose_name_plural = "已确认的工作日历年份"
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class AnnualPlan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        APPROVED = "approved", "已审批，待公开"
+        PUBLISHED = "published", "已公开"
+        ADJUSTING = "adjusting", "调整中"
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User", verbose_name="审批人", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    adjustment_reason = models.CharField("调整原因", max_length=300, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度抽查计划"
+        verbose_name_plural = "年度抽查计划"
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"],
+                name="plan_unique_year_per_organisation",
+                violation_error_message="本单位该年度已有抽查计划。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} {self.year} 年度抽查计划"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.ADJUSTING)
+
+
+class PlanRevision(models.Model):
+    """Each published version of a plan, frozen, so the adjustment history stays public."""
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveSmallIntegerField("版本")
+    published_at = models.DateTimeField("公开时间")
+    reason = models.CharField("调整原因", max_length=300, blank=True)
+    snapshot = models.JSONField("计划内容")
+
+    class Meta:
+        ordering = ["plan", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="revision_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 第 {self.version} 版"
+
+
+class SamplingTask(models.Model):
+    class Kind(models.TextChoices):
+        UNDIRECTED = "undirected", "不定向抽查"
+        DIRECTED = "directed", "定向抽查"
+
+    class Scope(models.TextChoices):
+        OWN = "own", "本部门"
+        INTERNAL_JOINT = "internal_joint", "内部联合"
+        DEPARTMENT_JOINT = "department_joint", "部门联合"
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.PROTECT, related_name="tasks")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    sequence = models.PositiveSmallIntegerField("序号")
+    number = models.CharField("任务编号", max_length=16)
+    name = models.CharField("抽查任务名称", max_length=200)
+    kind = models.CharField(
+        "抽查类型", max_length=16, choices=Kind.choices, default=Kind.UNDIRECTED
+    )
+    scope = models.CharField("联合类型", max_length=20, choices=Scope.choices, default=Scope.OWN)
+    #: 1–4 for a quarterly task, null for a task drawn once for the whole year.
+    quarter = models.PositiveSmallIntegerField("季度", null=True, blank=True)
+    classes = models.JSONField("抽取类别", default=list)
+    items = models.ManyToManyField(
+        "directory.InspectionItem", verbose_name="抽查事项", blank=True, related_name="tasks"
+    )
+    target_scope = models.TextField("抽查对象范围")
+    ratio_text = models.TextField("抽查比例或数量")
+    draw_date = models.DateField("抽取时间")
+    initiator = models.CharField("发起主体", max_length=200)
+    guidance_unit = models.CharField("指导单位", max_length=200, blank=True)
+    basis = models.TextField("检查依据")
+    partners = models.JSONField("联合部门", default=list, blank=True)
+    lead_department = models.CharField("牵头部门", max_length=200, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[items])
+
+    class Meta:
+        verbose_name = "抽查任务"
+        verbose_name_plural = "抽查任务"
+        ordering = ["plan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "sequence"], name="task_unique_sequence"),
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="task_unique_number_per_organisation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def period_label(self) -> str:
+        return f"{'一二三四'[self.quarter - 1]}季度" if self.quarter else "全年"
+
+
+class ConflictOfInterest(models.Model):
+    """回避: an inspector who must not inspect a target, with the reason."""
+
+    class DeclaredBy(models.TextChoices):
+        INSPECTOR = "inspector", "执法人员本人申报"
+        COORDINATOR = "coordinator", "抽查管理员录入"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(
+        "directory.Inspector", verbose_name="执法人员", on_delete=models.PROTECT,
+        related_name="conflicts",
+    )  # fmt: skip
+    target = models.ForeignKey(
+        "directory.Target", verbose_name="检查对象", on_delete=models.PROTECT,
+        related_name="conflicts",
+    )  # fmt: skip
+    reason = models.CharField("回避原因", max_length=300)
+    declared_by = models.CharField("来源", max_length=16, choices=DeclaredBy.choices)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField("有效", default=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "回避"
+        verbose_name_plural = "回避"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspector", "target"],
+                condition=models.Q(active=True),
+                name="conflict_unique_active_pair",
+                violation_error_message="该执法人员对该检查对象已有回避记录。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} 回避 {self.target}"
+
+
+class Draw(models.Model):
+    """One random draw of a task: the bundle of SHUANGSUIJI-DRAW-v1, kept byte for byte."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", "已承诺，待录入随机源"
+        DRAWN = "drawn", "已抽取，名单保密"
+        REVEALED = "revealed", "已公开"
+        ABORTED = "aborted", "作废"
+
+    task = models.ForeignKey(SamplingTask, on_delete=models.PROTECT, related_name="draws")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    draw_id = models.CharField("抽取编号", max_length=64, unique=True)
+    attempt = models.PositiveSmallIntegerField("第几次抽取", default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMMITTED)
+    quarter = models.CharField("季度", max_length=8)
+    # The bundle's files exactly as published: their hashes are what the commitment binds.
+    params = models.TextField()
+    pool = models.TextField()
+    roster = models.TextField()
+    conflicts = models.TextField()
+    commitment = models.TextField()
+    entropy = models.TextField(blank=True)
+    result = models.TextField(blank=True)
+    #: Secret until reveal (or abort): nothing in the app shows it before.
+    salt = models.BinaryField(editable=False)
+    reveal_on = models.DateField("最迟公开日期")
+    committed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    committed_at = models.DateTimeField(auto_now_add=True)
+    drawn_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    aborted_at = models.DateTimeField(null=True, blank=True)
+    aborted_reason = models.CharField("作废原因", max_length=300, blank=True)
+    verified = models.BooleanField("服务器端核验通过", null=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["salt"])
+
+    class Meta:
+        verbose_name = "随机抽取"
+        verbose_name_plural = "随机抽取"
+        ordering = ["-committed_at"]
+        constraints = [
+            # A task has at most one live draw: a redraw needs the old one aborted, in public.
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=~models.Q(status="aborted"),
+                name="draw_one_live_per_task",
+                violation_error_message="该任务已有一次未作废的抽取。",
+            ),
+            models.UniqueConstraint(fields=["task", "attempt"], name="draw_unique_attempt"),
+        ]
+
+    def __str__(self) -> str:
+        return self.draw_id
+
+    @property
+    def salt_public(self) -> bool:
+        return self.status in (self.Status.REVEALED, self.Status.ABORTED)
+
+    def bundle_files(self, *, with_salt: bool) -> dict[str, bytes]:
+        files = {
+            "params.json": self.params.encode(),
+            "pool.txt": self.pool.encode(),
+            "roster.txt": self.roster.encode(),
+            "conflicts.txt": self.conflicts.encode(),
+            "commitment.json": self.commitment.encode(),
+        }
+        if self.entropy:
+            files["entropy.json"] = self.entropy.encode()
+        if self.result:
+            files["result.json"] = self.result.encode()
+        if with_salt:
+            files["salt.hex"] = bytes(self.salt).hex().encode() + b"\n"
+        return files
+
+
+class DrawSource(models.Model):
+    """A public random source named at commit, and its value once it exists."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="sources")
+    position = models.PositiveSmallIntegerField()
+    type = models.CharField("类型", max_length=32)
+    label = models.CharField("名称", max_length=200)
+    value = models.CharField("取值", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["draw", "position"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+SUBSTITUTION_REASONS = [
+    ("cancelled", "已注销"),
+    ("suspended", "已停产"),
+    ("unreachable", "无法联系"),
+    ("inspected_elsewhere", "已被其他部门检查"),
+    ("relocated", "已迁出本辖区"),
+    ("no_activity", "未开展本次抽查涉及的经营活动"),
+]
+
+
+class Substitution(models.Model):
+    """A selected unit replaced by the next on the reserve list, with reason and evidence."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="substitutions")
+    stratum = models.CharField(max_length=32)
+    replaced_unit = models.CharField(max_length=64)
+    substitute_unit = models.CharField(max_length=64)
+    reason = models.CharField("原因", max_length=32, choices=SUBSTITUTION_REASONS)
+    evidence = models.CharField("依据", max_length=300)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "replaced_unit"], name="substitute_once"),
+            models.UniqueConstraint(
+                fields=["draw", "substitute_unit"], name="substitute_used_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.replaced_unit} → {self.substitute_unit}"
+
+
+class ManualAssignment(models.Model):
+    """A team the coordinator assigned by hand to a task the matching could not staff."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="manual_assignments")
+    unit = models.CharField(max_length=64)
+    team = models.JSONField("执法人员（执法证号）")
+    flags = models.JSONField("抽取时的标记", default=list)
+    reason = models.CharField("原因", max_length=300)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit}：{'、'.join(self.team)}"

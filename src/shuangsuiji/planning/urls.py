@@ -1,10 +1,33 @@
 from django.urls import path
 
-from shuangsuiji.planning import views
+from shuangsuiji.planning import views, workflow_views
 
 app_name = "planning"
 
 urlpatterns = [
     path("policy/", views.policy_detail, name="policy"),
     path("policy/quarter/", views.policy_quarter, name="policy_quarter"),
+    path("plans/", workflow_views.plan_list, name="plans"),
+    path("plans/<int:pk>/", workflow_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/approve/", workflow_views.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/publish/", workflow_views.plan_publish, name="plan_publish"),
+    path("plans/<int:pk>/adjust/", workflow_views.plan_adjust, name="plan_adjust"),
+    path("tasks/<int:pk>/edit/", workflow_views.task_edit, name="task_edit"),
+    path("tasks/<int:pk>/draw/", workflow_views.task_prepare, name="task_prepare"),
+    path("draws/<int:pk>/", workflow_views.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/reveal/", workflow_views.draw_reveal, name="draw_reveal"),
+    path("draws/<int:pk>/abort/", workflow_views.draw_abort, name="draw_abort"),
+    path("draws/<int:pk>/bundle.zip", workflow_views.draw_bundle, name="draw_bundle"),
+    path(
+        "inspections/<int:pk>/substitute/",
+        workflow_views.inspection_substitute,
+        name="inspection_substitute",
+    ),
+    path(
+        "inspections/<int:pk>/assign/", workflow_views.inspection_assign, name="inspection_assign"
+    ),
+    path("conflicts/", workflow_views.conflict_list, name="conflicts"),
+    path("tasks/<int:pk>/coverage/", workflow_views.task_coverage, name="task_coverage"),
+    path("settings/", workflow_views.settings_edit, name="settings"),
+    path("calendar/", workflow_views.calendar_edit, name="calendar"),
 ]

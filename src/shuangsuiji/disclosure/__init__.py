@@ -1,0 +1,1 @@
+"""一公开: the public portal. Everything here is readable without an account."""

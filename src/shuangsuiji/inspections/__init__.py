@@ -1,0 +1,1 @@
+"""Inspections: created by draws, coverage and targeted cases; results come later."""

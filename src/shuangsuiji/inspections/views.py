@@ -1,0 +1,126 @@
+from django.shortcuts import render
+
+from shuangsuiji.accounts.access import role_required
+from shuangsuiji.inspections.models import Inspection
+
+
+@role_required("record_inspections")
+def my_inspections(request):
+    """我的任务: an inspector sees the inspections of the teams they belong to, and no others."""
+    inspections = (
+        Inspection.objects.filter(
+            organisation=request.user.organisation,
+            members__inspector__certificate_no=request.user.username,
+        )
+        .exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
+        .select_related("target", "task")
+        .prefetch_related("members__inspector")
+        .order_by("task__draw_date", "pk")
+    )
+    return render(request, "inspections/mine.html", {"inspections": inspections})
+
+
+def _can_read(user) -> bool:
+    from shuangsuiji.accounts.access import has_permission
+
+    return any(has_permission(user, p) for p in ("manage_sampling", "approve_plans", "view_audit"))
+
+
+@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+def inspection_detail(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+
+    from shuangsuiji.accounts.access import has_permission
+    from shuangsuiji.planning.draws import inspection_set_partners
+
+    inspection = get_object_or_404(
+        Inspection.objects.readable_by(request.user).select_related("target", "task", "draw"), pk=pk
+    )
+    own_team = inspection.members.filter(inspector__certificate_no=request.user.username).exists()
+    if not _can_read(request.user) and not own_team:
+        raise PermissionDenied("只能查看本组的检查任务。")
+    coordinator = (
+        has_permission(request.user, "manage_sampling")
+        and inspection.organisation_id == request.user.organisation_id
+    )
+    if request.method == "POST":
+        if not coordinator:
+            raise PermissionDenied("只有抽查管理员可以登记联合部门人员。")
+        names = request.POST.get("partners", "").replace("，", "、").replace(",", "、").split("、")
+        try:
+            inspection_set_partners(actor=request.user, inspection=inspection, names=names)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已登记联合部门执法人员。")
+        return redirect("inspections:detail", pk=pk)
+    return render(
+        request,
+        "inspections/detail.html",
+        {
+            "inspection": inspection,
+            "coordinator": coordinator,
+            "members": inspection.members.select_related("inspector"),
+        },
+    )
+
+
+@role_required("manage_sampling")
+def targeted_new(request):
+    from django import forms
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from shuangsuiji.accounts.views import add_service_errors
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.directory.selectors import target_by_code
+    from shuangsuiji.directory.vocabulary import InspectorCategory
+    from shuangsuiji.inspections.models import TARGETED_CASES
+    from shuangsuiji.planning.draws import targeted_inspection_create
+
+    organisation = request.user.organisation
+    inspectors = Inspector.objects.filter(
+        organisation=organisation,
+        in_register=True,
+        on_duty=True,
+        category=InspectorCategory.ENFORCEMENT,
+    )
+
+    class TargetedForm(forms.Form):
+        target = forms.CharField(label="检查对象（统一社会信用代码或项目代码）", max_length=64)
+        case = forms.ChoiceField(label="事由（不适用双随机的情形）", choices=TARGETED_CASES)
+        reference = forms.CharField(label="案件、交办文件或线索编号", max_length=200)
+        method = forms.ChoiceField(
+            label="检查方式", choices=[(m, m) for m in ("现场检查", "非现场检查", "书面检查")]
+        )
+        lead = forms.ModelChoiceField(label="带队人", queryset=inspectors)
+        others = forms.ModelMultipleChoiceField(
+            label="其他执法人员", queryset=inspectors, widget=forms.CheckboxSelectMultiple
+        )
+
+    form = TargetedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = target_by_code(organisation, form.cleaned_data["target"])
+        if target is None:
+            form.add_error("target", "本单位名录中没有该检查对象。")
+        else:
+            lead = form.cleaned_data["lead"]
+            team = [lead, *[i for i in form.cleaned_data["others"] if i != lead]]
+            try:
+                inspection = targeted_inspection_create(
+                    actor=request.user,
+                    target=target,
+                    case=form.cleaned_data["case"],
+                    reference=form.cleaned_data["reference"],
+                    inspectors=team,
+                    method=form.cleaned_data["method"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "已登记定向检查，计入该对象的年度检查次数。")
+                return redirect("inspections:detail", pk=inspection.pk)
+    return render(request, "accounts/form.html", {"form": form, "title": "登记定向检查（非随机）"})

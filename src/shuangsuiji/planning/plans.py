@@ -1,0 +1,272 @@
+"""Annual plans and their tasks: generated from the organisation's policy, then edited,
+approved by a 领导, published, and adjusted with reasons (GC-2.8, JX-4.1, HJ-1.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.directory.models import InspectionItem
+from shuangsuiji.planning.calendar import workday_calendar
+from shuangsuiji.planning.models import AnnualPlan, OrganisationSettings, PlanRevision, SamplingTask
+from shuangsuiji.planning.policies import effective_preset, organisation_policy
+from shuangsuiji.policy import Preset
+from shuangsuiji.workdays import CalendarNotAvailable
+
+PERIOD_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度", None: "全年"}
+
+
+def organisation_settings(organisation: Organisation) -> OrganisationSettings:
+    settings, _ = OrganisationSettings.objects.get_or_create(organisation=organisation)
+    return settings
+
+
+def _check(actor, organisation: Organisation, permission: str, message: str) -> None:
+    if actor is None:
+        return
+    if not has_permission(actor, permission) or actor.organisation_id != organisation.pk:
+        raise PermissionDenied(message)
+
+
+def task_name(organisation: Organisation, year: int, quarter: int | None, task_type: str) -> str:
+    template = organisation_settings(organisation).task_name_template
+    parent = organisation.parent
+    values = {
+        "city": parent.name if parent else "",
+        "county": organisation.name,
+        "organisation": organisation.name,
+        "year": year,
+        "period": PERIOD_NAMES[quarter],
+        "task_type": task_type,
+    }
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValidationError(f"任务名称模板有误：{template}（{error}）") from error
+
+
+def _ratio_text(preset: Preset, codes: list[str], day: dt.date) -> str:
+    parts = []
+    for code in codes:
+        rule = preset.class_rule(code)
+        entry = rule.quota.at(day)
+        value = entry.value
+        if "ratio" in value:
+            amount = f"不低于 {value['ratio']}" + ("（全年）" if value.get("per") == "year" else "")
+        elif "coverage" in value:
+            amount = f"{value['method']}全覆盖"
+        elif "min_of" in value:
+            amount = "两项满足其一：" + "；".join(
+                f"不低于 {p['ratio']}" if "ratio" in p else f"不少于人均 {p['per_inspector']} 家次"
+                for p in value["min_of"]
+            )
+        elif "per_inspector" in value:
+            period = "年度" if value["per"] == "year" else "季度"
+            amount = f"执法人员数 × {value['per_inspector']}（{period}）"
+        else:
+            amount = "本局根据实际设定"
+        parts.append(f"{rule.name}：{amount}（{entry.ref.clause}）")
+    return "；".join(parts)
+
+
+@dataclass(frozen=True)
+class _TaskSpec:
+    quarter: int | None
+    classes: list[str]
+    task_type: str
+    scope: str
+    partners: list[str]
+
+
+def _task_specs(preset: Preset, day: dt.date) -> list[_TaskSpec]:
+    quarterly, annual = [], []
+    for rule in preset.classes:
+        value = rule.quota.at(day).value
+        (annual if value.get("per") == "year" and "ratio" in value else quarterly).append(rule)
+    specs = [
+        _TaskSpec(quarter, [r.code for r in quarterly], "随机抽查", SamplingTask.Scope.OWN, [])
+        for quarter in (1, 2, 3, 4)
+    ]
+    for rule in annual:
+        partners = rule.partners.at(day).value if rule.partners else []
+        scope = SamplingTask.Scope.DEPARTMENT_JOINT if partners else SamplingTask.Scope.OWN
+        specs.append(_TaskSpec(None, [rule.code], f"{rule.name}随机抽查", scope, partners))
+    return specs
+
+
+@transaction.atomic
+def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan:
+    """A draft plan: four quarterly tasks and one task per class the plan draws once a year."""
+    _check(actor, organisation, "manage_sampling", "只有本单位的抽查管理员可以制定抽查计划。")
+    if AnnualPlan.objects.filter(organisation=organisation, year=year).exists():
+        raise ValidationError(f"本单位 {year} 年度已有抽查计划。")
+    preset = effective_preset(organisation_policy(organisation))
+    day = dt.date(year, 1, 1)
+    plan = AnnualPlan.objects.create(organisation=organisation, year=year)
+    items = list(InspectionItem.objects.filter(organisation=organisation, in_register=True))
+    parent = organisation.parent
+    for sequence, spec in enumerate(_task_specs(preset, day), start=1):
+        names = "、".join(preset.class_rule(code).name for code in spec.classes)
+        draw_day = dt.date(year, 3 * spec.quarter - 2, 15) if spec.quarter else dt.date(year, 1, 15)
+        task = SamplingTask.objects.create(
+            plan=plan,
+            organisation=organisation,
+            sequence=sequence,
+            number=f"{year}{sequence:03d}",
+            name=task_name(organisation, year, spec.quarter, spec.task_type),
+            scope=spec.scope,
+            quarter=spec.quarter,
+            classes=spec.classes,
+            target_scope=f"{organisation.name}辖区内的{names}",
+            ratio_text=_ratio_text(preset, spec.classes, day),
+            draw_date=draw_day,
+            initiator=organisation.name,
+            guidance_unit=parent.name if parent else "",
+            basis=f"《{preset.document}》；随机抽查事项清单所列检查依据",
+            partners=spec.partners,
+            lead_department=organisation.name if spec.partners else "",
+        )
+        task.items.set(items)
+    return plan
+
+
+def _check_editable(plan: AnnualPlan) -> None:
+    if not plan.editable:
+        raise ValidationError("计划已审批或已公开，须先“调整计划”并说明原因，才能修改。")
+
+
+@transaction.atomic
+def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
+    _check(actor, task.organisation, "manage_sampling", "只有本单位的抽查管理员可以修改任务。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=task.plan_id)
+    _check_editable(plan)
+    items = fields.pop("items", None)
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.full_clean()
+    task.save()
+    if items is not None:
+        task.items.set(items)
+    return task
+
+
+@transaction.atomic
+def plan_approve(*, actor, plan: AnnualPlan) -> AnnualPlan:
+    _check(actor, plan.organisation, "approve_plans", "只有本单位领导可以审批抽查计划。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.editable:
+        raise ValidationError(f"计划当前为“{plan.get_status_display()}”，不能审批。")
+    if not plan.tasks.exists():
+        raise ValidationError("计划没有任何抽查任务。")
+    now = timezone.now()
+    plan.status = AnnualPlan.Status.APPROVED
+    plan.approved_by = actor
+    plan.approved_at = now
+    plan.issued_on = plan.issued_on or timezone.localdate(now)
+    plan.save(update_fields=["status", "approved_by", "approved_at", "issued_on"])
+    return plan
+
+
+def plan_snapshot(plan: AnnualPlan) -> dict:
+    tasks = plan.tasks.prefetch_related("items").order_by("sequence")
+    return {
+        "year": plan.year,
+        "version": plan.version,
+        "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
+        "tasks": [
+            {
+                "number": t.number,
+                "name": t.name,
+                "kind": t.get_kind_display(),
+                "scope": t.get_scope_display(),
+                "period": t.period_label,
+                "items": [i.name for i in t.items.all() if not i.confidential],
+                "target_scope": t.target_scope,
+                "ratio": t.ratio_text,
+                "draw_date": t.draw_date.isoformat(),
+                "initiator": t.initiator,
+                "guidance_unit": t.guidance_unit,
+                "basis": t.basis,
+                "partners": t.partners,
+            }
+            for t in tasks
+        ],
+    }
+
+
+@transaction.atomic
+def plan_publish(*, actor, plan: AnnualPlan) -> AnnualPlan:
+    _check(actor, plan.organisation, "manage_sampling", "只有本单位的抽查管理员可以公开计划。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != AnnualPlan.Status.APPROVED:
+        raise ValidationError("只有已审批的计划可以公开。")
+    now = timezone.now()
+    plan.status = AnnualPlan.Status.PUBLISHED
+    plan.published_at = now
+    plan.save(update_fields=["status", "published_at"])
+    PlanRevision.objects.create(
+        plan=plan,
+        version=plan.version,
+        published_at=now,
+        reason=plan.adjustment_reason,
+        snapshot=plan_snapshot(plan),
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_adjust(*, actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
+    """GC-2.8: 调整年度计划须履行程序并公开 — reopen with a reason; approve and publish again."""
+    _check(actor, plan.organisation, "manage_sampling", "只有本单位的抽查管理员可以调整计划。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != AnnualPlan.Status.PUBLISHED:
+        raise ValidationError("只有已公开的计划需要走调整程序；草稿可直接修改。")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写调整原因。"})
+    plan.status = AnnualPlan.Status.ADJUSTING
+    plan.version += 1
+    plan.adjustment_reason = reason.strip()
+    plan.save(update_fields=["status", "version", "adjustment_reason"])
+    return plan
+
+
+def plan_warnings(plan: AnnualPlan, today: dt.date) -> list[str]:
+    """JX-4.1: issued by the deadline, published within N working days of issue."""
+    try:
+        preset = effective_preset(organisation_policy(plan.organisation))
+    except Exception:
+        return []
+    warnings = []
+    targets = {t: p.at(dt.date(plan.year, 1, 1)) for t, p in preset.targets.items()}
+    deadline_entry = targets.get("plan_deadline")
+    if deadline_entry:
+        month, day = map(int, deadline_entry.value["deadline"].split("-"))
+        deadline = dt.date(plan.year, month, day)
+        issued = plan.issued_on
+        if (issued and issued > deadline) or (not issued and today > deadline):
+            warnings.append(
+                f"年度抽查计划应于 {deadline:%Y-%m-%d} 前制定完成（{deadline_entry.ref.clause}），"
+                + (f"实际印发于 {issued:%Y-%m-%d}。" if issued else "至今尚未审批印发。")
+            )
+    limit_entry = targets.get("plan_publication_workdays")
+    if limit_entry and plan.issued_on:
+        limit = limit_entry.value["workdays"]
+        try:
+            due = workday_calendar().add_workdays(plan.issued_on, limit)
+        except CalendarNotAvailable as error:
+            warnings.append(str(error))
+        else:
+            published = timezone.localdate(plan.published_at) if plan.published_at else None
+            if (published and published > due) or (not published and today > due):
+                warnings.append(
+                    f"应在印发之日起 {limit} 个工作日内（{due:%Y-%m-%d} 前）向社会公开"
+                    f"（{limit_entry.ref.clause}），"
+                    + (f"实际公开于 {published:%Y-%m-%d}。" if published else "至今尚未公开。")
+                )
+    return warnings

@@ -1,0 +1,472 @@
+"""Pages of the annual plan and of the quarterly draw (the coordinator's and 领导's side)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shuangsuiji.accounts.access import has_permission, role_required
+from shuangsuiji.directory.models import Inspector
+from shuangsuiji.directory.selectors import target_by_code
+from shuangsuiji.directory.vocabulary import InspectorCategory
+from shuangsuiji.inspections.models import Inspection, InspectionMember
+from shuangsuiji.planning import draws, plans
+from shuangsuiji.planning.forms import (
+    AssignTeamForm,
+    CommitForm,
+    ConflictForm,
+    PlanGenerateForm,
+    ReasonForm,
+    SubstituteForm,
+    TaskForm,
+    ValuesForm,
+)
+from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
+from shuangsuiji.planning.policies import NoPolicy
+
+READERS = ("manage_sampling", "read_org_data", "approve_plans")
+#: Who sees an unrevealed draw's list and teams: 抽查管理员, 领导, 监督员 (and each team its own).
+LIST_READERS = ("manage_sampling", "approve_plans", "view_audit")
+
+
+def _errors(request, error: ValidationError) -> None:
+    messages.error(request, "；".join(error.messages))
+
+
+@role_required(*READERS)
+@require_http_methods(["GET", "POST"])
+def plan_list(request):
+    form = PlanGenerateForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        if not has_permission(request.user, "manage_sampling"):
+            raise PermissionDenied("只有抽查管理员可以制定计划。")
+        if form.is_valid():
+            try:
+                plan = plans.plan_generate(
+                    actor=request.user,
+                    organisation=request.user.organisation,
+                    year=form.cleaned_data["year"],
+                )
+            except (ValidationError, NoPolicy) as error:
+                messages.error(request, str(getattr(error, "message", error)))
+            else:
+                messages.success(request, f"已按本单位政策生成 {plan.year} 年度抽查计划（草稿）。")
+                return redirect("planning:plan_detail", pk=plan.pk)
+    return render(
+        request,
+        "planning/plan_list.html",
+        {
+            "plans": AnnualPlan.objects.readable_by(request.user).select_related("organisation"),
+            "form": form if has_permission(request.user, "manage_sampling") else None,
+        },
+    )
+
+
+@role_required(*READERS)
+def plan_detail(request, pk: int):
+    plan = get_object_or_404(AnnualPlan.objects.readable_by(request.user), pk=pk)
+    own = plan.organisation_id == request.user.organisation_id
+    return render(
+        request,
+        "planning/plan_detail.html",
+        {
+            "plan": plan,
+            "tasks": plan.tasks.prefetch_related("items", "draws"),
+            "revisions": plan.revisions.all(),
+            "warnings": plans.plan_warnings(plan, timezone.localdate()),
+            "can_edit": own and plan.editable and has_permission(request.user, "manage_sampling"),
+            "can_approve": own and plan.editable and has_permission(request.user, "approve_plans"),
+            "can_publish": own
+            and plan.status == "approved"
+            and has_permission(request.user, "manage_sampling"),
+            "can_adjust": own
+            and plan.status == "published"
+            and has_permission(request.user, "manage_sampling"),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _plan_action(request, pk: int, action, success: str, **kwargs):
+    plan = get_object_or_404(AnnualPlan.objects.editable_by(request.user), pk=pk)
+    try:
+        action(actor=request.user, plan=plan, **kwargs)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("planning:plan_detail", pk=pk)
+
+
+@role_required("approve_plans")
+@require_POST
+def plan_approve(request, pk: int):
+    return _plan_action(request, pk, plans.plan_approve, "计划已审批印发，请抽查管理员向社会公开。")
+
+
+@role_required("manage_sampling")
+@require_POST
+def plan_publish(request, pk: int):
+    return _plan_action(request, pk, plans.plan_publish, "计划已向社会公开。")
+
+
+@role_required("manage_sampling")
+@require_POST
+def plan_adjust(request, pk: int):
+    return _plan_action(
+        request,
+        pk,
+        plans.plan_adjust,
+        "计划已进入调整，修改后须重新审批并公开。",
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@role_required("manage_sampling")
+@require_http_methods(["GET", "POST"])
+def task_edit(request, pk: int):
+    task = get_object_or_404(SamplingTask.objects.editable_by(request.user), pk=pk)
+    items = task.organisation.items.filter(in_register=True)
+    form = TaskForm(request.POST or None, instance=task, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["partners"] = data.pop("partners_text")
+        try:
+            plans.task_update(actor=request.user, task=SamplingTask.objects.get(pk=pk), **data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"已保存任务 {task.number}。")
+            return redirect("planning:plan_detail", pk=task.plan_id)
+    return render(request, "planning/task_form.html", {"form": form, "task": task})
+
+
+@role_required(*READERS)
+@require_http_methods(["GET", "POST"])
+def task_prepare(request, pk: int):
+    """One page to review pool, exclusions, quotas, roster and conflicts, then commit."""
+    task = get_object_or_404(
+        SamplingTask.objects.readable_by(request.user).select_related("plan"), pk=pk
+    )
+    can_commit = task.organisation_id == request.user.organisation_id and has_permission(
+        request.user, "manage_sampling"
+    )
+    form = CommitForm(request.POST or None)
+    if request.method == "POST":
+        if not can_commit:
+            raise PermissionDenied("只有本单位的抽查管理员可以组织抽取。")
+        if form.is_valid():
+            try:
+                draw = draws.draw_commit(
+                    actor=request.user,
+                    task=task,
+                    sources=form.sources(),
+                    reveal_on=form.cleaned_data["reveal_on"],
+                )
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                messages.success(
+                    request, "已承诺：候选名单和承诺值已在公开门户发布，等待随机源开奖。"
+                )
+                return redirect("planning:draw_detail", pk=draw.pk)
+    try:
+        preparation = draws.draw_prepare(task)
+    except NoPolicy as error:
+        return render(request, "planning/no_policy.html", {"message": str(error)})
+    roster_regions = {}
+    for inspector in preparation.inspectors:
+        entry = roster_regions.setdefault(inspector.region, [0, 0])
+        entry[0] += 1
+        entry[1] += inspector.senior
+    return render(
+        request,
+        "planning/task_prepare.html",
+        {
+            "task": task,
+            "p": preparation,
+            "form": form if can_commit else None,
+            "roster_regions": sorted(roster_regions.items()),
+            "draws": task.draws.all(),
+        },
+    )
+
+
+def _can_see_list(user, draw: Draw) -> bool:
+    return draw.salt_public or any(has_permission(user, p) for p in LIST_READERS)
+
+
+@role_required(*READERS, "record_inspections")
+@require_http_methods(["GET", "POST"])
+def draw_detail(request, pk: int):
+    draw = get_object_or_404(Draw.objects.readable_by(request.user).select_related("task"), pk=pk)
+    if not any(has_permission(request.user, p) for p in READERS):
+        raise PermissionDenied("执法人员请在“我的任务”中查看本组的检查。")
+    coordinator = draw.organisation_id == request.user.organisation_id and has_permission(
+        request.user, "manage_sampling"
+    )
+    values_form = ValuesForm(request.POST or None, sources=draw.sources.all())
+    if request.method == "POST":
+        if not coordinator:
+            raise PermissionDenied("只有本单位的抽查管理员可以录入随机源。")
+        if values_form.is_valid():
+            try:
+                draws.draw_execute(actor=request.user, draw=draw, values=values_form.values())
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                messages.success(
+                    request, "抽取完成：名单和分组仅本单位抽查管理员、领导、监督员和各检查组可见。"
+                )
+                return redirect("planning:draw_detail", pk=pk)
+    inspections = []
+    if _can_see_list(request.user, draw) and draw.result:
+        inspections = (
+            draw.inspections.select_related("target")
+            .prefetch_related(
+                Prefetch("members", InspectionMember.objects.select_related("inspector"))
+            )
+            .order_by("stratum", "pk")
+        )
+    return render(
+        request,
+        "planning/draw_detail.html",
+        {
+            "draw": draw,
+            "commitment": json.loads(draw.commitment),
+            "result": json.loads(draw.result)
+            if draw.result and _can_see_list(request.user, draw)
+            else None,
+            "inspections": inspections,
+            "coordinator": coordinator,
+            "values_form": values_form,
+            "substitute_form": SubstituteForm(),
+            "reason_form": ReasonForm(),
+            "substitutions": draw.substitutions.all(),
+            "manual": draw.manual_assignments.all(),
+        },
+    )
+
+
+def _draw_action(request, pk: int, action, success: str, **kwargs):
+    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=pk)
+    try:
+        action(actor=request.user, draw=draw, **kwargs)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("planning:draw_detail", pk=pk)
+
+
+@role_required("manage_sampling")
+@require_POST
+def draw_reveal(request, pk: int):
+    return _draw_action(
+        request, pk, draws.draw_reveal, "名单、盐值和全部抽取材料已公开，并已在服务器端核验。"
+    )
+
+
+@role_required("manage_sampling")
+@require_POST
+def draw_abort(request, pk: int):
+    return _draw_action(
+        request,
+        pk,
+        draws.draw_abort,
+        "抽取已作废，盐值已公开；如需重新抽取，请重新承诺。",
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@role_required("manage_sampling")
+@require_POST
+def inspection_substitute(request, pk: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    form = SubstituteForm(request.POST)
+    if form.is_valid():
+        try:
+            replacement = draws.inspection_substitute(
+                actor=request.user, inspection=inspection, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"已由备选名单首位 {replacement.target} 替补。")
+    else:
+        messages.error(request, "请选择替补原因并写明依据。")
+    return redirect("planning:draw_detail", pk=inspection.draw_id)
+
+
+@role_required("manage_sampling")
+@require_http_methods(["GET", "POST"])
+def inspection_assign(request, pk: int):
+    inspection = get_object_or_404(
+        Inspection.objects.editable_by(request.user).select_related("target", "draw"), pk=pk
+    )
+    candidates = Inspector.objects.filter(
+        organisation=inspection.organisation,
+        in_register=True,
+        on_duty=True,
+        category=InspectorCategory.ENFORCEMENT,
+    ).order_by("area", "name")
+    form = AssignTeamForm(request.POST or None, inspectors=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draws.inspection_assign_team(
+                actor=request.user,
+                inspection=inspection,
+                inspectors=form.team(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            from shuangsuiji.accounts.views import add_service_errors
+
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "已手工指派执法人员，原因已记录，将在名单公开时一并公开。")
+            return redirect("planning:draw_detail", pk=inspection.draw_id)
+    return render(request, "planning/assign_team.html", {"form": form, "inspection": inspection})
+
+
+@role_required(*LIST_READERS)
+def draw_bundle(request, pk: int):
+    """The bundle for auditors: everything but the salt until reveal."""
+    draw = get_object_or_404(Draw.objects.readable_by(request.user), pk=pk)
+    return bundle_response(draw)
+
+
+def bundle_response(draw: Draw) -> HttpResponse:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in draw.bundle_files(with_salt=draw.salt_public).items():
+            archive.writestr(f"{draw.draw_id}/{name}", content)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{draw.draw_id}.zip"'
+    return response
+
+
+@role_required("manage_sampling", "record_inspections")
+@require_http_methods(["GET", "POST"])
+def conflict_list(request):
+    """回避: inspectors declare their own, the coordinator enters any, each with a reason."""
+    coordinator = has_permission(request.user, "manage_sampling")
+    organisation = request.user.organisation
+    inspectors = Inspector.objects.filter(organisation=organisation, in_register=True)
+    if not coordinator:
+        inspectors = inspectors.filter(pk__in=_own_inspector_ids(request.user))
+    form = ConflictForm(request.POST or None, inspectors=inspectors)
+    if request.method == "POST" and form.is_valid():
+        target = target_by_code(organisation, form.cleaned_data["target"])
+        if target is None:
+            form.add_error("target", "本单位名录中没有该检查对象。")
+        else:
+            try:
+                draws.conflict_declare(
+                    actor=request.user,
+                    inspector=form.cleaned_data["inspector"],
+                    target=target,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                from shuangsuiji.accounts.views import add_service_errors
+
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "已登记回避，下次抽取起生效。")
+                return redirect("planning:conflicts")
+    rows = ConflictOfInterest.objects.filter(organisation=organisation, active=True).select_related(
+        "inspector", "target"
+    )
+    if not coordinator:
+        rows = rows.filter(inspector__in=inspectors)
+    return render(request, "planning/conflicts.html", {"form": form, "rows": rows})
+
+
+def _own_inspector_ids(user) -> list[int]:
+    """An inspector account is linked to its register entry by the 执法证号 as login name."""
+    return list(
+        Inspector.objects.filter(
+            organisation=user.organisation, certificate_no=user.username
+        ).values_list("pk", flat=True)
+    )
+
+
+@role_required("manage_sampling")
+@require_POST
+def task_coverage(request, pk: int):
+    task = get_object_or_404(SamplingTask.objects.editable_by(request.user), pk=pk)
+    try:
+        created = draws.coverage_inspections_create(actor=request.user, task=task)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request, f"已安排全覆盖检查 {len(created)} 户（不经抽取，按政策的检查方式）。"
+        )
+    return redirect("planning:task_prepare", pk=pk)
+
+
+@role_required("manage_users")
+@require_http_methods(["GET", "POST"])
+def settings_edit(request):
+    from django import forms as django_forms
+
+    from shuangsuiji.planning.models import OrganisationSettings
+
+    settings = plans.organisation_settings(request.user.organisation)
+    form_class = django_forms.modelform_factory(OrganisationSettings, exclude=["organisation"])
+    form = form_class(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "已保存单位设置。")
+        return redirect("planning:settings")
+    return render(
+        request,
+        "accounts/form.html",
+        {"form": form, "title": "单位设置", "history": settings.history.all()[:20]},
+    )
+
+
+@role_required("manage_users")
+@require_http_methods(["GET", "POST"])
+def calendar_edit(request):
+    """工作日历: days the State Council notice sets that the package lacks, and whole years."""
+    from shuangsuiji.planning.forms import WorkdayForm
+    from shuangsuiji.planning.models import WorkdayOverride, WorkdayYear
+
+    form = WorkdayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data.get("confirm_year"):
+            WorkdayYear.objects.get_or_create(
+                year=data["confirm_year"], defaults={"confirmed_by": request.user}
+            )
+            messages.success(request, f"已确认 {data['confirm_year']} 年的工作日历。")
+        if data.get("day"):
+            WorkdayOverride.objects.update_or_create(
+                day=data["day"], defaults={"is_workday": data["is_workday"], "note": data["note"]}
+            )
+            messages.success(
+                request,
+                f"已将 {data['day']:%Y-%m-%d} 设为{'上班' if data['is_workday'] else '放假'}。",
+            )
+        return redirect("planning:calendar")
+    return render(
+        request,
+        "planning/calendar.html",
+        {
+            "form": form,
+            "overrides": WorkdayOverride.objects.all(),
+            "years": WorkdayYear.objects.all(),
+        },
+    )

@@ -1,0 +1,97 @@
+"""Real Chromium: a coordinator runs a whole quarter (issue: 双随机 in the app; BD-3.3).
+
+plan → 领导 approves → publish → commit → enter sources → draw → teams → substitute one → reveal
+→ the public page shows the verified bundle, and the downloaded bundle verifies with the CLI.
+"""
+
+import io
+import zipfile
+from pathlib import Path
+
+from django.utils import timezone
+from tests.support.county import build_county
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.cli import main
+
+PASSWORD = "a-good-long-password-1"
+
+
+def logout(page):
+    page.get_by_role("button", name="退出登录").click()
+
+
+def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, output_path,
+                       external_requests, capsys):  # fmt: skip
+    from shuangsuiji.accounts.services import organisation_create, user_create
+    from shuangsuiji.planning.models import Draw
+
+    city = organisation_create(actor=None, code="130200", name="唐山市生态环境局")
+    county = build_county(organisation_create(actor=None, code="130281", name="唐山市生态环境局遵化市分局",
+                                              parent=city))  # fmt: skip
+    for username, role in (("coord", Role.COORDINATOR), ("leader", Role.LEADER)):
+        user_create(
+            actor=None, username=username, organisation=county, roles=[role], password=PASSWORD
+        )
+    year = timezone.localdate().year
+
+    login("coord", PASSWORD)
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="年度抽查计划").click()
+    page.get_by_label("生成年度计划：").fill(str(year))
+    page.get_by_role("button", name="按本单位政策生成草稿").click()
+    assert page.get_by_text(f"已按本单位政策生成 {year} 年度抽查计划").is_visible()
+    plan_url = page.url
+    logout(page)
+
+    login("leader", PASSWORD)
+    page.goto(plan_url)
+    page.get_by_role("button", name="审批印发").click()
+    assert page.get_by_text("计划已审批印发").is_visible()
+    logout(page)
+
+    login("coord", PASSWORD)
+    page.goto(plan_url)
+    page.get_by_role("button", name="向社会公开").click()
+    assert page.get_by_text("计划已向社会公开").is_visible()
+    page.get_by_role("link", name="抽取").nth(3).click()  # the fourth quarter's task
+    assert page.get_by_role("heading", name="各类别抽取数量").is_visible()
+    page.get_by_label("随机源一：名称").fill(f"中国福利彩票双色球 {year}136 期")
+    page.get_by_label("随机源二：类型").select_option("witness")
+    page.get_by_label("随机源二：名称").fill("监督员 陈静 现场写下的数字")
+    page.get_by_label("最迟公开日期").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="承诺并公开候选名单").click()
+    assert page.get_by_text("已承诺").first.is_visible()
+
+    page.get_by_label(f"中国福利彩票双色球 {year}136 期 的取值").fill("3.7.12.19.25.31./9./")
+    page.get_by_label("监督员 陈静 现场写下的数字 的取值").fill("20261122")
+    page.get_by_role("button", name="抽取", exact=True).click()
+    assert page.get_by_text("抽取完成").is_visible()
+    assert page.get_by_text("（带队）").count() == 0  # teams are listed by name and 执法证号
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 10
+
+    first = rows.nth(0)
+    first.get_by_label("替补依据").fill("企业停产证明（现场核实）")
+    first.get_by_role("button", name="替补").click()
+    assert page.get_by_text("已由备选名单首位").is_visible()
+    assert page.get_by_text("替补记录").is_visible()
+
+    page.get_by_role("button", name="公开名单与盐值").click()
+    assert page.get_by_text("名单、盐值和全部抽取材料已公开").is_visible()
+    draw = Draw.objects.get()
+    logout(page)
+
+    page.goto(f"{live_server.url}/gongkai/draws/{draw.draw_id}/")
+    assert page.get_by_text("✓ 通过").is_visible()
+    assert page.get_by_text("替补").first.is_visible()
+    screenshot = Path(output_path) / "public-draw.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载全部公开材料（zip）").click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    archive.extractall(tmp_path)
+    capsys.readouterr()
+    assert main(["draw", "verify", str(tmp_path / draw.draw_id)]) == 0
+    assert "核对通过" in capsys.readouterr().out
+    assert external_requests == []

@@ -1,0 +1,149 @@
+"""Annual plans: generated from the policy, approved, published, adjusted in public (JX-4.1, GC-2.8)."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from shuangsuiji.planning.models import AnnualPlan, SamplingTask
+from shuangsuiji.planning.plans import (
+    plan_adjust,
+    plan_approve,
+    plan_generate,
+    plan_publish,
+    plan_warnings,
+    task_update,
+)
+
+
+def test_generated_from_policy_with_jiangxian_fields(county, coordinator):
+    """JX-4.1: 任务名称、抽查类型、事项、对象范围、比例数量、抽取时间、发起主体及指导单位、检查依据."""
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    tasks = list(plan.tasks.order_by("sequence"))
+    assert [t.number for t in tasks] == ["2026001", "2026002", "2026003", "2026004"]
+    q1 = tasks[0]
+    assert q1.name == "唐山市生态环境局遵化市分局2026年一季度随机抽查"  # HJ-1.3 naming convention
+    assert q1.classes == ["SPECIAL", "GENERAL_POSITIVE", "KEY", "GENERAL"]
+    assert "重点监管对象：不低于 25%（二、（五））" in q1.ratio_text
+    assert "一般监管对象（正面清单内）：非现场检查全覆盖（二、（五））" in q1.ratio_text
+    assert q1.draw_date == dt.date(2026, 1, 15)
+    assert q1.initiator == county.name and q1.guidance_unit == "唐山市生态环境局"
+    assert "唐山市生态环境局遵化市分局 2024 年“双随机、一公开”监管工作实施方案" in q1.basis
+    assert set(q1.items.values_list("name", flat=True)) == {"排放检查", "涉密事项"}
+    with pytest.raises(ValidationError, match="已有抽查计划"):
+        plan_generate(actor=coordinator, organisation=county, year=2026)
+
+
+def test_jiangxian_gets_annual_construction_and_joint_tasks(organisations, make_user):
+    """JX-4.5.4/JX-4.5.5: 在建项目 and 联合抽查对象 are drawn once a year; joint with 住建局."""
+    from shuangsuiji.accounts.roles import Role
+
+    county = organisations["b"]
+    county.policy_preset = "jiangxian-2025"
+    county.save()
+    plan = plan_generate(
+        actor=make_user("c", county, Role.COORDINATOR), organisation=county, year=2026
+    )
+    annual = {t.classes[0]: t for t in plan.tasks.filter(quarter__isnull=True)}
+    assert set(annual) == {"JOINT", "CONSTRUCTION"}
+    joint = annual["JOINT"]
+    assert joint.scope == SamplingTask.Scope.DEPARTMENT_JOINT
+    assert joint.partners == ["绛县城乡和住房建设管理局"]
+    assert joint.name.endswith("2026年全年联合抽查对象（城镇污水处理厂）随机抽查")
+    quarterly = plan.tasks.filter(quarter=1).get()
+    assert quarterly.classes == ["SPECIAL", "KEY", "GENERAL"]
+
+
+def test_workflow_approve_publish_adjust_republish(county, coordinator, leader, client):
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    with pytest.raises(PermissionDenied):
+        plan_approve(actor=coordinator, plan=plan)
+    with pytest.raises(ValidationError, match="只有已审批的计划可以公开"):
+        plan_publish(actor=coordinator, plan=plan)
+    plan_approve(actor=leader, plan=plan)
+    task = plan.tasks.first()
+    with pytest.raises(ValidationError, match="须先“调整计划”"):
+        task_update(actor=coordinator, task=task, name="改名")
+    plan_publish(actor=coordinator, plan=plan)
+    with pytest.raises(ValidationError, match="请填写调整原因"):
+        plan_adjust(actor=coordinator, plan=plan, reason="")
+    plan = plan_adjust(actor=coordinator, plan=plan, reason="新增联合抽查任务")
+    assert plan.status == AnnualPlan.Status.ADJUSTING and plan.version == 2
+    task_update(actor=coordinator, task=task, name="遵化分局2026年一季度内部联合随机抽查",
+                scope=SamplingTask.Scope.INTERNAL_JOINT)  # fmt: skip
+    plan_approve(actor=leader, plan=plan)
+    plan_publish(actor=coordinator, plan=plan)
+    revisions = list(plan.revisions.order_by("version"))
+    assert [r.version for r in revisions] == [1, 2]
+    assert revisions[1].reason == "新增联合抽查任务"
+    assert revisions[0].snapshot["tasks"][0]["name"] != revisions[1].snapshot["tasks"][0]["name"]
+    # The history stays public; 涉密 items are not listed.
+    page = client.get(reverse("disclosure:plan", args=[county.code, 2026, 1])).content.decode()
+    assert "唐山市生态环境局遵化市分局2026年一季度随机抽查" in page and "涉密事项" not in page
+    page = client.get(reverse("disclosure:organisation", args=[county.code])).content.decode()
+    assert "第 2 版" in page and "新增联合抽查任务" in page
+
+
+def test_draft_and_unpublished_plans_are_not_public(county, coordinator, leader, client):
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_approve(actor=leader, plan=plan)
+    assert client.get(reverse("disclosure:plan", args=[county.code, 2026, 1])).status_code == 404
+    assert (
+        "暂无公开的计划"
+        in client.get(reverse("disclosure:organisation", args=[county.code])).content.decode()
+    )
+
+
+@pytest.fixture
+def jiangxian(organisations, make_user):
+    from shuangsuiji.accounts.roles import Role
+
+    county = organisations["b"]
+    county.policy_preset = "jiangxian-2025"
+    county.save()
+    return (
+        county,
+        make_user("jx-coord", county, Role.COORDINATOR),
+        make_user("jx-lead", county, Role.LEADER),
+    )
+
+
+def test_deadline_warnings(jiangxian):
+    """JX-4.1: 3 月底前制定完成；印发之日起 20 个工作日内公开."""
+    county, coordinator, _leader = jiangxian
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    assert plan_warnings(plan, dt.date(2026, 3, 20)) == []
+    [late] = plan_warnings(plan, dt.date(2026, 4, 1))
+    assert late == "年度抽查计划应于 2026-03-31 前制定完成（四、（一）），至今尚未审批印发。"
+    plan.issued_on = dt.date(2026, 3, 2)
+    plan.status = AnnualPlan.Status.APPROVED
+    plan.save()
+    # 20 working days from 2026-03-02 is 2026-03-30.
+    assert plan_warnings(plan, dt.date(2026, 3, 30)) == []
+    [unpublished] = plan_warnings(plan, dt.date(2026, 3, 31))
+    assert (
+        unpublished
+        == "应在印发之日起 20 个工作日内（2026-03-30 前）向社会公开（四、（一）），至今尚未公开。"
+    )
+
+
+def test_no_warnings_where_the_plan_sets_no_deadline(county, coordinator):
+    """遵化's plan sets no plan deadline: none is invented."""
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    assert plan_warnings(plan, dt.date(2026, 12, 1)) == []
+
+
+def test_plan_pages(client, county, coordinator, leader):
+    client.force_login(coordinator)
+    response = client.post(reverse("planning:plans"), {"year": 2026})
+    plan = AnnualPlan.objects.get()
+    assert response["Location"] == reverse("planning:plan_detail", args=[plan.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "审批印发" not in page and "编辑" in page
+    client.force_login(leader)
+    page = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+    assert "审批印发" in page
+    client.post(reverse("planning:plan_approve", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.APPROVED and plan.approved_by == leader
