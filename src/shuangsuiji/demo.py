@@ -37,7 +37,8 @@ DEMO_ORGANISATIONS: list[tuple[str, str, str | None, str]] = [
     ("140826", "运城市生态环境局绛县分局", "140800", "jiangxian-2025"),
 ]
 
-# One account per role in the demo county, plus the city bureau's leader who reads its branches.
+# One account per role in 遵化; a coordinator and a leader in each other preset county, who
+# run its quarter; and the city bureau's leader, who reads its branches.
 DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("zunhua-admin", "王建国", "130281", Role.SYSADMIN),
     ("zunhua-coordinator", "李海燕", "130281", Role.COORDINATOR),
@@ -45,6 +46,14 @@ DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("zunhua-leader", "刘志强", "130281", Role.LEADER),
     ("zunhua-auditor", "陈静", "130281", Role.AUDITOR),
     ("tangshan-leader", "赵立新", "130200", Role.LEADER),
+    ("baoding-coordinator", "孙丽", "130600", Role.COORDINATOR),
+    ("baoding-leader", "周建华", "130600", Role.LEADER),
+    ("gaocheng-coordinator", "吴敏", "130109", Role.COORDINATOR),
+    ("gaocheng-leader", "郑国强", "130109", Role.LEADER),
+    ("huojia-coordinator", "冯雪", "410724", Role.COORDINATOR),
+    ("huojia-leader", "马德胜", "410724", Role.LEADER),
+    ("jiangxian-coordinator", "杨帆", "140826", Role.COORDINATOR),
+    ("jiangxian-leader", "韩卫东", "140826", Role.LEADER),
 ]
 
 
@@ -110,6 +119,38 @@ def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> No
                 raise RuntimeError(f"演示数据 {path} 导入失败：{problems}")
 
 
+def _demo_inspector(organisation: Organisation):
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.directory.vocabulary import InspectorCategory
+
+    return (
+        Inspector.objects.filter(
+            organisation=organisation, category=InspectorCategory.ENFORCEMENT, on_duty=True
+        )
+        .order_by("start_year", "certificate_no")
+        .first()
+    )
+
+
+def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
+    """获嘉's plan leaves the 特殊监管对象 ratio to the bureau; the demo bureau sets it the way a
+    coordinator would, with a reason, so its quarter can be drawn."""
+    import datetime as dt
+
+    from shuangsuiji.planning.policies import organisation_policy, policy_value_set
+
+    policy = organisation_policy(organisations["410724"])
+    if not policy.adjustments.filter(path="classes.SPECIAL.quota").exists():
+        policy_value_set(
+            actor=None,
+            policy=policy,
+            path="classes.SPECIAL.quota",
+            value={"ratio": "30%"},
+            since=dt.date(2024, 1, 1),
+            reason="演示：局务会确定特殊监管对象每季度抽查 30%（方案附件“根据实际自行设定”）",
+        )
+
+
 @transaction.atomic
 def demo_build() -> list[DemoAccount]:
     from django.conf import settings
@@ -118,8 +159,13 @@ def demo_build() -> list[DemoAccount]:
 
     organisations = demo_organisations()
     demo_registers(organisations, Path(settings.DATA_DIR))
+    demo_policy_settings(organisations)
     accounts = []
     for username, display_name, code, role in DEMO_USERS:
+        if role == Role.INSPECTOR:
+            # An inspector's account is linked to the register by the 执法证号 as login name.
+            inspector = _demo_inspector(organisations[code])
+            username, display_name = inspector.certificate_no, inspector.name
         password = generate_password()
         user = User.objects.filter(username=username).first()
         if user is None:

@@ -180,3 +180,24 @@ def test_draw_pages_walk_through(published_plan, coordinator, client):
     assert draw.status == "drawn"
     page = client.get(reverse("planning:draw_detail", args=[draw.pk])).content.decode()
     assert "保密，检查结束后公开" in page and "替补" in page
+
+
+def test_unset_bureau_value_is_a_message_not_an_error_page(organisations, make_user, client):
+    """HJ-att: 特殊监管对象“根据实际自行设定” — drawing waits until the bureau sets it."""
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from tests.support.county import build_county
+
+    county = build_county(organisations["b"])
+    county.policy_preset = "huojia-2024"
+    county.save()
+    coordinator = make_user("hj", county, Role.COORDINATOR)
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_approve(actor=make_user("hj-lead", county, Role.LEADER), plan=plan)
+    plan_publish(actor=coordinator, plan=plan)
+    client.force_login(coordinator)
+    response = client.get(reverse("planning:task_prepare", args=[plan.tasks.first().pk]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "根据实际自行设定" in text and "请在“本单位政策”中设定后再抽取" in text
+    with pytest.raises(ValidationError, match="根据实际自行设定"):
+        draw_commit(actor=coordinator, task=plan.tasks.first(), sources=SOURCES, reveal_on=REVEAL)

@@ -34,7 +34,7 @@ from shuangsuiji.planning.models import (
 )
 from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
-from shuangsuiji.policy import Quarter, classify, quotas
+from shuangsuiji.policy import PolicyError, Quarter, classify, quotas
 
 ACTIVE_INSPECTIONS = ~Q(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
 
@@ -125,7 +125,11 @@ def draw_prepare(task: SamplingTask, *, today: dt.date | None = None) -> Prepara
         on_duty=True,
         category=InspectorCategory.ENFORCEMENT,
     )
-    all_quotas = quotas(preset, classifications, quarter, inspectors=enforcement.count())
+    try:
+        all_quotas = quotas(preset, classifications, quarter, inspectors=enforcement.count())
+    except PolicyError as error:
+        # 获嘉 leaves its 特殊监管对象 ratio to the bureau: say so instead of failing.
+        raise ValidationError(f"{error}。请在“本单位政策”中设定后再抽取。") from error
     chosen = [q for q in all_quotas if q.code in task.classes]
     fallback_region = organisation.code
     candidates = [

@@ -183,6 +183,8 @@ def task_prepare(request, pk: int):
         preparation = draws.draw_prepare(task)
     except NoPolicy as error:
         return render(request, "planning/no_policy.html", {"message": str(error)})
+    except ValidationError as error:
+        return render(request, "planning/no_policy.html", {"message": "；".join(error.messages)})
     roster_regions = {}
     for inspector in preparation.inspectors:
         entry = roster_regions.setdefault(inspector.region, [0, 0])
