@@ -1,9 +1,8 @@
 """``shuangsuiji import``: exit 0 only when applied (or would apply with --dry-run), 1 with the table."""
 
-from tests.support.workbooks import uscc, xlsx
-
 from shuangsuiji.cli import main
 from shuangsuiji.directory.models import Target
+from tests.support.workbooks import uscc, xlsx
 
 
 def write(tmp_path, rows, name="targets.xlsx"):

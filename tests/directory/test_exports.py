@@ -5,7 +5,6 @@ import zipfile
 
 import pytest
 from python_calamine import CalamineWorkbook
-from tests.support.workbooks import id_number, uscc, xlsx
 
 from shuangsuiji.directory.importing import (
     error_workbook,
@@ -15,6 +14,7 @@ from shuangsuiji.directory.importing import (
 )
 from shuangsuiji.directory.registers import EVENTS, INSPECTORS, ITEMS, REGISTERS, TARGETS
 from shuangsuiji.directory.services import register_import
+from tests.support.workbooks import id_number, uscc, xlsx
 
 
 def read(content: bytes) -> list[list]:

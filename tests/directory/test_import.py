@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from tests.support.workbooks import TARGET_HEADERS, id_number, uscc, xlsx
 
 from shuangsuiji.directory.models import InspectionItem, Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.registers import EVENTS, INSPECTORS, ITEMS, TARGETS
 from shuangsuiji.directory.services import register_import
 from shuangsuiji.directory.vocabulary import TargetType
+from tests.support.workbooks import TARGET_HEADERS, id_number, uscc, xlsx
 
 
 def run(spec, content, organisation, *, filename="file.xlsx", reason="季度调整", **kwargs):

@@ -3,12 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from tests.support.workbooks import id_number, uscc, xlsx
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.directory.models import ImportBatch, Inspector, Target
 from shuangsuiji.directory.registers import INSPECTORS, TARGETS
 from shuangsuiji.directory.services import register_import
+from tests.support.workbooks import id_number, uscc, xlsx
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,9 @@ import shutil
 import stat
 from pathlib import Path
 
-from tests.draw.drawkit import VECTOR, copy_vector, run_cli
-
 from shuangsuiji.draw import parse_commitment
 from shuangsuiji.draw.seed import salt_commit
+from tests.draw.drawkit import VECTOR, copy_vector, run_cli
 
 INPUTS = ["entropy.json", "salt.hex", "commitment.json", "result.json"]
 

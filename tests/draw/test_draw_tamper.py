@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from tests.draw.drawkit import VECTOR, copy_vector, run_cli
 
 # What a failed check for each file mentions: the committed value, or the file on a format error.

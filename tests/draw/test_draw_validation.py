@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.draw.drawkit import copy_vector, run_cli, vector_files
 
 from shuangsuiji.draw import DRAW_INPUTS, BundleError, compute, parse_bundle
+from tests.draw.drawkit import copy_vector, run_cli, vector_files
 
 Edit = Callable[[bytes], bytes] | None  # None deletes the file
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.draw.drawkit import SHARED_VECTOR, VECTOR, copy_vector, run_cli, vector_files
 
 from shuangsuiji.draw import (
     DRAW_INPUTS,
@@ -24,6 +23,7 @@ from shuangsuiji.draw import (
 )
 from shuangsuiji.draw.primitives import DOMAIN, LP, TXT, H
 from shuangsuiji.draw.seed import entropy_bytes
+from tests.draw.drawkit import SHARED_VECTOR, VECTOR, copy_vector, run_cli, vector_files
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "draw.md"
 

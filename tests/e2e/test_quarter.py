@@ -9,10 +9,10 @@ import zipfile
 from pathlib import Path
 
 from django.utils import timezone
-from tests.support.county import build_county
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.cli import main
+from tests.support.county import build_county
 
 PASSWORD = "a-good-long-password-1"
 

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from tests.support.workbooks import uscc, xlsx
 
 from shuangsuiji.accounts.roles import Role
+from tests.support.workbooks import uscc, xlsx
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
 import datetime as dt
 
 import pytest
-from tests.support.county import build_county
 
 from shuangsuiji.accounts.roles import Role
+from tests.support.county import build_county
 
 
 @pytest.fixture

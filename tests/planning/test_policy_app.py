@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from tests.support.workbooks import uscc, xlsx
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.directory.registers import INSPECTORS, TARGETS
@@ -19,6 +18,7 @@ from shuangsuiji.planning.policies import (
     quarter_view,
 )
 from shuangsuiji.policy import Quarter
+from tests.support.workbooks import uscc, xlsx
 
 Q = Quarter(2026, 2)
 

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.workbooks import uscc, xlsx
 
 from shuangsuiji.cli import main
 from shuangsuiji.directory.demo_data import TARGET_HEADERS, build_demo_registers, write_registers
@@ -24,6 +23,7 @@ from shuangsuiji.policy import Quarter, classify, load_preset, quotas
 from shuangsuiji.policy.engine import EventRecord, TargetRecord
 from shuangsuiji.policy.loader import Reference
 from shuangsuiji.policy.schema import EVENT_KINDS, TARGET_FIELDS
+from tests.support.workbooks import uscc, xlsx
 
 REPO = Path(__file__).resolve().parents[2]
 PRESET_NAMES = ["baoding-2021", "gaocheng-2026", "huojia-2024", "jiangxian-2025", "zunhua-2024"]

@@ -1,9 +1,8 @@
 """A small county with registers that exercise a whole quarter's draw."""
 
-from tests.support.workbooks import id_number, uscc, xlsx
-
 from shuangsuiji.directory.registers import EVENTS, INSPECTORS, ITEMS, TARGETS
 from shuangsuiji.directory.services import register_import
+from tests.support.workbooks import id_number, uscc, xlsx
 
 AREAS = ("第一中队", "第二中队")
 
