@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
 from shuangsuiji.accounts.roles import Role
@@ -21,14 +22,22 @@ def logout(page):
     page.get_by_role("button", name="退出登录").click()
 
 
+@pytest.mark.parametrize(
+    "preset", ["zunhua-2024", "baoding-2021", "huojia-2024", "gaocheng-2026", "jiangxian-2025"]
+)
 def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, output_path,
-                       external_requests, capsys):  # fmt: skip
+                       external_requests, capsys, preset):  # fmt: skip
     from shuangsuiji.accounts.services import organisation_create, user_create
     from shuangsuiji.planning.models import Draw
 
     city = organisation_create(actor=None, code="130200", name="唐山市生态环境局")
-    county = build_county(organisation_create(actor=None, code="130281", name="唐山市生态环境局遵化市分局",
-                                              parent=city))  # fmt: skip
+    county = build_county(
+        organisation_create(
+            actor=None, code="130281", name="唐山市生态环境局遵化市分局", parent=city
+        )
+    )
+    county.policy_preset = preset
+    county.save()  # fmt: skip
     for username, role in (("coord", Role.COORDINATOR), ("leader", Role.LEADER)):
         user_create(
             actor=None, username=username, organisation=county, roles=[role], password=PASSWORD
@@ -50,6 +59,15 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
     logout(page)
 
     login("coord", PASSWORD)
+    if preset == "huojia-2024":
+        # HJ-att: the plan leaves the 特殊监管对象 ratio to the bureau; the coordinator sets it.
+        page.get_by_role("navigation", name="主菜单").get_by_role("link", name="本单位政策").click()
+        page.get_by_label("参数").select_option("classes.SPECIAL.quota")
+        page.get_by_label("自何日起生效").fill(f"{year}-01-01")
+        page.get_by_label("新取值").fill("30%")
+        page.get_by_label("调整原因").fill("局务会确定特殊监管对象每季度抽查 30%")
+        page.get_by_role("button", name="保存调整").click()
+        assert page.get_by_text("已调整 classes.SPECIAL.quota").is_visible()
     page.goto(plan_url)
     page.get_by_role("button", name="向社会公开").click()
     assert page.get_by_text("计划已向社会公开").is_visible()
@@ -84,7 +102,7 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
     page.goto(f"{live_server.url}/gongkai/draws/{draw.draw_id}/")
     assert page.get_by_text("✓ 通过").is_visible()
     assert page.get_by_text("替补").first.is_visible()
-    screenshot = Path(output_path) / "public-draw.png"
+    screenshot = Path(output_path) / f"public-draw-{preset}.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=True)
     with page.expect_download() as download_info:
