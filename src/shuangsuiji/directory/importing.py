@@ -206,7 +206,7 @@ _PREPARED_FIELDS = (models.DateField, models.DateTimeField, models.JSONField, mo
 
 
 def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]], on_done=None) -> None:
-    """INSERT many rows with one executemany per batch.
+    """Insert many rows: COPY on PostgreSQL, one executemany per batch on SQLite.
 
     ``bulk_create`` builds model instances and prepares every value one by one, and on SQLite it
     may send only 999 parameters a query (about 40 rows here): for 100,000 register rows that is
@@ -217,33 +217,42 @@ def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]], on_done=
         f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)
         and not isinstance(f, models.AutoField)
     ]  # fmt: skip
-    prepared = {f.attname for f in fields if isinstance(f, _PREPARED_FIELDS)}
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    names = [f.attname for f in fields]
     by_attname = {f.attname: f for f in fields}
+    prepared = {f.attname for f in fields if isinstance(f, _PREPARED_FIELDS)}
     # Dates and timestamps repeat (every row of an import has the same time): prepare each once.
     cache: dict[tuple[str, Any], Any] = {}
 
-    def prepare(name: str, value: Any) -> Any:
-        try:
-            return cache[name, value]
-        except KeyError:
-            cache[name, value] = by_attname[name].get_db_prep_save(value, connection)
-            return cache[name, value]
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = []
+        for name in names:
+            value = row[name]
+            if name in prepared:
+                key = (name, value)
+                if key not in cache:
+                    cache[key] = by_attname[name].get_db_prep_save(value, connection)
+                value = cache[key]
+            out.append(value)
+        return out
 
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE):
-            params = [
-                [prepare(name, row[name]) if name in prepared else row[name] for name in by_attname]
-                for row in rows[start : start + BATCH_SIZE]
-            ]
-            cursor.executemany(sql, params)
-            if on_done:
-                on_done(start + len(params))
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for done, row in enumerate(rows, start=1):
+                    copy.write_row(values(row))
+                    if on_done and done % BATCH_SIZE == 0:
+                        on_done(done)
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            for start in range(0, len(rows), BATCH_SIZE):
+                cursor.executemany(sql, [values(row) for row in rows[start : start + BATCH_SIZE]])
+                if on_done:
+                    on_done(min(start + BATCH_SIZE, len(rows)))
+    if on_done:
+        on_done(len(rows))
 
 
 def _insert_new(plan: ImportPlan, *, user, reason: str, now, on_progress, total: int) -> None:
