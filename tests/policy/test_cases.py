@@ -25,19 +25,10 @@ from shuangsuiji.policy import (
 from shuangsuiji.policy.engine import EventRecord, TargetRecord
 from shuangsuiji.policy.loader import PRESET_DIR, Reference
 from shuangsuiji.policy.schema import EVENT_KINDS, TARGET_FIELDS
+from tests.support.policy_records import TEMPLATE_DEFAULTS
 
 CASE_DIR = PRESET_DIR / "cases"
-DEFAULTS = {
-    "对象类型": "排污单位",
-    "排污许可管理类别": "无",
-    "重点排污单位": "否",
-    "正面清单": "否",
-    "大气绩效评级": "无",
-    "信用等级": "无",
-    "具备非现场监管条件": "否",
-    "其他高风险": "否",
-    "经营状态": "存续",
-}
+DEFAULTS = TEMPLATE_DEFAULTS
 CASE_KEYS = {"name", "rules", "quarter", "inspectors", "settings", "targets", "quotas", "error"}
 TARGET_KEYS = {"id", "fields", "events", "inspections_this_year", "expect"}
 EXPECT_KEYS = {"class", "eligible", "reason", "method"}

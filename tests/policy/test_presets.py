@@ -23,19 +23,9 @@ from shuangsuiji.policy import (
 )
 from shuangsuiji.policy.engine import Classification, EventRecord, Quota, TargetRecord
 from shuangsuiji.policy.loader import Preset, Reference
+from tests.support.policy_records import TEMPLATE_DEFAULTS
 
-#: Every enumerated register field at its template default; a test states only what differs.
-BASE = {
-    "对象类型": "排污单位",
-    "排污许可管理类别": "无",
-    "重点排污单位": "否",
-    "正面清单": "否",
-    "大气绩效评级": "无",
-    "信用等级": "无",
-    "具备非现场监管条件": "否",
-    "其他高风险": "否",
-    "经营状态": "存续",
-}
+BASE = TEMPLATE_DEFAULTS
 PRESETS = {name: load_preset(name) for name in available_presets()}
 BUREAU = Reference(document="本局设定", clause="局务会议纪要")
 

@@ -96,15 +96,20 @@ def plan_detail(request, pk: int):
     )
 
 
-def _plan_action(request, pk: int, action, success: str, **kwargs):
-    plan = get_object_or_404(AnnualPlan.objects.editable_by(request.user), pk=pk)
+def _act(request, model, name: str, pk: int, action, success: str, back: str, **kwargs):
+    """POST handlers of plan and draw buttons: one service call, its message, back to the page."""
+    obj = get_object_or_404(model.objects.editable_by(request.user), pk=pk)
     try:
-        action(actor=request.user, plan=plan, **kwargs)
+        action(actor=request.user, **{name: obj}, **kwargs)
     except ValidationError as error:
         _errors(request, error)
     else:
         messages.success(request, success)
-    return redirect("planning:plan_detail", pk=pk)
+    return redirect(back, pk=pk)
+
+
+def _plan_action(request, pk: int, action, success: str, **kwargs):
+    return _act(request, AnnualPlan, "plan", pk, action, success, "planning:plan_detail", **kwargs)
 
 
 @role_required("approve_plans")
@@ -260,14 +265,7 @@ def draw_detail(request, pk: int):
 
 
 def _draw_action(request, pk: int, action, success: str, **kwargs):
-    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=pk)
-    try:
-        action(actor=request.user, draw=draw, **kwargs)
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, success)
-    return redirect("planning:draw_detail", pk=pk)
+    return _act(request, Draw, "draw", pk, action, success, "planning:draw_detail", **kwargs)
 
 
 @role_required("manage_sampling")
