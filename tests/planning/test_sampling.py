@@ -142,10 +142,11 @@ def test_inspector_sees_only_own_team(published_plan, coordinator, county, clien
     page = client.get(reverse("inspections:mine")).content.decode()
     own = Inspection.objects.filter(draw=draw, members__inspector=member)
     others = Inspection.objects.filter(draw=draw).exclude(members__inspector=member)
+    # Exact headings: 一般企业1 is a substring of 一般企业10.
     for inspection in own:
-        assert inspection.target.name in page
+        assert f"<h2>{inspection.target.name}</h2>" in page
     for inspection in others:
-        assert inspection.target.name not in page
+        assert f"<h2>{inspection.target.name}</h2>" not in page
     assert client.get(reverse("inspections:detail", args=[mine.pk])).status_code == 200
     other = others.first()
     assert client.get(reverse("inspections:detail", args=[other.pk])).status_code == 403
