@@ -202,3 +202,18 @@ def test_unset_bureau_value_is_a_message_not_an_error_page(organisations, make_u
     assert "根据实际自行设定" in text and "请在“本单位政策”中设定后再抽取" in text
     with pytest.raises(ValidationError, match="根据实际自行设定"):
         draw_commit(actor=coordinator, task=plan.tasks.first(), sources=SOURCES, reveal_on=REVEAL)
+
+
+def test_one_visit_covers_every_applicable_item(published_plan, coordinator):
+    """JX-4.1b 进一次门，查多项事; ZH-2.2 内部联合: items of several business lines in one visit."""
+    draw = drawn(published_plan, coordinator)
+    for inspection in Inspection.objects.filter(draw=draw).select_related("target"):
+        names = set(inspection.items.values_list("name", flat=True))
+        # “排放检查” (水、大气) applies to every tagged target here; the 涉密事项 has no tags.
+        assert names == {"排放检查", "涉密事项"}, inspection.target
+        assert inspection.internal_joint is True  # 水 and 大气 are two business lines
+    coverage = coverage_inspections_create(actor=coordinator, task=q4(published_plan))
+    untagged = [i for i in coverage if not i.target.tag_list]
+    assert untagged and all(
+        set(i.items.values_list("name", flat=True)) == {"排放检查", "涉密事项"} for i in untagged
+    )

@@ -51,6 +51,12 @@ class Inspection(models.Model):
     team = models.ManyToManyField(
         "directory.Inspector", through="InspectionMember", related_name="inspections"
     )
+    #: 进一次门，查多项事: every item of the task's list that applies to this target.
+    items = models.ManyToManyField(
+        "directory.InspectionItem", verbose_name="抽查事项", blank=True, related_name="inspections"
+    )
+    #: 内部联合: the items span more than one business line (要素), checked in one visit.
+    internal_joint = models.BooleanField("内部联合抽查", default=False)
     flags = models.JSONField("抽取标记", default=list, blank=True)
     targeted_case = models.CharField(
         "定向检查事由", max_length=16, choices=TARGETED_CASES, blank=True

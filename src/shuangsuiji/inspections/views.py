@@ -14,7 +14,7 @@ def my_inspections(request):
         )
         .exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
         .select_related("target", "task")
-        .prefetch_related("members__inspector")
+        .prefetch_related("members__inspector", "items")
         .order_by("task__draw_date", "pk")
     )
     return render(request, "inspections/mine.html", {"inspections": inspections})

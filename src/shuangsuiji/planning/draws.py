@@ -303,11 +303,35 @@ def _create_inspections(draw: Draw, result: engine.Result) -> None:
             flags=list(assignment.flags),
         )
         _set_team(inspection, [inspectors[i] for i in assignment.team])
+        _attach_items(inspection)
 
 
 def _methods_by_unit(draw: Draw) -> dict[str, str]:
     preparation = draw_prepare(draw.task)
     return {c.target.id: c.method for c in preparation.classifications}
+
+
+def applicable_items(task: SamplingTask | None, target: Target) -> list:
+    """The task's items that concern the target: an item with 要素标签 applies when it shares
+    one with the target; an item without tags applies to every target; and a target whose tags
+    are not recorded gets every item (better checked than skipped)."""
+    if task is None:
+        return []
+    items = list(task.items.all())
+    tags = set(target.tag_list)
+    if not tags:
+        return items
+    return [i for i in items if not i.tag_list or tags & set(i.tag_list)]
+
+
+def _attach_items(inspection: Inspection) -> None:
+    items = applicable_items(inspection.task, inspection.target)
+    inspection.items.set(items)
+    lines = {tag for item in items for tag in item.tag_list}
+    joint = len(lines) > 1
+    if joint != inspection.internal_joint:
+        inspection.internal_joint = joint
+        inspection.save(update_fields=["internal_joint"])
 
 
 def _set_team(inspection: Inspection, team: list[Inspector]) -> None:
@@ -425,6 +449,7 @@ def inspection_substitute(
         status=Inspection.Status.ASSIGNED if keep else Inspection.Status.NEEDS_TEAM,
         flags=[] if keep else ["SUBSTITUTE"],
     )
+    _attach_items(replacement)
     if keep:
         _set_team(replacement, team)
     return replacement
@@ -541,6 +566,7 @@ def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection
                     status=Inspection.Status.NEEDS_TEAM,
                 )
             )
+            _attach_items(created[-1])
     return created
 
 
