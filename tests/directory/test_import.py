@@ -405,3 +405,24 @@ def test_failure_while_inserting_new_rows_writes_nothing(branch, monkeypatch):
         run(TARGETS, content, branch)
     assert Target.objects.count() == 0
     assert Target.history.count() == 0
+
+
+def test_legacy_xls_workbook(branch):
+    """Bureaus still keep registers as .xls (Excel 97-2003): read them as they are."""
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名录")
+    for c, header in enumerate(["统一社会信用代码", "单位名称", "行政区划代码"]):
+        sheet.write(0, c, header)
+    sheet.write(1, 0, uscc(1))
+    sheet.write(1, 1, "遵化市旧表格公司")
+    sheet.write(1, 2, 130281)  # a number cell, as old sheets store codes
+    buffer = io.BytesIO()
+    book.save(buffer)
+    outcome = run(TARGETS, buffer.getvalue(), branch, filename="名录.xls")
+    assert outcome.applied == {"new": 1, "changed": 0, "unchanged": 0, "removed": 0}
+    target = Target.objects.get()
+    assert (target.name, target.division_code) == ("遵化市旧表格公司", "130281")
