@@ -20,6 +20,7 @@ from shuangsuiji import draw as engine
 from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
+from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Inspection, InspectionMember
 from shuangsuiji.planning.models import (
@@ -415,7 +416,7 @@ def inspection_substitute(
     if not candidates:
         raise ValidationError("该类别的备选名单已用完，无法替补。")
     substitute_unit = candidates[0]
-    target = Target.objects.get(organisation=draw.organisation, **_unit_lookup(substitute_unit))
+    target = target_by_code(draw.organisation, substitute_unit)
     Substitution.objects.create(
         draw=draw,
         stratum=inspection.stratum,
@@ -453,13 +454,6 @@ def inspection_substitute(
     if keep:
         _set_team(replacement, team)
     return replacement
-
-
-def _unit_lookup(unit: str) -> dict[str, str]:
-    # A pool id is a project code for construction projects, else the credit code.
-    if len(unit) == 18 and "-" not in unit:
-        return {"credit_code": unit, "project_code": ""}
-    return {"project_code": unit}
 
 
 @transaction.atomic
