@@ -239,6 +239,7 @@ def test_zunhua_internal_joint_and_credit_risk_targets():
     assert values == {
         "internal_joint_share": ({"min": "35%", "per": "quarter"}, "二、（二）"),
         "credit_risk_share": ({"min": "85%", "per": "year"}, "二、（三）"),
+        "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
     names = {t["code"]: t["name"] for t in compliance_targets(PRESETS[ZH], dt.date(2024, 4, 1))}
     assert names["internal_joint_share"] == "内部联合抽查数量占比"
@@ -335,6 +336,7 @@ def test_baoding_joint_inspections_and_monthly_publication():
     assert target_values(BD, dt.date(2021, 6, 1)) == {
         "department_joint_count": ({"min_count": 3, "per": "year"}, "三、（四）"),
         "result_publication_monthly": ({"enabled": True, "per": "month"}, "二"),
+        "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
 
 
@@ -424,6 +426,7 @@ def test_huojia_tasks_joint_share_and_revisits():
         "tasks_per_quarter": ({"min_count": 1, "per": "quarter"}, "附件"),
         "department_joint_task_share": ({"min": "60%", "per": "year"}, "二"),
         "revisit_share": ({"min": "10%", "per": "quarter"}, "三、（四）"),
+        "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
 
 
@@ -598,6 +601,7 @@ def test_gaocheng_quarterly_report():
     """GC-4.4b — 四、（四）：“每季度结束后将上一季度统计表报送市局”。"""
     assert target_values(GC, dt.date(2026, 4, 1)) == {
         "quarterly_report": ({"enabled": True, "per": "quarter"}, "四、（四）"),
+        "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
 
 
@@ -869,3 +873,22 @@ def test_every_classified_target_carries_its_clauses(name):
     assert a.clauses["类别"].clause
     assert a.clauses["检查方式"].clause
     assert a.method in ("现场检查", "非现场检查", "书面检查")
+
+
+@pytest.mark.parametrize("name", ["zunhua-2024", "baoding-2021", "huojia-2024", "gaocheng-2026"])
+def test_publication_limit_defaults_to_jiangxian_where_a_plan_is_silent(name):
+    """JX-4.7 四、（七）“作出检查结果认定之日起20个工作日内……公示”: the other plans set no limit, so
+    the preset takes 绛县's as a marked bureau default, citing 绛县's document."""
+    entry = load_preset(name).targets["result_publication_workdays"].entries[0]
+    assert entry.value == {"workdays": 20} and entry.bureau_default is True
+    assert entry.ref.document == "绛县生态环境监管“双随机、一公开”实施方案（绛环发〔2025〕1号）"
+    assert entry.ref.clause == "四、（七）"
+
+
+def test_jiangxian_records_rule():
+    """JX-4.6 四、（六）: no violation → 现场检查表 only; violation → 笔录、询问笔录 and 检查表."""
+    entry = load_preset("jiangxian-2025").records.at(dt.date(2025, 6, 1))
+    assert entry.value == {"no_violation": ["现场检查表"],
+                           "violation": ["现场检查表", "现场检查笔录", "询问笔录"]}  # fmt: skip
+    assert entry.ref.clause == "四、（六）"
+    assert load_preset("zunhua-2024").records is None

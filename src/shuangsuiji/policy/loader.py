@@ -92,6 +92,8 @@ class Preset:
     classes: tuple[ClassRule, ...]
     fallback: Parameter | None
     methods: Parameter
+    #: Attachments a result needs (绛县 四、（六））; None where the plan sets no such rule.
+    records: Parameter | None = None
     exclusions: dict[str, Parameter] = field(default_factory=dict)
     targets: dict[str, Parameter] = field(default_factory=dict)
     target_names: dict[str, str] = field(default_factory=dict)
@@ -114,6 +116,8 @@ class Preset:
         if self.fallback is not None:
             yield self.fallback
         yield self.methods
+        if self.records is not None:
+            yield self.records
         yield from self.exclusions.values()
         yield from self.targets.values()
 
@@ -163,7 +167,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 TOP_KEYS = {"preset", "title", "document", "issuer", "source", "population", "precedence",
-            "classes", "fallback", "methods", "exclusions", "targets"}  # fmt: skip
+            "classes", "fallback", "methods", "exclusions", "targets", "records"}  # fmt: skip
 REQUIRED_TOP = {"preset", "title", "document", "issuer", "population", "precedence", "classes",
                 "methods"}  # fmt: skip
 CLASS_KEYS = {"code", "name", "condition", "quota", "partners"}
@@ -281,6 +285,7 @@ def load_preset_text(text: str, source: str) -> Preset:
         classes=tuple(classes),
         fallback=param(raw["fallback"], "fallback", "fallback") if raw.get("fallback") else None,
         methods=param(raw["methods"], "methods", "methods"),
+        records=param(raw["records"], "records", "records") if raw.get("records") else None,
         exclusions={
             key: param(value, f"exclusions.{key}", f"exclusion.{key}")
             for key, value in exclusions.items()

@@ -49,6 +49,9 @@ EXCLUSION_KINDS = {
     "annual_cap": "同一污染源年度抽查次数上限",
     "higher_level_clean": "上级已检查且未发现问题的剔除",
 }
+#: Records a result needs before it can be submitted (绛县 四、（六））.
+RECORD_KINDS = ("现场检查表", "现场检查笔录", "询问笔录", "照片", "其他材料")
+
 TARGETS = {
     "internal_joint_share": "内部联合抽查数量占比",
     "credit_risk_share": "运用信用风险分级分类的抽查次数占比",
@@ -218,6 +221,19 @@ def validate_higher_level_clean(value: Any, where: str) -> None:
     validate_condition({"event": value["event"], "within": value["within"]}, where)
 
 
+def validate_records(value: Any, where: str) -> None:
+    """{no_violation: [现场检查表], violation: [现场检查表, 现场检查笔录, 询问笔录]}: the
+    attachments an on-site inspection's result needs, by whether a violation was found."""
+    _keys(value, {"no_violation", "violation"}, where, {"no_violation", "violation"})
+    for key in ("no_violation", "violation"):
+        kinds = value[key]
+        if not isinstance(kinds, list):
+            _fail(where, f"{key} 应为材料名称列表")
+        for kind in kinds:
+            if kind not in RECORD_KINDS:
+                _fail(where, f"未知材料“{kind}”，可选：{'、'.join(RECORD_KINDS)}")
+
+
 def validate_target(value: Any, where: str) -> None:
     """{min: 35%, per: quarter} | {min_count: 3, per: year} | {deadline: 03-31}
     | {workdays: 20} | {enabled: true}"""
@@ -249,6 +265,7 @@ VALIDATORS = {
     "exclusion.annual_cap": validate_annual_cap,
     "exclusion.higher_level_clean": validate_higher_level_clean,
     "target": validate_target,
+    "records": validate_records,
 }
 
 
