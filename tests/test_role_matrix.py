@@ -76,6 +76,15 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "planning:conflicts": ("get", None, only(Role.COORDINATOR, Role.INSPECTOR)),
     "inspections:mine": ("get", None, only(Role.INSPECTOR)),
     "inspections:targeted_new": ("get", None, only(Role.COORDINATOR)),
+    # Records are for the team (checked inside the view) and for readers of the organisation.
+    "inspections:record": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "inspections:attachment": (
+        "get",
+        "attachment",
+        only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR),
+    ),
+    "inspections:attachment_upload": ("post", "inspection", only()),
+    "inspections:reopen": ("post", "inspection", {**only(Role.COORDINATOR), "coordinator": 302}),
     # An inspector not in the inspection's team is refused inside the view.
     "inspections:detail": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:task_coverage": ("post", "task", {**only(Role.COORDINATOR), "coordinator": 302}),
@@ -156,7 +165,21 @@ def _sampling_objects(organisation, target):
         organisation=organisation, task=task, draw=draw, target=target, year=2026,
         kind=Inspection.Kind.RANDOM, stratum="KEY", status=Inspection.Status.NEEDS_TEAM,
     )  # fmt: skip
-    return {"plan": plan, "task": task, "draw": draw, "inspection": inspection}
+    from django.core.files.base import ContentFile
+
+    from shuangsuiji.inspections.models import Attachment
+
+    attachment = Attachment(inspection=inspection, kind="照片", original_name="a.pdf", size=9,
+                            content_type="application/pdf", uploaded_by=organisation.users.first())  # fmt: skip
+    attachment.file.save("a.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    attachment.save()
+    return {
+        "plan": plan,
+        "task": task,
+        "draw": draw,
+        "inspection": inspection,
+        "attachment": attachment,
+    }
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -176,6 +199,7 @@ def test_role_matrix(client, people, url_name, role):
         "task": {"pk": people["task"].pk},
         "draw": {"pk": people["draw"].pk},
         "inspection": {"pk": people["inspection"].pk},
+        "attachment": {"pk": people["inspection"].pk, "attachment_id": people["attachment"].pk},
         "org_code": {"code": people["own_org"].code},
         "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
         "draw_id": {"draw_id": people["draw"].draw_id},

@@ -18,6 +18,36 @@ TARGETED_CASES = [
 ]
 
 
+class ResultCategory(models.TextChoices):
+    """绛县 四、（七）: the fixed wording results are published in."""
+
+    NO_PROBLEM = "no_problem", "未发现问题"
+    ORDERED = "ordered", "发现问题已责令整改"
+    CASE_FILED = "case_filed", "发现问题已立案调查"
+    UNCOOPERATIVE = "uncooperative", "不配合检查情节严重"
+    NO_ACTIVITY = "no_activity", "未发现开展本次抽查涉及的经营活动"
+
+
+#: Categories that mean a violation was found (then 绛县 requires 笔录 and 询问笔录).
+VIOLATION_CATEGORIES = {ResultCategory.ORDERED, ResultCategory.CASE_FILED}
+
+
+class Confidentiality(models.TextChoices):
+    NONE = "", "不涉密"
+    STATE = "state", "国家秘密"
+    COMMERCIAL = "commercial", "商业秘密"
+    PRIVACY = "privacy", "个人隐私"
+
+
+class ItemOutcome(models.TextChoices):
+    PASS = "pass", "合格"
+    PROBLEM = "problem", "发现问题"
+    NOT_APPLICABLE = "na", "不涉及"
+
+
+CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
+
+
 class Inspection(models.Model):
     class Kind(models.TextChoices):
         RANDOM = "random", "随机抽查"
@@ -64,6 +94,28 @@ class Inspection(models.Model):
     case_reference = models.CharField("案件或线索编号", max_length=200, blank=True)
     partner_inspectors = models.JSONField("联合部门执法人员", default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The record the team keeps in the field.
+    checked_at = models.DateTimeField("检查时间", null=True, blank=True)
+    method_used = models.CharField("实际检查方式", max_length=16, choices=CHECK_METHODS, blank=True)
+    representative = models.CharField("企业在场人员", max_length=100, blank=True)
+    present_members = models.JSONField("在场检查人员（执法证号）", default=list, blank=True)
+    # The result.
+    result_category = models.CharField(
+        "检查结果", max_length=16, choices=ResultCategory.choices, blank=True
+    )
+    findings = models.TextField("检查情况与发现的问题", blank=True)
+    public_summary = models.TextField("公示摘要", blank=True)
+    confidentiality = models.CharField(
+        "涉密", max_length=16, choices=Confidentiality.choices, blank=True, default=""
+    )
+    confidential_reason = models.CharField("不予公开的理由", max_length=300, blank=True)
+    determined_on = models.DateField("结果认定日期", null=True, blank=True)
+    publication_due = models.DateField("公示期限", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reopened_reason = models.CharField("退回重填原因", max_length=300, blank=True)
 
     objects = OrgScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -92,3 +144,42 @@ class InspectionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector}"
+
+
+class ItemCheck(models.Model):
+    """One item of the list checked in this inspection: 合格 / 发现问题 / 不涉及."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="item_checks")
+    item = models.ForeignKey("directory.InspectionItem", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField("检查结论", max_length=8, choices=ItemOutcome.choices)
+    note = models.CharField("说明", max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "item"], name="item_checked_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}：{self.get_outcome_display()}"
+
+
+class Attachment(models.Model):
+    """A photo or document of the inspection: kept for the archive (≥ 3 years), never deleted,
+    served only through a permission check."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField("材料类型", max_length=16)
+    file = models.FileField(upload_to="inspections/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}：{self.original_name}"

@@ -8,4 +8,8 @@ urlpatterns = [
     path("mine/", views.my_inspections, name="mine"),
     path("targeted/new/", views.targeted_new, name="targeted_new"),
     path("<int:pk>/", views.inspection_detail, name="detail"),
+    path("<int:pk>/record/", views.record, name="record"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
+    path("<int:pk>/reopen/", views.reopen, name="reopen"),
 ]

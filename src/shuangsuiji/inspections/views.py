@@ -13,9 +13,9 @@ def my_inspections(request):
             members__inspector__certificate_no=request.user.username,
         )
         .exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
-        .select_related("target", "task")
+        .select_related("target", "task", "draw")
         .prefetch_related("members__inspector", "items")
-        .order_by("task__draw_date", "pk")
+        .order_by("status", "draw__reveal_on", "pk")
     )
     return render(request, "inspections/mine.html", {"inspections": inspections})
 
@@ -124,3 +124,142 @@ def targeted_new(request):
                 messages.success(request, "已登记定向检查，计入该对象的年度检查次数。")
                 return redirect("inspections:detail", pk=inspection.pk)
     return render(request, "accounts/form.html", {"form": form, "title": "登记定向检查（非随机）"})
+
+
+def _team_or_reader(request, pk: int):
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from shuangsuiji.inspections.services import is_team_member
+
+    inspection = get_object_or_404(
+        Inspection.objects.readable_by(request.user).select_related("target", "task", "draw"), pk=pk
+    )
+    if not _can_read(request.user) and not is_team_member(request.user, inspection):
+        raise PermissionDenied("只能查看本组的检查任务。")
+    return inspection
+
+
+@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+def record(request, pk: int):
+    """The team's check form, phone first: items, method, time, people present, result."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.shortcuts import redirect
+
+    from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
+    from shuangsuiji.inspections.services import (
+        inspection_record_save,
+        inspection_submit,
+        is_team_member,
+        submission_problems,
+    )
+
+    inspection = _team_or_reader(request, pk)
+    team = is_team_member(request.user, inspection)
+    editable = team and inspection.status == Inspection.Status.ASSIGNED
+    items = list(inspection.items.all())
+    checks = {c.item_id: c for c in inspection.item_checks.all()}
+    form = RecordForm(request.POST or None, inspection=inspection, items=items, checks=checks)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("只有本组执法人员可以填写尚未提交的检查记录。")
+        if form.is_valid():
+            try:
+                inspection_record_save(
+                    actor=request.user,
+                    inspection=inspection,
+                    data=form.record_data(),
+                    outcomes=form.outcomes(),
+                )
+                if "submit" in request.POST:
+                    inspection_submit(actor=request.user, inspection=inspection)
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
+            else:
+                messages.success(
+                    request, "检查结果已提交。" if "submit" in request.POST else "已保存草稿。"
+                )
+                return redirect("inspections:record", pk=pk)
+    inspection.refresh_from_db()
+    return render(
+        request,
+        "inspections/record.html",
+        {
+            "inspection": inspection,
+            "form": form,
+            "editable": editable,
+            "item_fields": [
+                (item, form[f"item_{item.pk}"], form[f"note_{item.pk}"]) for item in items
+            ],
+            "attachments": inspection.attachments.all(),
+            "attachment_form": AttachmentForm(),
+            "problems": submission_problems(inspection) if editable else [],
+        },
+    )
+
+
+@role_required("record_inspections")
+def attachment_upload(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from shuangsuiji.inspections.forms import AttachmentForm
+    from shuangsuiji.inspections.services import attachment_add
+
+    if request.method != "POST":
+        return redirect("inspections:record", pk=pk)
+    inspection = _team_or_reader(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment_add(
+                actor=request.user,
+                inspection=inspection,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已上传。")
+    else:
+        messages.error(request, "请选择材料类型和文件。")
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+def attachment_file(request, pk: int, attachment_id: int):
+    """Attachments are never served from the media URL: only here, after the same check."""
+    from django.http import FileResponse
+    from django.shortcuts import get_object_or_404
+
+    inspection = _team_or_reader(request, pk)
+    attachment = get_object_or_404(inspection.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+    )
+
+
+@role_required("manage_sampling")
+def reopen(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+
+    from shuangsuiji.inspections.services import inspection_reopen
+
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            inspection_reopen(
+                actor=request.user, inspection=inspection, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已退回检查组重新填写，原提交记录保留在变更历史中。")
+    return redirect("inspections:record", pk=pk)

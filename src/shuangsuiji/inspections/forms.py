@@ -1,0 +1,99 @@
+from django import forms
+
+from shuangsuiji.inspections.models import (
+    CHECK_METHODS,
+    Confidentiality,
+    ItemOutcome,
+    ResultCategory,
+)
+from shuangsuiji.inspections.services import RecordData
+from shuangsuiji.policy.schema import RECORD_KINDS
+
+
+class RecordForm(forms.Form):
+    checked_at = forms.DateTimeField(
+        label="检查时间",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    method_used = forms.ChoiceField(
+        label="实际检查方式", choices=[("", "（请选择）"), *CHECK_METHODS], required=False
+    )
+    present_members = forms.MultipleChoiceField(
+        label="在场检查人员", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    representative = forms.CharField(label="企业在场人员", max_length=100, required=False)
+    result_category = forms.ChoiceField(
+        label="检查结果", required=False, choices=[("", "（请选择）"), *ResultCategory.choices]
+    )
+    findings = forms.CharField(
+        label="检查情况与发现的问题", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    public_summary = forms.CharField(
+        label="公示摘要", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confidentiality = forms.ChoiceField(
+        label="涉密", required=False, choices=Confidentiality.choices
+    )
+    confidential_reason = forms.CharField(label="不予公开的理由", max_length=300, required=False)
+    determined_on = forms.DateField(
+        label="结果认定日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, inspection, items, checks, **kwargs):
+        initial = {
+            "checked_at": inspection.checked_at,
+            "method_used": inspection.method_used or inspection.method,
+            "present_members": inspection.present_members,
+            "representative": inspection.representative,
+            "result_category": inspection.result_category,
+            "findings": inspection.findings,
+            "public_summary": inspection.public_summary,
+            "confidentiality": inspection.confidentiality,
+            "confidential_reason": inspection.confidential_reason,
+            "determined_on": inspection.determined_on,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        members = inspection.members.select_related("inspector")
+        self.fields["present_members"].choices = [
+            (m.inspector.certificate_no, m.inspector.name) for m in members
+        ]
+        self.items = items
+        for item in items:
+            check = checks.get(item.pk)
+            self.fields[f"item_{item.pk}"] = forms.ChoiceField(
+                label=item.name,
+                required=False,
+                widget=forms.RadioSelect,
+                choices=ItemOutcome.choices,
+                initial=check.outcome if check else "",
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label="说明", required=False, max_length=500, initial=check.note if check else ""
+            )
+
+    def record_data(self) -> RecordData:
+        d = self.cleaned_data
+        return RecordData(
+            checked_at=d["checked_at"],
+            method_used=d["method_used"],
+            representative=d["representative"],
+            present_members=tuple(d["present_members"]),
+            result_category=d["result_category"],
+            findings=d["findings"],
+            public_summary=d["public_summary"],
+            confidentiality=d["confidentiality"],
+            confidential_reason=d["confidential_reason"],
+            determined_on=d["determined_on"],
+        )
+
+    def outcomes(self) -> dict[int, tuple[str, str]]:
+        return {
+            item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data[f"note_{item.pk}"])
+            for item in self.items
+        }
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=[(k, k) for k in RECORD_KINDS])
+    file = forms.FileField(label="文件（JPG、PNG 或 PDF）")

@@ -1,0 +1,245 @@
+"""The team's record of an inspection and its result (绛县 四、（六）（七））.
+
+The team edits its own record until it submits; after that only the 抽查管理员 can reopen it,
+with a reason. Every change is kept by simple-history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.inspections.models import (
+    Attachment,
+    Confidentiality,
+    Inspection,
+    ItemCheck,
+    ItemOutcome,
+    ResultCategory,
+)
+from shuangsuiji.planning.calendar import workday_calendar
+from shuangsuiji.planning.policies import effective_preset, organisation_policy
+from shuangsuiji.policy.schema import RECORD_KINDS
+from shuangsuiji.workdays import CalendarNotAvailable
+
+EDITABLE = (Inspection.Status.ASSIGNED,)
+#: Files accepted as evidence, recognised by their first bytes rather than their names.
+SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"%PDF-": "application/pdf",
+}
+
+
+def is_team_member(user, inspection: Inspection) -> bool:
+    return (
+        user.is_authenticated
+        and has_permission(user, "record_inspections")
+        and user.organisation_id == inspection.organisation_id
+        and inspection.members.filter(inspector__certificate_no=user.username).exists()
+    )
+
+
+def _check_team(actor, inspection: Inspection) -> None:
+    if actor is not None and not is_team_member(actor, inspection):
+        raise PermissionDenied("只有本组执法人员可以填写本组的检查记录。")
+
+
+@dataclass
+class RecordData:
+    checked_at: dt.datetime | None = None
+    method_used: str = ""
+    representative: str = ""
+    present_members: tuple[str, ...] = ()
+    result_category: str = ""
+    findings: str = ""
+    public_summary: str = ""
+    confidentiality: str = ""
+    confidential_reason: str = ""
+    determined_on: dt.date | None = None
+
+
+@transaction.atomic
+def inspection_record_save(
+    *, actor, inspection: Inspection, data: RecordData, outcomes: dict[int, tuple[str, str]]
+) -> Inspection:
+    """Save the team's draft: the record, the item outcomes and the result, not yet submitted."""
+    _check_team(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.status not in EDITABLE:
+        raise ValidationError(f"该检查当前为“{inspection.get_status_display()}”，不能修改。")
+    team = set(inspection.members.values_list("inspector__certificate_no", flat=True))
+    strangers = set(data.present_members) - team
+    if strangers:
+        raise ValidationError(
+            {"present_members": f"不是本组执法人员：{'、'.join(sorted(strangers))}"}
+        )
+    items = {item.pk: item for item in inspection.items.all()}
+    for item_id, (outcome, _note) in outcomes.items():
+        if item_id not in items:
+            raise ValidationError({"items": "只能填写本次检查的事项。"})
+        if outcome and outcome not in ItemOutcome.values:
+            raise ValidationError({"items": f"检查结论“{outcome}”无效。"})
+    for field in (
+        "checked_at",
+        "method_used",
+        "representative",
+        "result_category",
+        "findings",
+        "public_summary",
+        "confidentiality",
+        "confidential_reason",
+        "determined_on",
+    ):
+        setattr(inspection, field, getattr(data, field))
+    inspection.present_members = sorted(data.present_members)
+    inspection.full_clean(exclude=["team", "items"])
+    inspection.save()
+    for item_id, (outcome, note) in outcomes.items():
+        if outcome:
+            ItemCheck.objects.update_or_create(
+                inspection=inspection,
+                item=items[item_id],
+                defaults={"outcome": outcome, "note": note},
+            )
+        else:
+            ItemCheck.objects.filter(inspection=inspection, item=items[item_id]).delete()
+    return inspection
+
+
+@transaction.atomic
+def attachment_add(*, actor, inspection: Inspection, kind: str, upload) -> Attachment:
+    _check_team(actor, inspection)
+    if inspection.status not in EDITABLE:
+        raise ValidationError("检查结果已提交，不能再添加材料；如需补充请抽查管理员退回。")
+    if kind not in RECORD_KINDS:
+        raise ValidationError({"kind": f"材料类型应为：{'、'.join(RECORD_KINDS)}"})
+    limit = getattr(settings, "SHUANGSUIJI_UPLOAD_MAX_MB", 20)
+    if upload.size > limit * 1024 * 1024:
+        raise ValidationError({"file": f"{upload.name}：文件超过 {limit} MB。"})
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for sig, t in SIGNATURES.items() if head.startswith(sig)), None)
+    if content_type is None:
+        raise ValidationError({"file": f"{upload.name}：只接受 JPG、PNG 图片或 PDF 文件。"})
+    attachment = Attachment(
+        inspection=inspection,
+        kind=kind,
+        original_name=upload.name,
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def _violation(inspection: Inspection) -> bool:
+    return inspection.result_category in {
+        c.value for c in (ResultCategory.ORDERED, ResultCategory.CASE_FILED)
+    } or (inspection.item_checks.filter(outcome=ItemOutcome.PROBLEM).exists())
+
+
+def submission_problems(inspection: Inspection) -> list[str]:
+    """Everything that stops this result from being submitted, in words for the team."""
+    problems = []
+    if not inspection.checked_at:
+        problems.append("请填写检查时间。")
+    if not inspection.method_used:
+        problems.append("请选择实际检查方式。")
+    if not inspection.result_category:
+        problems.append("请选择检查结果。")
+    if not inspection.determined_on:
+        problems.append("请填写结果认定日期。")
+    checked = set(inspection.item_checks.values_list("item_id", flat=True))
+    missing = [i.name for i in inspection.items.all() if i.pk not in checked]
+    if missing:
+        problems.append(f"以下事项尚未填写检查结论：{'、'.join(missing)}。")
+    found = inspection.item_checks.filter(outcome=ItemOutcome.PROBLEM).exists()
+    if found and inspection.result_category in (
+        ResultCategory.NO_PROBLEM,
+        ResultCategory.NO_ACTIVITY,
+    ):
+        problems.append("检查事项中有“发现问题”，检查结果不能是“未发现问题”。")
+    if inspection.confidentiality and not inspection.confidential_reason.strip():
+        problems.append("涉密的检查结果请写明不予公开的理由。")
+    if not inspection.confidentiality and not inspection.public_summary.strip():
+        problems.append("请填写公示摘要（不涉密的结果将向社会公示）。")
+    if inspection.method_used == "现场检查":
+        problems += _missing_records(inspection)
+    return problems
+
+
+def _missing_records(inspection: Inspection) -> list[str]:
+    preset = effective_preset(organisation_policy(inspection.organisation))
+    if preset.records is None:
+        return []
+    entry = preset.records.at(inspection.determined_on or timezone.localdate())
+    required = entry.value["violation" if _violation(inspection) else "no_violation"]
+    have = set(inspection.attachments.values_list("kind", flat=True))
+    missing = [kind for kind in required if kind not in have]
+    if not missing:
+        return []
+    situation = "发现问题的" if _violation(inspection) else "未发现问题的"
+    return [f"现场检查{situation}，须上传：{'、'.join(missing)}（{entry.ref.clause}）。"]
+
+
+@transaction.atomic
+def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
+    _check_team(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.status not in EDITABLE:
+        raise ValidationError(f"该检查当前为“{inspection.get_status_display()}”，不能提交。")
+    problems = submission_problems(inspection)
+    if problems:
+        raise ValidationError(problems)
+    preset = effective_preset(organisation_policy(inspection.organisation))
+    limit = preset.targets.get("result_publication_workdays")
+    if limit is not None:
+        workdays = limit.at(inspection.determined_on).value["workdays"]
+        try:
+            inspection.publication_due = workday_calendar().add_workdays(
+                inspection.determined_on, workdays
+            )
+        except CalendarNotAvailable as error:
+            raise ValidationError(str(error)) from error
+    inspection.status = Inspection.Status.DONE
+    inspection.submitted_at = timezone.now()
+    inspection.submitted_by = actor
+    inspection.save(update_fields=["status", "submitted_at", "submitted_by", "publication_due"])
+    return inspection
+
+
+@transaction.atomic
+def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspection:
+    """Only the 抽查管理员 reopens a submitted result, with a reason; the history is kept."""
+    if actor is not None and (
+        not has_permission(actor, "manage_sampling")
+        or actor.organisation_id != inspection.organisation_id
+    ):
+        raise PermissionDenied("只有本单位的抽查管理员可以退回已提交的检查结果。")
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.status != Inspection.Status.DONE:
+        raise ValidationError("只有已提交的检查结果可以退回。")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写退回原因。"})
+    inspection.status = Inspection.Status.ASSIGNED
+    inspection.reopened_reason = reason.strip()
+    inspection.publication_due = None
+    inspection.save(update_fields=["status", "reopened_reason", "publication_due"])
+    return inspection
+
+
+def is_public_result(inspection: Inspection) -> bool:
+    """A submitted result that is not 涉密 (国家秘密、商业秘密、个人隐私) is public."""
+    return (
+        inspection.status == Inspection.Status.DONE
+        and inspection.confidentiality == Confidentiality.NONE
+    )

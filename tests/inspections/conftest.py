@@ -1,0 +1,47 @@
+import datetime as dt
+
+import pytest
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.inspections.models import Inspection
+from tests.support.county import build_county
+
+SOURCES = [("lottery", "中国福利彩票双色球 2026130 期")]
+REVEAL = dt.date(2026, 12, 31)
+
+
+def quarter_inspection(county, coordinator, leader):
+    """Publish the county's plan, draw its fourth quarter, return a staffed inspection."""
+    from shuangsuiji.planning.draws import draw_commit, draw_execute
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_approve(actor=leader, plan=plan)
+    plan_publish(actor=coordinator, plan=plan)
+    draw = draw_commit(
+        actor=coordinator, task=plan.tasks.get(quarter=4), sources=SOURCES, reveal_on=REVEAL
+    )
+    draw = draw_execute(actor=coordinator, draw=draw, values=["1.2.3.4.5.6./7./"])
+    return Inspection.objects.filter(draw=draw, status=Inspection.Status.ASSIGNED).first()
+
+
+@pytest.fixture
+def setup(organisations, make_user):
+    def build(preset: str):
+        county = build_county(organisations["a"])
+        county.policy_preset = preset
+        county.save()
+        coordinator = make_user("coord", county, Role.COORDINATOR)
+        leader = make_user("leader", county, Role.LEADER)
+        inspection = quarter_inspection(county, coordinator, leader)
+        members = [m.inspector for m in inspection.members.all()]
+        inspector = make_user(members[0].certificate_no, county, Role.INSPECTOR)
+        return {
+            "county": county,
+            "coordinator": coordinator,
+            "inspection": inspection,
+            "inspector": inspector,
+            "members": members,
+        }
+
+    return build

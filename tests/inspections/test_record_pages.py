@@ -1,0 +1,83 @@
+"""The record page on a phone: draft, submit, attachments behind a permission check (BD-3.3b)."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.inspections.models import Inspection
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def form_data(inspection, **extra):
+    data = {
+        "checked_at": "2026-11-20T10:30", "method_used": "现场检查", "representative": "王厂长",
+        "present_members": [m.inspector.certificate_no for m in inspection.members.all()],
+        "result_category": "no_problem", "findings": "设施运行正常", "public_summary": "未发现问题",
+        "confidentiality": "", "confidential_reason": "", "determined_on": "2026-11-20",
+    }  # fmt: skip
+    for item in inspection.items.all():
+        data[f"item_{item.pk}"] = "pass"
+        data[f"note_{item.pk}"] = ""
+    return {**data, **extra}
+
+
+def test_team_saves_draft_then_submits(setup, client):
+    s = setup("zunhua-2024")
+    inspection = s["inspection"]
+    client.force_login(s["inspector"])
+    page = client.get(reverse("inspections:mine")).content.decode()
+    assert "填写检查记录" in page
+    response = client.post(
+        reverse("inspections:record", args=[inspection.pk]), form_data(inspection, save="1")
+    )
+    assert response.status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.ASSIGNED and inspection.representative == "王厂长"
+    client.post(
+        reverse("inspections:record", args=[inspection.pk]), form_data(inspection, submit="1")
+    )
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.DONE
+    assert inspection.item_checks.count() == inspection.items.count()
+
+
+def test_submit_refusal_is_shown_not_an_error_page(setup, client):
+    s = setup("jiangxian-2025")
+    client.force_login(s["inspector"])
+    url = reverse("inspections:record", args=[s["inspection"].pk])
+    response = client.post(url, form_data(s["inspection"], submit="1"), follow=True)
+    assert response.status_code == 200
+    assert "须上传：现场检查表（四、（六））" in response.content.decode()
+
+
+def test_attachment_served_only_after_the_check(setup, client, make_user):
+    s = setup("zunhua-2024")
+    inspection = s["inspection"]
+    client.force_login(s["inspector"])
+    client.post(reverse("inspections:attachment_upload", args=[inspection.pk]),
+                {"kind": "现场检查表", "file": SimpleUploadedFile("签字表.pdf", PDF)})  # fmt: skip
+    attachment = inspection.attachments.get()
+    url = reverse("inspections:attachment", args=[inspection.pk, attachment.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    client.force_login(make_user("13028120268888", s["county"], Role.INSPECTOR))
+    assert client.get(url).status_code == 403
+    client.force_login(make_user("city", s["county"].parent, Role.COORDINATOR))
+    assert client.get(url).status_code == 200  # the city bureau reads its branches' records
+
+
+def test_coordinator_reopens_with_reason(setup, client):
+    s = setup("zunhua-2024")
+    inspection = s["inspection"]
+    client.force_login(s["inspector"])
+    client.post(
+        reverse("inspections:record", args=[inspection.pk]), form_data(inspection, submit="1")
+    )
+    client.force_login(s["coordinator"])
+    client.post(reverse("inspections:reopen", args=[inspection.pk]), {"reason": "认定日期有误"})
+    inspection.refresh_from_db()
+    assert (
+        inspection.status == Inspection.Status.ASSIGNED
+        and inspection.reopened_reason == "认定日期有误"
+    )
