@@ -85,6 +85,17 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     ),
     "inspections:attachment_upload": ("post", "inspection", only()),
     "inspections:reopen": ("post", "inspection", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "inspections:follow_up_open": (
+        "post",
+        "inspection",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
+    "inspections:follow_up_close": (
+        "post",
+        "follow_up",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
+    "inspections:overdue": ("get", None, only(Role.COORDINATOR)),
     # An inspector not in the inspection's team is refused inside the view.
     "inspections:detail": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:task_coverage": ("post", "task", {**only(Role.COORDINATOR), "coordinator": 302}),
@@ -173,13 +184,14 @@ def _sampling_objects(organisation, target):
                             content_type="application/pdf", uploaded_by=organisation.users.first())  # fmt: skip
     attachment.file.save("a.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     attachment.save()
-    return {
-        "plan": plan,
-        "task": task,
-        "draw": draw,
-        "inspection": inspection,
-        "attachment": attachment,
-    }
+    from shuangsuiji.inspections.models import FollowUp
+
+    follow_up = FollowUp.objects.create(
+        inspection=inspection, kind="rectify", opened_on=dt.date(2026, 3, 1),
+        deadline=dt.date(2026, 3, 31), created_by=organisation.users.first(),
+    )  # fmt: skip
+    return {"plan": plan, "task": task, "draw": draw, "inspection": inspection,
+            "attachment": attachment, "follow_up": follow_up}  # fmt: skip
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -200,6 +212,7 @@ def test_role_matrix(client, people, url_name, role):
         "draw": {"pk": people["draw"].pk},
         "inspection": {"pk": people["inspection"].pk},
         "attachment": {"pk": people["inspection"].pk, "attachment_id": people["attachment"].pk},
+        "follow_up": {"pk": people["inspection"].pk, "follow_up_id": people["follow_up"].pk},
         "org_code": {"code": people["own_org"].code},
         "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
         "draw_id": {"draw_id": people["draw"].draw_id},

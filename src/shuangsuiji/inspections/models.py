@@ -63,13 +63,19 @@ class Inspection(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     task = models.ForeignKey(
-        "planning.SamplingTask", on_delete=models.PROTECT, null=True, blank=True,
+        "planning.SamplingTask",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="inspections",
-    )  # fmt: skip
+    )
     draw = models.ForeignKey(
-        "planning.Draw", on_delete=models.PROTECT, null=True, blank=True,
+        "planning.Draw",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="inspections",
-    )  # fmt: skip
+    )
     target = models.ForeignKey(
         "directory.Target", on_delete=models.PROTECT, related_name="inspections"
     )
@@ -183,3 +189,34 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}：{self.original_name}"
+
+
+class FollowUp(models.Model):
+    """后续处置 (ZH-2.6, BD-4.2): each step dated, the inspection closed when all are."""
+
+    class Kind(models.TextChoices):
+        RECTIFY = "rectify", "责令整改"
+        CASE = "case", "立案调查"
+        TRANSFER = "transfer", "移送其他部门"
+        JUDICIAL = "judicial", "移送司法机关"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="follow_ups")
+    kind = models.CharField("处置方式", max_length=16, choices=Kind.choices)
+    opened_on = models.DateField("开始日期")
+    deadline = models.DateField("整改期限", null=True, blank=True)
+    case_number = models.CharField("案件编号", max_length=100, blank=True)
+    receiver = models.CharField("移送至", max_length=200, blank=True)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    outcome = models.TextField("办结情况", blank=True)
+    penalty_decided_on = models.DateField("行政处罚决定日期", null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "后续处置"
+        verbose_name_plural = "后续处置"
+        ordering = ["opened_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{'已办结' if self.closed_on else '办理中'}）"

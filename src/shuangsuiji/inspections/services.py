@@ -243,3 +243,103 @@ def is_public_result(inspection: Inspection) -> bool:
         inspection.status == Inspection.Status.DONE
         and inspection.confidentiality == Confidentiality.NONE
     )
+
+
+def _check_coordinator(actor, inspection: Inspection) -> None:
+    if actor is not None and (
+        not has_permission(actor, "manage_sampling")
+        or actor.organisation_id != inspection.organisation_id
+    ):
+        raise PermissionDenied("只有本单位的抽查管理员可以登记后续处置。")
+
+
+@transaction.atomic
+def follow_up_open(
+    *,
+    actor,
+    inspection: Inspection,
+    kind: str,
+    opened_on: dt.date,
+    deadline: dt.date | None = None,
+    case_number: str = "",
+    receiver: str = "",
+):
+    """A step after a result with a violation: 责令整改 needs a deadline, 立案调查 a case number,
+    a transfer names the receiver."""
+    from shuangsuiji.inspections.models import FollowUp
+
+    _check_coordinator(actor, inspection)
+    if inspection.status != Inspection.Status.DONE:
+        raise ValidationError("检查结果提交后才能登记后续处置。")
+    if kind not in FollowUp.Kind.values:
+        raise ValidationError({"kind": "请选择处置方式。"})
+    if kind == FollowUp.Kind.RECTIFY and not deadline:
+        raise ValidationError({"deadline": "责令整改须写明整改期限。"})
+    if kind == FollowUp.Kind.CASE and not case_number.strip():
+        raise ValidationError({"case_number": "立案调查须写明案件编号。"})
+    if kind in (FollowUp.Kind.TRANSFER, FollowUp.Kind.JUDICIAL) and not receiver.strip():
+        raise ValidationError({"receiver": "请写明移送至哪个部门或机关。"})
+    return FollowUp.objects.create(
+        inspection=inspection,
+        kind=kind,
+        opened_on=opened_on,
+        deadline=deadline,
+        case_number=case_number.strip(),
+        receiver=receiver.strip(),
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def follow_up_close(
+    *, actor, follow_up, closed_on: dt.date, outcome: str, penalty_decided_on: dt.date | None = None
+):
+    """Close a step. A 行政处罚决定 becomes a 监管记录 of the target, so next quarter's classes
+    see it (藁城 二、（四）, 绛县 四、（五）3)."""
+    from shuangsuiji.directory.models import RegulatoryEvent
+    from shuangsuiji.directory.vocabulary import EventKind
+    from shuangsuiji.inspections.models import FollowUp
+
+    inspection = follow_up.inspection
+    _check_coordinator(actor, inspection)
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.closed_on:
+        raise ValidationError("该后续处置已办结。")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请写明办结情况（如复查结果、处罚结果、接收情况）。"})
+    if closed_on < follow_up.opened_on:
+        raise ValidationError({"closed_on": "办结日期不能早于开始日期。"})
+    follow_up.closed_on = closed_on
+    follow_up.outcome = outcome.strip()
+    follow_up.penalty_decided_on = penalty_decided_on
+    follow_up.save(update_fields=["closed_on", "outcome", "penalty_decided_on"])
+    if follow_up.kind == FollowUp.Kind.CASE and penalty_decided_on:
+        RegulatoryEvent.objects.get_or_create(
+            organisation=inspection.organisation,
+            credit_code=inspection.target.credit_code,
+            kind=EventKind.PENALTY,
+            date=penalty_decided_on,
+            reference=follow_up.case_number,
+            defaults={"source": "inspection"},
+        )
+    return follow_up
+
+
+def is_closed(inspection: Inspection) -> bool:
+    """An inspection is closed when its result is submitted and every follow-up is done."""
+    return (
+        inspection.status == Inspection.Status.DONE
+        and not inspection.follow_ups.filter(closed_on__isnull=True).exists()
+    )
+
+
+def overdue_follow_ups(organisation, today: dt.date):
+    from shuangsuiji.inspections.models import FollowUp
+
+    return (
+        FollowUp.objects.filter(
+            inspection__organisation=organisation, closed_on__isnull=True, deadline__lt=today
+        )
+        .select_related("inspection__target")
+        .order_by("deadline")
+    )

@@ -12,4 +12,11 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("<int:pk>/follow-ups/", views.follow_up_open_view, name="follow_up_open"),
+    path(
+        "<int:pk>/follow-ups/<int:follow_up_id>/close/",
+        views.follow_up_close_view,
+        name="follow_up_close",
+    ),
+    path("overdue/", views.overdue, name="overdue"),
 ]

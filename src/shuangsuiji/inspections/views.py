@@ -195,6 +195,9 @@ def record(request, pk: int):
             "attachments": inspection.attachments.all(),
             "attachment_form": AttachmentForm(),
             "problems": submission_problems(inspection) if editable else [],
+            "follow_ups": inspection.follow_ups.all(),
+            "coordinator": inspection.organisation_id == request.user.organisation_id
+            and request.user.has_perm("accounts.manage_sampling"),
         },
     )
 
@@ -263,3 +266,83 @@ def reopen(request, pk: int):
         else:
             messages.success(request, "已退回检查组重新填写，原提交记录保留在变更历史中。")
     return redirect("inspections:record", pk=pk)
+
+
+def _date(value: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@role_required("manage_sampling")
+def follow_up_open_view(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils import timezone
+
+    from shuangsuiji.inspections.services import follow_up_open
+
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            follow_up_open(
+                actor=request.user,
+                inspection=inspection,
+                kind=post.get("kind", ""),
+                opened_on=_date(post.get("opened_on", "")) or timezone.localdate(),
+                deadline=_date(post.get("deadline", "")),
+                case_number=post.get("case_number", ""),
+                receiver=post.get("receiver", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已登记后续处置。")
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling")
+def follow_up_close_view(request, pk: int, follow_up_id: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils import timezone
+
+    from shuangsuiji.inspections.services import follow_up_close
+
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    follow_up = get_object_or_404(inspection.follow_ups, pk=follow_up_id)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            follow_up_close(
+                actor=request.user,
+                follow_up=follow_up,
+                closed_on=_date(post.get("closed_on", "")) or timezone.localdate(),
+                outcome=post.get("outcome", ""),
+                penalty_decided_on=_date(post.get("penalty_decided_on", "")),
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已办结。")
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling")
+def overdue(request):
+    """Follow-ups past their deadline, for the coordinator to chase."""
+    from django.utils import timezone
+
+    from shuangsuiji.inspections.services import overdue_follow_ups
+
+    return render(
+        request,
+        "inspections/overdue.html",
+        {"rows": overdue_follow_ups(request.user.organisation, timezone.localdate())},
+    )
