@@ -96,6 +96,16 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
         {**only(Role.COORDINATOR), "coordinator": 302},
     ),
     "inspections:overdue": ("get", None, only(Role.COORDINATOR)),
+    "inspections:revisit_sample": (
+        "post",
+        "draw_pk",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
+    "inspections:revisit_record": (
+        "post",
+        "revisit",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
     # An inspector not in the inspection's team is refused inside the view.
     "inspections:detail": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:task_coverage": ("post", "task", {**only(Role.COORDINATOR), "coordinator": 302}),
@@ -190,8 +200,11 @@ def _sampling_objects(organisation, target):
         inspection=inspection, kind="rectify", opened_on=dt.date(2026, 3, 1),
         deadline=dt.date(2026, 3, 31), created_by=organisation.users.first(),
     )  # fmt: skip
+    from shuangsuiji.inspections.models import Revisit
+
+    revisit = Revisit.objects.create(inspection=inspection, draw=draw, rank=1, key="00")
     return {"plan": plan, "task": task, "draw": draw, "inspection": inspection,
-            "attachment": attachment, "follow_up": follow_up}  # fmt: skip
+            "attachment": attachment, "follow_up": follow_up, "revisit": revisit}  # fmt: skip
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -213,6 +226,8 @@ def test_role_matrix(client, people, url_name, role):
         "inspection": {"pk": people["inspection"].pk},
         "attachment": {"pk": people["inspection"].pk, "attachment_id": people["attachment"].pk},
         "follow_up": {"pk": people["inspection"].pk, "follow_up_id": people["follow_up"].pk},
+        "draw_pk": {"draw_pk": people["draw"].pk},
+        "revisit": {"pk": people["revisit"].pk},
         "org_code": {"code": people["own_org"].code},
         "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
         "draw_id": {"draw_id": people["draw"].draw_id},

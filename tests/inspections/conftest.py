@@ -31,6 +31,11 @@ def setup(organisations, make_user):
         county = build_county(organisations["a"])
         county.policy_preset = preset
         county.save()
+        if preset == "huojia-2024":  # HJ-att: 特殊监管对象“根据实际自行设定”
+            from shuangsuiji.planning.policies import organisation_policy, policy_value_set
+
+            policy_value_set(actor=None, policy=organisation_policy(county), path="classes.SPECIAL.quota",
+                             value={"ratio": "30%"}, since=dt.date(2024, 1, 1), reason="局务会确定")  # fmt: skip
         coordinator = make_user("coord", county, Role.COORDINATOR)
         leader = make_user("leader", county, Role.LEADER)
         inspection = quarter_inspection(county, coordinator, leader)

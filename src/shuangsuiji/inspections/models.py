@@ -220,3 +220,36 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}（{'已办结' if self.closed_on else '办理中'}）"
+
+
+REVISIT_FORMS = [
+    ("direct", "直接回访"),
+    ("phone", "电话回访"),
+    ("survey", "问卷调查"),
+    ("meeting", "组织座谈"),
+    ("letter", "信函回访"),
+]
+
+
+class Revisit(models.Model):
+    """回访 (获嘉 三、（四）): a completed inspection drawn for a visit, and its record."""
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.PROTECT, related_name="revisit")
+    draw = models.ForeignKey("planning.Draw", on_delete=models.PROTECT, related_name="revisits")
+    rank = models.PositiveIntegerField("名次")
+    key = models.CharField("排序值", max_length=64)
+    form = models.CharField("回访形式", max_length=16, choices=REVISIT_FORMS, blank=True)
+    done_on = models.DateField("回访日期", null=True, blank=True)
+    opinions = models.TextField("企业意见建议", blank=True)
+    escalated = models.BooleanField("问题移交纪检监察", default=False)
+    escalation_note = models.CharField("移交情况", max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "回访"
+        verbose_name_plural = "回访"
+        ordering = ["draw", "rank"]
+
+    def __str__(self) -> str:
+        return f"回访 {self.inspection.target}"

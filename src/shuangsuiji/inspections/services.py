@@ -343,3 +343,77 @@ def overdue_follow_ups(organisation, today: dt.date):
         .select_related("inspection__target")
         .order_by("deadline")
     )
+
+
+@transaction.atomic
+def revisit_sample(*, actor, draw) -> list:
+    """HJ-3.4: 对日常监管对象按 10% 的比例进行回访 — drawn from the draw's completed inspections
+    with the draw's own seed and the label ``<draw_id>/REVISIT``, so anyone can recompute it."""
+    import json
+
+    from shuangsuiji.draw.selection import ticket_keys
+    from shuangsuiji.inspections.models import Revisit
+    from shuangsuiji.planning.models import Draw
+    from shuangsuiji.policy.engine import ceil_fraction
+    from shuangsuiji.policy.loader import percent
+
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if actor is not None and (
+        not has_permission(actor, "manage_sampling")
+        or actor.organisation_id != draw.organisation_id
+    ):
+        raise PermissionDenied("只有本单位的抽查管理员可以抽取回访对象。")
+    if draw.status != Draw.Status.REVEALED:
+        raise ValidationError(
+            "抽取公开后才能抽取回访对象（回访样本用本次抽取公开的种子计算，任何人可核验）。"
+        )
+    if draw.revisits.exists():
+        raise ValidationError("本次抽取已抽取过回访对象。")
+    preset = effective_preset(organisation_policy(draw.organisation))
+    target = preset.targets.get("revisit_share")
+    if target is None:
+        raise ValidationError(
+            "本局方案未规定回访比例，可在“本单位政策”中设定 targets.revisit_share。"
+        )
+    entry = target.at(timezone.localdate())
+    done = {
+        i.target.draw_id: i
+        for i in draw.inspections.filter(status=Inspection.Status.DONE).select_related("target")
+    }
+    ids = sorted(done, key=str.encode)
+    k = ceil_fraction(percent(entry.value["min"], "revisit_share") * len(ids))
+    seed = bytes.fromhex(json.loads(draw.result)["seed"])
+    keys = ticket_keys(seed, f"{draw.draw_id}/REVISIT", [i.encode() for i in ids], [1] * len(ids))
+    ranked = sorted(
+        zip(keys, ids, strict=True),
+        key=lambda pair: (-int.from_bytes(pair[0], "big"), pair[1].encode()),
+    )
+    return [
+        Revisit.objects.create(inspection=done[unit], draw=draw, rank=rank, key=key.hex())
+        for rank, (key, unit) in enumerate(ranked[:k], start=1)
+    ]
+
+
+@transaction.atomic
+def revisit_record(
+    *,
+    actor,
+    revisit,
+    form: str,
+    done_on: dt.date,
+    opinions: str,
+    escalated: bool = False,
+    escalation_note: str = "",
+):
+    from shuangsuiji.inspections.models import REVISIT_FORMS, Revisit
+
+    _check_coordinator(actor, revisit.inspection)
+    if form not in dict(REVISIT_FORMS):
+        raise ValidationError({"form": "请选择回访形式。"})
+    if escalated and not escalation_note.strip():
+        raise ValidationError({"escalation_note": "移交纪检监察的，请写明移交情况。"})
+    revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
+    revisit.form, revisit.done_on, revisit.opinions = form, done_on, opinions.strip()
+    revisit.escalated, revisit.escalation_note = escalated, escalation_note.strip()
+    revisit.save()
+    return revisit

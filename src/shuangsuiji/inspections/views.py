@@ -346,3 +346,57 @@ def overdue(request):
         "inspections/overdue.html",
         {"rows": overdue_follow_ups(request.user.organisation, timezone.localdate())},
     )
+
+
+@role_required("manage_sampling")
+def revisit_sample_view(request, draw_pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+
+    from shuangsuiji.inspections.services import revisit_sample
+    from shuangsuiji.planning.models import Draw
+
+    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=draw_pk)
+    if request.method == "POST":
+        try:
+            revisits = revisit_sample(actor=request.user, draw=draw)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(
+                request, f"已抽取回访对象 {len(revisits)} 家（按本次抽取公开的种子计算）。"
+            )
+    return redirect("planning:draw_detail", pk=draw_pk)
+
+
+@role_required("manage_sampling")
+def revisit_record_view(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils import timezone
+
+    from shuangsuiji.inspections.models import Revisit
+    from shuangsuiji.inspections.services import revisit_record
+
+    revisit = get_object_or_404(
+        Revisit.objects.filter(draw__organisation=request.user.organisation), pk=pk
+    )
+    if request.method == "POST":
+        post = request.POST
+        try:
+            revisit_record(
+                actor=request.user,
+                revisit=revisit,
+                form=post.get("form", ""),
+                done_on=_date(post.get("done_on", "")) or timezone.localdate(),
+                opinions=post.get("opinions", ""),
+                escalated=bool(post.get("escalated")),
+                escalation_note=post.get("escalation_note", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, "已记录回访。")
+    return redirect("planning:draw_detail", pk=revisit.draw_id)

@@ -18,7 +18,7 @@ from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
-from shuangsuiji.inspections.models import Inspection, InspectionMember
+from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
 from shuangsuiji.planning import draws, plans
 from shuangsuiji.planning.forms import (
     AssignTeamForm,
@@ -260,6 +260,8 @@ def draw_detail(request, pk: int):
             "reason_form": ReasonForm(),
             "substitutions": draw.substitutions.all(),
             "manual": draw.manual_assignments.all(),
+            "revisits": draw.revisits.select_related("inspection__target"),
+            "revisit_forms": REVISIT_FORMS,
         },
     )
 
