@@ -32,6 +32,7 @@ test: lint
 	$(UV) run --frozen python scripts/run_tests.py
 
 demo: sync
+	bash scripts/system-packages.sh
 	mkdir -p var
 	$(UV) run --frozen shuangsuiji manage migrate --no-input
 	$(UV) run --frozen shuangsuiji demo

@@ -78,6 +78,11 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "inspections:targeted_new": ("get", None, only(Role.COORDINATOR)),
     # Records are for the team (checked inside the view) and for readers of the organisation.
     "inspections:record": ("get", "inspection", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "inspections:checklist_pdf": (
+        "get",
+        "inspection",
+        only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR),
+    ),
     "inspections:attachment": (
         "get",
         "attachment",

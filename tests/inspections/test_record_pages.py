@@ -81,3 +81,24 @@ def test_coordinator_reopens_with_reason(setup, client):
         inspection.status == Inspection.Status.ASSIGNED
         and inspection.reopened_reason == "认定日期有误"
     )
+
+
+def test_printable_checklist_pdf(setup, client):
+    """JX-4.6: the 现场检查表 is printed pre-filled with target, items and team, for signature."""
+    import io
+
+    from pypdf import PdfReader
+
+    s = setup("zunhua-2024")
+    inspection = s["inspection"]
+    client.force_login(s["inspector"])
+    response = client.get(reverse("inspections:checklist_pdf", args=[inspection.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    squeezed = "".join(text.split())
+    assert "现场检查表" in squeezed
+    assert inspection.target.name in squeezed and inspection.target.credit_code in squeezed
+    for member in inspection.members.all():
+        assert member.inspector.name in squeezed and member.inspector.certificate_no in squeezed
+    for item in inspection.items.all():
+        assert item.name in squeezed

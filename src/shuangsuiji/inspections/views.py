@@ -400,3 +400,35 @@ def revisit_record_view(request, pk: int):
         else:
             messages.success(request, "已记录回访。")
     return redirect("planning:draw_detail", pk=revisit.draw_id)
+
+
+@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+def checklist_pdf(request, pk: int):
+    """现场检查表 pre-filled with target, items and team, to print and sign (绛县 四、（六））."""
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    inspection = _team_or_reader(request, pk)
+    try:
+        from weasyprint import HTML
+    except OSError:  # the machine lacks Pango: say what to install instead of failing
+        return render(
+            request,
+            "unavailable.html",
+            {
+                "reason": "服务器缺少 PDF 组件，请系统管理员安装 "
+                "libpango-1.0-0、libpangoft2-1.0-0 和 fonts-noto-cjk。"
+            },
+            status=503,
+        )
+    html = render_to_string(
+        "inspections/checklist_pdf.html",
+        {
+            "inspection": inspection,
+            "items": inspection.items.all(),
+            "members": inspection.members.select_related("inspector"),
+        },
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="checklist-{inspection.pk}.pdf"'
+    return response

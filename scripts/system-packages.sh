@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the platform needs beside Python: CJK fonts and Pango for PDF output, and
+# (with --test) Chromium and PostgreSQL for the mandatory browser and database tests.
+set -euo pipefail
+need=()
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "缺少系统软件包：${need[*]}。请以 root 运行：apt-get install ${need[*]}（PDF 输出需要它们）" >&2
+  exit 0
+fi
+echo "安装系统软件包：${need[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
