@@ -147,3 +147,11 @@ def test_plan_pages(client, county, coordinator, leader):
     client.post(reverse("planning:plan_approve", args=[plan.pk]))
     plan.refresh_from_db()
     assert plan.status == AnnualPlan.Status.APPROVED and plan.approved_by == leader
+
+
+def test_task_form_shows_dates_in_iso_form(client, county, coordinator):
+    """Django's zh-hans format writes 2026/01/15, which a date input rejects as empty."""
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    client.force_login(coordinator)
+    page = client.get(reverse("planning:task_edit", args=[plan.tasks.first().pk])).content.decode()
+    assert 'value="2026-01-15"' in page

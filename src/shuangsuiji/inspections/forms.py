@@ -14,7 +14,7 @@ class RecordForm(forms.Form):
     checked_at = forms.DateTimeField(
         label="检查时间",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
     )
     method_used = forms.ChoiceField(
         label="实际检查方式", choices=[("", "（请选择）"), *CHECK_METHODS], required=False
@@ -37,7 +37,9 @@ class RecordForm(forms.Form):
     )
     confidential_reason = forms.CharField(label="不予公开的理由", max_length=300, required=False)
     determined_on = forms.DateField(
-        label="结果认定日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="结果认定日期",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, *args, inspection, items, checks, **kwargs):

@@ -6,7 +6,9 @@ from django import forms
 
 class PolicyAdjustmentForm(forms.Form):
     path = forms.ChoiceField(label="参数")
-    since = forms.DateField(label="自何日起生效", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="自何日起生效", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     value = forms.CharField(
         label="新取值",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -61,7 +63,7 @@ class TaskForm(forms.ModelForm):
             "lead_department",
         ]
         widgets = {
-            "draw_date": forms.DateInput(attrs={"type": "date"}),
+            "draw_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "items": forms.CheckboxSelectMultiple,
             "target_scope": forms.Textarea(attrs={"rows": 2}),
             "ratio_text": forms.Textarea(attrs={"rows": 3}),
@@ -112,7 +114,7 @@ class CommitForm(forms.Form):
     )
     reveal_on = forms.DateField(
         label="最迟公开日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="检查结束或到此日期后公开名单和盐值。",
     )
 
@@ -175,7 +177,9 @@ class ConflictForm(forms.Form):
 
 class WorkdayForm(forms.Form):
     day = forms.DateField(
-        label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="日期",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     is_workday = forms.BooleanField(label="上班（不勾选为放假）", required=False)
     note = forms.CharField(
