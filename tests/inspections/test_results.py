@@ -164,3 +164,25 @@ def test_attachments_are_checked_by_content_and_size(setup, settings):
             kind="录像",
             upload=upload("a.pdf", PDF),
         )
+
+
+def test_annual_counts_shown_for_target_and_inspector(setup, client):
+    """JX-4.5.c (同一污染源同一年度不超过 2 次) and JX-4.4 (年度检查次数标记) shown on the registers."""
+    from django.urls import reverse
+
+    s = setup("zunhua-2024")
+    inspection = s["inspection"]
+    client.force_login(s["coordinator"])
+    year = timezone.localdate().year
+    page = client.get(
+        reverse("directory:detail", args=["targets", inspection.target.pk])
+    ).content.decode()
+    assert f"<dt>{year} 年检查次数</dt><dd>{1 if inspection.year == year else 0}</dd>" in page
+    member = s["members"][0]
+    count = (
+        member.inspections.filter(year=year)
+        .exclude(status__in=["cancelled", "substituted"])
+        .count()
+    )
+    page = client.get(reverse("directory:detail", args=["inspectors", member.pk])).content.decode()
+    assert f"<dt>{year} 年检查次数</dt><dd>{count}</dd>" in page

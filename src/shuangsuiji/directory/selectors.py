@@ -79,3 +79,22 @@ def target_by_code(organisation, code: str):
         targets.filter(project_code=code).first()
         or targets.filter(credit_code=code, project_code="").first()
     )
+
+
+def inspections_this_year(obj) -> tuple[int, int | None]:
+    """(year, count) of this year's inspections of a target (random, coverage and targeted: 绛县's
+    cap of 2) or by an inspector (年度检查次数标记); None for other registers."""
+    from django.utils import timezone
+
+    from shuangsuiji.directory.models import Inspector, Target
+    from shuangsuiji.inspections.models import Inspection
+
+    year = timezone.localdate().year
+    active = Inspection.objects.filter(year=year).exclude(
+        status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED]
+    )
+    if isinstance(obj, Target):
+        return year, active.filter(target=obj).count()
+    if isinstance(obj, Inspector):
+        return year, active.filter(members__inspector=obj).count()
+    return year, None

@@ -115,6 +115,7 @@ def record_detail(request, register: str, pk: int):
     }
     if isinstance(obj, Target):
         context["events"] = selectors.events_of_target(obj)
+    context["year"], context["year_count"] = selectors.inspections_this_year(obj)
     return render(request, "directory/detail.html", context)
 
 
