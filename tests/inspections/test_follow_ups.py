@@ -111,3 +111,18 @@ def test_follow_up_buttons_and_overdue_page(setup, client):
     step.refresh_from_db()
     assert step.closed_on == D(2026, 11, 2) and is_closed(inspection)
     assert "没有逾期的后续处置" in client.get(reverse("inspections:overdue")).content.decode()
+
+
+def test_a_violation_found_is_recorded_and_withdrawn_with_its_result(setup):
+    """JX-4.5.3: the bureau's own finding is a 监管记录 that keeps a 特殊监管对象 in its class."""
+    from shuangsuiji.inspections.services import inspection_reopen
+
+    s = setup("jiangxian-2025")
+    fill(s, category=ResultCategory.ORDERED, outcome=ItemOutcome.PROBLEM, method="书面检查")
+    inspection = inspection_submit(actor=s["inspector"], inspection=s["inspection"])
+    event = RegulatoryEvent.objects.get(
+        kind="own_problem", credit_code=inspection.target.credit_code
+    )
+    assert event.date == inspection.determined_on and event.source == "inspection"
+    inspection_reopen(actor=s["coordinator"], inspection=inspection, reason="认定有误")
+    assert not RegulatoryEvent.objects.filter(kind="own_problem").exists()

@@ -50,6 +50,8 @@ class EventKind(models.TextChoices):
     COMPLAINT_CONFIRMED = "complaint_confirmed", "举报查实"
     HIGHER_CLEAN = "higher_clean", "上级检查未发现问题"
     HIGHER_PROBLEM = "higher_problem", "上级检查发现问题"
+    #: Recorded automatically when this bureau's own inspection finds a violation.
+    OWN_PROBLEM = "own_problem", "本级检查发现问题"
 
 
 class InspectorCategory(models.TextChoices):

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.directory.models import RegulatoryEvent
+from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.models import (
     Attachment,
     Confidentiality,
@@ -214,7 +216,21 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor
     inspection.save(update_fields=["status", "submitted_at", "submitted_by", "publication_due"])
+    if _violation(inspection):
+        # A violation found here keeps a 绛县 特殊监管对象 in its class next quarter (四、（五）3).
+        RegulatoryEvent.objects.get_or_create(
+            organisation=inspection.organisation,
+            credit_code=inspection.target.credit_code,
+            kind=EventKind.OWN_PROBLEM,
+            date=inspection.determined_on,
+            reference=_event_reference(inspection),
+            defaults={"source": "inspection"},
+        )
     return inspection
+
+
+def _event_reference(inspection: Inspection) -> str:
+    return f"检查记录 {inspection.pk}：{inspection.get_result_category_display()}"
 
 
 @transaction.atomic
@@ -234,6 +250,13 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
     inspection.reopened_reason = reason.strip()
     inspection.publication_due = None
     inspection.save(update_fields=["status", "reopened_reason", "publication_due"])
+    # The record derived from the withdrawn result goes with it; resubmitting makes it again.
+    RegulatoryEvent.objects.filter(
+        organisation=inspection.organisation,
+        kind=EventKind.OWN_PROBLEM,
+        source="inspection",
+        reference=_event_reference(inspection),
+    ).delete()
     return inspection
 
 

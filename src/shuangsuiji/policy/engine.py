@@ -91,6 +91,8 @@ def _matches(
     if "field" in condition:
         return target.fields.get(condition["field"], "") in condition["in"]
     if "event" in condition:
+        if condition.get("extended_by"):
+            return _extended(condition, events, when.quarter)
         start, end = _window(condition["within"], when.quarter, when.as_of)
         return [e for e in events if e.kind in condition["event"] and start <= e.date <= end]
     if "any" in condition:
@@ -104,6 +106,26 @@ def _matches(
     if "not" in condition:
         return not _matches(condition["not"], target, events, when)
     return condition.get("always") is True
+
+
+def _extended(condition: Mapping[str, Any], events: list[EventRecord], quarter: Quarter):
+    """Entered in some earlier quarter E and extended through every quarter from E+1 to the
+    previous one by an ``extended_by`` record (绛县 四、（五）3: 下一季度未发现违法问题则自动退出).
+
+    The latest entry decides: an earlier entry would need the same later quarters extended too.
+    """
+    previous = quarter.previous()
+    entries = [e for e in events if e.kind in condition["event"] and e.date <= previous.end]
+    if not entries:
+        return []
+    latest = max(entries, key=lambda e: e.date)
+    extensions = {Quarter.of(e.date) for e in events if e.kind in condition["extended_by"]}
+    step = Quarter.of(latest.date).next()
+    while step <= previous:
+        if step not in extensions:
+            return []
+        step = step.next()
+    return [latest]
 
 
 def _window(within: str, quarter: Quarter, as_of: dt.date) -> tuple[dt.date, dt.date]:

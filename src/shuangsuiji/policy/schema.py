@@ -40,6 +40,7 @@ EVENT_KINDS = (
     "举报查实",
     "上级检查未发现问题",
     "上级检查发现问题",
+    "本级检查发现问题",
 )
 #: Periods an event condition looks back over, relative to the quarter being drawn.
 WITHIN = ("previous_quarter", "same_year", "current_quarter")
@@ -112,7 +113,12 @@ def validate_condition(value: Any, where: str) -> None:
             if allowed is not None and word not in allowed:
                 _fail(where, f"字段“{name}”没有取值“{word}”，可选：{'、'.join(allowed)}")
     elif "event" in value:
-        _keys(value, {"event", "within"}, where, {"event", "within"})
+        _keys(value, {"event", "within", "extended_by"}, where, {"event", "within"})
+        for kind in value.get("extended_by") or []:
+            if kind not in EVENT_KINDS:
+                _fail(where, f"未知记录类型“{kind}”，可选：{'、'.join(EVENT_KINDS)}")
+        if "extended_by" in value and value["within"] != "previous_quarter":
+            _fail(where, "extended_by 只能与 within: previous_quarter 一起使用")
         kinds = value["event"]
         if not isinstance(kinds, list) or not kinds:
             _fail(where, "event 应为非空列表")
