@@ -1,7 +1,64 @@
-from django.shortcuts import render
+"""Pages of inspections: the team's record on a phone, follow-ups, 回访, the printable form."""
 
-from shuangsuiji.accounts.access import role_required
-from shuangsuiji.inspections.models import Inspection
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shuangsuiji.accounts.access import has_permission, role_required
+from shuangsuiji.accounts.views import add_service_errors
+from shuangsuiji.directory.models import Inspector
+from shuangsuiji.directory.selectors import target_by_code
+from shuangsuiji.directory.vocabulary import InspectorCategory
+from shuangsuiji.inspections import services
+from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
+from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
+from shuangsuiji.planning.draws import inspection_set_partners, targeted_inspection_create
+from shuangsuiji.planning.models import Draw
+
+READERS = ("manage_sampling", "approve_plans", "view_audit")
+ANYONE_INVOLVED = (*READERS, "record_inspections")
+
+
+def _can_read(user) -> bool:
+    return any(has_permission(user, p) for p in READERS)
+
+
+def _team_or_reader(request, pk: int) -> Inspection:
+    """An inspection a reader of the organisation, or a member of its team, may open."""
+    inspection = get_object_or_404(
+        Inspection.objects.readable_by(request.user).select_related("target", "task", "draw"), pk=pk
+    )
+    if not _can_read(request.user) and not services.is_team_member(request.user, inspection):
+        raise PermissionDenied("只能查看本组的检查任务。")
+    return inspection
+
+
+def _run(request, action: Callable[[], object], success: str) -> bool:
+    """Call one service; show its refusal or ``success`` as a message."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @role_required("record_inspections")
@@ -20,27 +77,9 @@ def my_inspections(request):
     return render(request, "inspections/mine.html", {"inspections": inspections})
 
 
-def _can_read(user) -> bool:
-    from shuangsuiji.accounts.access import has_permission
-
-    return any(has_permission(user, p) for p in ("manage_sampling", "approve_plans", "view_audit"))
-
-
-@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+@role_required(*ANYONE_INVOLVED)
 def inspection_detail(request, pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-
-    from shuangsuiji.accounts.access import has_permission
-    from shuangsuiji.planning.draws import inspection_set_partners
-
-    inspection = get_object_or_404(
-        Inspection.objects.readable_by(request.user).select_related("target", "task", "draw"), pk=pk
-    )
-    own_team = inspection.members.filter(inspector__certificate_no=request.user.username).exists()
-    if not _can_read(request.user) and not own_team:
-        raise PermissionDenied("只能查看本组的检查任务。")
+    inspection = _team_or_reader(request, pk)
     coordinator = (
         has_permission(request.user, "manage_sampling")
         and inspection.organisation_id == request.user.organisation_id
@@ -49,12 +88,11 @@ def inspection_detail(request, pk: int):
         if not coordinator:
             raise PermissionDenied("只有抽查管理员可以登记联合部门人员。")
         names = request.POST.get("partners", "").replace("，", "、").replace(",", "、").split("、")
-        try:
-            inspection_set_partners(actor=request.user, inspection=inspection, names=names)
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已登记联合部门执法人员。")
+        _run(
+            request,
+            lambda: inspection_set_partners(actor=request.user, inspection=inspection, names=names),
+            "已登记联合部门执法人员。",
+        )
         return redirect("inspections:detail", pk=pk)
     return render(
         request,
@@ -67,20 +105,27 @@ def inspection_detail(request, pk: int):
     )
 
 
+class TargetedForm(forms.Form):
+    target = forms.CharField(label="检查对象（统一社会信用代码或项目代码）", max_length=64)
+    case = forms.ChoiceField(label="事由（不适用双随机的情形）", choices=TARGETED_CASES)
+    reference = forms.CharField(label="案件、交办文件或线索编号", max_length=200)
+    method = forms.ChoiceField(
+        label="检查方式", choices=[(m, m) for m in ("现场检查", "非现场检查", "书面检查")]
+    )
+    lead = forms.ModelChoiceField(label="带队人", queryset=Inspector.objects.none())
+    others = forms.ModelMultipleChoiceField(
+        label="其他执法人员", queryset=Inspector.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = inspectors
+        self.fields["others"].queryset = inspectors
+
+
 @role_required("manage_sampling")
 def targeted_new(request):
-    from django import forms
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import redirect
-
-    from shuangsuiji.accounts.views import add_service_errors
-    from shuangsuiji.directory.models import Inspector
-    from shuangsuiji.directory.selectors import target_by_code
-    from shuangsuiji.directory.vocabulary import InspectorCategory
-    from shuangsuiji.inspections.models import TARGETED_CASES
-    from shuangsuiji.planning.draws import targeted_inspection_create
-
+    """绛县 三、（一）: a check outside the draw, with its case."""
     organisation = request.user.organisation
     inspectors = Inspector.objects.filter(
         organisation=organisation,
@@ -88,20 +133,7 @@ def targeted_new(request):
         on_duty=True,
         category=InspectorCategory.ENFORCEMENT,
     )
-
-    class TargetedForm(forms.Form):
-        target = forms.CharField(label="检查对象（统一社会信用代码或项目代码）", max_length=64)
-        case = forms.ChoiceField(label="事由（不适用双随机的情形）", choices=TARGETED_CASES)
-        reference = forms.CharField(label="案件、交办文件或线索编号", max_length=200)
-        method = forms.ChoiceField(
-            label="检查方式", choices=[(m, m) for m in ("现场检查", "非现场检查", "书面检查")]
-        )
-        lead = forms.ModelChoiceField(label="带队人", queryset=inspectors)
-        others = forms.ModelMultipleChoiceField(
-            label="其他执法人员", queryset=inspectors, widget=forms.CheckboxSelectMultiple
-        )
-
-    form = TargetedForm(request.POST or None)
+    form = TargetedForm(request.POST or None, inspectors=inspectors)
     if request.method == "POST" and form.is_valid():
         target = target_by_code(organisation, form.cleaned_data["target"])
         if target is None:
@@ -126,61 +158,36 @@ def targeted_new(request):
     return render(request, "accounts/form.html", {"form": form, "title": "登记定向检查（非随机）"})
 
 
-def _team_or_reader(request, pk: int):
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404
-
-    from shuangsuiji.inspections.services import is_team_member
-
-    inspection = get_object_or_404(
-        Inspection.objects.readable_by(request.user).select_related("target", "task", "draw"), pk=pk
-    )
-    if not _can_read(request.user) and not is_team_member(request.user, inspection):
-        raise PermissionDenied("只能查看本组的检查任务。")
-    return inspection
-
-
-@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+@role_required(*ANYONE_INVOLVED)
 def record(request, pk: int):
     """The team's check form, phone first: items, method, time, people present, result."""
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.shortcuts import redirect
-
-    from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
-    from shuangsuiji.inspections.services import (
-        inspection_record_save,
-        inspection_submit,
-        is_team_member,
-        submission_problems,
-    )
-
     inspection = _team_or_reader(request, pk)
-    team = is_team_member(request.user, inspection)
-    editable = team and inspection.status == Inspection.Status.ASSIGNED
+    editable = (
+        services.is_team_member(request.user, inspection)
+        and inspection.status == Inspection.Status.ASSIGNED
+    )
     items = list(inspection.items.all())
     checks = {c.item_id: c for c in inspection.item_checks.all()}
     form = RecordForm(request.POST or None, inspection=inspection, items=items, checks=checks)
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("只有本组执法人员可以填写尚未提交的检查记录。")
-        if form.is_valid():
-            try:
-                inspection_record_save(
-                    actor=request.user,
-                    inspection=inspection,
-                    data=form.record_data(),
-                    outcomes=form.outcomes(),
-                )
-                if "submit" in request.POST:
-                    inspection_submit(actor=request.user, inspection=inspection)
-            except ValidationError as error:
-                messages.error(request, "；".join(error.messages))
-            else:
-                messages.success(
-                    request, "检查结果已提交。" if "submit" in request.POST else "已保存草稿。"
-                )
-                return redirect("inspections:record", pk=pk)
+        submit = "submit" in request.POST
+
+        def save_and_maybe_submit() -> None:
+            services.inspection_record_save(
+                actor=request.user,
+                inspection=inspection,
+                data=form.record_data(),
+                outcomes=form.outcomes(),
+            )
+            if submit:
+                services.inspection_submit(actor=request.user, inspection=inspection)
+
+        if form.is_valid() and _run(
+            request, save_and_maybe_submit, "检查结果已提交。" if submit else "已保存草稿。"
+        ):
+            return redirect("inspections:record", pk=pk)
     inspection.refresh_from_db()
     return render(
         request,
@@ -194,50 +201,38 @@ def record(request, pk: int):
             ],
             "attachments": inspection.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "problems": submission_problems(inspection) if editable else [],
+            "problems": services.submission_problems(inspection) if editable else [],
             "follow_ups": inspection.follow_ups.all(),
             "coordinator": inspection.organisation_id == request.user.organisation_id
-            and request.user.has_perm("accounts.manage_sampling"),
+            and has_permission(request.user, "manage_sampling"),
         },
     )
 
 
 @role_required("record_inspections")
+@require_POST
 def attachment_upload(request, pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import redirect
-
-    from shuangsuiji.inspections.forms import AttachmentForm
-    from shuangsuiji.inspections.services import attachment_add
-
-    if request.method != "POST":
-        return redirect("inspections:record", pk=pk)
     inspection = _team_or_reader(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            attachment_add(
+        _run(
+            request,
+            lambda: services.attachment_add(
                 actor=request.user,
                 inspection=inspection,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
-            )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已上传。")
+            ),
+            "已上传。",
+        )
     else:
         messages.error(request, "请选择材料类型和文件。")
     return redirect("inspections:record", pk=pk)
 
 
-@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+@role_required(*ANYONE_INVOLVED)
 def attachment_file(request, pk: int, attachment_id: int):
     """Attachments are never served from the media URL: only here, after the same check."""
-    from django.http import FileResponse
-    from django.shortcuts import get_object_or_404
-
     inspection = _team_or_reader(request, pk)
     attachment = get_object_or_404(inspection.attachments, pk=attachment_id)
     return FileResponse(
@@ -247,180 +242,18 @@ def attachment_file(request, pk: int, attachment_id: int):
     )
 
 
-@role_required("manage_sampling")
-def reopen(request, pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-
-    from shuangsuiji.inspections.services import inspection_reopen
-
-    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    if request.method == "POST":
-        try:
-            inspection_reopen(
-                actor=request.user, inspection=inspection, reason=request.POST.get("reason", "")
-            )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已退回检查组重新填写，原提交记录保留在变更历史中。")
-    return redirect("inspections:record", pk=pk)
-
-
-def _date(value: str):
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-@role_required("manage_sampling")
-def follow_up_open_view(request, pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-    from django.utils import timezone
-
-    from shuangsuiji.inspections.services import follow_up_open
-
-    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    if request.method == "POST":
-        post = request.POST
-        try:
-            follow_up_open(
-                actor=request.user,
-                inspection=inspection,
-                kind=post.get("kind", ""),
-                opened_on=_date(post.get("opened_on", "")) or timezone.localdate(),
-                deadline=_date(post.get("deadline", "")),
-                case_number=post.get("case_number", ""),
-                receiver=post.get("receiver", ""),
-            )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已登记后续处置。")
-    return redirect("inspections:record", pk=pk)
-
-
-@role_required("manage_sampling")
-def follow_up_close_view(request, pk: int, follow_up_id: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-    from django.utils import timezone
-
-    from shuangsuiji.inspections.services import follow_up_close
-
-    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    follow_up = get_object_or_404(inspection.follow_ups, pk=follow_up_id)
-    if request.method == "POST":
-        post = request.POST
-        try:
-            follow_up_close(
-                actor=request.user,
-                follow_up=follow_up,
-                closed_on=_date(post.get("closed_on", "")) or timezone.localdate(),
-                outcome=post.get("outcome", ""),
-                penalty_decided_on=_date(post.get("penalty_decided_on", "")),
-            )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已办结。")
-    return redirect("inspections:record", pk=pk)
-
-
-@role_required("manage_sampling")
-def overdue(request):
-    """Follow-ups past their deadline, for the coordinator to chase."""
-    from django.utils import timezone
-
-    from shuangsuiji.inspections.services import overdue_follow_ups
-
-    return render(
-        request,
-        "inspections/overdue.html",
-        {"rows": overdue_follow_ups(request.user.organisation, timezone.localdate())},
-    )
-
-
-@role_required("manage_sampling")
-def revisit_sample_view(request, draw_pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-
-    from shuangsuiji.inspections.services import revisit_sample
-    from shuangsuiji.planning.models import Draw
-
-    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=draw_pk)
-    if request.method == "POST":
-        try:
-            revisits = revisit_sample(actor=request.user, draw=draw)
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(
-                request, f"已抽取回访对象 {len(revisits)} 家（按本次抽取公开的种子计算）。"
-            )
-    return redirect("planning:draw_detail", pk=draw_pk)
-
-
-@role_required("manage_sampling")
-def revisit_record_view(request, pk: int):
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import get_object_or_404, redirect
-    from django.utils import timezone
-
-    from shuangsuiji.inspections.models import Revisit
-    from shuangsuiji.inspections.services import revisit_record
-
-    revisit = get_object_or_404(
-        Revisit.objects.filter(draw__organisation=request.user.organisation), pk=pk
-    )
-    if request.method == "POST":
-        post = request.POST
-        try:
-            revisit_record(
-                actor=request.user,
-                revisit=revisit,
-                form=post.get("form", ""),
-                done_on=_date(post.get("done_on", "")) or timezone.localdate(),
-                opinions=post.get("opinions", ""),
-                escalated=bool(post.get("escalated")),
-                escalation_note=post.get("escalation_note", ""),
-            )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, "已记录回访。")
-    return redirect("planning:draw_detail", pk=revisit.draw_id)
-
-
-@role_required("manage_sampling", "approve_plans", "view_audit", "record_inspections")
+@role_required(*ANYONE_INVOLVED)
 def checklist_pdf(request, pk: int):
     """现场检查表 pre-filled with target, items and team, to print and sign (绛县 四、（六））."""
-    from django.http import HttpResponse
-    from django.template.loader import render_to_string
-
     inspection = _team_or_reader(request, pk)
     try:
         from weasyprint import HTML
     except OSError:  # the machine lacks Pango: say what to install instead of failing
-        return render(
-            request,
-            "unavailable.html",
-            {
-                "reason": "服务器缺少 PDF 组件，请系统管理员安装 "
-                "libpango-1.0-0、libpangoft2-1.0-0 和 fonts-noto-cjk。"
-            },
-            status=503,
+        reason = (
+            "服务器缺少 PDF 组件，请系统管理员安装 libpango-1.0-0、libpangoft2-1.0-0 和 "
+            "fonts-noto-cjk。"
         )
+        return render(request, "unavailable.html", {"reason": reason}, status=503)
     html = render_to_string(
         "inspections/checklist_pdf.html",
         {
@@ -432,3 +265,100 @@ def checklist_pdf(request, pk: int):
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="checklist-{inspection.pk}.pdf"'
     return response
+
+
+@role_required("manage_sampling")
+@require_POST
+def reopen(request, pk: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    _run(
+        request,
+        lambda: services.inspection_reopen(
+            actor=request.user, inspection=inspection, reason=request.POST.get("reason", "")
+        ),
+        "已退回检查组重新填写，原提交记录保留在变更历史中。",
+    )
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling")
+@require_POST
+def follow_up_open_view(request, pk: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    post = request.POST
+    _run(
+        request,
+        lambda: services.follow_up_open(
+            actor=request.user,
+            inspection=inspection,
+            kind=post.get("kind", ""),
+            opened_on=_date(post.get("opened_on", "")) or timezone.localdate(),
+            deadline=_date(post.get("deadline", "")),
+            case_number=post.get("case_number", ""),
+            receiver=post.get("receiver", ""),
+        ),
+        "已登记后续处置。",
+    )
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling")
+@require_POST
+def follow_up_close_view(request, pk: int, follow_up_id: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    follow_up = get_object_or_404(inspection.follow_ups, pk=follow_up_id)
+    post = request.POST
+    _run(
+        request,
+        lambda: services.follow_up_close(
+            actor=request.user,
+            follow_up=follow_up,
+            closed_on=_date(post.get("closed_on", "")) or timezone.localdate(),
+            outcome=post.get("outcome", ""),
+            penalty_decided_on=_date(post.get("penalty_decided_on", "")),
+        ),
+        "已办结。",
+    )
+    return redirect("inspections:record", pk=pk)
+
+
+@role_required("manage_sampling")
+def overdue(request):
+    """Follow-ups past their deadline, for the coordinator to chase."""
+    rows = services.overdue_follow_ups(request.user.organisation, timezone.localdate())
+    return render(request, "inspections/overdue.html", {"rows": rows})
+
+
+@role_required("manage_sampling")
+@require_POST
+def revisit_sample_view(request, draw_pk: int):
+    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=draw_pk)
+    _run(
+        request,
+        lambda: services.revisit_sample(actor=request.user, draw=draw),
+        "已抽取回访对象（按本次抽取公开的种子计算）。",
+    )
+    return redirect("planning:draw_detail", pk=draw_pk)
+
+
+@role_required("manage_sampling")
+@require_POST
+def revisit_record_view(request, pk: int):
+    revisit = get_object_or_404(
+        Revisit.objects.filter(draw__organisation=request.user.organisation), pk=pk
+    )
+    post = request.POST
+    _run(
+        request,
+        lambda: services.revisit_record(
+            actor=request.user,
+            revisit=revisit,
+            form=post.get("form", ""),
+            done_on=_date(post.get("done_on", "")) or timezone.localdate(),
+            opinions=post.get("opinions", ""),
+            escalated=bool(post.get("escalated")),
+            escalation_note=post.get("escalation_note", ""),
+        ),
+        "已记录回访。",
+    )
+    return redirect("planning:draw_detail", pk=revisit.draw_id)
