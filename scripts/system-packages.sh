@@ -3,8 +3,9 @@
 # (with --test) Chromium and PostgreSQL for the mandatory browser and database tests.
 set -euo pipefail
 need=()
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
-ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# Process substitution, not a pipe: with pipefail, grep -q closing the pipe would fail the check.
+grep -q "Noto Sans CJK" <(fc-list 2>/dev/null) || need+=(fonts-noto-cjk)
+grep -q "libpangoft2-1.0.so.0" <(ldconfig -p 2>/dev/null) || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
