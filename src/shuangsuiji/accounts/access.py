@@ -39,3 +39,15 @@ def role_required(*codenames: str) -> Callable:
 def login_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Any signed-in user (pages every role has, such as the home page)."""
     return role_required()(view)
+
+
+def require_own(actor, organisation_id: int, codename: str, message: str) -> None:
+    """Services' check: the user holds the permission *and* belongs to the organisation that owns
+    the rows (a parent organisation reads its children's data but never edits it).
+
+    ``actor=None`` is the operator at the command line, who has the machine and every right.
+    """
+    if actor is None:
+        return
+    if not has_permission(actor, codename) or actor.organisation_id != organisation_id:
+        raise PermissionDenied(message)

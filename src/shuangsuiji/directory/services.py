@@ -6,13 +6,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
-from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.importing import (
     ImportPlan,
@@ -28,10 +28,7 @@ from shuangsuiji.draw.primitives import gc_paused
 
 def check_can_edit(actor, organisation: Organisation) -> None:
     """Registers are edited by the 抽查管理员 of the organisation that owns them, nobody above."""
-    if actor is None:
-        return
-    if not has_permission(actor, "manage_registers") or actor.organisation_id != organisation.pk:
-        raise PermissionDenied("只有本单位的抽查管理员可以修改名录。")
+    require_own(actor, organisation.pk, "manage_registers", "只有本单位的抽查管理员可以修改名录。")
 
 
 @dataclass

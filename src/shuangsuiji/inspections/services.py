@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.directory.models import RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.models import (
@@ -236,11 +236,12 @@ def _event_reference(inspection: Inspection) -> str:
 @transaction.atomic
 def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspection:
     """Only the 抽查管理员 reopens a submitted result, with a reason; the history is kept."""
-    if actor is not None and (
-        not has_permission(actor, "manage_sampling")
-        or actor.organisation_id != inspection.organisation_id
-    ):
-        raise PermissionDenied("只有本单位的抽查管理员可以退回已提交的检查结果。")
+    require_own(
+        actor,
+        inspection.organisation_id,
+        "manage_sampling",
+        "只有本单位的抽查管理员可以退回已提交的检查结果。",
+    )
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status != Inspection.Status.DONE:
         raise ValidationError("只有已提交的检查结果可以退回。")
@@ -269,11 +270,12 @@ def is_public_result(inspection: Inspection) -> bool:
 
 
 def _check_coordinator(actor, inspection: Inspection) -> None:
-    if actor is not None and (
-        not has_permission(actor, "manage_sampling")
-        or actor.organisation_id != inspection.organisation_id
-    ):
-        raise PermissionDenied("只有本单位的抽查管理员可以登记后续处置。")
+    require_own(
+        actor,
+        inspection.organisation_id,
+        "manage_sampling",
+        "只有本单位的抽查管理员可以登记后续处置。",
+    )
 
 
 @transaction.atomic
@@ -381,11 +383,9 @@ def revisit_sample(*, actor, draw) -> list:
     from shuangsuiji.policy.loader import percent
 
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    if actor is not None and (
-        not has_permission(actor, "manage_sampling")
-        or actor.organisation_id != draw.organisation_id
-    ):
-        raise PermissionDenied("只有本单位的抽查管理员可以抽取回访对象。")
+    require_own(
+        actor, draw.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以抽取回访对象。"
+    )
     if draw.status != Draw.Status.REVEALED:
         raise ValidationError(
             "抽取公开后才能抽取回访对象（回访样本用本次抽取公开的种子计算，任何人可核验）。"

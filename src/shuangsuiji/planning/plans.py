@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.calendar import workday_calendar
@@ -25,13 +25,6 @@ PERIOD_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度", 
 def organisation_settings(organisation: Organisation) -> OrganisationSettings:
     settings, _ = OrganisationSettings.objects.get_or_create(organisation=organisation)
     return settings
-
-
-def _check(actor, organisation: Organisation, permission: str, message: str) -> None:
-    if actor is None:
-        return
-    if not has_permission(actor, permission) or actor.organisation_id != organisation.pk:
-        raise PermissionDenied(message)
 
 
 def task_name(organisation: Organisation, year: int, quarter: int | None, task_type: str) -> str:
@@ -103,7 +96,9 @@ def _task_specs(preset: Preset, day: dt.date) -> list[_TaskSpec]:
 @transaction.atomic
 def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan:
     """A draft plan: four quarterly tasks and one task per class the plan draws once a year."""
-    _check(actor, organisation, "manage_sampling", "只有本单位的抽查管理员可以制定抽查计划。")
+    require_own(
+        actor, organisation.pk, "manage_sampling", "只有本单位的抽查管理员可以制定抽查计划。"
+    )
     if AnnualPlan.objects.filter(organisation=organisation, year=year).exists():
         raise ValidationError(f"本单位 {year} 年度已有抽查计划。")
     preset = effective_preset(organisation_policy(organisation))
@@ -143,7 +138,9 @@ def _check_editable(plan: AnnualPlan) -> None:
 
 @transaction.atomic
 def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
-    _check(actor, task.organisation, "manage_sampling", "只有本单位的抽查管理员可以修改任务。")
+    require_own(
+        actor, task.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以修改任务。"
+    )
     plan = AnnualPlan.objects.select_for_update().get(pk=task.plan_id)
     _check_editable(plan)
     items = fields.pop("items", None)
@@ -158,7 +155,7 @@ def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
 
 @transaction.atomic
 def plan_approve(*, actor, plan: AnnualPlan) -> AnnualPlan:
-    _check(actor, plan.organisation, "approve_plans", "只有本单位领导可以审批抽查计划。")
+    require_own(actor, plan.organisation_id, "approve_plans", "只有本单位领导可以审批抽查计划。")
     plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
     if not plan.editable:
         raise ValidationError(f"计划当前为“{plan.get_status_display()}”，不能审批。")
@@ -202,7 +199,9 @@ def plan_snapshot(plan: AnnualPlan) -> dict:
 
 @transaction.atomic
 def plan_publish(*, actor, plan: AnnualPlan) -> AnnualPlan:
-    _check(actor, plan.organisation, "manage_sampling", "只有本单位的抽查管理员可以公开计划。")
+    require_own(
+        actor, plan.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以公开计划。"
+    )
     plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != AnnualPlan.Status.APPROVED:
         raise ValidationError("只有已审批的计划可以公开。")
@@ -223,7 +222,9 @@ def plan_publish(*, actor, plan: AnnualPlan) -> AnnualPlan:
 @transaction.atomic
 def plan_adjust(*, actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
     """GC-2.8: 调整年度计划须履行程序并公开 — reopen with a reason; approve and publish again."""
-    _check(actor, plan.organisation, "manage_sampling", "只有本单位的抽查管理员可以调整计划。")
+    require_own(
+        actor, plan.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以调整计划。"
+    )
     plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != AnnualPlan.Status.PUBLISHED:
         raise ValidationError("只有已公开的计划需要走调整程序；草稿可直接修改。")

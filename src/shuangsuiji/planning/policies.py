@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
@@ -56,11 +56,9 @@ def effective_preset(policy: OrganisationPolicy) -> Preset:
 @transaction.atomic
 def policy_value_set(*, actor, policy: OrganisationPolicy, path: str, value, since, reason: str):
     """A bureau changes one value of its copy from ``since`` on; the result is checked first."""
-    if actor is not None and (
-        not has_permission(actor, "manage_sampling")
-        or actor.organisation_id != policy.organisation_id
-    ):
-        raise PermissionDenied("只有本单位的抽查管理员可以调整政策取值。")
+    require_own(
+        actor, policy.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以调整政策取值。"
+    )
     if not reason.strip():
         raise ValidationError({"reason": "请填写调整原因。"})
     current = effective_preset(policy)
