@@ -90,9 +90,7 @@ def inspections_this_year(obj) -> tuple[int, int | None]:
     from shuangsuiji.inspections.models import Inspection
 
     year = timezone.localdate().year
-    active = Inspection.objects.filter(year=year).exclude(
-        status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED]
-    )
+    active = Inspection.objects.filter(year=year).active()
     if isinstance(obj, Target):
         return year, active.filter(target=obj).count()
     if isinstance(obj, Inspector):

@@ -48,6 +48,13 @@ class ItemOutcome(models.TextChoices):
 CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
 
 
+class InspectionQuerySet(OrgScopedQuerySet):
+    def active(self) -> "InspectionQuerySet":
+        """Inspections that count (toward a target's annual number and an inspector's load):
+        all but those cancelled with an aborted draw or replaced by a substitute."""
+        return self.exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
+
+
 class Inspection(models.Model):
     class Kind(models.TextChoices):
         RANDOM = "random", "随机抽查"
@@ -123,7 +130,7 @@ class Inspection(models.Model):
     )
     reopened_reason = models.CharField("退回重填原因", max_length=300, blank=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = InspectionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -69,7 +69,7 @@ def my_inspections(request):
             organisation=request.user.organisation,
             members__inspector__certificate_no=request.user.username,
         )
-        .exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
+        .active()
         .select_related("target", "task", "draw")
         .prefetch_related("members__inspector", "items")
         .order_by("status", "draw__reveal_on", "pk")

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from shuangsuiji import draw as engine
-from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.directory.selectors import target_by_code
@@ -37,14 +36,9 @@ from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
 from shuangsuiji.policy import PolicyError, Quarter, classify, quotas
 
-ACTIVE_INSPECTIONS = ~Q(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
-
 
 def _check_coordinator(actor, organisation) -> None:
-    if actor is None:
-        return
-    if not has_permission(actor, "manage_sampling") or actor.organisation_id != organisation.pk:
-        raise PermissionDenied("只有本单位的抽查管理员可以组织抽取。")
+    require_own(actor, organisation.pk, "manage_sampling", "只有本单位的抽查管理员可以组织抽取。")
 
 
 def _field(text: str) -> str:
@@ -87,18 +81,15 @@ def annual_counts(organisation, year: int) -> Counter:
     """Inspections per target this year, random and targeted alike (绛县 cap of 2)."""
     rows = (
         Inspection.objects.filter(organisation=organisation, year=year)
-        .filter(ACTIVE_INSPECTIONS)
+        .active()
         .values_list("target_id", flat=True)
     )
     return Counter(rows)
 
 
 def inspector_loads(organisation, year: int) -> Counter:
-    rows = InspectionMember.objects.filter(
-        inspection__organisation=organisation, inspection__year=year
-    ).filter(
-        ~Q(inspection__status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
-    )
+    active = Inspection.objects.filter(organisation=organisation, year=year).active()
+    rows = InspectionMember.objects.filter(inspection__in=active)
     return Counter(rows.values_list("inspector_id", flat=True))
 
 
@@ -494,7 +485,7 @@ def draw_abort(*, actor, draw: Draw, reason: str) -> Draw:
     draw.aborted_at = timezone.now()
     draw.verified = engine.verify(draw.bundle_files(with_salt=True)).ok
     draw.save(update_fields=["status", "aborted_reason", "aborted_at", "verified"])
-    draw.inspections.filter(ACTIVE_INSPECTIONS).update(status=Inspection.Status.CANCELLED)
+    draw.inspections.active().update(status=Inspection.Status.CANCELLED)
     return draw
 
 
@@ -540,7 +531,7 @@ def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection
     methods = {q.code: q.method for q in preparation.coverage}
     existing = set(
         Inspection.objects.filter(task=task, kind=Inspection.Kind.COVERAGE)
-        .filter(ACTIVE_INSPECTIONS)
+        .active()
         .values_list("target_id", flat=True)
     )
     targets = {t.draw_id: t for t in Target.objects.filter(organisation=task.organisation)}
