@@ -122,6 +122,29 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "disclosure:draw": ("get", "draw_id", ALL_200),
     "disclosure:draw_bundle": ("get", "draw_id", ALL_200),
     "disclosure:draw_file": ("get", "draw_file", ALL_200),
+    "disclosure:search": ("get", None, ALL_200),
+    "disclosure:enterprise": ("get", "credit_code", ALL_200),
+    "disclosure:items": ("get", "org_code", ALL_200),
+    "disclosure:targets": ("get", "org_code", ALL_200),
+    "disclosure:inspectors": ("get", "org_code", ALL_200),
+    "disclosure:results": ("get", "org_code", ALL_200),
+    "inspections:publication": ("get", None, only(Role.COORDINATOR)),
+    # The matrix's inspection has no result yet: the release is refused with a message.
+    "inspections:release": ("post", "inspection", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # Open data: public, no login.
+    "api_home": ("get", None, dict.fromkeys(ROLES, 302)),
+    "api:api-root": ("get", None, dict.fromkeys(ROLES, 302)),  # the same URL as api_home
+    "api:openapi-json": ("get", None, ALL_200),
+    "api:openapi-view": ("get", None, ALL_200),
+    "api:organisations": ("get", None, ALL_200),
+    "api:plans": ("get", "org_code", ALL_200),
+    "api:items": ("get", "org_code", ALL_200),
+    "api:targets": ("get", "org_code", ALL_200),
+    "api:inspectors": ("get", "org_code", ALL_200),
+    "api:draws": ("get", None, ALL_200),
+    "api:draw_detail": ("get", "draw_id", ALL_200),
+    "api:draw_bundle": ("get", "draw_id", ALL_200),
+    "api:results": ("get", None, ALL_200),
     # An empty confirmation is refused with a message and sent back to the batch page.
     "directory:import_apply": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
 }
@@ -237,12 +260,17 @@ def test_role_matrix(client, people, url_name, role):
         "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
         "draw_id": {"draw_id": people["draw"].draw_id},
         "draw_file": {"draw_id": people["draw"].draw_id, "name": "params.json"},
+        "credit_code": {"credit_code": people["target"].credit_code},
     }[kwargs_from]
     if role != ANON:
         client.force_login(people["users"][role])
     response = getattr(client, method)(reverse(url_name, kwargs=kwargs))
     assert response.status_code == expected[role], f"{role} → {url_name}"
-    if expected[role] == LOGIN and role == ANON and url_name not in {"logout", "login"}:
+    if (
+        expected[role] == LOGIN
+        and role == ANON
+        and url_name not in {"logout", "login", "api_home", "api:api-root"}
+    ):
         assert response["Location"].startswith("/login/")
 
 

@@ -127,6 +127,7 @@ def test_only_the_team_records_and_only_the_coordinator_reopens(setup, make_user
         )
     fill(s)
     inspection = inspection_submit(actor=s["inspector"], inspection=s["inspection"])
+    assert inspection.published_at is not None
     with pytest.raises(ValidationError, match="不能修改"):
         fill(s)
     with pytest.raises(PermissionDenied):
@@ -136,7 +137,9 @@ def test_only_the_team_records_and_only_the_coordinator_reopens(setup, make_user
     inspection = inspection_reopen(
         actor=s["coordinator"], inspection=inspection, reason="企业在场人员姓名有误"
     )
-    assert inspection.status == Inspection.Status.ASSIGNED and inspection.publication_due is None
+    assert inspection.status == Inspection.Status.ASSIGNED
+    # Withdrawn from the portal; the 20 working days still run from the determination.
+    assert inspection.published_at is None and inspection.publication_due == dt.date(2026, 10, 30)
     assert inspection.history.filter(status="done").exists()  # the submitted version is kept
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "simple_history",
     "shuangsuiji.accounts",
     "shuangsuiji.directory",

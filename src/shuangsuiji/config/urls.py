@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from shuangsuiji.accounts import views as account_views
 from shuangsuiji.config import views
+from shuangsuiji.disclosure.api import api
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -25,6 +27,9 @@ urlpatterns = [
     path("planning/", include("shuangsuiji.planning.urls")),
     path("inspections/", include("shuangsuiji.inspections.urls")),
     path("gongkai/", include("shuangsuiji.disclosure.urls")),
+    # The API's root would be a bare 404; people who open it want the documentation.
+    path("api/", RedirectView.as_view(url="/api/docs", permanent=False), name="api_home"),
+    path("api/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -106,7 +106,11 @@ class Target(TaggedMixin, models.Model):
                 violation_error_message="本单位已有相同统一社会信用代码（和项目代码）的检查对象。",
             )
         ]
-        indexes = [models.Index(fields=["organisation", "credit_code"])]
+        indexes = [
+            models.Index(fields=["organisation", "credit_code"]),
+            # The public enterprise search looks a code up across every organisation.
+            models.Index(fields=["credit_code"], name="target_credit_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.project_code}）" if self.project_code else self.name

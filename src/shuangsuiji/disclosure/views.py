@@ -1,14 +1,25 @@
-import io
-import json
-import zipfile
+"""The public portal: no login, no JavaScript needed, every read through ``selectors``."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from shuangsuiji import draw as engine
-from shuangsuiji.disclosure import selectors
-from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.disclosure import exports, selectors
+from shuangsuiji.inspections.models import ResultCategory
+from shuangsuiji.planning.plans import organisation_settings
+from shuangsuiji.policy import Quarter
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _organisation(code: str):
+    return get_object_or_404(selectors.public_organisations(), code=code)
 
 
 @require_GET
@@ -19,17 +30,100 @@ def index(request):
 
 
 @require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[:100]
+    rows = selectors.search_enterprises(query) if query else []
+    return render(
+        request,
+        "disclosure/search.html",
+        {"query": query, "rows": rows, "limit": 50},
+    )
+
+
+@require_GET
+def enterprise(request, credit_code: str):
+    results = selectors.enterprise_results(credit_code.upper())
+    registered = selectors.search_enterprises(credit_code.upper())
+    if not registered:
+        raise Http404("名录库中没有该统一社会信用代码。")
+    return render(
+        request,
+        "disclosure/enterprise.html",
+        {"credit_code": credit_code.upper(), "registered": registered, "results": results},
+    )
+
+
+@require_GET
 def organisation(request, code: str):
-    org = get_object_or_404(selectors.public_organisations(), code=code)
+    org = _organisation(code)
     return render(
         request,
         "disclosure/organisation.html",
         {
             "org": org,
             "revisions": selectors.public_plan_revisions(org).order_by("-plan__year", "-version"),
-            "draws": selectors.public_draws(org),
+            "draws": _page(request, selectors.public_draws(org).order_by("-committed_at")),
             "children": org.children.filter(is_active=True),
+            "results": selectors.public_results(org).count(),
         },
+    )
+
+
+@require_GET
+def items(request, code: str):
+    org = _organisation(code)
+    return render(
+        request, "disclosure/items.html", {"org": org, "items": selectors.public_items(org)}
+    )
+
+
+@require_GET
+def targets(request, code: str):
+    org = _organisation(code)
+    query = request.GET.get("q", "").strip()[:100]
+    page = _page(request, selectors.public_targets(org, query))
+    classes = {}
+    if organisation_settings(org).publish_target_class:
+        classes = selectors.target_classes(org, Quarter.of(timezone.localdate()))
+        for target in page:
+            target.public_class = classes.get(target.draw_id, "")
+    return render(
+        request,
+        "disclosure/targets.html",
+        {"org": org, "page": page, "query": query, "show_class": bool(classes)},
+    )
+
+
+@require_GET
+def inspectors(request, code: str):
+    org = _organisation(code)
+    return render(
+        request,
+        "disclosure/inspectors.html",
+        {"org": org, "page": _page(request, selectors.public_inspectors(org))},
+    )
+
+
+@require_GET
+def results(request, code: str):
+    org = _organisation(code)
+    chosen, problems = selectors.ResultFilter.from_query(request.GET)
+    rows = chosen.apply(selectors.public_results(org))
+    page = _page(request, selectors.with_public_details(rows).order_by("-published_at", "-pk"))
+    monthly = organisation_settings(org).publish_monthly
+    return render(
+        request,
+        "disclosure/results.html",
+        {
+            "org": org,
+            "page": page,
+            "chosen": chosen,
+            "problems": problems,
+            "categories": ResultCategory.choices,
+            "batches": selectors.result_batches(org) if monthly else [],
+            "monthly": monthly,
+        },
+        status=400 if problems else 200,
     )
 
 
@@ -58,33 +152,7 @@ def _draw(draw_id: str):
 
 @require_GET
 def draw(request, draw_id: str):
-    item = _draw(draw_id)
-    context = {
-        "draw": item,
-        "commitment": json.loads(item.commitment),
-        "params": json.loads(item.params),
-        "files": selectors.public_bundle(item),
-    }
-    if item.salt_public:
-        report = engine.verify(context["files"])
-        context["report"] = report
-        context["salt"] = bytes(item.salt).hex()
-    if item.status == item.Status.REVEALED:
-        result = json.loads(item.result)
-        teams = {
-            i.target.draw_id: [m.inspector.name for m in i.members.all()]
-            for i in item.inspections.exclude(status=Inspection.Status.CANCELLED)
-            .select_related("target")
-            .prefetch_related("members__inspector")
-        }
-        for stratum in result["strata"]:
-            for rank, selected in enumerate(stratum["selected"], start=1):
-                selected["rank"] = rank
-                selected["team"] = teams.get(selected["id"], [])
-        context["result"] = result
-        context["substitutions"] = item.substitutions.all()
-        context["manual"] = item.manual_assignments.all()
-    return render(request, "disclosure/draw.html", context)
+    return render(request, "disclosure/draw.html", selectors.draw_disclosure(_draw(draw_id)))
 
 
 @require_GET
@@ -98,11 +166,4 @@ def draw_file(request, draw_id: str, name: str):
 
 @require_GET
 def draw_bundle(request, draw_id: str):
-    item = _draw(draw_id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in selectors.public_bundle(item).items():
-            archive.writestr(f"{item.draw_id}/{name}", content)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{item.draw_id}.zip"'
-    return response
+    return exports.bundle_zip(_draw(draw_id))

@@ -129,6 +129,14 @@ class Inspection(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reopened_reason = models.CharField("退回重填原因", max_length=300, blank=True)
+    #: When the result became public (一公开); empty while unpublished, 涉密, or withdrawn.
+    published_at = models.DateTimeField("公示时间", null=True, blank=True)
+    released_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: Bumped by every change to what the portal shows of this row (published, withdrawn,
+    #: follow-up, draw revealed), so the open-data API answers "changed since?" from one index.
+    public_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = InspectionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -137,7 +145,11 @@ class Inspection(models.Model):
         verbose_name = "检查"
         verbose_name_plural = "检查"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organisation", "year"])]
+        indexes = [
+            models.Index(fields=["organisation", "year"]),
+            # The public results list: an organisation's published results, newest first.
+            models.Index(fields=["organisation", "-published_at"], name="inspection_published"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.target}（{self.get_kind_display()}）"

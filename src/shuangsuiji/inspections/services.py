@@ -26,6 +26,7 @@ from shuangsuiji.inspections.models import (
     ResultCategory,
 )
 from shuangsuiji.planning.calendar import workday_calendar
+from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
 from shuangsuiji.policy.schema import RECORD_KINDS
 from shuangsuiji.workdays import CalendarNotAvailable
@@ -101,6 +102,7 @@ def inspection_record_save(
     ):
         setattr(inspection, field, getattr(data, field))
     inspection.present_members = sorted(data.present_members)
+    inspection.publication_due = _publication_due(inspection, strict=False)
     inspection.full_clean(exclude=["team", "items"])
     inspection.save()
     for item_id, (outcome, note) in outcomes.items():
@@ -202,20 +204,26 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
     problems = submission_problems(inspection)
     if problems:
         raise ValidationError(problems)
-    preset = effective_preset(organisation_policy(inspection.organisation))
-    limit = preset.targets.get("result_publication_workdays")
-    if limit is not None:
-        workdays = limit.at(inspection.determined_on).value["workdays"]
-        try:
-            inspection.publication_due = workday_calendar().add_workdays(
-                inspection.determined_on, workdays
-            )
-        except CalendarNotAvailable as error:
-            raise ValidationError(str(error)) from error
+    inspection.publication_due = _publication_due(inspection, strict=True)
     inspection.status = Inspection.Status.DONE
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor
-    inspection.save(update_fields=["status", "submitted_at", "submitted_by", "publication_due"])
+    if (
+        is_public_result(inspection)
+        and not organisation_settings(inspection.organisation).require_release
+    ):
+        # Publication is automatic unless the bureau wants its coordinator to release results.
+        inspection.published_at = inspection.public_changed_at = inspection.submitted_at
+    inspection.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "publication_due",
+            "published_at",
+            "public_changed_at",
+        ]
+    )
     if _violation(inspection):
         # A violation found here keeps a 绛县 特殊监管对象 in its class next quarter (四、（五）3).
         RegulatoryEvent.objects.get_or_create(
@@ -249,8 +257,20 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
         raise ValidationError({"reason": "请填写退回原因。"})
     inspection.status = Inspection.Status.ASSIGNED
     inspection.reopened_reason = reason.strip()
-    inspection.publication_due = None
-    inspection.save(update_fields=["status", "reopened_reason", "publication_due"])
+    # A reopened result is withdrawn from the portal until it is submitted again; its due date
+    # still runs from the determination.
+    inspection.published_at = None
+    inspection.released_by = None
+    inspection.public_changed_at = timezone.now()
+    inspection.save(
+        update_fields=[
+            "status",
+            "reopened_reason",
+            "published_at",
+            "released_by",
+            "public_changed_at",
+        ]
+    )
     # The record derived from the withdrawn result goes with it; resubmitting makes it again.
     RegulatoryEvent.objects.filter(
         organisation=inspection.organisation,
@@ -262,11 +282,52 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
 
 
 def is_public_result(inspection: Inspection) -> bool:
-    """A submitted result that is not 涉密 (国家秘密、商业秘密、个人隐私) is public."""
+    """A submitted result that is not 涉密 (国家秘密、商业秘密、个人隐私) is to be published
+    (绛县 四、（七）); a 定向检查 is not a 双随机 result and is not."""
     return (
         inspection.status == Inspection.Status.DONE
         and inspection.confidentiality == Confidentiality.NONE
+        and inspection.kind != Inspection.Kind.TARGETED
     )
+
+
+def _publication_due(inspection: Inspection, *, strict: bool) -> dt.date | None:
+    """20 working days from the determination (绛县 四、（七）, the others by bureau default),
+    counted on the working-day calendar with 调休. ``strict`` turns a missing calendar year into
+    an error (at submission); a draft just has no due date yet."""
+    if not inspection.determined_on:
+        return None
+    preset = effective_preset(organisation_policy(inspection.organisation))
+    limit = preset.targets.get("result_publication_workdays")
+    if limit is None:
+        return None
+    workdays = limit.at(inspection.determined_on).value["workdays"]
+    try:
+        return workday_calendar().add_workdays(inspection.determined_on, workdays)
+    except CalendarNotAvailable as error:
+        if strict:
+            raise ValidationError(str(error)) from error
+        return None
+
+
+@transaction.atomic
+def result_release(*, actor, inspection: Inspection) -> Inspection:
+    """Where the bureau requires it, the 抽查管理员 releases a submitted result to the portal."""
+    _check_coordinator(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if not is_public_result(inspection):
+        raise ValidationError("只有已提交、不涉密的随机抽查结果可以公示。")
+    if inspection.published_at:
+        raise ValidationError("该检查结果已公示。")
+    inspection.published_at = inspection.public_changed_at = timezone.now()
+    inspection.released_by = actor
+    inspection.save(update_fields=["published_at", "released_by", "public_changed_at"])
+    return inspection
+
+
+def _touch_public(inspection: Inspection) -> None:
+    """The follow-ups of a result are public (藁城 二、（八）: 后续处理结果及时公开)."""
+    Inspection.objects.filter(pk=inspection.pk).update(public_changed_at=timezone.now())
 
 
 def _check_coordinator(actor, inspection: Inspection) -> None:
@@ -304,6 +365,7 @@ def follow_up_open(
         raise ValidationError({"case_number": "立案调查须写明案件编号。"})
     if kind in (FollowUp.Kind.TRANSFER, FollowUp.Kind.JUDICIAL) and not receiver.strip():
         raise ValidationError({"receiver": "请写明移送至哪个部门或机关。"})
+    _touch_public(inspection)
     return FollowUp.objects.create(
         inspection=inspection,
         kind=kind,
@@ -338,6 +400,7 @@ def follow_up_close(
     follow_up.outcome = outcome.strip()
     follow_up.penalty_decided_on = penalty_decided_on
     follow_up.save(update_fields=["closed_on", "outcome", "penalty_decided_on"])
+    _touch_public(inspection)
     if follow_up.kind == FollowUp.Kind.CASE and penalty_decided_on:
         RegulatoryEvent.objects.get_or_create(
             organisation=inspection.organisation,

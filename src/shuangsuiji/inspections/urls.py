@@ -20,6 +20,8 @@ urlpatterns = [
         name="follow_up_close",
     ),
     path("overdue/", views.overdue, name="overdue"),
+    path("publication/", views.publication, name="publication"),
+    path("<int:pk>/release/", views.release, name="release"),
     path("draws/<int:draw_pk>/revisits/", views.revisit_sample_view, name="revisit_sample"),
     path("revisits/<int:pk>/", views.revisit_record_view, name="revisit_record"),
 ]

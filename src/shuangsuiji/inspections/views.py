@@ -19,11 +19,12 @@ from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
-from shuangsuiji.inspections import services
+from shuangsuiji.inspections import selectors, services
 from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
 from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
 from shuangsuiji.planning.draws import inspection_set_partners, targeted_inspection_create
 from shuangsuiji.planning.models import Draw
+from shuangsuiji.planning.plans import organisation_settings
 
 READERS = ("manage_sampling", "approve_plans", "view_audit")
 ANYONE_INVOLVED = (*READERS, "record_inspections")
@@ -327,6 +328,39 @@ def overdue(request):
     """Follow-ups past their deadline, for the coordinator to chase."""
     rows = services.overdue_follow_ups(request.user.organisation, timezone.localdate())
     return render(request, "inspections/overdue.html", {"rows": rows})
+
+
+@role_required("manage_sampling")
+def publication(request):
+    """结果公示: results waiting for release or for their draw's reveal, and the overdue ones."""
+    today = timezone.localdate()
+    year = _year(request.GET.get("year", ""), today.year)
+    organisation = request.user.organisation
+    return render(
+        request,
+        "inspections/publication.html",
+        {
+            "report": selectors.publication(organisation, year, today),
+            "year": year,
+            "require_release": organisation_settings(organisation).require_release,
+        },
+    )
+
+
+def _year(raw: str, default: int) -> int:
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+
+
+@role_required("manage_sampling")
+@require_POST
+def release(request, pk: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    _run(
+        request,
+        lambda: services.result_release(actor=request.user, inspection=inspection),
+        "已公示。",
+    )
+    return redirect("inspections:publication")
 
 
 @role_required("manage_sampling")

@@ -468,6 +468,8 @@ def draw_reveal(*, actor, draw: Draw, today: dt.date | None = None) -> Draw:
     draw.status = Draw.Status.REVEALED
     draw.revealed_at = timezone.now()
     draw.save(update_fields=["verified", "status", "revealed_at"])
+    # Results of this draw held back until now become public with the list.
+    draw.inspections.update(public_changed_at=draw.revealed_at)
     return draw
 
 

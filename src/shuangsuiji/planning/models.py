@@ -87,6 +87,11 @@ class OrganisationSettings(models.Model):
     team_size = models.PositiveSmallIntegerField("每组执法人员人数", default=2)
     publish_monthly = models.BooleanField("抽查结果按月集中公示", default=False)
     require_release = models.BooleanField("抽查结果须经抽查管理员发布后公示", default=False)
+    publish_target_class = models.BooleanField(
+        "检查对象名录公开监管类别",
+        default=False,
+        help_text="勾选后，公开门户的检查对象名录同时显示本季度的监管类别。",
+    )
 
     history = HistoricalRecords()
 

@@ -1,0 +1,761 @@
+"""Open data (一公开): the portal's public content as JSON and CSV under ``/api/``.
+
+Every endpoint reads through ``disclosure.selectors``, the same functions the portal pages use,
+so the API can never show more than the pages. Each answer carries an ETag and, where the data
+has a change time, Last-Modified: a mirror polling with If-None-Match / If-Modified-Since gets
+304 after one aggregate query, without the list being built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Literal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Max, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, quote_etag
+from django.utils.http import http_date
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from shuangsuiji.disclosure import exports, selectors
+from shuangsuiji.inspections.models import Inspection, ResultCategory
+from shuangsuiji.planning.models import Draw
+
+#: Part of every ETag: a release that changes the output shape invalidates mirrors' copies.
+SCHEMA_VERSION = "1"
+MAX_PAGE_SIZE = 500
+
+api = NinjaAPI(
+    title="生态环境“双随机、一公开”开放数据接口",
+    version="1.0",
+    description=(
+        "年度抽查计划、随机抽查事项清单、检查对象与执法检查人员名录、随机抽取（承诺与公开材料）、"
+        "抽查结果。列表分页（page、page_size），加 format=csv 下载全部匹配行（UTF-8 带 BOM，"
+        "可直接用 Excel 打开）。每个响应带 ETag 和 Last-Modified，可用 If-None-Match / "
+        "If-Modified-Since 轮询，未变化时返回 304。"
+    ),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc: NinjaValidationError):
+    """Name the parameter and the problem in Chinese rather than pydantic's English."""
+    problems = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+        field = ".".join(location) or "参数"
+        value = error.get("input")
+        problems.append(
+            {"field": field, "message": f"参数 {field}=“{value}”无效：{error.get('msg', '')}"}
+        )
+    return api.create_response(request, {"detail": problems}, status=422)
+
+
+# -- schemas -------------------------------------------------------------------------------
+
+
+class OrganisationOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    portal_url: str
+
+
+class PlanRevisionOut(Schema):
+    organisation: str
+    year: int
+    version: int
+    published_at: dt.datetime
+    reason: str
+    issued_on: str | None
+    tasks: list[dict]
+
+
+class ItemOut(Schema):
+    sequence: int | None
+    category: str
+    name: str
+    target_scope: str
+    item_class: str
+    methods: str
+    subject: str
+    basis: str
+
+
+class TargetOut(Schema):
+    name: str
+    credit_code: str
+    address: str
+
+
+class InspectorOut(Schema):
+    name: str
+    certificate_no: str
+    department: str
+
+
+class DrawOut(Schema):
+    draw_id: str
+    organisation: str
+    task: str
+    status: str
+    status_label: str
+    committed_at: dt.datetime
+    revealed_at: dt.datetime | None
+    aborted_at: dt.datetime | None
+    portal_url: str
+
+
+class SourceOut(Schema):
+    label: str
+    type: str
+    value: str | None
+
+
+class SelectedOut(Schema):
+    stratum: str
+    rank: int
+    id: str
+    name: str
+    team: list[str]
+
+
+class SubstitutionOut(Schema):
+    stratum: str
+    replaced: str
+    substitute: str
+    reason: str
+    evidence: str
+
+
+class ManualAssignmentOut(Schema):
+    unit: str
+    team: list[str]
+    reason: str
+
+
+class DrawDetailOut(DrawOut):
+    aborted_reason: str
+    commitment: dict
+    params: dict
+    sources: list[SourceOut]
+    files: dict[str, str]
+    bundle_url: str
+    salt: str | None
+    verified: bool | None
+    verification: list[str]
+    verify_command: str
+    selected: list[SelectedOut]
+    substitutions: list[SubstitutionOut]
+    manual_assignments: list[ManualAssignmentOut]
+
+
+class FollowUpOut(Schema):
+    kind: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+
+
+class ResultOut(Schema):
+    organisation: str
+    organisation_name: str
+    target_name: str
+    credit_code: str
+    task: str
+    draw_id: str | None
+    items: list[str]
+    method: str
+    category: str
+    category_label: str
+    summary: str
+    determined_on: dt.date | None
+    published_at: dt.datetime
+    follow_ups: list[FollowUpOut]
+
+
+class Page(Schema):
+    count: int
+    page: int
+    page_size: int
+
+
+class OrganisationPage(Page):
+    results: list[OrganisationOut]
+
+
+class PlanPage(Page):
+    results: list[PlanRevisionOut]
+
+
+class ItemPage(Page):
+    results: list[ItemOut]
+
+
+class TargetPage(Page):
+    results: list[TargetOut]
+
+
+class InspectorPage(Page):
+    results: list[InspectorOut]
+
+
+class DrawPage(Page):
+    results: list[DrawOut]
+
+
+class ResultPage(Page):
+    results: list[ResultOut]
+
+
+class ListQuery(Schema):
+    page: int = 1
+    page_size: int = 100
+    format: Literal["json", "csv"] = "json"
+
+
+# -- plumbing ------------------------------------------------------------------------------
+
+
+def _conditional(
+    request: HttpRequest, newest: dt.datetime | None, build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Answer 304 when the client's copy is current; otherwise build and stamp the answer.
+    ``newest`` covers every change to the rows behind the answer (see the selectors)."""
+    stamp = newest.isoformat() if newest else "-"
+    key = f"{SCHEMA_VERSION}|{request.get_full_path()}|{stamp}"
+    etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+    last_modified = int(newest.timestamp()) if newest else None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return not_modified
+    response = build()
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _json(payload: Schema) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(payload.model_dump(mode="json"), ensure_ascii=False, cls=DjangoJSONEncoder),
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _check_page(query: ListQuery) -> None:
+    if query.page < 1:
+        raise HttpError(422, f"参数 page=“{query.page}”无效：页码从 1 开始。")
+    if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+        raise HttpError(422, f"参数 page_size=“{query.page_size}”无效：每页 1–{MAX_PAGE_SIZE} 条。")
+
+
+def _listing(
+    request,
+    query: ListQuery,
+    rows: QuerySet,
+    newest: dt.datetime | None,
+    *,
+    page_class: type[Page],
+    out: Callable,
+    csv_name: str,
+    csv_header: list[str],
+    csv_row: Callable,
+    prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
+):
+    """One list endpoint: a JSON page, or the whole list as CSV, under the conditional check."""
+    _check_page(query)
+
+    def build() -> HttpResponse:
+        if query.format == "csv":
+            return exports.csv_response(
+                csv_name, csv_header, prepare(rows).iterator(chunk_size=2000), csv_row
+            )
+        start = (query.page - 1) * query.page_size
+        chunk = prepare(rows)[start : start + query.page_size]
+        return _json(
+            page_class(
+                count=rows.count(),
+                page=query.page,
+                page_size=query.page_size,
+                results=[out(row) for row in chunk],
+            )
+        )
+
+    return _conditional(request, newest, build)
+
+
+def _organisation(code: str):
+    org = selectors.public_organisations().filter(code=code).first()
+    if org is None:
+        raise Http404(f"没有单位代码为“{code}”的单位。")
+    return org
+
+
+def _newest(rows: QuerySet, field: str) -> dt.datetime | None:
+    return rows.order_by().aggregate(newest=Max(field))["newest"]
+
+
+# -- organisations and plans ----------------------------------------------------------------
+
+
+def _organisation_out(org) -> OrganisationOut:
+    return OrganisationOut(
+        code=org.code,
+        name=org.name,
+        level=org.get_level_display(),
+        parent=org.parent.code if org.parent_id else None,
+        portal_url=reverse("disclosure:organisation", args=[org.code]),
+    )
+
+
+@api.get("/organisations", response=OrganisationPage, summary="单位列表", tags=["单位与计划"])
+def organisations(request, query: Query[ListQuery]):
+    rows = selectors.public_organisations().order_by("path")
+    return _listing(
+        request,
+        query,
+        rows,
+        None,
+        page_class=OrganisationPage,
+        out=_organisation_out,
+        csv_name="organisations.csv",
+        csv_header=["单位代码", "单位名称", "层级", "上级单位代码"],
+        csv_row=lambda o: [
+            o.code,
+            o.name,
+            o.get_level_display(),
+            o.parent.code if o.parent else "",
+        ],
+    )
+
+
+@api.get(
+    "/organisations/{code}/plans",
+    response=PlanPage,
+    summary="年度抽查计划（已公开的各版本）",
+    tags=["单位与计划"],
+)
+def plans(request, code: str, query: Query[ListQuery]):
+    org = _organisation(code)
+    rows = selectors.public_plan_revisions(org).order_by("-plan__year", "-version")
+
+    def out(revision) -> PlanRevisionOut:
+        return PlanRevisionOut(
+            organisation=org.code,
+            year=revision.plan.year,
+            version=revision.version,
+            published_at=revision.published_at,
+            reason=revision.reason,
+            issued_on=revision.snapshot.get("issued_on"),
+            tasks=revision.snapshot["tasks"],
+        )
+
+    if query.format == "csv":
+        return _plans_csv(request, query, org, rows)
+    return _listing(
+        request,
+        query,
+        rows,
+        _newest(rows, "published_at"),
+        page_class=PlanPage,
+        out=out,
+        csv_name="",
+        csv_header=[],
+        csv_row=list,
+    )
+
+
+def _plans_csv(request, query, org, rows):
+    """One CSV line per task of every published version (the plan's own table)."""
+    _check_page(query)
+
+    def lines():
+        for revision in rows:
+            for task in revision.snapshot["tasks"]:
+                yield revision, task
+
+    return _conditional(
+        request,
+        _newest(rows, "published_at"),
+        lambda: exports.csv_response(
+            f"{org.code}-plans.csv",
+            [
+                "年度",
+                "版本",
+                "公开时间",
+                "调整原因",
+                "任务编号",
+                "抽查计划名称",
+                "抽查事项",
+                "抽查对象范围",
+                "抽查比例",
+                "抽查时间",
+            ],
+            lines(),
+            lambda pair: [
+                pair[0].plan.year,
+                pair[0].version,
+                pair[0].published_at.isoformat(),
+                pair[0].reason,
+                pair[1]["number"],
+                pair[1]["name"],
+                "；".join(pair[1]["items"]),
+                pair[1]["target_scope"],
+                pair[1]["ratio"],
+                pair[1]["draw_date"],
+            ],
+        ),
+    )
+
+
+# -- registers -------------------------------------------------------------------------------
+
+
+@api.get(
+    "/organisations/{code}/items", response=ItemPage, summary="随机抽查事项清单", tags=["一单两库"]
+)
+def items(request, code: str, query: Query[ListQuery]):
+    org = _organisation(code)
+    rows = selectors.public_items(org)
+    every = org.items.all()  # removed or 涉密 rows change the list too
+
+    def values(i) -> list:
+        return [
+            i.sequence,
+            i.category,
+            i.name,
+            i.target_scope,
+            i.get_item_class_display(),
+            i.methods,
+            i.subject,
+            i.basis,
+        ]
+
+    return _listing(
+        request,
+        query,
+        rows,
+        _newest(every, "updated_at"),
+        page_class=ItemPage,
+        out=lambda i: ItemOut(**dict(zip(selectors.ITEM_FIELDS, values(i), strict=True))),
+        csv_name=f"{org.code}-items.csv",
+        csv_header=[
+            "序号",
+            "抽查类别",
+            "抽查事项",
+            "检查对象",
+            "事项类别",
+            "检查方式",
+            "检查主体",
+            "检查依据",
+        ],
+        csv_row=values,
+    )
+
+
+@api.get(
+    "/organisations/{code}/targets",
+    response=TargetPage,
+    summary="检查对象名录库",
+    tags=["一单两库"],
+)
+def targets(request, code: str, query: Query[ListQuery], q: str = ""):
+    org = _organisation(code)
+    rows = selectors.public_targets(org, q.strip()[:100])
+    return _listing(
+        request,
+        query,
+        rows,
+        _newest(org.targets.all(), "updated_at"),
+        page_class=TargetPage,
+        out=lambda t: TargetOut(name=t.name, credit_code=t.credit_code, address=t.address),
+        csv_name=f"{org.code}-targets.csv",
+        csv_header=["单位名称", "统一社会信用代码", "单位地址"],
+        csv_row=lambda t: [t.name, t.credit_code, t.address],
+    )
+
+
+@api.get(
+    "/organisations/{code}/inspectors",
+    response=InspectorPage,
+    summary="执法检查人员名录库",
+    tags=["一单两库"],
+)
+def inspectors(request, code: str, query: Query[ListQuery]):
+    org = _organisation(code)
+    rows = selectors.public_inspectors(org)
+    return _listing(
+        request,
+        query,
+        rows,
+        _newest(org.inspectors.all(), "updated_at"),
+        page_class=InspectorPage,
+        out=lambda i: InspectorOut(
+            name=i.name, certificate_no=i.certificate_no, department=i.department
+        ),
+        csv_name=f"{org.code}-inspectors.csv",
+        csv_header=["姓名", "执法证号", "所属部门"],
+        csv_row=lambda i: [i.name, i.certificate_no, i.department],
+    )
+
+
+# -- draws ---------------------------------------------------------------------------------
+
+
+def _draw_newest(rows: QuerySet) -> dt.datetime | None:
+    changed = Greatest(
+        "committed_at",
+        Coalesce("drawn_at", "committed_at"),
+        Coalesce("revealed_at", "committed_at"),
+        Coalesce("aborted_at", "committed_at"),
+    )
+    return rows.order_by().aggregate(newest=Max(changed))["newest"]
+
+
+def _draw_out(draw: Draw, cls=DrawOut, **extra):
+    return cls(
+        draw_id=draw.draw_id,
+        organisation=draw.organisation.code,
+        task=draw.task.name,
+        status=draw.status,
+        status_label=_status_label(draw),
+        committed_at=draw.committed_at,
+        revealed_at=draw.revealed_at,
+        aborted_at=draw.aborted_at,
+        portal_url=reverse("disclosure:draw", args=[draw.draw_id]),
+        **extra,
+    )
+
+
+def _status_label(draw: Draw) -> str:
+    if draw.status == Draw.Status.REVEALED:
+        return "已公开"
+    if draw.status == Draw.Status.ABORTED:
+        return "作废"
+    return "名单将于检查结束后公开"
+
+
+@api.get("/draws", response=DrawPage, summary="随机抽取列表", tags=["随机抽取"])
+def draws(
+    request,
+    query: Query[ListQuery],
+    organisation: str = "",
+    status: Literal["", "committed", "drawn", "revealed", "aborted"] = "",
+):
+    rows = selectors.public_draws(_organisation(organisation) if organisation else None)
+    if status:
+        rows = rows.filter(status=status)
+    rows = rows.order_by("-committed_at", "pk")
+    return _listing(
+        request,
+        query,
+        rows,
+        _draw_newest(rows),
+        page_class=DrawPage,
+        out=_draw_out,
+        csv_name="draws.csv",
+        csv_header=["抽取编号", "单位代码", "任务", "状态", "承诺时间", "公开时间", "作废时间"],
+        csv_row=lambda d: [
+            d.draw_id,
+            d.organisation.code,
+            d.task.name,
+            _status_label(d),
+            d.committed_at.isoformat(),
+            d.revealed_at.isoformat() if d.revealed_at else "",
+            d.aborted_at.isoformat() if d.aborted_at else "",
+        ],
+    )
+
+
+def _public_draw(draw_id: str) -> Draw:
+    draw = selectors.public_draws().filter(draw_id=draw_id).first()
+    if draw is None:
+        raise Http404(f"没有抽取编号为“{draw_id}”的抽取。")
+    return draw
+
+
+@api.get(
+    "/draws/{draw_id}",
+    response=DrawDetailOut,
+    summary="一次随机抽取：承诺、随机源、公开后的名单与核验",
+    tags=["随机抽取"],
+)
+def draw_detail(request, draw_id: str):
+    draw = _public_draw(draw_id)
+
+    def build() -> HttpResponse:
+        facts = selectors.draw_disclosure(draw)
+        report = facts.get("report")
+        selected = [
+            SelectedOut(
+                stratum=s["code"], rank=x["rank"], id=x["id"], name=x["name"], team=x["team"]
+            )
+            for s in facts.get("result", {}).get("strata", [])
+            for x in s["selected"]
+        ]
+        return _json(
+            _draw_out(
+                draw,
+                DrawDetailOut,
+                aborted_reason=draw.aborted_reason,
+                commitment=facts["commitment"],
+                params=facts["params"],
+                sources=[
+                    SourceOut(
+                        label=s.label, type=s.type, value=s.value if draw.salt_public else None
+                    )
+                    for s in facts["sources"]
+                ],
+                files={
+                    name: reverse("disclosure:draw_file", args=[draw.draw_id, name])
+                    for name in facts["files"]
+                },
+                bundle_url=reverse("api:draw_bundle", args=[draw.draw_id]),
+                salt=facts.get("salt"),
+                verified=report.ok if report else None,
+                verification=[str(check) for check in report.checks] if report else [],
+                verify_command=f"shuangsuiji draw verify {draw.draw_id}",
+                selected=selected,
+                substitutions=[
+                    SubstitutionOut(
+                        stratum=x.stratum,
+                        replaced=x.replaced_unit,
+                        substitute=x.substitute_unit,
+                        reason=x.get_reason_display(),
+                        evidence=x.evidence,
+                    )
+                    for x in facts.get("substitutions", [])
+                ],
+                manual_assignments=[
+                    ManualAssignmentOut(unit=x.unit, team=list(x.team), reason=x.reason)
+                    for x in facts.get("manual", [])
+                ],
+            )
+        )
+
+    return _conditional(request, _draw_newest(selectors.public_draws().filter(pk=draw.pk)), build)
+
+
+@api.get(
+    "/draws/{draw_id}/bundle.zip",
+    summary="下载公开材料（zip）",
+    tags=["随机抽取"],
+    url_name="draw_bundle",
+    openapi_extra={"responses": {200: {"description": "zip", "content": {"application/zip": {}}}}},
+)
+def draw_bundle(request, draw_id: str):
+    draw = _public_draw(draw_id)
+    newest = _draw_newest(selectors.public_draws().filter(pk=draw.pk))
+    return _conditional(request, newest, lambda: exports.bundle_zip(draw))
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+def _result_values(r: Inspection) -> dict:
+    return {
+        "organisation": r.organisation.code,
+        "organisation_name": r.organisation.name,
+        "target_name": r.target.name,
+        "credit_code": r.target.credit_code,
+        "task": r.task.name if r.task else "",
+        "draw_id": r.draw.draw_id if r.draw else None,
+        "items": [i.name for i in r.items.all()],
+        "method": r.method_used or r.method,
+        "category": r.result_category,
+        "category_label": r.get_result_category_display(),
+        "summary": r.public_summary,
+        "determined_on": r.determined_on,
+        "published_at": r.published_at,
+        "follow_ups": [
+            {"kind": f.get_kind_display(), "opened_on": f.opened_on, "closed_on": f.closed_on}
+            for f in r.follow_ups.all()
+        ],
+    }
+
+
+def _result_csv_row(r: Inspection) -> list:
+    v = _result_values(r)
+    follow_ups = "；".join(
+        f"{f['kind']}（{'办结 ' + f['closed_on'].isoformat() if f['closed_on'] else '办理中'}）"
+        for f in v["follow_ups"]
+    )
+    return [
+        v["organisation_name"],
+        v["target_name"],
+        v["credit_code"],
+        v["task"],
+        v["draw_id"] or "",
+        "；".join(v["items"]),
+        v["method"],
+        v["category_label"],
+        v["summary"],
+        follow_ups,
+        v["determined_on"].isoformat() if v["determined_on"] else "",
+        v["published_at"].isoformat(),
+    ]
+
+
+@api.get("/results", response=ResultPage, summary="抽查结果", tags=["抽查结果"])
+def results(
+    request,
+    query: Query[ListQuery],
+    organisation: str = "",
+    year: int | None = None,
+    quarter: int | None = None,
+    category: Literal[tuple(ResultCategory.values)] | None = None,  # type: ignore[valid-type]
+    month: str = "",
+    credit_code: str = "",
+):
+    chosen, problems = selectors.ResultFilter.from_query(request.GET)
+    if problems:
+        raise HttpError(422, "；".join(problems))
+    org = _organisation(organisation) if organisation else None
+    rows = chosen.apply(selectors.public_results(org))
+    if credit_code:
+        rows = rows.filter(target__credit_code=credit_code.strip().upper())
+    rows = rows.order_by("-published_at", "-pk")
+    touched = Inspection.objects.filter(organisation=org) if org else Inspection.objects.all()
+    return _listing(
+        request,
+        query,
+        rows,
+        _newest(touched, "public_changed_at"),
+        page_class=ResultPage,
+        out=lambda r: ResultOut(**_result_values(r)),
+        csv_name=f"{organisation or 'all'}-results.csv",
+        csv_header=[
+            "检查单位",
+            "检查对象",
+            "统一社会信用代码",
+            "抽查任务",
+            "抽取编号",
+            "抽查事项",
+            "检查方式",
+            "检查结果",
+            "公示内容",
+            "后续处置",
+            "结果认定日期",
+            "公示时间",
+        ],
+        csv_row=_result_csv_row,
+        prepare=selectors.with_public_details,
+    )
+
+
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "未找到。"}, status=404)
+
+
+api.add_exception_handler(Http404, _not_found)

@@ -1,0 +1,50 @@
+"""Files the portal and the open-data API hand out: a draw's bundle and CSV tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+
+from django.http import HttpResponse, StreamingHttpResponse
+
+from shuangsuiji.disclosure import selectors
+from shuangsuiji.planning.models import Draw
+
+
+def bundle_zip(draw: Draw) -> HttpResponse:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in selectors.public_bundle(draw).items():
+            archive.writestr(f"{draw.draw_id}/{name}", content)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{draw.draw_id}.zip"'
+    return response
+
+
+class _Line:
+    """A file-like target for csv.writer that hands back what was written."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_response(
+    filename: str,
+    header: list[str],
+    rows: Iterable,
+    row: Callable[[object], list],
+) -> StreamingHttpResponse:
+    """Stream every row, so a 500,000-line register never sits in memory. The byte-order mark
+    lets Excel, which bureaus open CSV files with, read the Chinese as UTF-8."""
+    writer = csv.writer(_Line())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(header)
+        for item in rows:
+            yield writer.writerow(row(item))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,98 @@
+"""Reads of results for the coordinator: what is still to be published, and how timely it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from shuangsuiji.inspections.models import Confidentiality, Inspection
+from shuangsuiji.planning.models import Draw
+
+
+def publishable(organisation) -> QuerySet[Inspection]:
+    """Results that are to be published (JX-4.7): random or coverage, not 涉密, counting."""
+    return (
+        Inspection.objects.active()
+        .filter(organisation=organisation, confidentiality=Confidentiality.NONE)
+        .exclude(kind=Inspection.Kind.TARGETED)
+    )
+
+
+def _public_since(inspection: Inspection) -> dt.datetime | None:
+    """When the public could first see the result: published, and its draw's list revealed."""
+    if inspection.published_at is None:
+        return None
+    if inspection.draw_id is None:
+        return inspection.published_at
+    if inspection.draw.status != Draw.Status.REVEALED:
+        return None
+    return max(inspection.published_at, inspection.draw.revealed_at)
+
+
+@dataclass
+class PublicationRow:
+    inspection: Inspection
+    public_since: dt.datetime | None
+    state: str
+    overdue_days: int = 0
+
+
+@dataclass
+class Publication:
+    """Where each result of the year stands against its 20 working days (JX-4.7)."""
+
+    to_release: list[PublicationRow] = field(default_factory=list)
+    held: list[PublicationRow] = field(default_factory=list)
+    overdue: list[PublicationRow] = field(default_factory=list)
+    on_time: int = 0
+    late: int = 0
+    pending: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def on_time_share(self) -> str:
+        return f"{self.on_time * 100 // self.due}%" if self.due else "—"
+
+
+def publication(organisation, year: int, today: dt.date | None = None) -> Publication:
+    today = today or timezone.localdate()
+    rows = (
+        publishable(organisation)
+        .filter(Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year))
+        .select_related("target", "draw", "task")
+        .order_by("publication_due", "pk")
+    )
+    report = Publication()
+    for inspection in rows:
+        since = _public_since(inspection)
+        due = inspection.publication_due
+        if since is not None:
+            if due is None or timezone.localdate(since) <= due:
+                report.on_time += 1
+            else:
+                report.late += 1
+            continue
+        if inspection.determined_on is None:
+            continue  # not determined yet: nothing is due
+        row = PublicationRow(inspection, since, "")
+        if inspection.status == Inspection.Status.DONE and inspection.published_at is None:
+            row.state = "待发布"
+            report.to_release.append(row)
+        elif inspection.published_at is not None:
+            row.state = "待抽取名单公开"
+            report.held.append(row)
+        else:
+            row.state = "未提交"
+        if due is not None and due < today:
+            row.overdue_days = (today - due).days
+            report.overdue.append(row)
+            report.late += 1
+        else:
+            report.pending += 1
+    return report
