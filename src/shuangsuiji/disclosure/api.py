@@ -46,17 +46,27 @@ api = NinjaAPI(
 )
 
 
+#: pydantic's error types, said in Chinese; anything else falls back to pydantic's words.
+ERROR_WORDS = {
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "literal_error": "应为以下之一：{expected}",
+    "missing": "必须填写",
+    "string_too_long": "过长",
+}
+
+
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc: NinjaValidationError):
-    """Name the parameter and the problem in Chinese rather than pydantic's English."""
+    """Name the parameter, its value and the problem in Chinese rather than pydantic's English."""
     problems = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
-        field = ".".join(location) or "参数"
-        value = error.get("input")
-        problems.append(
-            {"field": field, "message": f"参数 {field}=“{value}”无效：{error.get('msg', '')}"}
-        )
+        name = location[-1] if location else "参数"
+        value = request.GET.get(name, "")
+        words = ERROR_WORDS.get(error.get("type", ""), error.get("msg", ""))
+        words = words.format(expected=(error.get("ctx") or {}).get("expected", ""))
+        problems.append({"field": name, "message": f"参数 {name}=“{value}”无效：{words}。"})
     return api.create_response(request, {"detail": problems}, status=422)
 
 
@@ -677,7 +687,7 @@ def _result_values(r: Inspection) -> dict:
         "category_label": r.get_result_category_display(),
         "summary": r.public_summary,
         "determined_on": r.determined_on,
-        "published_at": r.published_at,
+        "published_at": r.public_since,
         "follow_ups": [
             {"kind": f.get_kind_display(), "opened_on": f.opened_on, "closed_on": f.closed_on}
             for f in r.follow_ups.all()

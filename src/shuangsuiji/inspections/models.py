@@ -154,6 +154,18 @@ class Inspection(models.Model):
     def __str__(self) -> str:
         return f"{self.target}（{self.get_kind_display()}）"
 
+    @property
+    def public_since(self):
+        """When the public could first see this result: published, and, for a drawn result,
+        its draw's list revealed (before that, the result would give the list away)."""
+        if self.published_at is None:
+            return None
+        if self.draw_id is None:
+            return self.published_at
+        if self.draw.status != "revealed" or self.draw.revealed_at is None:
+            return None
+        return max(self.published_at, self.draw.revealed_at)
+
 
 class InspectionMember(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="members")

@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.inspections.models import Confidentiality, Inspection
-from shuangsuiji.planning.models import Draw
 
 
 def publishable(organisation) -> QuerySet[Inspection]:
@@ -19,17 +18,6 @@ def publishable(organisation) -> QuerySet[Inspection]:
         .filter(organisation=organisation, confidentiality=Confidentiality.NONE)
         .exclude(kind=Inspection.Kind.TARGETED)
     )
-
-
-def _public_since(inspection: Inspection) -> dt.datetime | None:
-    """When the public could first see the result: published, and its draw's list revealed."""
-    if inspection.published_at is None:
-        return None
-    if inspection.draw_id is None:
-        return inspection.published_at
-    if inspection.draw.status != Draw.Status.REVEALED:
-        return None
-    return max(inspection.published_at, inspection.draw.revealed_at)
 
 
 @dataclass
@@ -70,7 +58,7 @@ def publication(organisation, year: int, today: dt.date | None = None) -> Public
     )
     report = Publication()
     for inspection in rows:
-        since = _public_since(inspection)
+        since = inspection.public_since
         due = inspection.publication_due
         if since is not None:
             if due is None or timezone.localdate(since) <= due:
