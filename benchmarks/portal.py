@@ -529,12 +529,20 @@ def load(args: argparse.Namespace, picks_path: Path) -> None:
     import psycopg
     from django.conf import settings
     from django.core.management import call_command
+    from django.test.utils import override_settings
 
     started = phase = time.perf_counter()
     call_command("migrate", verbosity=0)
     log(f"migrate: {time.perf_counter() - started:.1f} s")
     phase = time.perf_counter()
-    call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest
+    # The server's {% static %} needs production's manifest. Its compressed copies serve only
+    # static files, which are not measured, so skip compressing (a minute on two cores).
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
     log(f"collectstatic: {time.perf_counter() - phase:.1f} s")
     phase = time.perf_counter()
     rng = random.Random(args.seed)
@@ -725,6 +733,8 @@ class Figures:
     errors: int
     seconds: float
     load: float
+    app_cpu: float  # CPU seconds of the waitress process while measuring
+    db_cpu: float  # CPU seconds of PostgreSQL's backends while measuring
 
     def percentile(self, share: float) -> float:
         """Nearest-rank percentile in milliseconds."""
@@ -736,10 +746,11 @@ class Figures:
 
 def hammer(
     port: int, route: Route, *, concurrency: int, warmup: float, duration: float,
-    requests: int | None, seed: int,
+    requests: int | None, seed: int, cpu: Callable[[], tuple[float, float]],
 ) -> Figures:  # fmt: skip
     """``concurrency`` closed-loop clients, each on its own keep-alive connection. Requests that
-    start during the warm-up are not counted; then either ``duration`` seconds or ``requests``."""
+    start during the warm-up are not counted; then either ``duration`` seconds or ``requests``.
+    ``cpu`` reads the (app, database) CPU seconds so far, sampled as measuring starts and ends."""
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
     failures: list[str] = []
@@ -782,10 +793,15 @@ def hammer(
         connection.close()
 
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(concurrency)]
+    cpu_start: list[tuple[float, float]] = []
+    timer = threading.Timer(warmup, lambda: cpu_start.append(cpu()))
+    timer.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    timer.join()
+    app_end, db_end = cpu()
     if failures:
         log(f"{route.label}: first failures: {failures[:5]}")
     return Figures(
@@ -793,6 +809,8 @@ def hammer(
         errors=sum(errors),
         seconds=max(ends) - measure_from,
         load=os.getloadavg()[0],
+        app_cpu=app_end - cpu_start[0][0],
+        db_cpu=db_end - cpu_start[0][1],
     )
 
 
@@ -920,6 +938,8 @@ def main() -> None:
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"{os.cpu_count()} cores")  # fmt: skip
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        print("warning: the machine is already busy; the figures below will be worse for it")
     with tempfile.TemporaryDirectory(prefix="sjs-portal-") as tmp, contextlib.ExitStack() as stack:
         tmp_path = Path(tmp)
         try:

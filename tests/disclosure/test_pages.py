@@ -150,7 +150,7 @@ def count_queries(client, url) -> tuple[int, str]:
 def test_result_lists_take_the_same_queries_for_2_or_8_rows(client, portal, make_user, url):
     """No N+1: items, follow-ups, targets and draws come in a fixed number of queries."""
     from shuangsuiji.inspections.models import Inspection
-    from tests.disclosure.conftest import record, team_user
+    from tests.support.portal import record, team_user
 
     url = url.format(code=portal.county.code, code_of_first=portal.clean.target.credit_code)
     before, _ = count_queries(client, url)

@@ -18,7 +18,7 @@ from shuangsuiji.inspections.services import (
     result_release,
 )
 from shuangsuiji.planning.models import OrganisationSettings
-from tests.disclosure.conftest import record, team_user
+from tests.support.portal import record, team_user
 
 
 def public_names(client) -> list[str]:
