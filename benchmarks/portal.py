@@ -616,6 +616,9 @@ def load(args: argparse.Namespace, picks_path: Path) -> None:
         sizes["public_results"] = cursor.fetchone()[0]
         cursor.execute("SELECT pg_database_size(current_database())")
         sizes["database_mib"] = round(cursor.fetchone()[0] / 2**20)
+        cursor.execute("SHOW data_directory")
+        pid_file = Path(cursor.fetchone()[0]) / "postmaster.pid"
+        sizes["_postmaster"] = int(pid_file.read_text().split()[0])
         target_ids = picks.pop("enterprise_targets")
         cursor.execute("SELECT credit_code FROM directory_target WHERE id = ANY(%s)", [target_ids])
         picks["enterprise_codes"] = [row[0] for row in cursor.fetchall()]
@@ -862,6 +865,28 @@ def wait_healthy(port: int, server: subprocess.Popen, log_path: Path) -> None:
     raise SystemExit(f"server did not answer /healthz in 60 s:\n{log_path.read_text()[-3000:]}")
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(own, reaped children's) CPU seconds of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
+
+
+def postgres_cpu(postmaster: int) -> float:
+    """CPU seconds of the cluster: the postmaster, its live children, and the backends it has
+    already reaped (one per request, as the app opens a connection per request)."""
+    own, reaped = cpu_seconds(postmaster)
+    total = own + reaped
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile; its CPU is now in ``reaped`` next time
+        if int(text.rsplit(")", 1)[1].split()[1]) == postmaster:
+            total += cpu_seconds(int(stat.parent.name))[0]
+    return total
+
+
 def free_port() -> int:
     import socket
 
@@ -967,6 +992,7 @@ def main() -> None:
                 run_child("--load", [str(picks_path), *sys.argv[1:]], env).splitlines()[-1]
             )
             picks = json.loads(picks_path.read_text())
+            postmaster = sizes.pop("_postmaster")
             print(f"loaded in {sizes.pop('load_seconds')} s: "
                   + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))  # fmt: skip
 
@@ -980,11 +1006,14 @@ def main() -> None:
             wait_healthy(port, server, log_path)
             sanity_check(port, picks)
 
+            def cpu() -> tuple[float, float]:
+                return sum(cpu_seconds(server.pid)), postgres_cpu(postmaster)
+
             measured = []
             for n, route in enumerate(routes(picks)):
                 figures = hammer(
                     port, route, concurrency=args.concurrency, warmup=args.warmup,
-                    duration=args.duration, requests=args.requests, seed=args.seed + n,
+                    duration=args.duration, requests=args.requests, seed=args.seed + n, cpu=cpu,
                 )  # fmt: skip
                 measured.append((route, figures))
                 log(f"{route.label}: {len(figures.latencies)} requests")

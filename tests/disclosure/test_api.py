@@ -67,7 +67,9 @@ def test_revealed_draw_detail_and_bundle_verify(client, portal):
     assert detail["verified"] is True and detail["salt"]
     assert detail["verify_command"] == f"shuangsuiji draw verify {portal.revealed.draw_id}"
     assert [s["value"] for s in detail["sources"]] == ["3.7.12.19.25.31./9./", "20261122"]
-    ranks = [s["rank"] for s in detail["selected"] if s["stratum"] == detail["selected"][0]["stratum"]]
+    ranks = [
+        s["rank"] for s in detail["selected"] if s["stratum"] == detail["selected"][0]["stratum"]
+    ]
     assert ranks == list(range(1, len(ranks) + 1))
     clean = next(s for s in detail["selected"] if s["name"] == portal.clean.target.name)
     assert clean["team"] == [m.inspector.name for m in portal.clean.members.all()]

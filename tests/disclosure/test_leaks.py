@@ -34,7 +34,10 @@ def public_urls(portal) -> list[str]:
         for register in ("plans", "items", "targets", "inspectors"):
             urls += [f"/api/organisations/{code}/{register}",
                      f"/api/organisations/{code}/{register}?format=csv"]  # fmt: skip
-        urls += [f"/api/results?organisation={code}", f"/api/results?organisation={code}&format=csv"]
+        urls += [
+            f"/api/results?organisation={code}",
+            f"/api/results?organisation={code}&format=csv",
+        ]
     urls += [f"/gongkai/org/{county}/plans/2026/v1/"]
     for code in codes:
         urls += [f"/gongkai/enterprise/{code}/", f"/gongkai/search/?q={code}",

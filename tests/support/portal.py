@@ -100,7 +100,9 @@ def build_portal(organisations, make_user) -> Portal:
 
     revealed = drawn(4)
     clean, ordered, secret = staffed(revealed, 3)
-    record(clean, team_user(clean, make_user), public_summary="未发现问题，企业污染防治设施正常运行")
+    record(
+        clean, team_user(clean, make_user), public_summary="未发现问题，企业污染防治设施正常运行"
+    )
     ordered = record(ordered, team_user(ordered, make_user), ResultCategory.ORDERED,
            public_summary="发现问题已责令整改：危废标识不规范")  # fmt: skip
     follow_up_open(actor=coordinator, inspection=ordered, kind="rectify",
