@@ -49,7 +49,7 @@ def test_items_targets_inspectors_paginate_and_download(client, portal):
     table = rows_of_csv(client.get(f"/api/organisations/{code}/targets?format=csv"))
     assert table[0] == ["单位名称", "统一社会信用代码", "单位地址"] and len(table) == 261
     people = rows_of_csv(client.get(f"/api/organisations/{code}/inspectors?format=csv"))
-    assert len(people) == 1 + 13
+    assert len(people) == 1 + 12  # enforcement officers; the expert is not listed
 
 
 def test_draws_list_and_filters(client, portal):
@@ -99,9 +99,17 @@ def test_results_filters(client, portal):
 def test_bad_parameters_get_chinese_messages(client, portal):
     response = client.get("/api/results", {"quarter": 2})
     assert response.status_code == 422
-    assert "按季度筛选时请同时指定年度" in response.json()["detail"]
+    assert response.json()["detail"] == [
+        {"field": "quarter", "message": "按季度筛选时请同时指定年度（year）。"}
+    ]
     response = client.get("/api/organisations", {"page_size": 5000})
-    assert response.status_code == 422 and "每页 1–500 条" in response.json()["detail"]
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["message"].endswith("每页 1–500 条。")
+    response = client.get("/api/results", {"category": "bad"})
+    assert response.json()["detail"][0]["message"] == (
+        "参数 category=“bad”无效：应为以下之一："
+        "no_problem、ordered、case_filed、uncooperative、no_activity。"
+    )
     response = client.get("/api/results", {"year": "abc"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["message"].startswith("参数 year=“abc”无效")
@@ -149,3 +157,16 @@ def test_docs_are_served_locally(client, portal):
     assert {"/api/results", "/api/draws/{draw_id}", "/api/organisations/{code}/targets"} <= set(
         schema["paths"]
     )
+
+
+def test_organisation_list_etag_changes_when_one_is_renamed(client, portal):
+    etag = client.get("/api/organisations")["ETag"]
+    assert client.get("/api/organisations", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    portal.neighbour.name = "唐山市生态环境局迁安市分局（更名）"
+    portal.neighbour.save()
+    assert client.get("/api/organisations", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_times_are_beijing_time(client, portal):
+    row = client.get("/api/results").json()["results"][0]
+    assert row["published_at"].endswith("+08:00")

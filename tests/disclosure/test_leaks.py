@@ -148,3 +148,16 @@ def test_openapi_schema_names_no_confidential_field(client, portal):
     schema = json.dumps(client.get("/api/openapi.json").json(), ensure_ascii=False)
     for field in ("id_number", "findings", "confidential_reason", "roster", "salt_hex", "phone"):
         assert field not in schema
+
+
+def test_roster_and_conflicts_stay_with_auditors_after_the_reveal(client, portal):
+    """docs/draw.md: the roster (load, cap, seniority) and the 回避 pairs are never public; the
+    commitment's Merkle roots are enough for a citizen's verification."""
+    draw_id = portal.revealed.draw_id
+    for name in ("roster.txt", "conflicts.txt"):
+        assert client.get(f"/gongkai/draws/{draw_id}/files/{name}").status_code == 404
+    assert set(client.get(f"/api/draws/{draw_id}").json()["files"]) == {
+        "params.json", "pool.txt", "commitment.json", "entropy.json", "result.json", "salt.hex"
+    }  # fmt: skip
+    missing = client.get(f"/gongkai/draws/{draw_id}/files/roster.txt")
+    assert "该文件尚未公开" in missing.content.decode()  # the reason, in Chinese

@@ -75,7 +75,7 @@ def test_results_of_an_unrevealed_draw_wait_for_the_reveal(client, portal):
     """A drawn result is held back with its list (JX-6.4) and counted as such."""
     from shuangsuiji.planning.draws import draw_reveal
 
-    assert portal.unrevealed.published_at is not None
+    assert portal.unrevealed.published_at is None
     assert portal.unrevealed.target.name not in public_names(client)
     report = publication(portal.county, 2026, today=dt.date(2026, 11, 23))
     assert [row.inspection for row in report.held] == [portal.unrevealed]
@@ -116,7 +116,41 @@ def test_release_button_on_the_coordinator_page(client, portal, make_user):
     record(inspection, team_user(inspection, make_user))
     client.force_login(portal.coordinator)
     page = client.get("/inspections/publication/").content.decode()
-    assert "待发布（1）" in page and "发布公示" in page
+    # The unrevealed draw's result, submitted before the setting, now also waits for a release.
+    assert "待发布（2）" in page and "发布公示" in page
+    assert f'action="/inspections/{inspection.pk}/release/"' in page
     response = client.post(f"/inspections/{inspection.pk}/release/", follow=True)
     assert "已公示。" in response.content.decode()
     assert Inspection.objects.get(pk=inspection.pk).published_at is not None
+
+
+def test_baoding_starts_with_monthly_batches(organisations):
+    """BD-2 每月向社会公示随机抽查结果: the 保定 preset turns the monthly batches on."""
+    from shuangsuiji.planning.plans import organisation_settings
+
+    organisations["a"].policy_preset = "baoding-2021"
+    organisations["a"].save()
+    organisations["b"].policy_preset = "zunhua-2024"
+    organisations["b"].save()
+    assert organisation_settings(organisations["a"]).publish_monthly is True
+    assert organisation_settings(organisations["b"]).publish_monthly is False
+
+
+def test_release_before_the_reveal_publishes_with_the_list(client, portal):
+    from shuangsuiji.planning.draws import draw_reveal
+
+    OrganisationSettings.objects.filter(organisation=portal.county).update(require_release=True)
+    released = result_release(actor=portal.coordinator, inspection=portal.unrevealed)
+    assert released.published_at is None and released.released_by == portal.coordinator
+    with pytest.raises(ValidationError, match="将在抽取名单公开时一并公示"):
+        result_release(actor=portal.coordinator, inspection=released)
+    draw_reveal(actor=portal.coordinator, draw=portal.hidden, today=dt.date(2026, 12, 31))
+    assert portal.unrevealed.target.name in public_names(client)
+
+
+def test_removed_enterprise_keeps_its_public_results(client, portal):
+    target = portal.clean.target
+    target.in_register, target.removal_reason = False, "注销"
+    target.save()
+    page = client.get(f"/gongkai/enterprise/{target.credit_code}/").content.decode()
+    assert "已移出检查对象名录库" in page and "公开的抽查结果（1 条）" in page

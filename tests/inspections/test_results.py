@@ -17,6 +17,7 @@ from shuangsuiji.inspections.services import (
     inspection_reopen,
     inspection_submit,
     is_public_result,
+    publication_state,
 )
 
 PDF = b"%PDF-1.4\n%test\n"
@@ -127,7 +128,9 @@ def test_only_the_team_records_and_only_the_coordinator_reopens(setup, make_user
         )
     fill(s)
     inspection = inspection_submit(actor=s["inspector"], inspection=s["inspection"])
-    assert inspection.published_at is not None
+    # Its draw's list is still secret: the result waits to be published with it (JX-6.4).
+    assert inspection.published_at is None
+    assert publication_state(inspection) == "待抽取名单公开后一并公示"
     with pytest.raises(ValidationError, match="不能修改"):
         fill(s)
     with pytest.raises(PermissionDenied):

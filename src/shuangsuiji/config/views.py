@@ -27,7 +27,10 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    # Our own refusals are written in Chinese for the reader; Django's are English and internal.
+    message = str(exception.args[0]) if exception and exception.args else ""
+    readable = any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    return render(request, "404.html", {"message": message if readable else ""}, status=404)
 
 
 def server_error(request):

@@ -16,6 +16,7 @@ from shuangsuiji.directory.vocabulary import (
     AirRating,
     CreditRating,
     EventKind,
+    InspectionMethod,
     InspectorCategory,
     ItemClass,
     OperatingStatus,
@@ -265,6 +266,11 @@ class InspectionItem(TaggedMixin, models.Model):
     @property
     def method_list(self) -> list[str]:
         return [m for m in self.methods.split(",") if m]
+
+    @property
+    def methods_display(self) -> str:
+        labels = dict(InspectionMethod.choices)
+        return "、".join(labels.get(m, m) for m in self.method_list)
 
 
 class ImportBatch(models.Model):

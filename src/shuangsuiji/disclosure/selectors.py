@@ -3,7 +3,9 @@ functions only, so what must never leak is decided in one place:
 
 - an unrevealed draw's selection and teams, and the results that would give them away;
 - 涉密 results and items, and 定向检查 (not 双随机 results);
-- 身份证号, phone numbers and every register field beyond the published ones;
+- 身份证号, phone numbers and every register field beyond the published ones (a draw's
+  ``pool.txt`` necessarily carries each candidate's class, 片区 and 要素标签, which are not
+  confidential);
 - draft or unpublished plans.
 """
 
@@ -20,6 +22,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem, Inspector, Target
+from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection, ResultCategory
 from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision
 
@@ -55,17 +58,22 @@ def public_plans(organisation: Organisation) -> QuerySet[AnnualPlan]:
 
 def public_draws(organisation: Organisation | None = None) -> QuerySet[Draw]:
     """Every draw is public from its commitment on; its list only from its reveal or abort."""
-    draws = Draw.objects.select_related("task", "organisation")
+    draws = Draw.objects.select_related("task", "organisation").filter(organisation__is_active=True)
     return draws.filter(organisation=organisation) if organisation else draws
 
 
+#: Never public: the inspectors' roster (load, cap, seniority) and the 回避 pairs stay with
+#: auditors; the commitment publishes their Merkle roots, which is all a citizen's verify needs.
+AUDITORS_ONLY = ("roster.txt", "conflicts.txt")
+
+
 def public_bundle(draw: Draw) -> dict[str, bytes]:
-    """Before reveal: params, pool and commitment only. The roster and conflicts (people) and
-    the result stay with auditors until reveal; the salt is published at reveal or abort."""
+    """Before reveal: params, pool and commitment only. At reveal the entropy, the result and
+    the salt join them (the salt also at an abort); roster and conflicts never do."""
     files = draw.bundle_files(with_salt=draw.salt_public)
     if not draw.salt_public:
         files = {name: files[name] for name in ("params.json", "pool.txt", "commitment.json")}
-    return files
+    return {name: content for name, content in files.items() if name not in AUDITORS_ONLY}
 
 
 def public_items(organisation: Organisation) -> QuerySet[InspectionItem]:
@@ -84,9 +92,12 @@ def public_targets(organisation: Organisation, query: str = "") -> QuerySet[Targ
 
 
 def public_inspectors(organisation: Organisation) -> QuerySet[Inspector]:
-    """执法检查人员名录库: name, 执法证号 and department; never 身份证号 or phone."""
+    """执法检查人员名录库: the enforcement officers' name, 执法证号 and department; never
+    身份证号 or phone. Experts and assistants are not 执法检查人员 and are not listed."""
     return (
-        Inspector.objects.filter(organisation=organisation, in_register=True)
+        Inspector.objects.filter(
+            organisation=organisation, in_register=True, category=InspectorCategory.ENFORCEMENT
+        )
         .order_by("department", "name")
         .only("pk", *INSPECTOR_FIELDS)
     )
@@ -103,6 +114,7 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
         )
         .exclude(kind=Inspection.Kind.TARGETED)
         .filter(Q(draw__isnull=True) | Q(draw__status=Draw.Status.REVEALED))
+        .filter(organisation__is_active=True)
     )
     if organisation is not None:
         results = results.filter(organisation=organisation)
@@ -125,8 +137,9 @@ class ResultFilter:
     month: dt.date | None = None
 
     @classmethod
-    def from_query(cls, params) -> tuple[ResultFilter, list[str]]:
-        """Read the filter from a query string; bad values are named, not ignored silently."""
+    def from_query(cls, params) -> tuple[ResultFilter, list[tuple[str, str]]]:
+        """Read the filter from a query string; bad values are named (parameter, message),
+        not ignored silently."""
         problems = []
         values: dict = {}
         for name, low, high in (("year", 2000, 2100), ("quarter", 1, 4)):
@@ -136,21 +149,21 @@ class ResultFilter:
             if raw.isdigit() and low <= int(raw) <= high:
                 values[name] = int(raw)
             else:
-                problems.append(f"参数 {name}=“{raw}”无效，应为 {low}–{high} 的整数。")
+                problems.append((name, f"参数 {name}=“{raw}”无效，应为 {low}–{high} 的整数。"))
         category = (params.get("category") or "").strip()
         if category:
             if category in ResultCategory.values:
                 values["category"] = category
             else:
-                problems.append(f"参数 category=“{category}”无效。")
+                problems.append(("category", f"参数 category=“{category}”无效。"))
         month = (params.get("month") or "").strip()
         if month:
             try:
                 values["month"] = dt.datetime.strptime(month, "%Y-%m").date()
             except ValueError:
-                problems.append(f"参数 month=“{month}”无效，应为 YYYY-MM。")
+                problems.append(("month", f"参数 month=“{month}”无效，应为 YYYY-MM。"))
         if "quarter" in values and "year" not in values:
-            problems.append("按季度筛选时请同时指定年度（year）。")
+            problems.append(("quarter", "按季度筛选时请同时指定年度（year）。"))
             values.pop("quarter")
         return cls(**values), problems
 
@@ -197,7 +210,7 @@ def search_enterprises(query: str, limit: int = 50) -> list[dict]:
     query = query.strip()
     if not query:
         return []
-    targets = Target.objects.all()
+    targets = Target.objects.filter(in_register=True, organisation__is_active=True)
     if CREDIT_CODE.match(query.upper()):
         targets = targets.filter(credit_code=query.upper())
     else:

@@ -42,14 +42,20 @@ def search(request):
 
 @require_GET
 def enterprise(request, credit_code: str):
-    results = selectors.enterprise_results(credit_code.upper())
+    results = list(selectors.enterprise_results(credit_code.upper()))
     registered = selectors.search_enterprises(credit_code.upper())
-    if not registered:
-        raise Http404("名录库中没有该统一社会信用代码。")
+    if not registered and not results:
+        raise Http404("名录库中没有该统一社会信用代码，也没有它的公开抽查结果。")
+    name = registered[0]["name"] if registered else results[0].target.name
     return render(
         request,
         "disclosure/enterprise.html",
-        {"credit_code": credit_code.upper(), "registered": registered, "results": results},
+        {
+            "credit_code": credit_code.upper(),
+            "name": name,
+            "registered": registered,
+            "results": results,
+        },
     )
 
 

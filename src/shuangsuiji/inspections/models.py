@@ -129,7 +129,8 @@ class Inspection(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reopened_reason = models.CharField("退回重填原因", max_length=300, blank=True)
-    #: When the result became public (一公开); empty while unpublished, 涉密, or withdrawn.
+    #: When the result became public (一公开): at submission, at the coordinator's release, or
+    #: with its draw's list at the reveal; empty while unpublished, 涉密, or withdrawn.
     published_at = models.DateTimeField("公示时间", null=True, blank=True)
     released_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -153,18 +154,6 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target}（{self.get_kind_display()}）"
-
-    @property
-    def public_since(self):
-        """When the public could first see this result: published, and, for a drawn result,
-        its draw's list revealed (before that, the result would give the list away)."""
-        if self.published_at is None:
-            return None
-        if self.draw_id is None:
-            return self.published_at
-        if self.draw.status != "revealed" or self.draw.revealed_at is None:
-            return None
-        return max(self.published_at, self.draw.revealed_at)
 
 
 class InspectionMember(models.Model):

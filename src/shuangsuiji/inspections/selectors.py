@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.inspections.models import Confidentiality, Inspection
+from shuangsuiji.planning.plans import organisation_settings
 
 
 def publishable(organisation) -> QuerySet[Inspection]:
@@ -23,7 +24,6 @@ def publishable(organisation) -> QuerySet[Inspection]:
 @dataclass
 class PublicationRow:
     inspection: Inspection
-    public_since: dt.datetime | None
     state: str
     overdue_days: int = 0
 
@@ -50,6 +50,7 @@ class Publication:
 
 def publication(organisation, year: int, today: dt.date | None = None) -> Publication:
     today = today or timezone.localdate()
+    releasing = organisation_settings(organisation).require_release
     rows = (
         publishable(organisation)
         .filter(Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year))
@@ -58,25 +59,23 @@ def publication(organisation, year: int, today: dt.date | None = None) -> Public
     )
     report = Publication()
     for inspection in rows:
-        since = inspection.public_since
         due = inspection.publication_due
-        if since is not None:
-            if due is None or timezone.localdate(since) <= due:
+        if inspection.published_at is not None:
+            if due is None or timezone.localdate(inspection.published_at) <= due:
                 report.on_time += 1
             else:
                 report.late += 1
             continue
         if inspection.determined_on is None:
             continue  # not determined yet: nothing is due
-        row = PublicationRow(inspection, since, "")
-        if inspection.status == Inspection.Status.DONE and inspection.published_at is None:
-            row.state = "待发布"
-            report.to_release.append(row)
-        elif inspection.published_at is not None:
-            row.state = "待抽取名单公开"
-            report.held.append(row)
-        else:
-            row.state = "未提交"
+        row = PublicationRow(inspection, "未提交")
+        if inspection.status == Inspection.Status.DONE:
+            if releasing and not inspection.released_by_id:
+                row.state = "待发布"
+                report.to_release.append(row)
+            else:
+                row.state = "待抽取名单公开"
+                report.held.append(row)
         if due is not None and due < today:
             row.overdue_days = (today - due).days
             report.overdue.append(row)

@@ -208,11 +208,10 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
     inspection.status = Inspection.Status.DONE
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor
-    if (
-        is_public_result(inspection)
-        and not organisation_settings(inspection.organisation).require_release
-    ):
-        # Publication is automatic unless the bureau wants its coordinator to release results.
+    automatic = not organisation_settings(inspection.organisation).require_release
+    if automatic and is_public_result(inspection) and list_is_public(inspection):
+        # Publication is automatic unless the bureau wants its coordinator to release results;
+        # a result of a draw whose list is still secret is published with the list (draw_reveal).
         inspection.published_at = inspection.public_changed_at = inspection.submitted_at
     inspection.save(
         update_fields=[
@@ -259,9 +258,10 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
     inspection.reopened_reason = reason.strip()
     # A reopened result is withdrawn from the portal until it is submitted again; its due date
     # still runs from the determination.
+    if inspection.published_at:
+        inspection.public_changed_at = timezone.now()
     inspection.published_at = None
     inspection.released_by = None
-    inspection.public_changed_at = timezone.now()
     inspection.save(
         update_fields=[
             "status",
@@ -279,6 +279,11 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
         reference=_event_reference(inspection),
     ).delete()
     return inspection
+
+
+def list_is_public(inspection: Inspection) -> bool:
+    """A drawn result may be public only once its draw's list is (JX-6.4)."""
+    return inspection.draw_id is None or inspection.draw.status == "revealed"
 
 
 def is_public_result(inspection: Inspection) -> bool:
@@ -312,22 +317,57 @@ def _publication_due(inspection: Inspection, *, strict: bool) -> dt.date | None:
 
 @transaction.atomic
 def result_release(*, actor, inspection: Inspection) -> Inspection:
-    """Where the bureau requires it, the 抽查管理员 releases a submitted result to the portal."""
+    """Where the bureau requires it, the 抽查管理员 releases a submitted result to the portal;
+    a result of a draw whose list is still secret goes public with the list."""
     _check_coordinator(actor, inspection)
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if not is_public_result(inspection):
         raise ValidationError("只有已提交、不涉密的随机抽查结果可以公示。")
     if inspection.published_at:
         raise ValidationError("该检查结果已公示。")
-    inspection.published_at = inspection.public_changed_at = timezone.now()
+    if inspection.released_by_id:
+        raise ValidationError("该检查结果已发布，将在抽取名单公开时一并公示。")
     inspection.released_by = actor
+    if list_is_public(inspection):
+        inspection.published_at = inspection.public_changed_at = timezone.now()
     inspection.save(update_fields=["published_at", "released_by", "public_changed_at"])
     return inspection
 
 
+def results_publish_with_list(draw) -> int:
+    """At a draw's reveal, publish its results held back until then: every submitted, public
+    result, unless the bureau requires a release and it has not been given. Returns the count."""
+    held = draw.inspections.filter(
+        status=Inspection.Status.DONE,
+        confidentiality=Confidentiality.NONE,
+        published_at__isnull=True,
+    ).exclude(kind=Inspection.Kind.TARGETED)
+    if organisation_settings(draw.organisation).require_release:
+        held = held.filter(released_by__isnull=False)
+    return held.update(published_at=draw.revealed_at, public_changed_at=draw.revealed_at)
+
+
+def publication_state(inspection: Inspection) -> str:
+    """Where a submitted result stands on its way to the portal, in the words the team reads."""
+    if inspection.status != Inspection.Status.DONE:
+        return ""
+    if inspection.confidentiality:
+        return "涉密，不予公示"
+    if inspection.kind == Inspection.Kind.TARGETED:
+        return "定向检查，不在双随机抽查结果中公示"
+    if inspection.published_at:
+        return f"已于 {timezone.localtime(inspection.published_at):%Y-%m-%d} 公示"
+    releasing = organisation_settings(inspection.organisation).require_release
+    if releasing and not inspection.released_by_id:
+        return "待抽查管理员发布公示"
+    return "待抽取名单公开后一并公示"
+
+
 def _touch_public(inspection: Inspection) -> None:
-    """The follow-ups of a result are public (藁城 二、（八）: 后续处理结果及时公开)."""
-    Inspection.objects.filter(pk=inspection.pk).update(public_changed_at=timezone.now())
+    """The follow-ups of a published result are public (藁城 二、（八）: 后续处理结果及时公开)."""
+    Inspection.objects.filter(pk=inspection.pk, published_at__isnull=False).update(
+        public_changed_at=timezone.now()
+    )
 
 
 def _check_coordinator(actor, inspection: Inspection) -> None:

@@ -204,6 +204,7 @@ def record(request, pk: int):
             "attachment_form": AttachmentForm(),
             "problems": services.submission_problems(inspection) if editable else [],
             "follow_ups": inspection.follow_ups.all(),
+            "publication_state": services.publication_state(inspection),
             "coordinator": inspection.organisation_id == request.user.organisation_id
             and has_permission(request.user, "manage_sampling"),
         },

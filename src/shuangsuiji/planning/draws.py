@@ -22,6 +22,7 @@ from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Inspection, InspectionMember
+from shuangsuiji.inspections.services import results_publish_with_list
 from shuangsuiji.planning.models import (
     SUBSTITUTION_REASONS,
     AnnualPlan,
@@ -469,7 +470,7 @@ def draw_reveal(*, actor, draw: Draw, today: dt.date | None = None) -> Draw:
     draw.revealed_at = timezone.now()
     draw.save(update_fields=["verified", "status", "revealed_at"])
     # Results of this draw held back until now become public with the list.
-    draw.inspections.update(public_changed_at=draw.revealed_at)
+    results_publish_with_list(draw)
     return draw
 
 

@@ -3,6 +3,8 @@ import datetime as dt
 import yaml
 from django import forms
 
+from shuangsuiji.planning.models import SOURCE_TYPES
+
 
 class PolicyAdjustmentForm(forms.Form):
     path = forms.ChoiceField(label="参数")
@@ -89,7 +91,7 @@ class TaskForm(forms.ModelForm):
 class CommitForm(forms.Form):
     source_type_1 = forms.ChoiceField(
         label="随机源一：类型",
-        choices=[("lottery", "彩票开奖"), ("drand", "drand 随机信标"), ("witness", "见证人数字")],
+        choices=SOURCE_TYPES,
     )
     source_label_1 = forms.CharField(
         label="随机源一：名称",
@@ -99,12 +101,7 @@ class CommitForm(forms.Form):
     source_type_2 = forms.ChoiceField(
         label="随机源二：类型",
         required=False,
-        choices=[
-            ("", "（不用）"),
-            ("witness", "见证人数字"),
-            ("lottery", "彩票开奖"),
-            ("drand", "drand 随机信标"),
-        ],
+        choices=[("", "（不用）"), *SOURCE_TYPES],
     )
     source_label_2 = forms.CharField(
         label="随机源二：名称",

@@ -382,6 +382,9 @@ class Draw(models.Model):
         return files
 
 
+SOURCE_TYPES = [("lottery", "彩票开奖"), ("drand", "drand 随机信标"), ("witness", "见证人数字")]
+
+
 class DrawSource(models.Model):
     """A public random source named at commit, and its value once it exists."""
 
@@ -396,6 +399,10 @@ class DrawSource(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def type_label(self) -> str:
+        return dict(SOURCE_TYPES).get(self.type, self.type)
 
 
 SUBSTITUTION_REASONS = [

@@ -15,16 +15,32 @@ from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.calendar import workday_calendar
 from shuangsuiji.planning.models import AnnualPlan, OrganisationSettings, PlanRevision, SamplingTask
-from shuangsuiji.planning.policies import effective_preset, organisation_policy
-from shuangsuiji.policy import Preset
+from shuangsuiji.planning.policies import NoPolicy, effective_preset, organisation_policy
+from shuangsuiji.policy import PolicyError, Preset
 from shuangsuiji.workdays import CalendarNotAvailable
 
 PERIOD_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度", None: "全年"}
 
 
 def organisation_settings(organisation: Organisation) -> OrganisationSettings:
-    settings, _ = OrganisationSettings.objects.get_or_create(organisation=organisation)
+    settings = OrganisationSettings.objects.filter(organisation=organisation).first()
+    if settings is None:
+        settings, _ = OrganisationSettings.objects.get_or_create(
+            organisation=organisation, defaults=_preset_settings(organisation)
+        )
     return settings
+
+
+def _preset_settings(organisation: Organisation) -> dict:
+    """Settings a plan states start as it says: 保定 二 “每月向社会公示随机抽查结果” turns on
+    the monthly batches. The administrator can change them afterwards."""
+    try:
+        preset = effective_preset(organisation_policy(organisation))
+        monthly = preset.targets.get("result_publication_monthly")
+        value = monthly.at(timezone.localdate()).value if monthly else {}
+    except (NoPolicy, PolicyError):
+        return {}
+    return {"publish_monthly": bool(value.get("enabled"))}
 
 
 def task_name(organisation: Organisation, year: int, quarter: int | None, task_type: str) -> str:
