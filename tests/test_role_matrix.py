@@ -125,6 +125,7 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "disclosure:search": ("get", None, ALL_200),
     "disclosure:enterprise": ("get", "credit_code", ALL_200),
     "disclosure:items": ("get", "org_code", ALL_200),
+    "disclosure:policy": ("get", "org_code", ALL_200),
     "disclosure:targets": ("get", "org_code", ALL_200),
     "disclosure:inspectors": ("get", "org_code", ALL_200),
     "disclosure:results": ("get", "org_code", ALL_200),

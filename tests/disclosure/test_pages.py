@@ -163,3 +163,21 @@ def test_result_lists_take_the_same_queries_for_2_or_8_rows(client, portal, make
     after, page = count_queries(client, url)
     assert page.count(portal.clean.target.credit_code) >= 7
     assert after == before
+
+
+def test_implementation_plan_is_public_with_clauses_and_adjustments(client, portal, organisations):
+    """BD-3.5 / GC-2.8b 公开工作方案: every rule the draws follow, with its clause and the
+    bureau's adjustments with their reasons, but not who entered them."""
+    import datetime as dt
+
+    from shuangsuiji.planning.policies import organisation_policy, policy_value_set
+
+    policy_value_set(actor=portal.coordinator, policy=organisation_policy(portal.county),
+                     path="classes.GENERAL.quota", value={"ratio": "6%"},
+                     since=dt.date(2026, 10, 1), reason="局务会研究提高比例")  # fmt: skip
+    page = text(client.get(f"/gongkai/org/{portal.county.code}/policy/"))
+    assert "唐山市生态环境局遵化市分局" in page and "classes.GENERAL.quota" in page
+    assert "原文：“" in page and "局务会研究提高比例" in page
+    assert portal.coordinator.username not in page.split("<main")[1]
+    neighbour = text(client.get(f"/gongkai/org/{organisations['province'].code}/policy/"))
+    assert "本单位尚未公开实施方案" in neighbour

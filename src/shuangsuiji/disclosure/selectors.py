@@ -76,6 +76,30 @@ def public_bundle(draw: Draw) -> dict[str, bytes]:
     return {name: content for name, content in files.items() if name not in AUDITORS_ONLY}
 
 
+def public_policy(organisation: Organisation) -> dict | None:
+    """实施方案 (BD-3.5, GC-2.8b 公开工作方案): every value the bureau's draws follow, with its
+    clause, and the bureau's adjustments with their reasons (not who entered them)."""
+    from shuangsuiji.planning.policies import (
+        NoPolicy,
+        effective_preset,
+        organisation_policy,
+        policy_parameters,
+    )
+
+    try:
+        policy = organisation_policy(organisation)
+    except NoPolicy:
+        return None
+    preset = effective_preset(policy)
+    return {
+        "preset": preset,
+        "parameters": policy_parameters(preset),
+        "adjustments": policy.adjustments.order_by("created_at").values(
+            "path", "since", "value", "reason", "created_at"
+        ),
+    }
+
+
 def public_items(organisation: Organisation) -> QuerySet[InspectionItem]:
     """随机抽查事项清单 without the items marked 涉密."""
     return InspectionItem.objects.filter(

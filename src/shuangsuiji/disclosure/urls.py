@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("enterprise/<str:credit_code>/", views.enterprise, name="enterprise"),
     path("org/<str:code>/", views.organisation, name="organisation"),
+    path("org/<str:code>/policy/", views.policy, name="policy"),
     path("org/<str:code>/items/", views.items, name="items"),
     path("org/<str:code>/targets/", views.targets, name="targets"),
     path("org/<str:code>/inspectors/", views.inspectors, name="inspectors"),

@@ -76,6 +76,14 @@ def organisation(request, code: str):
 
 
 @require_GET
+def policy(request, code: str):
+    org = _organisation(code)
+    return render(
+        request, "disclosure/policy.html", {"org": org, "policy": selectors.public_policy(org)}
+    )
+
+
+@require_GET
 def items(request, code: str):
     org = _organisation(code)
     return render(

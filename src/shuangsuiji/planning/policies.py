@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -69,6 +70,27 @@ def policy_value_set(*, actor, policy: OrganisationPolicy, path: str, value, sin
     return PolicyAdjustment.objects.create(
         policy=policy, path=path, since=since, value=value, reason=reason.strip(), created_by=actor
     )
+
+
+def policy_parameters(preset: Preset) -> list[dict]:
+    """Every value of the preset with its dates and clause, as the policy pages list them."""
+    return [
+        {
+            "path": parameter.path,
+            "entries": [
+                {
+                    "since": entry.since,
+                    "value": entry.value
+                    if isinstance(entry.value, str)
+                    else json.dumps(entry.value, ensure_ascii=False),
+                    "ref": entry.ref,
+                    "bureau_default": entry.bureau_default,
+                }
+                for entry in parameter.entries
+            ],
+        }
+        for parameter in preset.parameters()
+    ]
 
 
 @dataclass

@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,16 +12,13 @@ from shuangsuiji.planning.policies import (
     NoPolicy,
     effective_preset,
     organisation_policy,
+    policy_parameters,
     policy_value_set,
     quarter_view,
 )
 from shuangsuiji.policy import Quarter
 
 POLICY_READERS = ("manage_sampling", "read_org_data")
-
-
-def _value_text(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @role_required(*POLICY_READERS)
@@ -54,21 +50,7 @@ def policy_detail(request):
             else:
                 messages.success(request, f"已调整 {form.cleaned_data['path']}。")
                 return redirect("planning:policy")
-    parameters = [
-        {
-            "path": parameter.path,
-            "entries": [
-                {
-                    "since": entry.since,
-                    "value": _value_text(entry.value),
-                    "ref": entry.ref,
-                    "bureau_default": entry.bureau_default,
-                }
-                for entry in parameter.entries
-            ],
-        }
-        for parameter in preset.parameters()
-    ]
+    parameters = policy_parameters(preset)
     return render(
         request,
         "planning/policy.html",
