@@ -29,6 +29,10 @@ def only(*allowed: Role) -> dict[str, int]:
     return {ANON: LOGIN, **{r.value: 200 if r in allowed else 403 for r in Role}}
 
 
+# The rows page without a figure answers 404 to those who may read it (nothing to list).
+NO_FIGURE = {r.value: 404 for r in (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)}
+
+
 # url name → (method, kwargs factory name or None, {role: status})
 MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "home": ("get", None, signed_in(200)),
@@ -116,6 +120,12 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "planning:task_coverage": ("post", "task", {**only(Role.COORDINATOR), "coordinator": 302}),
     "planning:settings": ("get", None, only(Role.SYSADMIN)),
     "planning:calendar": ("get", None, only(Role.SYSADMIN)),
+    "reports:statistics": ("get", None, only(*PLAN_READERS)),
+    "reports:statistics_file": ("get", "xlsx", only(*PLAN_READERS)),
+    "reports:rows": ("get", None, {**only(*PLAN_READERS), **NO_FIGURE}),
+    "reports:dashboard": ("get", None, only(*PLAN_READERS)),
+    "reports:plan_file": ("get", "plan_xlsx", only(*PLAN_READERS)),
+    "reports:items_file": ("get", "xlsx", only(*PLAN_READERS)),
     "disclosure:index": ("get", None, ALL_200),
     "disclosure:organisation": ("get", "org_code", ALL_200),
     "disclosure:plan": ("get", "public_plan", ALL_200),
@@ -262,6 +272,8 @@ def test_role_matrix(client, people, url_name, role):
         "draw_id": {"draw_id": people["draw"].draw_id},
         "draw_file": {"draw_id": people["draw"].draw_id, "name": "params.json"},
         "credit_code": {"credit_code": people["target"].credit_code},
+        "xlsx": {"fmt": "xlsx"},
+        "plan_xlsx": {"pk": people["plan"].pk, "fmt": "xlsx"},
     }[kwargs_from]
     if role != ANON:
         client.force_login(people["users"][role])

@@ -26,6 +26,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("监管记录", "directory:list", REGISTER_READERS, ("events",)),
     NavItem("执法检查人员名录库", "directory:list", REGISTER_READERS, ("inspectors",)),
     NavItem("随机抽查事项清单", "directory:list", REGISTER_READERS, ("items",)),
+    NavItem("监管工作看板", "reports:dashboard", ("manage_sampling", "read_org_data")),
+    NavItem("随机抽查情况统计表", "reports:statistics", ("manage_sampling", "read_org_data")),
     NavItem("本单位政策", "planning:policy", ("manage_sampling", "read_org_data")),
     NavItem("分类与抽查数量", "planning:policy_quarter", ("manage_sampling", "read_org_data")),
     NavItem(

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shuangsuiji.planning",
     "shuangsuiji.inspections",
     "shuangsuiji.disclosure",
+    "shuangsuiji.reports",
 ]
 
 MIDDLEWARE = [

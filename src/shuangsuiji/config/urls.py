@@ -26,6 +26,7 @@ urlpatterns = [
     path("directory/", include("shuangsuiji.directory.urls")),
     path("planning/", include("shuangsuiji.planning.urls")),
     path("inspections/", include("shuangsuiji.inspections.urls")),
+    path("reports/", include("shuangsuiji.reports.urls")),
     path("gongkai/", include("shuangsuiji.disclosure.urls")),
     # The API's root would be a bare 404; people who open it want the documentation.
     path("api/", RedirectView.as_view(url="/api/docs", permanent=False), name="api_home"),

@@ -48,7 +48,10 @@ class Publication:
         return f"{self.on_time * 100 // self.due}%" if self.due else "—"
 
 
-def publication(organisation, year: int, today: dt.date | None = None) -> Publication:
+def publication(
+    organisation, year: int, today: dt.date | None = None, quarter: int | None = None
+) -> Publication:
+    """The year's (or one quarter's, by determination date) results against their due dates."""
     today = today or timezone.localdate()
     releasing = organisation_settings(organisation).require_release
     rows = (
@@ -57,6 +60,10 @@ def publication(organisation, year: int, today: dt.date | None = None) -> Public
         .select_related("target", "draw", "task")
         .order_by("publication_due", "pk")
     )
+    if quarter:
+        rows = rows.filter(
+            determined_on__month__gte=3 * quarter - 2, determined_on__month__lte=3 * quarter
+        )
     report = Publication()
     for inspection in rows:
         due = inspection.publication_due

@@ -1,0 +1,191 @@
+"""The documents a bureau files: 随机抽查情况统计表, 年度抽查计划 (获嘉's attachment form) and
+随机抽查事项清单 (绛县's attachment form).
+
+Each is built once as a ``Sheet`` — title, header cells (with merges), rows, notes — and written
+to Excel and to PDF from that one sheet, so the two files always carry the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.directory.models import InspectionItem
+from shuangsuiji.planning.models import AnnualPlan
+from shuangsuiji.reports.statistics import Figure, Table
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+@dataclass
+class Sheet:
+    title: str
+    subtitle: str
+    header: list[list[Cell]]
+    rows: list[list[str | int]]
+    notes: list[str] = field(default_factory=list)
+    #: Column widths in characters, for Excel; the PDF lays out by content.
+    widths: list[int] = field(default_factory=list)
+    landscape: bool = False
+    filename: str = "report"
+
+    @property
+    def columns(self) -> int:
+        return sum(cell.colspan for cell in self.header[0])
+
+
+@dataclass
+class StatisticsRow:
+    section: str
+    label: str
+    figures: list[Figure]
+
+
+def statistics_rows(tables: list[Table]) -> list[StatisticsRow]:
+    """The rows of the 统计表 across one or more organisations' tables (same order)."""
+    rows = [StatisticsRow("抽查任务", "抽查任务数", [t.tasks for t in tables])]
+    codes: dict[str, str] = {}
+    for table in tables:
+        for row in table.classes:
+            codes.setdefault(row.code, row.name)
+    for code, name in codes.items():
+        found = [next((r for r in t.classes if r.code == code), None) for t in tables]
+        required = [
+            Figure(f"class:{code}:required", "应抽取", count=r.required if r else 0) for r in found
+        ]
+        drawn = [r.drawn if r else Figure(f"class:{code}:drawn", "抽取") for r in found]
+        inspected = [r.inspected if r else Figure(f"class:{code}:inspected", "") for r in found]
+        rows += [
+            StatisticsRow(f"按监管类别：{name}", "应抽取（户）", required),
+            StatisticsRow(f"按监管类别：{name}", "已抽取（户）", drawn),
+            StatisticsRow(f"按监管类别：{name}", "已检查（户）", inspected),
+        ]
+    for section, figures in tables[0].rows():
+        for index, figure in enumerate(figures):
+            keyed = [t.figure(figure.key) for t in tables]
+            rows.append(StatisticsRow(section, figure.label, keyed))
+            del index
+    return rows
+
+
+def _quarter_suffix(table: Table) -> str:
+    return f"Q{table.quarter}" if table.quarter else ""
+
+
+def statistics_sheet(tables: list[Table], names: list[str]) -> Sheet:
+    first = tables[0]
+    header = [[Cell("项目"), Cell("指标"), *(Cell(name) for name in names)]]
+    rows = [
+        [row.section, row.label, *(figure.value for figure in row.figures)]
+        for row in statistics_rows(tables)
+    ]
+    return Sheet(
+        title="随机抽查情况统计表",
+        subtitle=f"填报单位：{first.organisation.name}    统计期间：{first.period}",
+        header=header,
+        rows=rows,
+        notes=[
+            "统计口径：按抽查任务所属季度统计（全年任务按抽取时间所在季度，定向检查按结果认定日期）；"
+            "已撤销、已替补的检查不计。",
+            "应抽取：各次抽取承诺时按年度计划比例计算的数量（含因符合条件对象不足形成的缺口）；"
+            "全覆盖类别为应检查的对象数。",
+            "发现问题：检查结果为“发现问题已责令整改”或“发现问题已立案调查”的检查；"
+            "责令整改、立案调查、移送为登记了相应后续处置的检查。",
+        ],
+        widths=[22, 24, *([14] * len(names))],
+        landscape=len(names) > 4,
+        filename=f"{first.organisation.code}-{first.year}{_quarter_suffix(first)}-统计表",
+    )
+
+
+def plan_sheet(plan: AnnualPlan) -> Sheet:
+    """年度抽查计划 in 获嘉's attachment form: 序号, 抽查计划名称, 抽查事项, 事项类别,
+    抽查对象范围, 抽查比例, 抽查时间, 备注. Items marked 涉密 are left out, as on the portal."""
+    rows = []
+    for task in plan.tasks.prefetch_related("items").order_by("sequence"):
+        items = [i for i in task.items.all() if not i.confidential]
+        classes = sorted({i.get_item_class_display() for i in items})
+        notes = [task.get_kind_display(), task.get_scope_display()]
+        if task.partners:
+            notes.append(f"联合部门：{'、'.join(task.partners)}")
+        rows.append(
+            [
+                task.number,
+                task.name,
+                "\n".join(f"{n}.{i.name}" for n, i in enumerate(items, start=1)),
+                "、".join(classes),
+                task.target_scope,
+                task.ratio_text,
+                f"{task.period_label}（{task.draw_date:%Y-%m-%d} 抽取）",
+                "；".join(notes),
+            ]
+        )
+    return Sheet(
+        title=f"{plan.organisation.name}{plan.year}年“双随机、一公开”监管随机抽查工作计划",
+        subtitle=f"第 {plan.version} 版"
+        + (f"，印发日期 {plan.issued_on:%Y-%m-%d}" if plan.issued_on else ""),
+        header=[
+            [
+                Cell(h)
+                for h in (
+                    "序号",
+                    "抽查计划名称",
+                    "抽查事项",
+                    "事项类别",
+                    "抽查对象范围",
+                    "抽查比例",
+                    "抽查时间",
+                    "备注",
+                )
+            ]
+        ],
+        rows=rows,
+        widths=[10, 24, 36, 12, 24, 30, 18, 20],
+        landscape=True,
+        filename=f"{plan.organisation.code}-{plan.year}-年度抽查计划",
+    )
+
+
+def items_sheet(organisation: Organisation) -> Sheet:
+    """随机抽查事项清单 in 绛县's attachment form, with its two-level 抽查项目 header."""
+    items = InspectionItem.objects.filter(organisation=organisation, in_register=True).order_by(
+        "sequence", "category", "name"
+    )
+    rows = [
+        [
+            item.sequence or number,
+            item.category,
+            item.name,
+            item.target_scope,
+            item.get_item_class_display(),
+            item.methods_display,
+            item.subject,
+            item.basis,
+        ]
+        for number, item in enumerate(items, start=1)
+    ]
+    return Sheet(
+        title=f"{organisation.name}随机抽查事项清单",
+        subtitle="",
+        header=[
+            [
+                Cell("序号", rowspan=2),
+                Cell("抽查项目", colspan=2),
+                Cell("检查对象", rowspan=2),
+                Cell("事项类别", rowspan=2),
+                Cell("检查方式", rowspan=2),
+                Cell("检查主体", rowspan=2),
+                Cell("检查依据", rowspan=2),
+            ],
+            [Cell("抽查类别"), Cell("抽查事项")],
+        ],
+        rows=rows,
+        widths=[6, 20, 28, 16, 12, 12, 16, 40],
+        landscape=True,
+        filename=f"{organisation.code}-随机抽查事项清单",
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shuangsuiji.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics.<str:fmt>", views.statistics_file, name="statistics_file"),
+    path("rows/", views.figure_rows, name="rows"),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("plans/<int:pk>.<str:fmt>", views.plan_file, name="plan_file"),
+    path("items.<str:fmt>", views.items_file, name="items_file"),
+]

@@ -1,0 +1,198 @@
+"""统计表, the rows behind each figure, the dashboard, and the documents as Excel and PDF.
+
+A user reads their own organisation and every organisation below it (a 市局 its 分局); the
+organisation is chosen with ``?org=<code>`` among those.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from shuangsuiji.accounts.access import role_required
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.planning.models import AnnualPlan
+from shuangsuiji.reports import compliance, documents, exports
+from shuangsuiji.reports.statistics import organisation_tables, quarter_of
+
+READERS = ("manage_sampling", "read_org_data")
+
+
+class Period:
+    """The organisation and period a report page is about, read from the query string."""
+
+    def __init__(self, request):
+        today = timezone.localdate()
+        self.organisations = Organisation.objects.subtree_of(request.user.organisation).filter(
+            is_active=True
+        )
+        code = request.GET.get("org", "")
+        self.organisation = (
+            get_object_or_404(self.organisations, code=code) if code else request.user.organisation
+        )
+        year = request.GET.get("year", "")
+        self.year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+        quarter = request.GET.get("quarter", None)
+        if quarter is None:
+            self.quarter = quarter_of(today) if self.year == today.year else None
+        else:
+            self.quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
+
+    def query(self, **extra) -> str:
+        params = {"org": self.organisation.code, "year": self.year, "quarter": self.quarter or ""}
+        return urlencode({**params, **extra})
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年第 {self.quarter} 季度" if self.quarter else f"{self.year} 年全年"
+
+
+def _tables(period: Period):
+    total, below = organisation_tables(period.organisation, period.year, period.quarter)
+    if below:
+        return [total, *below], ["合计", *(t.organisation.name for t in below)]
+    return [total], [period.organisation.name]
+
+
+@role_required(*READERS)
+def statistics_page(request):
+    period = Period(request)
+    tables, names = _tables(period)
+    rows = documents.statistics_rows(tables)
+    orgs = [t.organisation for t in tables]
+    for row in rows:
+        row.cells = [
+            (f.value, period.query(figure=f.key, org=org.code) if f.key else "")
+            for f, org in zip(row.figures, orgs, strict=True)
+        ]
+    return render(
+        request,
+        "reports/statistics.html",
+        {"period": period, "names": names, "rows": rows, "quarters": (1, 2, 3, 4)},
+    )
+
+
+@role_required(*READERS)
+def statistics_file(request, fmt: str):
+    period = Period(request)
+    tables, names = _tables(period)
+    return _file(documents.statistics_sheet(tables, names), fmt)
+
+
+def _file(sheet: documents.Sheet, fmt: str) -> HttpResponse:
+    if fmt == "xlsx":
+        response = HttpResponse(exports.to_xlsx(sheet), content_type=exports.XLSX)
+    elif fmt == "pdf":
+        try:
+            response = HttpResponse(exports.to_pdf(sheet), content_type="application/pdf")
+        except exports.PdfUnavailable as error:
+            return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    else:
+        raise Http404("只提供 xlsx 和 pdf 两种格式。")
+    response["Content-Disposition"] = _attachment(f"{sheet.filename}.{fmt}")
+    return response
+
+
+def _attachment(filename: str) -> str:
+    """An ASCII fallback name and the Chinese name (RFC 6266) for browsers that read it."""
+    from urllib.parse import quote
+
+    extension = filename.rsplit(".", 1)[1]
+    return f"attachment; filename=\"report.{extension}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@role_required(*READERS)
+def figure_rows(request):
+    """The inspections behind one figure of the 统计表 or the dashboard."""
+    period = Period(request)
+    key = request.GET.get("figure", "")
+    tables, _ = _tables(period)
+    own = next((t for t in tables if t.organisation == period.organisation), tables[0])
+    try:
+        figure = own.figure(key)
+    except KeyError as error:
+        raise Http404("没有这个统计项。") from error
+    inspections = (
+        Inspection.objects.readable_by(request.user)
+        .filter(pk__in=figure.ids)
+        .select_related("target", "task", "draw", "organisation")
+        .order_by("organisation__path", "task__sequence", "target__name")
+    )
+    return render(
+        request,
+        "reports/rows.html",
+        {"period": period, "figure": figure, "inspections": inspections},
+    )
+
+
+@role_required(*READERS)
+def dashboard_page(request):
+    period = Period(request)
+    board = compliance.dashboard(period.organisation, period.year, period.quarter)
+    below = list(period.organisation.children.filter(is_active=True).order_by("code"))
+    side = [compliance.dashboard(org, period.year, period.quarter) for org in below]
+    from shuangsuiji.reports.statistics import statistics_table
+
+    trend = [statistics_table(period.organisation, period.year, q) for q in (1, 2, 3, 4)]
+    charts = {
+        "trend": {
+            "quarters": ["一季度", "二季度", "三季度", "四季度"],
+            "inspections": [
+                len(t.figures["random"].ids | t.figures["coverage"].ids) for t in trend
+            ],
+            "checked": [len(t.figures["checked"].ids) for t in trend],
+            "problems": [len(t.figures["problems"].ids) for t in trend],
+        },
+        "workload": {
+            "names": [name for name, _ in board.workload.per_inspector],
+            "counts": board.workload.counts,
+            "cap": board.workload.cap,
+        },
+        "classes": {
+            "names": [row.name for row in board.table.classes],
+            "required": [row.required for row in board.table.classes],
+            "drawn": [row.drawn.value for row in board.table.classes],
+            "inspected": [row.inspected.value for row in board.table.classes],
+        },
+    }
+    labels = []
+    for item in (board, *side):
+        for check in item.checks:
+            if check.label not in labels:
+                labels.append(check.label)
+    matrix = [
+        (label, [next((c for c in item.checks if c.label == label), None) for item in side])
+        for label in labels
+    ]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "period": period,
+            "board": board,
+            "side": side,
+            "matrix": matrix,
+            "charts": charts,
+            "quarters": (1, 2, 3, 4),
+            **{
+                f"{state}_count": sum(1 for c in board.checks if c.state == state)
+                for state in ("ok", "bad", "running")
+            },
+        },
+    )
+
+
+@role_required(*READERS)
+def plan_file(request, pk: int, fmt: str):
+    plan = get_object_or_404(AnnualPlan.objects.readable_by(request.user), pk=pk)
+    return _file(documents.plan_sheet(plan), fmt)
+
+
+@role_required(*READERS)
+def items_file(request, fmt: str):
+    period = Period(request)
+    return _file(documents.items_sheet(period.organisation), fmt)
