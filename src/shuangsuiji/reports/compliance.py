@@ -115,11 +115,10 @@ def dashboard(
     f = table.figures
     drawn = len(f["random"].ids)
 
-    def add(name, label, required, actual, met, figure="", per=None):
+    def add(name, label, required, actual, met, figure=""):
         entry = targets[name]
-        if per and entry.value.get("per") != per:
-            return
-        checks.append(Check(label, required, actual, _state(met, over), str(entry.ref), figure))
+        clause = str(entry.ref) + ("（方案未规定，采用默认值）" if entry.bureau_default else "")
+        checks.append(Check(label, required, actual, _state(met, over), clause, figure))
 
     if "internal_joint_share" in targets:
         need = targets["internal_joint_share"].value["min"]

@@ -1,0 +1,149 @@
+"""随机抽查情况统计表 against a year computed by hand (GC-4.4b, JX-5.3).
+
+The county (tests/support/county.py, 遵化 preset) has 40 key, 200 general and 20 positive-list
+targets; 重点企业5 carries a 挂牌督办 record, which makes it 特殊 (ZH 二、（一）). So:
+
+- SPECIAL: 1 target × 50 % = 0.5 → 1 (二、（五） “至少”, rounded up);
+- KEY: 39 × 25 % = 9.75 → 10;
+- GENERAL (正面清单外): 200 × 3 % = 6.
+
+The portal fixture (tests/support/portal.py) then records in Q4: 未发现问题, 发现问题已责令整改
+(with a 责令整改 follow-up), a 涉密 未发现问题, and a targeted 未发现问题 outside the draw; in Q3 one
+未发现问题 of a draw not yet revealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+from python_calamine import CalamineWorkbook
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.reports.statistics import organisation_tables, statistics_table
+from tests.support.portal import build_portal
+
+
+@pytest.fixture
+def portal(organisations, make_user):
+    return build_portal(organisations, make_user)
+
+
+def test_fourth_quarter_by_hand(portal):
+    table = statistics_table(portal.county, 2026, 4)
+    assert table.tasks.value == 1
+    classes = {r.code: (r.required, r.drawn.value) for r in table.classes}
+    assert classes == {"SPECIAL": (1, 1), "KEY": (10, 10), "GENERAL": (6, 6)}
+    # Which classes the three checked targets fell in depends on the draw's secret salt.
+    done = [portal.clean, portal.ordered, portal.secret]
+    assert {r.code: r.inspected.value for r in table.classes} == {
+        code: sum(1 for i in done if i.stratum == code) for code in ("SPECIAL", "KEY", "GENERAL")
+    }
+    f = {key: figure.value for key, figure in table.figures.items()}
+    assert f["random"] == 17 and f["targeted"] == 1 and f["coverage"] == 0
+    assert f["checked"] == 4  # clean, ordered, secret, targeted
+    assert f["method:现场检查"] == 4 and f["method:非现场检查"] == 0
+    assert f["result:no_problem"] == 3 and f["result:ordered"] == 1
+    assert (f["problems"], f["rectify"], f["case"], f["transfer"]) == (1, 1, 0, 0)
+    # 排放检查 is tagged 水、大气: two business lines in one visit, so every draw is 内部联合.
+    assert f["internal_joint"] == 17 and f["department_joint"] == 0
+    assert f["inspectors"] == 12  # every enforcement officer is in some Q4 team
+    assert table.figure("result:ordered").ids == {portal.ordered.pk}
+
+
+def test_third_quarter_and_the_year(portal):
+    q3 = statistics_table(portal.county, 2026, 3)
+    assert q3.tasks.value == 1 and q3.figures["checked"].ids == {portal.unrevealed.pk}
+    year = statistics_table(portal.county, 2026)
+    assert year.tasks.value == 4  # the plan's four quarterly tasks
+    assert year.figures["checked"].value == 5
+    assert {r.code: r.required for r in year.classes} == {
+        code: q3_required + q4_required
+        for code, q3_required, q4_required in (
+            ("SPECIAL", _required(q3, "SPECIAL"), 1),
+            ("KEY", _required(q3, "KEY"), 10),
+            ("GENERAL", _required(q3, "GENERAL"), 6),
+        )
+    }
+
+
+def _required(table, code):
+    return next(r.required for r in table.classes if r.code == code)
+
+
+def test_city_bureau_gets_each_branch_and_the_total(portal, organisations):
+    total, branches = organisation_tables(organisations["city"], 2026, 4)
+    assert [t.organisation.code for t in branches] == ["130281", "130283"]
+    assert total.figures["checked"].value == 4 and branches[1].figures["checked"].value == 0
+    assert total.tasks.value == 1
+
+
+def test_every_figure_links_to_its_rows(client, portal):
+    client.force_login(portal.coordinator)
+    page = client.get("/reports/statistics/", {"year": 2026, "quarter": 4}).content.decode()
+    link = re.search(r'href="(/reports/rows/\?[^"]*figure=result%3Aordered[^"]*)">1</a>', page)
+    assert link, "the 1 of 发现问题已责令整改 is a link"
+    rows = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert portal.ordered.target.name in rows and portal.clean.target.name not in rows
+
+
+def test_excel_and_pdf_carry_the_same_figures_as_the_page(client, portal):
+    client.force_login(portal.coordinator)
+    query = {"year": 2026, "quarter": 4}
+    workbook = client.get("/reports/statistics.xlsx", query)
+    assert workbook["Content-Disposition"].endswith("130281-2026Q4-%E7%BB%9F%E8%AE%A1%E8%A1%A8.xlsx")
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content)).get_sheet_by_index(0)
+    cells = sheet.to_python()
+    assert cells[0][0] == "随机抽查情况统计表"
+    by_label = {row[1]: row[2] for row in cells[3:] if len(row) > 2}
+    assert by_label["抽查任务数"] == 1 and by_label["发现问题已责令整改"] == 1
+    assert by_label["现场检查"] == 4 and by_label["参与执法人员（人）"] == 12
+    pdf = client.get("/reports/statistics.pdf", query)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "随机抽查情况统计表" in text and "2026 年第 4 季度" in text
+    for label, value in (("抽查任务数", 1), ("发现问题已责令整改", 1), ("现场检查", 4)):
+        assert re.search(rf"{label}\s*{value}\b", text), label
+
+
+def test_plan_and_item_list_in_the_seed_forms(client, portal):
+    """获嘉's plan attachment columns and 绛县's item list with its two-level header."""
+    client.force_login(portal.coordinator)
+    plan_id = portal.revealed.task.plan_id
+    cells = _cells(client.get(f"/reports/plans/{plan_id}.xlsx"))
+    assert cells[2] == ["序号", "抽查计划名称", "抽查事项", "事项类别", "抽查对象范围", "抽查比例",
+                        "抽查时间", "备注"]  # fmt: skip
+    first = cells[3]
+    assert first[0] == "2026001" and first[2] == "1.排放检查" and first[3] == "一般检查事项"
+    assert "涉密事项" not in str(cells)
+    items = _cells(client.get("/reports/items.xlsx"))
+    assert items[1][:3] == ["序号", "抽查项目", ""] and items[2][1:3] == ["抽查类别", "抽查事项"]
+    assert items[3][:3] == [1, "污染源环境监管", "排放检查"]
+    pdf = client.get(f"/reports/plans/{plan_id}.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "抽查计划名称" in text and "2026001" in text
+
+
+def _cells(response):
+    assert response.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def test_another_bureau_cannot_read_the_table(client, portal, make_user):
+    outsider = make_user("coord-x", portal.neighbour, Role.COORDINATOR)
+    client.force_login(outsider)
+    response = client.get("/reports/statistics/", {"org": portal.county.code})
+    assert response.status_code == 404
+    plan_id = portal.revealed.task.plan_id
+    assert client.get(f"/reports/plans/{plan_id}.xlsx").status_code == 404
+
+
+def test_quarter_is_chosen_by_the_task_not_the_day(portal):
+    """A result determined in the next quarter still counts in its task's quarter."""
+    from shuangsuiji.inspections.models import Inspection
+
+    Inspection.objects.filter(pk=portal.clean.pk).update(determined_on=dt.date(2027, 1, 4))
+    assert portal.clean.pk in statistics_table(portal.county, 2026, 4).figures["checked"].ids
