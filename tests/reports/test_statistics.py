@@ -94,7 +94,9 @@ def test_excel_and_pdf_carry_the_same_figures_as_the_page(client, portal):
     client.force_login(portal.coordinator)
     query = {"year": 2026, "quarter": 4}
     workbook = client.get("/reports/statistics.xlsx", query)
-    assert workbook["Content-Disposition"].endswith("130281-2026Q4-%E7%BB%9F%E8%AE%A1%E8%A1%A8.xlsx")
+    assert workbook["Content-Disposition"].endswith(
+        "130281-2026Q4-%E7%BB%9F%E8%AE%A1%E8%A1%A8.xlsx"
+    )
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content)).get_sheet_by_index(0)
     cells = sheet.to_python()
     assert cells[0][0] == "随机抽查情况统计表"
