@@ -12,13 +12,19 @@ TLS-terminating reverse proxy, because waitress drops an untrusted ``X-Forwarded
 and every plain-HTTP request would otherwise be redirected to https. The load generator speaks
 plain HTTP on loopback; the proxy's own cost is not measured.
 
+The data are generated and written with COPY (foreign-key triggers and secondary indexes off
+during the load, indexes rebuilt, then VACUUM ANALYZE); no history rows. Every route is checked
+once for real content before any timing.
+
 Each route is measured on its own with 50 concurrent keep-alive clients (threads of this
-process, not of the server's) after a warm-up; the floor is ``/healthz``, a trivial Django view
-with one database ping, measured in the same run. Prints, per route: requests, errors, p50, p95,
-p99 (ms), requests/s and the p95 ratio to the floor; the data sizes and the load average.
-Exits non-zero if any request answered other than 200/304, or if a route's sanity check fails.
-For a route whose p95 misses the goal, prints the queries its view runs and the plan of the
-slowest (``--explain`` does it for every route).
+process, not of the server's) for ``--duration`` seconds or ``--requests`` requests after a
+warm-up; the floor is ``/healthz``, a trivial Django view with one database ping, measured in the
+same run. Prints, per route: requests, errors, p50, p95, p99 (ms), requests/s, the p95 ratio to
+the floor, and the CPU milliseconds per request of the waitress process and of PostgreSQL (from
+/proc), which say whether the app or the database is the bottleneck; the data sizes and the load
+average. Exits non-zero if any request answered other than 200/304, or if a sanity check fails.
+For a route whose p95 misses the goal, runs ten sample URLs one at a time and prints request and
+SQL times and the EXPLAIN ANALYZE of the slowest query (``--explain``: for every route).
 Goal on a 2-core machine: p95 ≤ 150 ms at 50 concurrent requests for every measured route.
 """
 
@@ -382,7 +388,7 @@ def inspection_rows(
 ) -> Iterator[str]:
     """Results as COPY lines; their items and follow-ups go to their own spools."""
     inspection_id = link_id = follow_id = 0
-    enterprise_codes = picks["enterprise_targets"]
+    enterprise_targets = picks["enterprise_targets"]
     null = "\\N"
     for org in orgs:
         for _ in range(org.results):
@@ -462,7 +468,7 @@ def inspection_rows(
             if published and kind != "targeted":
                 org.public += 1
                 if rng.random() < 0.01:
-                    enterprise_codes.append(target)
+                    enterprise_targets.append(target)
             yield "\t".join(
                 (
                     str(inspection_id), str(org.pk), task_id, draw_id, str(target), str(year),
@@ -676,11 +682,21 @@ def routes(picks: dict) -> list[Route]:
 
     return [
         Route("floor (trivial view)", "/healthz", lambda rng: "/healthz"),
-        Route("results list", "/gongkai/org/<code>/results/", results_page),
-        Route("enterprise search", "/gongkai/search/?q=", search),
-        Route("enterprise page", "/gongkai/enterprise/<code>/", enterprise),
-        Route("API results", "/api/results?organisation=", api_results),
-        Route("API targets", "/api/organisations/<code>/targets", api_targets),
+        Route(
+            "results list",
+            "/gongkai/org/<code>/results/ (60% page 1, 20% page 2, 20% page 20)",
+            results_page,
+        ),
+        Route(
+            "enterprise search",
+            "/gongkai/search/?q= (80% 2–4 characters of a name, 20% a credit code)",
+            search,
+        ),
+        Route("enterprise page", "/gongkai/enterprise/<credit code>/", enterprise),
+        Route(
+            "API results", "/api/results?organisation=<code>&page=1–10&page_size=100", api_results
+        ),
+        Route("API targets", "/api/organisations/<code>/targets?page=<any>", api_targets),
     ]
 
 
@@ -703,18 +719,20 @@ def get(port: int, path: str) -> tuple[int, bytes]:
 def sanity_check(port: int, picks: dict) -> None:
     """Each route once, with content that proves the data is there; stop loudly otherwise."""
     org = max(picks["organisations"], key=lambda o: o["public"])
+    deep = min(20, -(-org["public"] // 50))
     word = picks["fragments"][0]
+    enterprise = (picks["enterprise_codes"] or picks["search_codes"])[0]
     checks = [
         ("/healthz", lambda body: json.loads(body)["status"] == "ok"),
         (f"/gongkai/org/{org['code']}/results/",
          lambda body: "抽查结果" in body.decode() and "/gongkai/enterprise/" in body.decode()),
-        (f"/gongkai/org/{org['code']}/results/?page=20",
-         lambda body: "第 20 /" in body.decode() and "/gongkai/enterprise/" in body.decode()),
+        (f"/gongkai/org/{org['code']}/results/?page={deep}",
+         lambda body: deep == 1 or f"第 {deep} /" in body.decode()),
         (f"/gongkai/search/?q={urllib.parse.quote(word)}",
          lambda body: "个名录记录" in body.decode()),
         (f"/gongkai/search/?q={picks['search_codes'][0]}",
          lambda body: "找到 1 个名录记录" in body.decode()),
-        (f"/gongkai/enterprise/{picks['enterprise_codes'][0]}/",
+        (f"/gongkai/enterprise/{enterprise}/",
          lambda body: re.search(r"公开的抽查结果（[1-9]\d* 条）", body.decode()) is not None),
         (f"/api/results?organisation={org['code']}&page=2&page_size=100",
          lambda body: json.loads(body)["count"] > 0 and len(json.loads(body)["results"]) == 100),
@@ -751,28 +769,29 @@ def hammer(
     port: int, route: Route, *, concurrency: int, warmup: float, duration: float,
     requests: int | None, seed: int, cpu: Callable[[], tuple[float, float]],
 ) -> Figures:  # fmt: skip
-    """``concurrency`` closed-loop clients, each on its own keep-alive connection. Requests that
-    start during the warm-up are not counted; then either ``duration`` seconds or ``requests``.
-    ``cpu`` reads the (app, database) CPU seconds so far, sampled as measuring starts and ends."""
+    """``concurrency`` closed-loop clients, each on its own keep-alive connection. Counted are
+    the requests that complete in the window after the warm-up: ``duration`` seconds, or until
+    ``requests`` have completed. ``cpu`` reads the (app, database) CPU seconds so far; it is
+    sampled as the window opens and closes, so CPU and requests cover the same time."""
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
     failures: list[str] = []
-    begin = time.perf_counter()
-    measure_from = begin + warmup
-    stop_at = measure_from + duration if requests is None else float("inf")
+    window_start = time.perf_counter() + warmup
+    window_end = [window_start + duration if requests is None else float("inf")]
+    marks: dict[str, tuple[float, float]] = {}
+    stop = threading.Event()
     tickets = itertools.count()
-    ends = [measure_from] * concurrency
+
+    def close_window(now: float) -> None:
+        marks["end"] = cpu()
+        window_end[0] = now
+        stop.set()
 
     def client(n: int) -> None:
         rng = random.Random(seed * 1000 + n)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while not stop.is_set():
             start = time.perf_counter()
-            measured = start >= measure_from
-            if start >= stop_at or (
-                measured and requests is not None and next(tickets) >= requests
-            ):
-                break
             try:
                 connection.request("GET", route.urls(rng), headers=HEADERS)
                 response = connection.getresponse()
@@ -784,11 +803,16 @@ def hammer(
                 status = 0
                 connection.close()
                 failures.append(repr(error))
-            if not measured:
-                continue
             end = time.perf_counter()
+            if end < window_start or end > window_end[0]:
+                continue  # warm-up, or finished after the window closed
+            if requests is not None:
+                ticket = next(tickets)
+                if ticket >= requests:
+                    break
+                if ticket == requests - 1:
+                    close_window(end)
             latencies[n].append(end - start)
-            ends[n] = end
             if status not in (200, 304):
                 errors[n] += 1
                 if len(failures) < 5:
@@ -796,33 +820,38 @@ def hammer(
         connection.close()
 
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(concurrency)]
-    cpu_start: list[tuple[float, float]] = []
-    timer = threading.Timer(warmup, lambda: cpu_start.append(cpu()))
-    timer.start()
+    opening = threading.Timer(warmup, lambda: marks.setdefault("start", cpu()))
+    opening.start()
+    closing = None
+    if requests is None:
+        closing = threading.Timer(warmup + duration, lambda: close_window(window_end[0]))
+        closing.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    timer.join()
-    app_end, db_end = cpu()
+    opening.join()
+    if closing is not None:
+        closing.join()
     if failures:
         log(f"{route.label}: first failures: {failures[:5]}")
     return Figures(
         latencies=[x for per_client in latencies for x in per_client],
         errors=sum(errors),
-        seconds=max(ends) - measure_from,
+        seconds=window_end[0] - window_start,
         load=os.getloadavg()[0],
-        app_cpu=app_end - cpu_start[0][0],
-        db_cpu=db_end - cpu_start[0][1],
+        app_cpu=marks["end"][0] - marks["start"][0],
+        db_cpu=marks["end"][1] - marks["start"][1],
     )
 
 
 # -- EXPLAIN for slow routes -------------------------------------------------------------------
 
 
-def explain(urls: list[str]) -> None:
-    """One process: run each view once through Django's test client, capturing its queries;
-    print them by time and the EXPLAIN ANALYZE of the slowest."""
+def explain(samples: dict[str, list[str]]) -> None:
+    """One process, no load: run each sample URL of a route through Django's test client,
+    capturing its queries. Print per route the request and SQL times, then for the sample with
+    the most SQL time its queries and the EXPLAIN ANALYZE of the slowest."""
     import django
 
     django.setup()
@@ -831,21 +860,31 @@ def explain(urls: list[str]) -> None:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1", headers=HEADERS)
-    for url in urls:
-        client.get(url)  # warm: the first run pays for caches, not the query plan
-        with CaptureQueriesContext(connection) as captured:
-            status = client.get(url).status_code
-        queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
-        if not queries:
-            print(f"\n### GET {url} → {status}: no queries")
-            continue
-        total = sum(float(q["time"]) for q in queries) * 1000
-        print(f"\n### GET {url} → {status}: {len(queries)} queries, {total:.0f} ms in SQL")
+    for label, urls in samples.items():
+        runs = []
+        for url in urls:
+            client.get(url)  # warm caches, so the second run measures the steady state
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                status = client.get(url).status_code
+                elapsed = (time.perf_counter() - start) * 1000
+            queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+            sql = sum(float(q["time"]) for q in queries) * 1000
+            runs.append((sql, elapsed, status, url, queries))
+        runs.sort(key=lambda run: run[0])
+        middle = runs[len(runs) // 2]
+        sql, elapsed, status, url, queries = runs[-1]
+        print(
+            f"\n### {label}: {len(runs)} sample URLs, one at a time. Median request "
+            f"{middle[1]:.0f} ms of which SQL {middle[0]:.0f} ms; most SQL: {sql:.0f} ms of "
+            f"{elapsed:.0f} ms, {len(queries)} queries, status {status}:\n    GET {url}"
+        )
         for query in queries[:3]:
-            print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {queries[0]['sql']}")
-            print("\n".join("    " + row[0] for row in cursor.fetchall()))
+            print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
+        if queries:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {queries[0]['sql']}")
+                print("\n".join("    " + row[0] for row in cursor.fetchall()))
 
 
 # -- orchestration -----------------------------------------------------------------------------
@@ -914,19 +953,27 @@ def serve_command(port: int, threads: int) -> list[str]:
 
 def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
     header = (
-        f"{'route':<22}{'path':<36}{'requests':>9}{'errors':>7}{'p50':>8}{'p95':>8}"
-        f"{'p99':>8}{'req/s':>8}{'p95/floor':>10}{'load1':>7}"
+        f"{'route':<22}{'requests':>9}{'errors':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'req/s':>8}"
+        f"{'p95/floor':>10}{'app CPU':>9}{'db CPU':>8}{'load1':>7}"
     )
     print(header)
     print("-" * len(header))
     for route, figures in rows:
+        count = len(figures.latencies)
         p95 = figures.percentile(0.95)
-        rate = len(figures.latencies) / figures.seconds if figures.seconds > 0 else 0.0
+        rate = count / figures.seconds if figures.seconds > 0 else 0.0
         print(
-            f"{route.label:<22}{route.path:<36}{len(figures.latencies):>9}{figures.errors:>7}"
-            f"{figures.percentile(0.50):>8.1f}{p95:>8.1f}{figures.percentile(0.99):>8.1f}"
-            f"{rate:>8.1f}{p95 / floor_p95:>9.1f}×{figures.load:>7.2f}"
+            f"{route.label:<22}{count:>9}{figures.errors:>7}{figures.percentile(0.50):>8.1f}"
+            f"{p95:>8.1f}{figures.percentile(0.99):>8.1f}{rate:>8.1f}{p95 / floor_p95:>9.1f}×"
+            f"{figures.app_cpu * 1000 / max(count, 1):>9.1f}"
+            f"{figures.db_cpu * 1000 / max(count, 1):>8.1f}{figures.load:>7.2f}"
         )
+    print(
+        "\np50/p95/p99 in ms; app CPU and db CPU: CPU ms per request of the waitress process and of"
+        "\nPostgreSQL; load1: 1-minute load average at the end of the route. Routes:"
+    )
+    for route, _ in rows:
+        print(f"  {route.label:<22}{route.path}")
 
 
 def main() -> None:
@@ -937,7 +984,7 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=1_000_000)
     parser.add_argument("--organisations", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per route")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per route")
     parser.add_argument("--requests", type=int, help="requests per route (instead of --duration)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds per route, not counted")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve default)")
@@ -956,8 +1003,9 @@ def main() -> None:
     if args.explain_urls:
         explain(json.loads(args.explain_urls[0]))
         return
-    if args.organisations < 2 or args.targets < args.organisations:
-        parser.error("need at least 2 organisations and one target per organisation")
+    if not 2 <= args.organisations <= 300 or args.targets < args.organisations:
+        # 300: the generated county names and six-digit division codes run out beyond that.
+        parser.error("need 2–300 organisations and at least one target per organisation")
 
     from shuangsuiji.devtools.pgcluster import PostgresUnavailable, throwaway_cluster
 
@@ -1031,14 +1079,13 @@ def main() -> None:
             print_table(measured, floor)
             print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             sample = random.Random(args.seed)
-            slow = [
-                route.urls(sample)
+            slow = {
+                route.label: [route.urls(sample) for _ in range(10)]
                 for route, figures in measured[1:]
                 if args.explain or figures.percentile(0.95) > GOAL_P95_MS
-                for _ in range(2)
-            ]
+            }
             if slow:
-                print("\nqueries of the routes over the goal (two sample URLs each, no load):")
+                print("\nwhere the time goes in the routes over the goal:")
                 print(run_child("--explain-urls", [json.dumps(slow)], env), end="")
         finally:
             if server is not None:
