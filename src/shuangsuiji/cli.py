@@ -60,7 +60,22 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"双随机一公开监管平台已启动：http://{args.host}:{args.port}/ （Ctrl+C 停止）", flush=True
     )
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="shuangsuiji")
+    proxy = {}
+    if args.trusted_proxy:
+        # Behind a TLS proxy: believe its X-Forwarded-Proto, or the HTTPS redirect loops.
+        proxy = {
+            "trusted_proxy": args.trusted_proxy,
+            "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for x-forwarded-host",
+            "clear_untrusted_proxy_headers": True,
+        }
+    serve(
+        application,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="shuangsuiji",
+        **proxy,
+    )
     return 0
 
 
@@ -251,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     serve.add_argument("--threads", type=int, default=8, help="工作线程数（默认 8）")
+    serve.add_argument(
+        "--trusted-proxy",
+        default="",
+        help="前置反向代理的地址（如 127.0.0.1）：信任其 X-Forwarded-Proto 等头，HTTPS 部署时必填",
+    )
     serve.set_defaults(func=_serve)
 
     manage = commands.add_parser("manage", help="Django 管理命令（如 migrate、createsuperuser）")
@@ -306,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="建立演示单位、名录与演示账号（make demo 使用）")
     demo.set_defaults(func=_demo)
 
+    from shuangsuiji.audit.cli import register as register_audit
     from shuangsuiji.directory.demo_data import register as register_demo_data
     from shuangsuiji.draw.cli import register as register_draw
     from shuangsuiji.policy_cli import register as register_policy
@@ -313,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_demo_data(commands)
     register_policy(commands)
     register_draw(commands)
+    register_audit(commands)
 
     return parser
 

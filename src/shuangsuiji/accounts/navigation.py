@@ -38,6 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("登记定向检查", "inspections:targeted_new", ("manage_sampling",)),
     NavItem("逾期的后续处置", "inspections:overdue", ("manage_sampling",)),
     NavItem("结果公示", "inspections:publication", ("manage_sampling",)),
+    NavItem("审计日志", "audit:list", ("view_audit",)),
     NavItem("单位设置", "planning:settings", ("manage_users",)),
     NavItem("工作日历", "planning:calendar", ("manage_users",)),
     NavItem("单位管理", "accounts:organisation_list", ("manage_users",)),

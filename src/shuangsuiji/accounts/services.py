@@ -16,6 +16,7 @@ from django.db import transaction
 from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.accounts.models import Organisation, OrganisationLevel, User
 from shuangsuiji.accounts.roles import Role, group_for
+from shuangsuiji.audit.services import audited
 from shuangsuiji.policy import available_presets
 
 
@@ -33,6 +34,7 @@ def _check_manages(actor: User | None, organisation: Organisation) -> None:
         raise PermissionDenied("您无权管理该单位。")
 
 
+@audited("organisation.create", "新建单位")
 @transaction.atomic
 def organisation_create(
     *,
@@ -71,6 +73,7 @@ def organisation_create(
     return organisation
 
 
+@audited("organisation.update", "修改单位", subject="organisation")
 @transaction.atomic
 def organisation_update(
     *,
@@ -100,6 +103,7 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+@audited("user.create", "新建用户")
 @transaction.atomic
 def user_create(
     *,
@@ -130,6 +134,7 @@ def user_create(
     return user, password
 
 
+@audited("user.update", "修改用户及角色", subject="user")
 @transaction.atomic
 def user_update(
     *,
@@ -159,6 +164,7 @@ def user_update(
     return user
 
 
+@audited("user.set_password", "重设密码", subject="user")
 @transaction.atomic
 def user_set_password(*, actor: User | None, user: User, password: str) -> User:
     _check_manages(actor, user.organisation)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shuangsuiji.inspections",
     "shuangsuiji.disclosure",
     "shuangsuiji.reports",
+    "shuangsuiji.audit",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+else:
+    # A new PostgreSQL connection costs ~13 ms, a query on an open one ~0.06 ms
+    # (benchmarks/portal.py): keep each worker thread's connection, checked before reuse.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("planning/", include("shuangsuiji.planning.urls")),
     path("inspections/", include("shuangsuiji.inspections.urls")),
     path("reports/", include("shuangsuiji.reports.urls")),
+    path("audit/", include("shuangsuiji.audit.urls")),
     path("gongkai/", include("shuangsuiji.disclosure.urls")),
     # The API's root would be a bare 404; people who open it want the documentation.
     path("api/", RedirectView.as_view(url="/api/docs", permanent=False), name="api_home"),

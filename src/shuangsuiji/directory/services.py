@@ -14,6 +14,7 @@ from simple_history.utils import update_change_reason
 
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.importing import (
     ImportPlan,
     Progress,
@@ -37,6 +38,17 @@ class ImportOutcome:
     applied: dict[str, int] | None
 
 
+def import_described(outcome, kwargs):
+    """An import is logged when it is applied, with its counts; a dry run or a refused file
+    changes nothing and is not."""
+    if outcome.applied is None:
+        return None
+    spec, organisation = kwargs["spec"], kwargs["organisation"]
+    summary = f"导入{spec.label}：{kwargs['filename']}（{kwargs['reason']}）"
+    return organisation, summary, {"统计": outcome.plan.summary(), "写入": outcome.applied}
+
+
+@audited("register.import", "导入名录", describe=import_described)
 def register_import(
     *,
     actor,
@@ -163,6 +175,7 @@ def run_in_background(function, *args: Any, background: bool = True) -> None:
 # ---- single records through forms --------------------------------------------------------------
 
 
+@audited("register.save", "保存名录记录", subject="instance")
 @transaction.atomic
 def record_save(*, actor, spec: RegisterSpec, organisation: Organisation, values: dict, reason: str,
                 instance=None):  # fmt: skip
@@ -181,6 +194,7 @@ def record_save(*, actor, spec: RegisterSpec, organisation: Organisation, values
     return instance
 
 
+@audited("register.remove", "移出名录", subject="instance")
 @transaction.atomic
 def record_remove(*, actor, instance, reason: str):
     """Take a record out of its register (调离, 注销 …); nothing is ever deleted."""
@@ -196,6 +210,7 @@ def record_remove(*, actor, instance, reason: str):
     return instance
 
 
+@audited("register.restore", "恢复名录记录", subject="instance")
 @transaction.atomic
 def record_restore(*, actor, instance, reason: str):
     check_can_edit(actor, instance.organisation)

@@ -39,6 +39,8 @@ ITEM_FIELDS = (
     "subject",
     "basis",
 )
+#: The large text columns of a draw, never needed to list its results.
+DRAW_BULK = ("params", "pool", "roster", "conflicts", "commitment", "entropy", "result", "salt")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
@@ -147,9 +149,14 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
 
 def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     """The related rows a result is shown with, in a fixed number of queries."""
-    return results.select_related("organisation", "target", "task", "draw").prefetch_related(
-        Prefetch("items", queryset=InspectionItem.objects.filter(confidential=False)),
-        Prefetch("follow_ups", queryset=FollowUp.objects.order_by("opened_on", "pk")),
+    return (
+        results.select_related("organisation", "target", "task", "draw")
+        # A draw row holds its whole pool, roster and result: a list needs its id and status.
+        .defer(*(f"draw__{name}" for name in DRAW_BULK))
+        .prefetch_related(
+            Prefetch("items", queryset=InspectionItem.objects.filter(confidential=False)),
+            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("opened_on", "pk")),
+        )
     )
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji.accounts.access import has_permission, require_own
+from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.models import RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.models import (
@@ -68,6 +69,7 @@ class RecordData:
     determined_on: dt.date | None = None
 
 
+@audited("inspection.record", "保存检查记录", subject="inspection")
 @transaction.atomic
 def inspection_record_save(
     *, actor, inspection: Inspection, data: RecordData, outcomes: dict[int, tuple[str, str]]
@@ -117,6 +119,7 @@ def inspection_record_save(
     return inspection
 
 
+@audited("inspection.attachment", "上传检查材料")
 @transaction.atomic
 def attachment_add(*, actor, inspection: Inspection, kind: str, upload) -> Attachment:
     _check_team(actor, inspection)
@@ -195,6 +198,7 @@ def _missing_records(inspection: Inspection) -> list[str]:
     return [f"现场检查{situation}，须上传：{'、'.join(missing)}（{entry.ref.clause}）。"]
 
 
+@audited("inspection.submit", "提交检查结果", subject="inspection")
 @transaction.atomic
 def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
     _check_team(actor, inspection)
@@ -240,6 +244,7 @@ def _event_reference(inspection: Inspection) -> str:
     return f"检查记录 {inspection.pk}：{inspection.get_result_category_display()}"
 
 
+@audited("inspection.reopen", "退回检查结果", subject="inspection")
 @transaction.atomic
 def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspection:
     """Only the 抽查管理员 reopens a submitted result, with a reason; the history is kept."""
@@ -315,6 +320,7 @@ def _publication_due(inspection: Inspection, *, strict: bool) -> dt.date | None:
         return None
 
 
+@audited("result.release", "发布公示", subject="inspection")
 @transaction.atomic
 def result_release(*, actor, inspection: Inspection) -> Inspection:
     """Where the bureau requires it, the 抽查管理员 releases a submitted result to the portal;
@@ -379,6 +385,7 @@ def _check_coordinator(actor, inspection: Inspection) -> None:
     )
 
 
+@audited("follow_up.open", "登记后续处置")
 @transaction.atomic
 def follow_up_open(
     *,
@@ -417,6 +424,7 @@ def follow_up_open(
     )
 
 
+@audited("follow_up.close", "办结后续处置", subject="follow_up")
 @transaction.atomic
 def follow_up_close(
     *, actor, follow_up, closed_on: dt.date, outcome: str, penalty_decided_on: dt.date | None = None
@@ -473,6 +481,13 @@ def overdue_follow_ups(organisation, today: dt.date):
     )
 
 
+def revisits_described(revisits, kwargs):
+    draw = kwargs["draw"]
+    summary = f"抽取回访对象：{draw.draw_id}，{len(revisits)} 项"
+    return draw, summary, {"回访": [str(r.inspection) for r in revisits]}
+
+
+@audited("revisit.sample", "抽取回访对象", describe=revisits_described)
 @transaction.atomic
 def revisit_sample(*, actor, draw) -> list:
     """HJ-3.4: 对日常监管对象按 10% 的比例进行回访 — drawn from the draw's completed inspections
@@ -520,6 +535,7 @@ def revisit_sample(*, actor, draw) -> list:
     ]
 
 
+@audited("revisit.record", "记录回访", subject="revisit")
 @transaction.atomic
 def revisit_record(
     *,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shuangsuiji import draw as engine
 from shuangsuiji.accounts.access import has_permission, require_own
+from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.directory.selectors import target_by_code
@@ -172,6 +173,7 @@ def draw_prepare(task: SamplingTask, *, today: dt.date | None = None) -> Prepara
     )
 
 
+@audited("draw.commit", "承诺抽取")
 @transaction.atomic
 def draw_commit(
     *, actor, task: SamplingTask, sources: list[tuple[str, str]], reveal_on: dt.date
@@ -241,6 +243,7 @@ def draw_commit(
     return draw
 
 
+@audited("draw.execute", "录入随机源并抽取", subject="draw")
 @transaction.atomic
 def draw_execute(*, actor, draw: Draw, values: list[str]) -> Draw:
     """Enter the named sources' values; the seed, the selection and the teams follow."""
@@ -343,6 +346,7 @@ def _roster_line(draw: Draw, certificate_no: str) -> list[str] | None:
     return None
 
 
+@audited("draw.manual_team", "人工指派执法人员", subject="inspection")
 @transaction.atomic
 def inspection_assign_team(
     *, actor, inspection: Inspection, inspectors: list[Inspector], reason: str
@@ -384,6 +388,7 @@ def inspection_assign_team(
     return inspection
 
 
+@audited("draw.substitute", "替补", subject="inspection")
 @transaction.atomic
 def inspection_substitute(
     *, actor, inspection: Inspection, reason: str, evidence: str
@@ -448,6 +453,7 @@ def inspection_substitute(
     return replacement
 
 
+@audited("draw.reveal", "公开抽取名单", subject="draw")
 @transaction.atomic
 def draw_reveal(*, actor, draw: Draw, today: dt.date | None = None) -> Draw:
     """Publish salt and result once the task's inspections are done or the date set has come."""
@@ -474,6 +480,7 @@ def draw_reveal(*, actor, draw: Draw, today: dt.date | None = None) -> Draw:
     return draw
 
 
+@audited("draw.abort", "作废抽取", subject="draw")
 @transaction.atomic
 def draw_abort(*, actor, draw: Draw, reason: str) -> Draw:
     """Abort with a reason: the salt is revealed at once and the draw stays public as 作废."""
@@ -492,6 +499,7 @@ def draw_abort(*, actor, draw: Draw, reason: str) -> Draw:
     return draw
 
 
+@audited("conflict.declare", "登记回避")
 @transaction.atomic
 def conflict_declare(*, actor, inspector: Inspector, target: Target, reason: str):
     """回避 (JX-6.4): declared by the inspector for themself, or entered by the coordinator."""
@@ -520,6 +528,13 @@ def conflict_declare(*, actor, inspector: Inspector, target: Target, reason: str
     return conflict
 
 
+def coverage_described(inspections, kwargs):
+    task = kwargs["task"]
+    summary = f"建立全覆盖检查：{task}，{len(inspections)} 项"
+    return task, summary, {"检查对象": [str(i.target) for i in inspections]}
+
+
+@audited("inspection.coverage", "建立全覆盖检查", describe=coverage_described)
 @transaction.atomic
 def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection]:
     """ZH-2.5: every eligible target of a coverage class (遵化 正面清单) is checked this quarter
@@ -558,6 +573,7 @@ def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection
     return created
 
 
+@audited("inspection.targeted", "登记定向检查")
 @transaction.atomic
 def targeted_inspection_create(
     *,
@@ -599,6 +615,7 @@ def targeted_inspection_create(
     return inspection
 
 
+@audited("inspection.partners", "登记联合部门人员", subject="inspection")
 @transaction.atomic
 def inspection_set_partners(*, actor, inspection: Inspection, names: list[str]) -> Inspection:
     """部门联合: the partner departments' inspectors on this inspection, recorded by name."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.calendar import workday_calendar
 from shuangsuiji.planning.models import AnnualPlan, OrganisationSettings, PlanRevision, SamplingTask
@@ -29,6 +30,13 @@ def organisation_settings(organisation: Organisation) -> OrganisationSettings:
             organisation=organisation, defaults=_preset_settings(organisation)
         )
     return settings
+
+
+@audited("settings.update", "修改单位设置", subject="settings")
+@transaction.atomic
+def organisation_settings_save(*, actor, form, settings=None):
+    """Save the 系统管理员's settings form (its instance is the organisation's settings)."""
+    return form.save()
 
 
 def _preset_settings(organisation: Organisation) -> dict:
@@ -109,6 +117,7 @@ def _task_specs(preset: Preset, day: dt.date) -> list[_TaskSpec]:
     return specs
 
 
+@audited("plan.generate", "生成年度抽查计划")
 @transaction.atomic
 def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan:
     """A draft plan: four quarterly tasks and one task per class the plan draws once a year."""
@@ -152,6 +161,7 @@ def _check_editable(plan: AnnualPlan) -> None:
         raise ValidationError("计划已审批或已公开，须先“调整计划”并说明原因，才能修改。")
 
 
+@audited("plan.task_update", "修改抽查任务", subject="task")
 @transaction.atomic
 def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
     require_own(
@@ -169,6 +179,7 @@ def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
     return task
 
 
+@audited("plan.approve", "审批年度抽查计划", subject="plan")
 @transaction.atomic
 def plan_approve(*, actor, plan: AnnualPlan) -> AnnualPlan:
     require_own(actor, plan.organisation_id, "approve_plans", "只有本单位领导可以审批抽查计划。")
@@ -213,6 +224,7 @@ def plan_snapshot(plan: AnnualPlan) -> dict:
     }
 
 
+@audited("plan.publish", "公开年度抽查计划", subject="plan")
 @transaction.atomic
 def plan_publish(*, actor, plan: AnnualPlan) -> AnnualPlan:
     require_own(
@@ -235,6 +247,7 @@ def plan_publish(*, actor, plan: AnnualPlan) -> AnnualPlan:
     return plan
 
 
+@audited("plan.adjust", "调整年度抽查计划", subject="plan")
 @transaction.atomic
 def plan_adjust(*, actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
     """GC-2.8: 调整年度计划须履行程序并公开 — reopen with a reason; approve and publish again."""

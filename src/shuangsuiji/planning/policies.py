@@ -10,6 +10,7 @@ from django.db import transaction
 
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.directory.vocabulary import InspectorCategory
@@ -54,6 +55,7 @@ def effective_preset(policy: OrganisationPolicy) -> Preset:
     return preset
 
 
+@audited("policy.adjust", "调整政策取值")
 @transaction.atomic
 def policy_value_set(*, actor, policy: OrganisationPolicy, path: str, value, since, reason: str):
     """A bureau changes one value of its copy from ``since`` on; the result is checked first."""

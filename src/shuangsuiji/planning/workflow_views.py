@@ -429,7 +429,7 @@ def settings_edit(request):
     form_class = django_forms.modelform_factory(OrganisationSettings, exclude=["organisation"])
     form = form_class(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        plans.organisation_settings_save(actor=request.user, form=form, settings=settings)
         messages.success(request, "已保存单位设置。")
         return redirect("planning:settings")
     return render(
@@ -443,6 +443,7 @@ def settings_edit(request):
 @require_http_methods(["GET", "POST"])
 def calendar_edit(request):
     """工作日历: days the State Council notice sets that the package lacks, and whole years."""
+    from shuangsuiji.planning.calendar import workday_override_set, workday_year_confirm
     from shuangsuiji.planning.forms import WorkdayForm
     from shuangsuiji.planning.models import WorkdayOverride, WorkdayYear
 
@@ -450,13 +451,14 @@ def calendar_edit(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data.get("confirm_year"):
-            WorkdayYear.objects.get_or_create(
-                year=data["confirm_year"], defaults={"confirmed_by": request.user}
-            )
+            workday_year_confirm(actor=request.user, year=data["confirm_year"])
             messages.success(request, f"已确认 {data['confirm_year']} 年的工作日历。")
         if data.get("day"):
-            WorkdayOverride.objects.update_or_create(
-                day=data["day"], defaults={"is_workday": data["is_workday"], "note": data["note"]}
+            workday_override_set(
+                actor=request.user,
+                day=data["day"],
+                is_workday=data["is_workday"],
+                note=data["note"],
             )
             messages.success(
                 request,

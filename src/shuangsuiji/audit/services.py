@@ -1,0 +1,166 @@
+"""``audit_record``: every service that changes state calls it inside its own transaction, so
+the entry exists exactly when the change does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit import chain
+from shuangsuiji.audit.models import AuditEvent, AuditHead
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    organisation=None,
+    summary: str,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one entry. ``actor`` None is the system (a command-line import, the demo)."""
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    if organisation is None and isinstance(obj, Organisation):
+        organisation = obj
+    if organisation is None and obj is not None:
+        organisation = getattr(obj, "organisation", None)
+    if organisation is None and actor is not None:
+        organisation = getattr(actor, "organisation", None)
+    actor_name = "系统" if actor is None else (getattr(actor, "display_name", "") or actor.username)
+    now = timezone.now()
+    event = AuditEvent(
+        id=head.last_id + 1,
+        occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+        actor=actor,
+        actor_name=actor_name[:150],
+        organisation=organisation,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        summary=summary[:500],
+        detail=_jsonable(detail or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = chain.digest(head.hash, content(event))
+    event.save(force_insert=True)
+    head.last_id, head.hash = event.id, event.hash
+    head.save(update_fields=["last_id", "hash"])
+    return event
+
+
+def content(event: AuditEvent) -> dict:
+    """The hashed content of an entry, as stored (times in UTC ISO form, millisecond precision so
+    every database returns them unchanged)."""
+    return {
+        "id": event.id,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="milliseconds"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "organisation_id": event.organisation_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "summary": event.summary,
+        "detail": event.detail,
+    }
+
+
+def audit_verify() -> tuple[int, chain.Break | None, str]:
+    """Walk the whole log (in chunks) against the recorded head."""
+    head = AuditHead.objects.filter(pk=1).first()
+    entries = (
+        {**content(e), "prev_hash": e.prev_hash, "hash": e.hash}
+        for e in AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
+    )
+    count, broken = chain.verify(entries, head.hash if head else chain.GENESIS)
+    return count, broken, head.hash if head else chain.GENESIS
+
+
+#: Never copied into the log: secrets and personal identifiers (the log is read by 监督员).
+SECRET_FIELDS = {"salt", "password", "id_number", "phone", "roster", "conflicts", "pool", "result"}
+LONG = 200
+
+
+def snapshot(obj: models.Model | None) -> dict | None:
+    """The object's own fields as they are in the database now, long texts shortened."""
+    if obj is None or obj.pk is None:
+        return None
+    fresh = type(obj)._base_manager.filter(pk=obj.pk).first()
+    if fresh is None:
+        return None
+    values = {}
+    for f in fresh._meta.concrete_fields:
+        if f.name in SECRET_FIELDS or isinstance(f, models.BinaryField):
+            continue
+        value = _jsonable(getattr(fresh, f.attname))
+        if isinstance(value, str) and len(value) > LONG:
+            value = value[:LONG] + "…"
+        values[f.name] = value
+    return values
+
+
+def changes(before: dict | None, after: dict | None) -> dict:
+    if before is None:
+        return {"新建": after or {}}
+    if after is None:
+        return {"删除": before}
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def audited(
+    action: str,
+    label: str,
+    *,
+    subject: str | None = None,
+    describe: Callable[[Any, dict], tuple[Any, str, dict]] | None = None,
+):
+    """Record the service's change in the log, in the service's transaction: ``subject`` names
+    the keyword argument holding the object changed (its fields are compared before and after);
+    ``describe(result, kwargs)`` returns (object, summary, detail) for services whose result is
+    not the changed object."""
+
+    def decorator(service):
+        @wraps(service)
+        def wrapper(*args, **kwargs):
+            with transaction.atomic():
+                changed = kwargs.get(subject) if subject else None
+                before = snapshot(changed)
+                result = service(*args, **kwargs)
+                if describe is not None:
+                    described = describe(result, kwargs)
+                    if described is None:
+                        return result
+                    obj, summary, detail = described
+                else:
+                    obj = result if isinstance(result, models.Model) else changed
+                    after = snapshot(obj)
+                    summary = f"{label}：{obj}" if obj is not None else label
+                    detail = {"变更": changes(before, after)}
+                audit_record(
+                    actor=kwargs.get("actor"), action=action, obj=obj, summary=summary,
+                    detail=detail,
+                )  # fmt: skip
+                return result
+
+        wrapper.audit_action = action
+        return wrapper
+
+    return decorator

@@ -1,0 +1,108 @@
+"""The domain event log (issue 10, JX-5.4 档案): every service writes one entry in its own
+transaction; the SHA-256 chain names the first entry that was edited, deleted or inserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.audit import chain
+from shuangsuiji.audit.models import AuditEvent
+from shuangsuiji.audit.services import audit_verify
+from shuangsuiji.cli import main
+from tests.support.portal import build_portal
+
+
+@pytest.fixture
+def portal(organisations, make_user):
+    return build_portal(organisations, make_user)
+
+
+def test_every_step_of_a_quarter_is_logged(portal):
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"register.import", "plan.generate", "plan.approve", "plan.publish", "draw.commit",
+            "draw.execute", "draw.reveal", "inspection.record", "inspection.submit",
+            "follow_up.open", "inspection.targeted"} <= actions  # fmt: skip
+    submit = AuditEvent.objects.filter(action="inspection.submit", object_id=str(portal.clean.pk))
+    (entry,) = submit
+    assert entry.detail["变更"]["status"] == ["assigned", "done"]
+    assert entry.organisation == portal.county and entry.actor_name
+    reveal = AuditEvent.objects.get(action="draw.reveal", object_id=str(portal.revealed.pk))
+    assert reveal.detail["变更"]["status"] == ["drawn", "revealed"]
+
+
+def test_log_never_holds_salts_or_id_numbers(portal):
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.directory.registers import INSPECTORS
+    from shuangsuiji.directory.services import record_save
+
+    inspector = Inspector.objects.filter(organisation=portal.county).first()
+    record_save(actor=portal.coordinator, spec=INSPECTORS, organisation=portal.county,
+                values={"department": "第二执法大队"}, reason="调岗", instance=inspector)  # fmt: skip
+    logged = json.dumps(list(AuditEvent.objects.values("detail", "summary")), ensure_ascii=False)
+    assert bytes(portal.revealed.salt).hex() not in logged
+    assert inspector.id_number and inspector.id_number not in logged
+    edit = AuditEvent.objects.filter(action="register.save").latest("id")
+    assert edit.detail["变更"]["department"][1] == "第二执法大队"
+
+
+def test_verify_passes_then_names_the_edited_entry(portal, capsys):
+    assert main(["audit", "verify"]) == 0
+    assert "✓ 审计日志完整" in capsys.readouterr().out
+    victim = AuditEvent.objects.filter(action="inspection.submit").first()
+    AuditEvent.objects.filter(pk=victim.pk).update(summary="篡改后的摘要")
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"第 {victim.pk} 条" in out and "内容与其哈希不符" in out
+
+
+def test_a_deleted_entry_breaks_the_link_of_the_next(portal):
+    middle = AuditEvent.objects.order_by("id")[3]
+    AuditEvent.objects.filter(pk=middle.pk).delete()
+    _, broken, _ = audit_verify()
+    assert broken.id == middle.pk + 1 and "不衔接" in broken.reason
+
+
+def test_a_truncated_tail_is_caught_by_the_head(portal):
+    last = AuditEvent.objects.latest("id")
+    AuditEvent.objects.filter(pk=last.pk).delete()
+    _, broken, _ = audit_verify()
+    assert broken is not None and "末尾的记录被删除" in broken.reason
+
+
+def test_rewriting_a_whole_tail_changes_the_published_daily_head(portal, capsys):
+    """Recomputing every later hash hides an edit from verify, but not from a head already
+    published: the day's head differs."""
+    from shuangsuiji.audit.selectors import daily_heads
+
+    (_day, last_id, published), *_ = daily_heads(days=1)
+    assert last_id == AuditEvent.objects.latest("id").pk
+    assert main(["audit", "heads", "--days", "1"]) == 0
+    assert published in capsys.readouterr().out
+
+
+def test_chain_is_plain_python():
+    entries = []
+    previous = chain.GENESIS
+    for n in (1, 2, 3):
+        content = dict.fromkeys(chain.CONTENT_FIELDS, "") | {"id": n, "detail": {"n": n}}
+        digest = chain.digest(previous, content)
+        entries.append({**content, "prev_hash": previous, "hash": digest})
+        previous = digest
+    assert chain.verify(entries, previous) == (3, None)
+    entries[1]["detail"] = {"n": 20}
+    count, broken = chain.verify(entries, previous)
+    assert (count, broken.id) == (2, 2)
+
+
+def test_auditor_browses_and_filters_own_organisation_only(client, portal, make_user, organisations):
+    auditor = make_user("auditor", portal.county, Role.AUDITOR)
+    client.force_login(auditor)
+    page = client.get("/audit/", {"action": "draw."}).content.decode()
+    assert "<code>draw.commit</code>" in page and "<code>inspection.submit</code>" not in page
+    assert "每日链头" in page
+    outsider = make_user("auditor-b", organisations["b"], Role.AUDITOR)
+    client.force_login(outsider)
+    assert "<code>draw.commit</code>" not in client.get("/audit/").content.decode()
