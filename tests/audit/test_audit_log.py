@@ -97,7 +97,9 @@ def test_chain_is_plain_python():
     assert (count, broken.id) == (2, 2)
 
 
-def test_auditor_browses_and_filters_own_organisation_only(client, portal, make_user, organisations):
+def test_auditor_browses_and_filters_own_organisation_only(
+    client, portal, make_user, organisations
+):
     auditor = make_user("auditor", portal.county, Role.AUDITOR)
     client.force_login(auditor)
     page = client.get("/audit/", {"action": "draw."}).content.decode()
