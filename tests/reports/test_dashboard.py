@@ -13,6 +13,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection, InspectionMember
 from shuangsuiji.reports.compliance import BAD, OK, RUNNING, dashboard
+from shuangsuiji.reports.statistics import statistics_table
 from tests.support.portal import build_portal
 
 IN_Q4 = dt.date(2026, 11, 23)
@@ -37,8 +38,13 @@ def test_zunhua_quarter_running_then_over(portal):
     running = checks(dashboard(portal.county, 2026, 4, today=IN_Q4))
     assert running["重点监管对象抽查数量"][0] == RUNNING  # drawn, not all inspected yet
     assert running["内部联合抽查占比"] == (OK, "17/17（100%）")  # ZH 二、（二） ≥ 35 %
-    # ZH 二、（三） ≥ 85 %: 17 drawn by class out of 18 checks (one targeted).
-    assert running["运用信用风险分级分类的抽查占比"] == (OK, "17/18（94%）")
+    # ZH 二、（三） ≥ 85 % a year: every drawn check of the year (Q3's and Q4's) out of all of
+    # them, the targeted one included.
+    year = statistics_table(portal.county, 2026)
+    graded = len(year.figures["random"].ids)
+    assert graded == 17 + len(Inspection.objects.filter(draw=portal.hidden).active())
+    expected = f"{graded}/{graded + 1}（{graded * 100 // (graded + 1)}%）"
+    assert running["运用信用风险分级分类的抽查占比（全年）"] == (OK, expected)
     # Timeliness counts by determination date: Q3's held result, determined in November, is
     # not due until 2026-12-18.
     assert running["抽查结果按期公示"] == (OK, "按期 2，逾期 0，未到期 1")
@@ -118,3 +124,25 @@ def test_city_sees_branches_side_by_side(client, portal, organisations, make_use
     assert "本单位方案无此要求" in page  # 遵化 has no annual cap; 绛县 has no 35 % share
     own = client.get("/reports/dashboard/", {"org": portal.county.code, "year": 2026}).content
     assert "内部联合抽查占比" in own.decode()
+
+
+def test_late_publication_is_red_at_once(portal):
+    """JX-4.7: a result published after its 20 working days is late the day it happens."""
+    Inspection.objects.filter(pk=portal.clean.pk).update(
+        publication_due=dt.date(2026, 11, 20)  # before its publication on 2026-11-21
+    )
+    found = checks(dashboard(portal.county, 2026, 4, today=IN_Q4))
+    assert found["抽查结果按期公示"][0] == BAD
+
+
+def test_coverage_checks_count_as_graded_supervision(portal):
+    """ZH 二、（五） 正面清单 全覆盖 (非现场) is chosen by class too: it must not pull the 85 %
+    share down."""
+    from shuangsuiji.planning.draws import coverage_inspections_create
+
+    created = coverage_inspections_create(actor=portal.coordinator, task=portal.revealed.task)
+    assert len(created) == 20  # the county's 20 正面清单 targets
+    graded = len(statistics_table(portal.county, 2026).figures["random"].ids) + 20
+    found = checks(dashboard(portal.county, 2026, 4, today=IN_Q4))
+    expected = f"{graded}/{graded + 1}（{graded * 100 // (graded + 1)}%）"
+    assert found["运用信用风险分级分类的抽查占比（全年）"] == (OK, expected)

@@ -12,13 +12,13 @@ import statistics as stats
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections.models import Inspection, InspectionMember
 from shuangsuiji.inspections.selectors import publication
-from shuangsuiji.planning.models import AnnualPlan, SamplingTask
+from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
 from shuangsuiji.planning.plans import organisation_settings, plan_warnings
 from shuangsuiji.planning.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.policy.loader import Reference
@@ -112,17 +112,32 @@ def dashboard(
     over = _period_over(year, quarter, today)
     checks = _class_checks(preset, table, day, over)
     targets = {name: parameter.at(day) for name, parameter in preset.targets.items()}
-    f = table.figures
-    drawn = len(f["random"].ids)
+    year_table = table if quarter is None else None
 
-    def add(name, label, required, actual, met, figure=""):
+    def scope(name: str) -> tuple[Table, int | None, bool, str]:
+        """The period a target is measured over: a per-year target over the year (red only
+        once the year is over), a per-quarter one over the chosen quarter (in the year view,
+        the year's total)."""
+        nonlocal year_table
+        per = targets[name].value.get("per")
+        if per == "year" and quarter is not None:
+            year_table = year_table or statistics_table(organisation, year)
+            return year_table, None, _period_over(year, None, today), "（全年）"
+        suffix = "（全年合计）" if per == "quarter" and quarter is None else ""
+        return table, quarter, over, suffix
+
+    def add(name, label, required, actual, met, figure="", running_can_fail=False):
         entry = targets[name]
+        _, _, ended, suffix = scope(name)
         clause = str(entry.ref) + ("（方案未规定，采用默认值）" if entry.bureau_default else "")
-        checks.append(Check(label, required, actual, _state(met, over), clause, figure))
+        state = BAD if (running_can_fail and not met) else _state(met, ended)
+        checks.append(Check(label + suffix, required, actual, state, clause, figure))
 
     if "internal_joint_share" in targets:
+        t, _, _, _ = scope("internal_joint_share")
         need = targets["internal_joint_share"].value["min"]
-        joint = len(f["internal_joint"].ids & f["random"].ids)
+        drawn = len(t.figures["random"].ids)
+        joint = len(t.figures["internal_joint"].ids & t.figures["random"].ids)
         add(
             "internal_joint_share",
             "内部联合抽查占比",
@@ -132,20 +147,24 @@ def dashboard(
             "internal_joint",
         )
     if "credit_risk_share" in targets:
-        # Drawn by supervision class (the credit-risk grading) over every check of the period.
+        # Checks chosen by supervision class (drawn by class, or 全覆盖 of a class such as
+        # 遵化's 正面清单) over every check, 定向检查 included.
+        t, _, _, _ = scope("credit_risk_share")
         need = targets["credit_risk_share"].value["min"]
-        every = drawn + len(f["coverage"].ids) + len(f["targeted"].ids)
+        graded = len(t.figures["random"].ids | t.figures["coverage"].ids)
+        every = graded + len(t.figures["targeted"].ids)
         add(
             "credit_risk_share",
             "运用信用风险分级分类的抽查占比",
             f"≥ {need}",
-            _share(drawn, every),
-            every > 0 and Fraction(drawn, every) >= _ratio(need),
+            _share(graded, every),
+            every > 0 and Fraction(graded, every) >= _ratio(need),
             "random",
         )
     if "department_joint_task_share" in targets:
+        _, period_quarter, _, _ = scope("department_joint_task_share")
         need = targets["department_joint_task_share"].value["min"]
-        tasks = _tasks(organisation, year, quarter)
+        tasks = _tasks(organisation, year, period_quarter)
         joint = sum(1 for t in tasks if t.scope == SamplingTask.Scope.DEPARTMENT_JOINT)
         add(
             "department_joint_task_share",
@@ -155,16 +174,16 @@ def dashboard(
             bool(tasks) and Fraction(joint, len(tasks)) >= _ratio(need),
         )
     if "department_joint_count" in targets:
+        _, period_quarter, _, _ = scope("department_joint_count")
         need = targets["department_joint_count"].value["min_count"]
-        tasks = [t for t in _tasks(organisation, year, quarter) if t.draws.exists()]
-        joint = sum(1 for t in tasks if t.scope == SamplingTask.Scope.DEPARTMENT_JOINT)
+        drawn_tasks = [t for t in _tasks(organisation, year, period_quarter) if t.drawn]
+        joint = sum(1 for t in drawn_tasks if t.scope == SamplingTask.Scope.DEPARTMENT_JOINT)
         add(
             "department_joint_count",
             "部门联合抽查次数",
             f"≥ {need} 次/年",
             f"{joint} 次",
             joint >= need,
-            "department_joint",
         )
     if "tasks_per_quarter" in targets and quarter:
         need = targets["tasks_per_quarter"].value["min_count"]
@@ -174,12 +193,12 @@ def dashboard(
             f"≥ {need}",
             f"{table.tasks.value} 个",
             table.tasks.value >= need,
-            "tasks",
         )
     if "revisit_share" in targets:
+        t, _, _, _ = scope("revisit_share")
         need = targets["revisit_share"].value["min"]
-        done = len(f["revisit_done"].ids)
-        checked = len(f["checked"].ids & f["random"].ids)
+        done = len(t.figures["revisit_done"].ids)
+        checked = len(t.figures["checked"].ids & t.figures["random"].ids)
         add(
             "revisit_share",
             "回访比例",
@@ -191,12 +210,14 @@ def dashboard(
     if "result_publication_workdays" in targets:
         report = publication(organisation, year, today, quarter)
         limit = targets["result_publication_workdays"].value["workdays"]
+        # A result published late, or overdue, is late now: no waiting for the period's end.
         add(
             "result_publication_workdays",
             "抽查结果按期公示",
             f"认定后 {limit} 个工作日内",
             f"按期 {report.on_time}，逾期 {report.late}，未到期 {report.pending}",
             report.late == 0,
+            running_can_fail=True,
         )
     checks += _plan_checks(organisation, year, targets, today)
     checks += _cap_checks(organisation, preset, year, day)
@@ -239,9 +260,18 @@ def _class_checks(preset, table: Table, day: dt.date, over: bool) -> list[Check]
 
 
 def _tasks(organisation: Organisation, year: int, quarter: int | None) -> list[SamplingTask]:
-    tasks = SamplingTask.objects.filter(
-        organisation=organisation, plan__year=year, plan__revisions__isnull=False
-    ).distinct()
+    """The published plan's tasks of the period; ``drawn`` tells whether a draw of the task was
+    actually carried out (drawn or revealed, not merely committed or aborted)."""
+    carried_out = Draw.objects.filter(
+        task=OuterRef("pk"), status__in=[Draw.Status.DRAWN, Draw.Status.REVEALED]
+    )
+    tasks = (
+        SamplingTask.objects.filter(
+            organisation=organisation, plan__year=year, plan__revisions__isnull=False
+        )
+        .distinct()
+        .annotate(drawn=Exists(carried_out))
+    )
     return [t for t in tasks if not quarter or (t.quarter or quarter_of(t.draw_date)) == quarter]
 
 
@@ -271,6 +301,7 @@ def _cap_checks(organisation, preset, year: int, day: dt.date) -> list[Check]:
     entry = cap.at(day)
     limit = entry.value["max"]
     exempt = set(entry.value.get("exempt", []))
+    exempt_names = "、".join(preset.class_rule(code).name for code in sorted(exempt))
     counts = (
         Inspection.objects.active()
         .filter(organisation=organisation, year=year)
@@ -283,7 +314,7 @@ def _cap_checks(organisation, preset, year: int, day: dt.date) -> list[Check]:
     return [
         Check(
             "同一对象年度抽查次数",
-            f"≤ {limit} 次（{'、'.join(exempt) or '无'}除外）",
+            f"≤ {limit} 次（{exempt_names or '无'}除外）",
             f"超过的对象 {over} 个",
             OK if over == 0 else BAD,
             str(entry.ref),

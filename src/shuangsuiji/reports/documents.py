@@ -152,10 +152,11 @@ def plan_sheet(plan: AnnualPlan) -> Sheet:
 
 
 def items_sheet(organisation: Organisation) -> Sheet:
-    """随机抽查事项清单 in 绛县's attachment form, with its two-level 抽查项目 header."""
-    items = InspectionItem.objects.filter(organisation=organisation, in_register=True).order_by(
-        "sequence", "category", "name"
-    )
+    """随机抽查事项清单 in 绛县's attachment form, with its two-level 抽查项目 header: the list
+    a bureau publishes, so items marked 涉密 are left out."""
+    items = InspectionItem.objects.filter(
+        organisation=organisation, in_register=True, confidential=False
+    ).order_by("sequence", "category", "name")
     rows = [
         [
             item.sequence or number,

@@ -17,7 +17,7 @@ from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports import compliance, documents, exports
-from shuangsuiji.reports.statistics import organisation_tables, quarter_of
+from shuangsuiji.reports.statistics import organisation_tables, quarter_of, statistics_table
 
 READERS = ("manage_sampling", "read_org_data")
 
@@ -54,7 +54,14 @@ class Period:
 def _tables(period: Period):
     total, below = organisation_tables(period.organisation, period.year, period.quarter)
     if below:
-        return [total, *below], ["合计", *(t.organisation.name for t in below)]
+        # The total, the organisation's own work (a 市局 also inspects), then each below it.
+        own = statistics_table(period.organisation, period.year, period.quarter)
+        names = [
+            "合计",
+            f"{period.organisation.name}（本级）",
+            *(t.organisation.name for t in below),
+        ]
+        return [total, own, *below], names
     return [total], [period.organisation.name]
 
 
@@ -66,7 +73,8 @@ def statistics_page(request):
     orgs = [t.organisation for t in tables]
     for row in rows:
         row.cells = [
-            (f.value, period.query(figure=f.key, org=org.code) if f.key else "")
+            # A count (tasks, people, a quota) has no inspections behind it to list.
+            (f.value, period.query(figure=f.key, org=org.code) if f.count is None else "")
             for f, org in zip(row.figures, orgs, strict=True)
         ]
     return render(
@@ -135,17 +143,17 @@ def dashboard_page(request):
     board = compliance.dashboard(period.organisation, period.year, period.quarter)
     below = list(period.organisation.children.filter(is_active=True).order_by("code"))
     side = [compliance.dashboard(org, period.year, period.quarter) for org in below]
-    from shuangsuiji.reports.statistics import statistics_table
-
     trend = [statistics_table(period.organisation, period.year, q) for q in (1, 2, 3, 4)]
+
+    def planned(t):  # drawn or 全覆盖: the checks the plan itself calls for
+        return t.figures["random"].ids | t.figures["coverage"].ids
+
     charts = {
         "trend": {
             "quarters": ["一季度", "二季度", "三季度", "四季度"],
-            "inspections": [
-                len(t.figures["random"].ids | t.figures["coverage"].ids) for t in trend
-            ],
-            "checked": [len(t.figures["checked"].ids) for t in trend],
-            "problems": [len(t.figures["problems"].ids) for t in trend],
+            "inspections": [len(planned(t)) for t in trend],
+            "checked": [len(t.figures["checked"].ids & planned(t)) for t in trend],
+            "problems": [len(t.figures["problems"].ids & planned(t)) for t in trend],
         },
         "workload": {
             "names": [name for name, _ in board.workload.per_inspector],
