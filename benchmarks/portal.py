@@ -31,6 +31,7 @@ Goal on a 2-core machine: p95 ≤ 150 ms at 50 concurrent requests for every mea
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import http.client
@@ -1029,6 +1030,10 @@ def main() -> None:
                 "DJANGO_ENV": "production",
                 "DJANGO_DEBUG": "false",
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+                # A Fernet key: 32 random bytes, URL-safe Base64.
+                "SHUANGSUIJI_FIELD_KEYS": (
+                    base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+                ),
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
                 # TLS ends at the reverse proxy; see the module docstring.
                 "DJANGO_SECURE_SSL_REDIRECT": "false",

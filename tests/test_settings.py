@@ -47,6 +47,7 @@ def test_production_starts_when_configured():
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_ALLOWED_HOSTS="sjs.example.gov.cn",
+        SHUANGSUIJI_FIELD_KEYS="QmVuY2htYXJrLW9ubHkta2V5LTMyLWJ5dGVzLWxvbmc=",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
@@ -66,3 +67,16 @@ def test_database_url_selects_postgresql():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_production_refuses_missing_field_key():
+    """身份证号 are encrypted with a key from the environment; production will not start
+    without one."""
+    base = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_ALLOWED_HOSTS": "sjs.example.gov.cn"}  # fmt: skip
+    missing = _load_settings(**base)
+    assert missing.returncode != 0 and "SHUANGSUIJI_FIELD_KEYS" in missing.stderr
+    from cryptography.fernet import Fernet
+
+    good = _load_settings(**base, SHUANGSUIJI_FIELD_KEYS=Fernet.generate_key().decode())
+    assert good.returncode == 0, good.stderr

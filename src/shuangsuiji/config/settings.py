@@ -5,9 +5,13 @@ or ``production``. Production refuses to start with an unsafe configuration inst
 with one, because a bureau's enforcement records must never be served by a debug server.
 """
 
+import base64
+import datetime as dt
+import hashlib
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -44,10 +48,22 @@ if PRODUCTION:
             "生产环境不得在公网主机上开启 DJANGO_DEBUG："
             f"{', '.join(public_hosts)}。请设置 DJANGO_DEBUG=false。"
         )
+    FIELD_ENCRYPTION_KEYS = env.list("SHUANGSUIJI_FIELD_KEYS", default=[])
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "生产环境必须设置 SHUANGSUIJI_FIELD_KEYS（加密身份证号的 Fernet 密钥，可用 "
+            'shuangsuiji manage shell -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())" 生成）。'
+        )
 else:
     # Development only: a fixed key keeps sessions across restarts of the demo.
     SECRET_KEY = env.str(
         "DJANGO_SECRET_KEY", default="development-only-key-never-use-in-production-0123456789"
+    )
+    # Development only: a field key derived from the development secret key.
+    _digest = hashlib.sha256(f"field-key:{SECRET_KEY}".encode()).digest()
+    FIELD_ENCRYPTION_KEYS = env.list(
+        "SHUANGSUIJI_FIELD_KEYS", default=[base64.urlsafe_b64encode(_digest).decode()]
     )
 
 INSTALLED_APPS = [
@@ -67,6 +83,7 @@ INSTALLED_APPS = [
     "shuangsuiji.disclosure",
     "shuangsuiji.reports",
     "shuangsuiji.audit",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shuangsuiji.config.urls"
@@ -123,6 +143,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses a locked-out username/address before the password check.
+    "shuangsuiji.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SHUANGSUIJI_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SHUANGSUIJI_LOCKOUT_MINUTES", default=15))
+# Lock the username from that address: a stranger cannot lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -136,6 +169,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# CSP: scripts only from this site (a nonce for any inline one), no other host at all.
+# Styles may be inline: ECharts and Swagger UI set style attributes, and styles run no code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": ["'none'"],
+        "base-uri": [SELF],
+        "object-src": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

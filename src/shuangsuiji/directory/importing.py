@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.crypto import EncryptedCharField
 from shuangsuiji.directory.parsing import (
     ParsedWorkbook,
     Problem,
@@ -202,7 +203,13 @@ def apply_import(
     }
 
 
-_PREPARED_FIELDS = (models.DateField, models.DateTimeField, models.JSONField, models.DecimalField)
+_PREPARED_FIELDS = (
+    models.DateField,
+    models.DateTimeField,
+    models.JSONField,
+    models.DecimalField,
+    EncryptedCharField,
+)
 
 
 def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]], on_done=None) -> None:

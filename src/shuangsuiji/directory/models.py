@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.crypto import EncryptedCharField
 from shuangsuiji.directory.vocabulary import (
     AirRating,
     CreditRating,
@@ -172,7 +173,8 @@ class Inspector(TaggedMixin, models.Model):
             RegexValidator(r"^[0-9A-Za-z_-]{1,64}$", "执法证号只能由字母、数字、- 和 _ 组成。")
         ],
     )
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    #: Encrypted at rest; the pages show it masked (codes.mask_id_number).
+    id_number = EncryptedCharField("身份证号", plain_length=18, blank=True)
     department = models.CharField("所属部门", max_length=100, blank=True)
     unit = models.CharField("执法机构", max_length=100, blank=True)
     area = models.CharField("执法片区", max_length=100, blank=True)
