@@ -327,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     from shuangsuiji.audit.cli import register as register_audit
+    from shuangsuiji.backup import register as register_backup
     from shuangsuiji.directory.demo_data import register as register_demo_data
     from shuangsuiji.draw.cli import register as register_draw
     from shuangsuiji.policy_cli import register as register_policy
@@ -335,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_policy(commands)
     register_draw(commands)
     register_audit(commands)
+    register_backup(commands)
 
     return parser
 
