@@ -1,15 +1,20 @@
-"""The demo organisation tree and accounts that ``make demo`` serves.
+"""The demo organisation tree, accounts and year that ``make demo`` serves.
 
-Built through the same services a bureau uses; running it again keeps the data and issues fresh
-passwords, so a demo left running somewhere never keeps a password printed long ago.
+Built through the same services a bureau uses: registers imported from workbooks, and each
+preset county's year so far (plan, draws, checks, follow-ups, publication, 回访; see
+:mod:`shuangsuiji.demo_year`). Running it again keeps the data and issues fresh passwords, so a
+demo left running somewhere never keeps a password printed long ago.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.accounts.roles import Role
@@ -102,7 +107,12 @@ def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> No
         if not preset or Target.objects.filter(organisation=organisation).exists():
             continue
         files = write_demo_workbooks(
-            data_dir / "demo" / preset, preset=preset, targets=300, inspectors=40, seed=int(code)
+            data_dir / "demo" / preset,
+            preset=preset,
+            targets=300,
+            inspectors=40,
+            seed=int(code),
+            year=timezone.localdate().year,
         )
         for key in DEMO_REGISTER_ORDER:
             path = files[key]
@@ -151,16 +161,12 @@ def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
         )
 
 
-@transaction.atomic
-def demo_build() -> list[DemoAccount]:
-    from django.conf import settings
-
+def demo_accounts(organisations: dict[str, Organisation]):
+    """The printed accounts, each with a fresh password; and the users by (code, role)."""
     from shuangsuiji.accounts.models import User
 
-    organisations = demo_organisations()
-    demo_registers(organisations, Path(settings.DATA_DIR))
-    demo_policy_settings(organisations)
     accounts = []
+    users: dict[tuple[str, Role], User] = {}
     for username, display_name, code, role in DEMO_USERS:
         if role == Role.INSPECTOR:
             # An inspector's account is linked to the register by the 执法证号 as login name.
@@ -169,7 +175,7 @@ def demo_build() -> list[DemoAccount]:
         password = generate_password()
         user = User.objects.filter(username=username).first()
         if user is None:
-            user_create(
+            user, _ = user_create(
                 actor=None,
                 username=username,
                 display_name=display_name,
@@ -179,5 +185,44 @@ def demo_build() -> list[DemoAccount]:
             )
         else:
             user_set_password(actor=None, user=user, password=password)
+        users[code, role] = user
         accounts.append(DemoAccount(username, password, role.label, organisations[code].name))
+    return accounts, users
+
+
+@transaction.atomic
+def demo_build(*, report: Callable[[str], None] | None = print) -> list[DemoAccount]:
+    """Build the demo, or refresh its passwords; ``report`` gets one line per county's year.
+
+    On the first run the bureaus start on the platform at the beginning of the year and work
+    through it to today (:mod:`shuangsuiji.demo_year`); later runs leave the year as it is.
+    """
+    from django.conf import settings
+
+    from shuangsuiji.demo_year import (
+        clock,
+        demo_years,
+        scrypt_first,
+        year_opening,
+        year_pending,
+    )
+
+    codes = [code for code, _, _, preset in DEMO_ORGANISATIONS if preset]
+    now = timezone.now()
+    existing = list(Organisation.objects.filter(code__in=codes))
+    fresh = len(existing) < len(codes) or year_pending(existing, timezone.localdate(now).year)
+    with clock(year_opening(now)) if fresh else nullcontext():
+        organisations = demo_organisations()
+        demo_registers(organisations, Path(settings.DATA_DIR))
+        demo_policy_settings(organisations)
+        with scrypt_first():
+            accounts, users = demo_accounts(organisations)
+    counties = [
+        (organisations[code], users[code, Role.COORDINATOR], users[code, Role.LEADER])
+        for code in codes
+        if organisations[code].policy_preset
+    ]
+    for summary in demo_years(counties):
+        if report:
+            report(summary.line())
     return accounts

@@ -377,6 +377,8 @@ def inspection_assign_team(
     _set_team(inspection, inspectors)
     inspection.status = Inspection.Status.ASSIGNED
     inspection.save(update_fields=["status"])
+    if draw is None:
+        return inspection  # a 全覆盖 check is not drawn: its team is in the log and history only
     ManualAssignment.objects.create(
         draw=draw,
         unit=inspection.target.draw_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -39,8 +40,15 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
     return policy
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, source: str) -> Preset:
+    """Parsing a preset takes tens of milliseconds and every save of a result reads the policy;
+    a preset is immutable (adjustments make new ones), so a parsed text is kept."""
+    return load_preset_text(text, source)
+
+
 def effective_preset(policy: OrganisationPolicy) -> Preset:
-    preset = load_preset_text(policy.text, f"{policy.organisation.code}/{policy.preset}.yaml")
+    preset = _parsed(policy.text, f"{policy.organisation.code}/{policy.preset}.yaml")
     for adjustment in policy.adjustments.select_related("created_by"):
         preset = preset.with_value(
             adjustment.path,

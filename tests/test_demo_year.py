@@ -1,0 +1,207 @@
+"""``make demo`` builds each preset county's year so far through the real services, so every
+page has data on first start: on 2026-11-22 the first three quarters are drawn, inspected,
+followed up and public; the fourth is drawn and under way, its list still secret.
+
+One demo build for the module (on a clock pinned to that day), rolled back afterwards.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.test_demo import PRESET_CODES, SHANGHAI, counts, demo_database, run_demo
+
+TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+HUOJIA, JIANGXIAN, BAODING = "410724", "140826", "130600"
+
+
+@dataclass
+class Build:
+    data: Path
+    first: str
+    second: str
+    before: dict
+    after: dict
+
+
+@pytest.fixture(scope="module")
+def build(django_db_setup, django_db_blocker, tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    with demo_database(TODAY, data, django_db_blocker):
+        first = run_demo()
+        before = counts()
+        second = run_demo()
+        yield Build(data, first, second, before, counts())
+
+
+def local_date(moment):
+    return timezone.localtime(moment).date()
+
+
+def test_each_county_has_its_plan_and_four_quarters(db, build):
+    from shuangsuiji.inspections.models import Inspection
+    from shuangsuiji.planning.models import AnnualPlan, Draw
+    from shuangsuiji.planning.plans import plan_warnings
+
+    drafts = 0
+    for code in PRESET_CODES:
+        plan = AnnualPlan.objects.get(organisation__code=code, year=2026)
+        assert plan.status == AnnualPlan.Status.PUBLISHED and plan.revisions.exists()
+        assert plan.issued_on.month == 1 and plan_warnings(plan, TODAY.date()) == []
+        draws = {d.task.quarter: d for d in Draw.objects.filter(task__plan=plan)}
+        for quarter in (1, 2, 3):
+            draw = draws[quarter]
+            assert draw.status == Draw.Status.REVEALED and draw.verified is True, draw
+            # Done in its quarter, as a bureau working through the year would have.
+            start = dt.date(2026, 3 * quarter - 2, 1)
+            assert start <= local_date(draw.committed_at) < local_date(draw.revealed_at)
+            assert local_date(draw.revealed_at) < dt.date(2026, 3 * quarter + 1, 1)
+            statuses = set(draw.inspections.values_list("status", flat=True))
+            assert statuses <= {Inspection.Status.DONE, Inspection.Status.SUBSTITUTED}, draw
+        current = draws[4]
+        assert current.status == Draw.Status.DRAWN and current.verified is None
+        statuses = Counter(current.inspections.values_list("status", flat=True))
+        assert statuses[Inspection.Status.DONE] and statuses[Inspection.Status.ASSIGNED], statuses
+        drafts += current.inspections.filter(
+            status=Inspection.Status.ASSIGNED, checked_at__isnull=False
+        ).count()
+    assert drafts  # teams keep drafts of checks made but not yet determined
+
+
+def test_results_have_a_plausible_mix(db, build):
+    from shuangsuiji.inspections.models import Inspection, ResultCategory
+
+    done = Inspection.objects.filter(year=2026, status=Inspection.Status.DONE)
+    categories = Counter(done.values_list("result_category", flat=True))
+    assert set(categories) == {
+        ResultCategory.NO_PROBLEM,
+        ResultCategory.ORDERED,
+        ResultCategory.CASE_FILED,
+        ResultCategory.NO_ACTIVITY,
+    }
+    assert categories[ResultCategory.NO_PROBLEM] > done.count() / 2
+    for code in PRESET_CODES:
+        assert done.filter(organisation__code=code, result_category=ResultCategory.ORDERED)
+    secret = done.exclude(confidentiality="")
+    assert secret.exists()
+    assert all(i.confidential_reason and not i.public_summary for i in secret)
+    methods = Counter(done.values_list("method_used", flat=True))
+    assert methods["现场检查"] > methods["书面检查"] > 0
+    # A class the plan checks 非现场 is checked that way.
+    assert not done.filter(method="非现场检查").exclude(method_used="非现场检查").exists()
+    assert done.filter(submitted_by__isnull=True).count() == 0  # entered by a team member
+
+
+def test_public_results_show_revealed_quarters_only(db, build):
+    from shuangsuiji.disclosure.selectors import public_results
+    from shuangsuiji.inspections.models import Inspection
+    from shuangsuiji.inspections.selectors import publication
+
+    on_time = late = 0
+    for code in PRESET_CODES:
+        public = public_results().filter(organisation__code=code)
+        assert set(public.exclude(task__quarter=None).values_list("task__quarter", flat=True)) == {
+            1,
+            2,
+            3,
+        }
+        hidden = Inspection.objects.filter(
+            organisation__code=code, task__quarter=4, status=Inspection.Status.DONE
+        )
+        assert hidden.exists() and not public.filter(pk__in=hidden).exists()
+        # Every public result of a revealed draw is published, 涉密 and 定向 ones never.
+        revealed = Inspection.objects.filter(
+            organisation__code=code,
+            draw__status="revealed",
+            status=Inspection.Status.DONE,
+            confidentiality="",
+        )
+        assert public.count() == revealed.count()
+        report = publication(public.first().organisation, 2026, TODAY.date())
+        on_time, late = on_time + report.on_time, late + report.late
+    # Mostly within the 20 working days, a few late.
+    assert 0 < late < on_time / 5
+
+
+def test_violations_are_followed_up(db, build):
+    from shuangsuiji.directory.models import RegulatoryEvent
+    from shuangsuiji.directory.vocabulary import EventKind
+    from shuangsuiji.inspections.models import FollowUp, Inspection, ResultCategory
+
+    violations = Inspection.objects.filter(
+        status=Inspection.Status.DONE,
+        result_category__in=[ResultCategory.ORDERED, ResultCategory.CASE_FILED],
+    )
+    assert violations.exists()
+    assert not violations.filter(follow_ups__isnull=True).exists()
+    steps = Counter(
+        (kind, closed is not None)
+        for kind, closed in FollowUp.objects.values_list("kind", "closed_on")
+    )
+    assert steps["rectify", True] > steps["rectify", False] > 0
+    assert steps["case", True] and steps["case", False]
+    penalties = FollowUp.objects.filter(kind="case", penalty_decided_on__isnull=False)
+    assert penalties.exists()
+    assert RegulatoryEvent.objects.filter(kind=EventKind.PENALTY, source="inspection").exists()
+    # The first quarter's 责令整改 are mostly closed by now.
+    first = FollowUp.objects.filter(kind="rectify", inspection__task__quarter=1)
+    assert first.filter(closed_on__isnull=False).count() > first.count() / 2
+
+
+def test_huojia_revisits_ten_percent(db, build):
+    from shuangsuiji.inspections.models import Revisit
+    from shuangsuiji.planning.models import Draw
+
+    for draw in Draw.objects.filter(organisation__code=HUOJIA, status="revealed"):
+        # 10 % of the checks done when the list was revealed (a late result may follow).
+        done = draw.inspections.filter(status="done").count()
+        assert draw.revisits.exists() and abs(draw.revisits.count() - done / 10) <= 1, draw
+    revisits = Revisit.objects.filter(draw__organisation__code=HUOJIA)
+    assert revisits.filter(done_on__isnull=False).count() > revisits.count() / 2
+    assert not Revisit.objects.exclude(draw__organisation__code=HUOJIA).exists()
+
+
+def test_joint_and_targeted_checks(db, build):
+    from shuangsuiji.disclosure.selectors import public_results
+    from shuangsuiji.inspections.models import Attachment, Inspection
+    from shuangsuiji.planning.models import SamplingTask
+
+    joint = SamplingTask.objects.filter(
+        organisation__code=BAODING, scope=SamplingTask.Scope.DEPARTMENT_JOINT
+    )
+    assert joint.filter(draws__isnull=False).count() >= 3  # 保定：部门联合抽查不少于 3 次
+    assert Inspection.objects.filter(task__in=joint).exclude(partner_inspectors=[]).exists()
+    assert Inspection.objects.filter(internal_joint=True).exists()
+    # 绛县: once-a-year tasks (城镇污水处理厂 with 住建局, 在建项目) and two 定向检查.
+    annual = SamplingTask.objects.filter(organisation__code=JIANGXIAN, quarter=None)
+    assert annual.count() == 2 and all(t.draws.get().status == "revealed" for t in annual)
+    sewage = Inspection.objects.filter(task__in=annual, task__scope="department_joint")
+    assert sewage.exists() and not sewage.filter(partner_inspectors=[]).exists()
+    targeted = Inspection.objects.filter(kind=Inspection.Kind.TARGETED)
+    assert targeted.count() == 2 and set(targeted.values_list("organisation__code", flat=True)) == {
+        JIANGXIAN
+    }
+    assert not public_results().filter(pk__in=targeted).exists()
+    # 绛县 四、（六）: every 现场检查 result carries its signed forms.
+    on_site = Inspection.objects.filter(
+        organisation__code=JIANGXIAN, status="done", method_used="现场检查"
+    )
+    for inspection in on_site:
+        kinds = set(inspection.attachments.values_list("kind", flat=True))
+        assert "现场检查表" in kinds, inspection
+    pdf = Attachment.objects.filter(inspection__organisation__code=JIANGXIAN).first()
+    assert pdf.content_type == "application/pdf"
+    assert (build.data / "media" / pdf.file.name).read_bytes().startswith(b"%PDF-1.4")
+
+
+def test_second_run_keeps_the_year(db, build):
+    assert build.before == build.after
+    summary = build.first.split("演示账号")[0].strip().splitlines()
+    assert len(summary) == len(PRESET_CODES)
+    assert "4 次抽取（已公开 3 次）" in summary[0] and "回访" in summary[3]
+    again = build.second.split("演示账号")[0].strip().splitlines()
+    assert all("已存在" in line for line in again)
