@@ -327,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     from shuangsuiji.audit.cli import register as register_audit
-    from shuangsuiji.backup import register as register_backup
+    from shuangsuiji.backup_cli import register as register_backup
     from shuangsuiji.directory.demo_data import register as register_demo_data
     from shuangsuiji.draw.cli import register as register_draw
     from shuangsuiji.policy_cli import register as register_policy
