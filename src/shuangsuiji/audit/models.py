@@ -5,12 +5,12 @@ from django.conf import settings
 from django.db import models
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.permanence import PermanentModel, PermanentScopedQuerySet
 
 GENESIS = "0" * 64
 
 
-class AuditEvent(models.Model):
+class AuditEvent(PermanentModel):
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
@@ -30,7 +30,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计日志"

@@ -24,6 +24,11 @@ from shuangsuiji.directory.vocabulary import (
     PermitCategory,
     TargetType,
 )
+from shuangsuiji.permanence import (
+    PermanentModel,
+    PermanentRecordError,
+    PermanentScopedQuerySet,
+)
 
 division_code_validator = RegexValidator(r"^[0-9]{6}$", "行政区划代码须为 6 位数字。")
 
@@ -50,7 +55,7 @@ class TaggedMixin:
         return [t for t in self.tags.split(",") if t]
 
 
-class Target(TaggedMixin, models.Model):
+class Target(TaggedMixin, PermanentModel):
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="targets"
     )
@@ -94,7 +99,7 @@ class Target(TaggedMixin, models.Model):
     removal_reason = models.CharField("移出名录原因", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -126,6 +131,22 @@ class Target(TaggedMixin, models.Model):
         return self.project_code or self.credit_code
 
 
+class RegulatoryEventQuerySet(OrgScopedQuerySet):
+    def delete(self):
+        # Imported and entered records are evidence and stay. Only a record derived from an
+        # inspection's result (本级检查发现问题) goes, with the result it came from when that is
+        # reopened; simple-history and the audit log keep the withdrawal.
+        if self.exclude(source=DERIVED_EVENT_SOURCE).exists():
+            raise PermanentRecordError(self.model._meta.verbose_name)
+        return super().delete()
+
+    delete.queryset_only = True
+
+
+#: ``RegulatoryEvent.source`` of a record a submitted result made.
+DERIVED_EVENT_SOURCE = "inspection"
+
+
 class RegulatoryEvent(models.Model):
     """A 监管记录 the classification rules read (行政处罚决定, 挂牌督办 …)."""
 
@@ -139,7 +160,7 @@ class RegulatoryEvent(models.Model):
     source = models.CharField("来源", max_length=16, default="import")
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = RegulatoryEventQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -160,8 +181,13 @@ class RegulatoryEvent(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("directory:detail", args=["events", self.pk])
 
+    def delete(self, *args, **kwargs):
+        if self.source != DERIVED_EVENT_SOURCE:
+            raise PermanentRecordError(self._meta.verbose_name)
+        return super().delete(*args, **kwargs)
 
-class Inspector(TaggedMixin, models.Model):
+
+class Inspector(TaggedMixin, PermanentModel):
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="inspectors"
     )
@@ -193,7 +219,7 @@ class Inspector(TaggedMixin, models.Model):
     removal_reason = models.CharField("移出名录原因", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -226,7 +252,7 @@ class Inspector(TaggedMixin, models.Model):
         return self.in_register and self.on_duty and self.category == InspectorCategory.ENFORCEMENT
 
 
-class InspectionItem(TaggedMixin, models.Model):
+class InspectionItem(TaggedMixin, PermanentModel):
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="items"
     )
@@ -244,7 +270,7 @@ class InspectionItem(TaggedMixin, models.Model):
     removal_reason = models.CharField("移出清单原因", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -2,7 +2,11 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.permanence import (
+    PermanentModel,
+    PermanentQuerySet,
+    PermanentScopedQuerySet,
+)
 
 #: 绛县 三、（一）: the nine cases that are not checked by random draw.
 TARGETED_CASES = [
@@ -48,14 +52,14 @@ class ItemOutcome(models.TextChoices):
 CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
 
 
-class InspectionQuerySet(OrgScopedQuerySet):
+class InspectionQuerySet(PermanentScopedQuerySet):
     def active(self) -> "InspectionQuerySet":
         """Inspections that count (toward a target's annual number and an inspector's load):
         all but those cancelled with an aborted draw or replaced by a substitute."""
         return self.exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
 
 
-class Inspection(models.Model):
+class Inspection(PermanentModel):
     class Kind(models.TextChoices):
         RANDOM = "random", "随机抽查"
         COVERAGE = "coverage", "全覆盖检查"
@@ -191,7 +195,7 @@ class ItemCheck(models.Model):
         return f"{self.item}：{self.get_outcome_display()}"
 
 
-class Attachment(models.Model):
+class Attachment(PermanentModel):
     """A photo or document of the inspection: kept for the archive (≥ 3 years), never deleted,
     served only through a permission check."""
 
@@ -204,14 +208,18 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PermanentQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "检查材料"
+        verbose_name_plural = "检查材料"
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.kind}：{self.original_name}"
 
 
-class FollowUp(models.Model):
+class FollowUp(PermanentModel):
     """后续处置 (ZH-2.6, BD-4.2): each step dated, the inspection closed when all are."""
 
     class Kind(models.TextChoices):
@@ -231,6 +239,7 @@ class FollowUp(models.Model):
     penalty_decided_on = models.DateField("行政处罚决定日期", null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
+    objects = PermanentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -251,7 +260,7 @@ REVISIT_FORMS = [
 ]
 
 
-class Revisit(models.Model):
+class Revisit(PermanentModel):
     """回访 (获嘉 三、（四）): a completed inspection drawn for a visit, and its record."""
 
     inspection = models.OneToOneField(Inspection, on_delete=models.PROTECT, related_name="revisit")
@@ -264,6 +273,7 @@ class Revisit(models.Model):
     escalated = models.BooleanField("问题移交纪检监察", default=False)
     escalation_note = models.CharField("移交情况", max_length=300, blank=True)
 
+    objects = PermanentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.audit.services import audited
-from shuangsuiji.directory.models import RegulatoryEvent
+from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.models import (
     Attachment,
@@ -235,7 +235,7 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
             kind=EventKind.OWN_PROBLEM,
             date=inspection.determined_on,
             reference=_event_reference(inspection),
-            defaults={"source": "inspection"},
+            defaults={"source": DERIVED_EVENT_SOURCE},
         )
     return inspection
 
@@ -280,7 +280,7 @@ def inspection_reopen(*, actor, inspection: Inspection, reason: str) -> Inspecti
     RegulatoryEvent.objects.filter(
         organisation=inspection.organisation,
         kind=EventKind.OWN_PROBLEM,
-        source="inspection",
+        source=DERIVED_EVENT_SOURCE,
         reference=_event_reference(inspection),
     ).delete()
     return inspection
@@ -456,7 +456,7 @@ def follow_up_close(
             kind=EventKind.PENALTY,
             date=penalty_decided_on,
             reference=follow_up.case_number,
-            defaults={"source": "inspection"},
+            defaults={"source": DERIVED_EVENT_SOURCE},
         )
     return follow_up
 

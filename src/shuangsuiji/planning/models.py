@@ -3,6 +3,11 @@ from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.permanence import (
+    PermanentModel,
+    PermanentQuerySet,
+    PermanentScopedQuerySet,
+)
 
 
 class OrganisationPolicy(models.Model):
@@ -36,7 +41,7 @@ class OrganisationPolicy(models.Model):
         return f"{self.organisation.name}：{self.preset}"
 
 
-class PolicyAdjustment(models.Model):
+class PolicyAdjustment(PermanentModel):
     """One value a bureau changed, from a date on, with its reason. Never edited or deleted."""
 
     policy = models.ForeignKey(
@@ -55,6 +60,7 @@ class PolicyAdjustment(models.Model):
     )
     created_at = models.DateTimeField("调整时间", auto_now_add=True)
 
+    objects = PermanentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -138,7 +144,7 @@ class WorkdayYear(models.Model):
         return str(self.year)
 
 
-class AnnualPlan(models.Model):
+class AnnualPlan(PermanentModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         APPROVED = "approved", "已审批，待公开"
@@ -160,7 +166,7 @@ class AnnualPlan(models.Model):
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
     adjustment_reason = models.CharField("调整原因", max_length=300, blank=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -183,7 +189,7 @@ class AnnualPlan(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.ADJUSTING)
 
 
-class PlanRevision(models.Model):
+class PlanRevision(PermanentModel):
     """Each published version of a plan, frozen, so the adjustment history stays public."""
 
     plan = models.ForeignKey(AnnualPlan, on_delete=models.PROTECT, related_name="revisions")
@@ -192,7 +198,11 @@ class PlanRevision(models.Model):
     reason = models.CharField("调整原因", max_length=300, blank=True)
     snapshot = models.JSONField("计划内容")
 
+    objects = PermanentQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "计划版本"
+        verbose_name_plural = "计划版本"
         ordering = ["plan", "version"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "version"], name="revision_unique_version")
@@ -202,7 +212,7 @@ class PlanRevision(models.Model):
         return f"{self.plan} 第 {self.version} 版"
 
 
-class SamplingTask(models.Model):
+class SamplingTask(PermanentModel):
     class Kind(models.TextChoices):
         UNDIRECTED = "undirected", "不定向抽查"
         DIRECTED = "directed", "定向抽查"
@@ -236,7 +246,7 @@ class SamplingTask(models.Model):
     partners = models.JSONField("联合部门", default=list, blank=True)
     lead_department = models.CharField("牵头部门", max_length=200, blank=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[items])
 
     class Meta:
@@ -301,7 +311,7 @@ class ConflictOfInterest(models.Model):
         return f"{self.inspector} 回避 {self.target}"
 
 
-class Draw(models.Model):
+class Draw(PermanentModel):
     """One random draw of a task: the bundle of SHUANGSUIJI-DRAW-v1, kept byte for byte."""
 
     class Status(models.TextChoices):
@@ -340,7 +350,7 @@ class Draw(models.Model):
     aborted_reason = models.CharField("作废原因", max_length=300, blank=True)
     verified = models.BooleanField("服务器端核验通过", null=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["salt"])
 
     class Meta:
@@ -385,7 +395,7 @@ class Draw(models.Model):
 SOURCE_TYPES = [("lottery", "彩票开奖"), ("drand", "drand 随机信标"), ("witness", "见证人数字")]
 
 
-class DrawSource(models.Model):
+class DrawSource(PermanentModel):
     """A public random source named at commit, and its value once it exists."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="sources")
@@ -394,7 +404,11 @@ class DrawSource(models.Model):
     label = models.CharField("名称", max_length=200)
     value = models.CharField("取值", max_length=200, blank=True)
 
+    objects = PermanentQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "公开随机源"
+        verbose_name_plural = "公开随机源"
         ordering = ["draw", "position"]
 
     def __str__(self) -> str:
@@ -415,7 +429,7 @@ SUBSTITUTION_REASONS = [
 ]
 
 
-class Substitution(models.Model):
+class Substitution(PermanentModel):
     """A selected unit replaced by the next on the reserve list, with reason and evidence."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="substitutions")
@@ -427,7 +441,11 @@ class Substitution(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PermanentQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "替补"
+        verbose_name_plural = "替补"
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["draw", "replaced_unit"], name="substitute_once"),
@@ -440,7 +458,7 @@ class Substitution(models.Model):
         return f"{self.replaced_unit} → {self.substitute_unit}"
 
 
-class ManualAssignment(models.Model):
+class ManualAssignment(PermanentModel):
     """A team the coordinator assigned by hand to a task the matching could not staff."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="manual_assignments")
@@ -451,7 +469,11 @@ class ManualAssignment(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PermanentQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "人工指派"
+        verbose_name_plural = "人工指派"
         ordering = ["created_at"]
 
     def __str__(self) -> str:
