@@ -126,6 +126,8 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "reports:dashboard": ("get", None, only(*PLAN_READERS)),
     "reports:plan_file": ("get", "plan_xlsx", only(*PLAN_READERS)),
     "reports:items_file": ("get", "xlsx", only(*PLAN_READERS)),
+    "reports:archive": ("get", None, only(*PLAN_READERS)),
+    "reports:archive_file": ("get", None, only(*PLAN_READERS)),
     "audit:list": ("get", None, only(Role.LEADER, Role.AUDITOR)),
     "disclosure:index": ("get", None, ALL_200),
     "disclosure:organisation": ("get", "org_code", ALL_200),

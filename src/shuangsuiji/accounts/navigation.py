@@ -28,6 +28,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("随机抽查事项清单", "directory:list", REGISTER_READERS, ("items",)),
     NavItem("监管工作看板", "reports:dashboard", ("manage_sampling", "read_org_data")),
     NavItem("随机抽查情况统计表", "reports:statistics", ("manage_sampling", "read_org_data")),
+    NavItem(
+        "检查档案",
+        "reports:archive",
+        ("manage_sampling", "read_org_data", "approve_plans", "view_audit"),
+    ),
     NavItem("本单位政策", "planning:policy", ("manage_sampling", "read_org_data")),
     NavItem("分类与抽查数量", "planning:policy_quarter", ("manage_sampling", "read_org_data")),
     NavItem(

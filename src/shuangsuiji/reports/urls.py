@@ -11,4 +11,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard_page, name="dashboard"),
     path("plans/<int:pk>.<str:fmt>", views.plan_file, name="plan_file"),
     path("items.<str:fmt>", views.items_file, name="items_file"),
+    path("archive/", views.archive_page, name="archive"),
+    path("archive.xlsx", views.archive_file, name="archive_file"),
 ]

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections import selectors
+from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports import compliance, documents, exports
 from shuangsuiji.reports.statistics import organisation_tables, quarter_of, statistics_table
 
 READERS = ("manage_sampling", "read_org_data")
+#: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
+ARCHIVE_READERS = ("manage_sampling", "read_org_data", "approve_plans", "view_audit")
 
 
 class Period:
@@ -204,3 +210,88 @@ def plan_file(request, pk: int, fmt: str):
 def items_file(request, fmt: str):
     period = Period(request)
     return _file(documents.items_sheet(period.organisation), fmt)
+
+
+#: A workbook of more rows than this is refused: the page asks for a narrower filter.
+ARCHIVE_EXPORT_LIMIT = 50_000
+ARCHIVE_PAGE_SIZE = 50
+
+
+def _archive_filter(request) -> tuple[selectors.ArchiveFilter, dict]:
+    """The archive's filter from the query string; what it could not read is left out."""
+    organisations = Organisation.objects.subtree_of(request.user.organisation)
+    code = request.GET.get("org", "")
+    organisation = get_object_or_404(organisations, code=code) if code else None
+    year = request.GET.get("year", "")
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    result = request.GET.get("result", "")
+    chosen = selectors.ArchiveFilter(
+        year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        organisation=organisation,
+        kind=kind if kind in Inspection.Kind.values else "",
+        status=status if status in Inspection.Status.values else "",
+        result=result if result in ResultCategory.values else "",
+        text=request.GET.get("q", "").strip()[:100],
+    )
+    choices = {
+        "organisations": organisations.filter(is_active=True).order_by("path"),
+        "kinds": Inspection.Kind.choices,
+        "statuses": Inspection.Status.choices,
+        "results": ResultCategory.choices,
+    }
+    return chosen, choices
+
+
+def _archive_description(chosen: selectors.ArchiveFilter, user) -> str:
+    parts = [chosen.organisation.name if chosen.organisation else f"{user.organisation.name}及下级"]
+    parts.append(f"{chosen.year} 年" if chosen.year else "全部年度")
+    labels = (
+        (chosen.kind, Inspection.Kind),
+        (chosen.status, Inspection.Status),
+        (chosen.result, ResultCategory),
+    )
+    parts += [choices(value).label for value, choices in labels if value]
+    if chosen.text:
+        parts.append(f"检查对象含“{chosen.text}”")
+    return "，".join(parts)
+
+
+@role_required(*ARCHIVE_READERS)
+def archive_page(request):
+    """检查档案: every inspection of every year the user may read, filtered, paged."""
+    chosen, choices = _archive_filter(request)
+    rows = selectors.archive(request.user, chosen)
+    page = Paginator(rows, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/archive.html",
+        {
+            "chosen": chosen,
+            "description": _archive_description(chosen, request.user),
+            "page": page,
+            "years": selectors.archive_years(request.user),
+            "query": request.GET.urlencode(),
+            **choices,
+        },
+    )
+
+
+@role_required(*ARCHIVE_READERS)
+def archive_file(request):
+    chosen, _ = _archive_filter(request)
+    rows = selectors.archive(request.user, chosen)
+    count = rows.count()
+    if count > ARCHIVE_EXPORT_LIMIT:
+        messages.error(
+            request,
+            f"符合条件的检查有 {count} 条，超过一次导出的上限 {ARCHIVE_EXPORT_LIMIT} 条："
+            "请按年度或单位缩小范围后再导出。",
+        )
+        return redirect(f"{reverse('reports:archive')}?{request.GET.urlencode()}")
+    year = chosen.year or "全部年度"
+    code = chosen.organisation.code if chosen.organisation else request.user.organisation.code
+    sheet = documents.archive_sheet(
+        rows, _archive_description(chosen, request.user), filename=f"{code}-{year}-检查档案"
+    )
+    return _file(sheet, "xlsx")
