@@ -73,6 +73,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
+        # waitress's default of 100 counts its own listening socket and wake-up pipe, so the
+        # 99th keep-alive client already waits unanswered; poll() lifts select()'s 1024 fds.
+        connection_limit=args.connections,
+        asyncore_use_poll=True,
         ident="shuangsuiji",
         **proxy,
     )
@@ -266,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     serve.add_argument("--threads", type=int, default=8, help="工作线程数（默认 8）")
+    serve.add_argument(
+        "--connections",
+        type=int,
+        default=500,
+        help="同时保持的连接数上限（默认 500；超过的连接排队等待）",
+    )
     serve.add_argument(
         "--trusted-proxy",
         default="",
