@@ -129,6 +129,7 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "reports:archive": ("get", None, only(*PLAN_READERS)),
     "reports:archive_file": ("get", None, only(*PLAN_READERS)),
     "audit:list": ("get", None, only(Role.LEADER, Role.AUDITOR)),
+    "audit:heads": ("get", None, ALL_200),
     "disclosure:index": ("get", None, ALL_200),
     "disclosure:organisation": ("get", "org_code", ALL_200),
     "disclosure:plan": ("get", "public_plan", ALL_200),

@@ -120,3 +120,18 @@ def test_auditor_browses_and_filters_own_organisation_only(
     outsider = make_user("auditor-b", organisations["b"], Role.AUDITOR)
     client.force_login(outsider)
     assert "<code>draw.commit</code>" not in client.get("/audit/").content.decode()
+
+
+def test_the_daily_heads_are_public_and_say_nothing_else(client, portal):
+    """The 监督员's heads can be published: the portal lists them for anyone, as a page and as a
+    text file, and the page holds hashes only, never what the entries say."""
+    latest = AuditEvent.objects.latest("id")
+    page = client.get("/audit/heads/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert latest.hash in html and f"#{latest.pk}" in html
+    assert latest.summary not in html and portal.clean.target.name not in html
+    text = client.get("/audit/heads/", {"format": "txt"})
+    assert text["Content-Type"].startswith("text/plain")
+    _day, last_id, digest = text.content.decode().splitlines()[1].split("\t")
+    assert (int(last_id), digest) == (latest.pk, latest.hash)

@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.event_list, name="list"),
+    path("heads/", views.public_heads, name="heads"),
 ]
