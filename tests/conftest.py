@@ -49,7 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             deselected.append(item)
             continue
         if TEST_DB != "postgres" and item.get_closest_marker("postgres"):
-            item.add_marker(pytest.mark.skip(reason="需要 PostgreSQL（行锁、触发器），在 PostgreSQL 轮次运行"))
+            item.add_marker(
+                pytest.mark.skip(reason="需要 PostgreSQL（行锁、触发器），在 PostgreSQL 轮次运行")
+            )
         kept.append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)

@@ -228,6 +228,7 @@ def test_fold_width():
         ("\ufeff9113\u200b0281\u00a0ma07\u3000x", "91130281MA07X"),
         ("13028119800101123x", "13028119800101123X"),
         ("ab-12_c", "AB-12_C"),
+        ("A001\x00\x1b\x7f", "A001"),  # control characters, as invisible as zero-width ones
         (12.5, "12.5"),
     ],
 )
@@ -290,6 +291,9 @@ def test_clean_code_scientific_notation():
         ("遵化市\n鑫源钢铁\r\n有限公司", "遵化市 鑫源钢铁 有限公司"),
         ("遵化市\u3000\u3000石门镇  东庄村", "遵化市 石门镇 东庄村"),
         ("遵化\u200b市ＡＢＣ１２３", "遵化市ABC123"),
+        # NUL, ESC, DEL and C1 controls: invisible in Excel, and PostgreSQL cannot store NUL.
+        ("遵化\x00市\x01\x1b[31m\x7f\x85公司\x9f", "遵化市[31m 公司"),
+        ("\x00\u00ad\u200b", ""),
         ("唐山市某某有限公司（遵化分公司）", "唐山市某某有限公司（遵化分公司）"),
         (2015.0, "2015"),
         (42, "42"),
@@ -306,6 +310,7 @@ def test_clean_multiline():
     )
     assert clean_multiline(None) == ""
     assert clean_multiline("一行") == "一行"
+    assert clean_multiline("第一行\x00\n\x07第二行") == "第一行\n第二行"
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ Pure Python, no Django: the importer, the forms and the demo-data generator shar
 - 居民身份证号码 (resident identity number, GB 11643-1999): 17 digits and a mod-11 check character
   (``X`` stands for 10); positions 7-14 are the birth date.
 - Cell clean-up: a bureau's workbook has full-width digits, stray spaces and line breaks, invisible
-  zero-width characters, codes Excel stored as numbers and dates in half a dozen spellings. The
-  functions below turn a cell into a clean value or say precisely, in Chinese, what is wrong.
+  zero-width and control characters, codes Excel stored as numbers and dates in half a dozen
+  spellings. The functions below turn a cell into a clean value or say precisely, in Chinese,
+  what is wrong.
 
 Every ``*_problem`` function takes input already normalised by :func:`clean_code` (trimmed,
 half-width, upper case) and returns ``None`` when the code is valid, else one Chinese sentence
@@ -157,7 +158,19 @@ def mask_id_number(code: str) -> str:
 # --- cell clean-up --------------------------------------------------------------------------------
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_ZERO_WIDTH_TABLE = dict.fromkeys(map(ord, ZERO_WIDTH))
+#: C0 and C1 control characters that are not white space (NUL, ESC, DEL …). Excel shows none of
+#: them; they come from copy-paste out of other systems or from a damaged file, and PostgreSQL
+#: cannot store NUL at all. A bureau sees a cell without them, so they are removed like the
+#: zero-width characters. (Tab, line feed and the other white-space controls are white space.)
+CONTROL_CHARACTERS = "".join(
+    char for char in map(chr, [*range(0x20), *range(0x7F, 0xA0)]) if not char.isspace()
+)
+INVISIBLE = ZERO_WIDTH + CONTROL_CHARACTERS
+_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE))
+_CONTROL_TABLE = dict.fromkeys(map(ord, CONTROL_CHARACTERS))
+#: What a user sees as nothing: every character ``str.isspace`` calls white space (none lies
+#: above U+3000, the ideographic space) and the invisible ones.
+BLANK = "".join(char for char in map(chr, range(0x3001)) if char.isspace()) + INVISIBLE
 # U+FF01..U+FF5E are the full-width forms of ASCII 0x21..0x7E; U+3000 is the ideographic space.
 _FOLD_ALL = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _FOLD_ALNUM = {
@@ -185,8 +198,14 @@ def fold_width(s: str) -> str:
     return s.translate(_FOLD_ALL)
 
 
-def _strip_invisible(s: str) -> str:
-    return s.translate(_ZERO_WIDTH_TABLE)
+def strip_invisible(s: str) -> str:
+    """``s`` without zero-width and control characters (see :data:`INVISIBLE`)."""
+    return s.translate(_INVISIBLE_TABLE)
+
+
+def strip_controls(s: str) -> str:
+    """``s`` without control characters, for showing a raw cell back (zero-width ones kept)."""
+    return s.translate(_CONTROL_TABLE)
 
 
 def _number_text(value: int | float) -> str:
@@ -240,7 +259,8 @@ def clean_code(value: object, recover_scientific_digits: int | None = None) -> s
     - ``None`` → ``""``; numbers: ints as written, integral floats without ``.0``
       (``130281.0`` → ``"130281"``);
     - text: every whitespace character (spaces, line breaks, tabs, the ideographic space) and
-      every zero-width character removed, full-width folded to half-width, upper-cased;
+      every zero-width and control character removed, full-width folded to half-width,
+      upper-cased;
       ``"130281.0"`` (a number exported as text) → ``"130281"``.
 
     Scientific notation (see :func:`looks_like_scientific`) is returned unchanged, so the importer
@@ -259,7 +279,7 @@ def clean_code(value: object, recover_scientific_digits: int | None = None) -> s
         text = _number_text(value)
     else:
         text = str(value)
-    text = _WHITESPACE_RUN.sub("", fold_width(_strip_invisible(text))).upper()
+    text = _WHITESPACE_RUN.sub("", fold_width(strip_invisible(text))).upper()
     integral = _INTEGRAL_TEXT.match(text)
     if integral:
         return integral.group(1)
@@ -281,12 +301,13 @@ def _scalar_text(value: object) -> str:
 def clean_text(value: object) -> str:
     """Normalise a single-line text cell (name, address, legal representative).
 
-    Zero-width characters removed; full-width letters, digits and the ideographic space folded to
-    half-width; every run of whitespace (line breaks included) collapsed to one space; trimmed.
-    Full-width punctuation (，（）：) is kept: it is the correct punctuation of Chinese text and
-    of registered enterprise names. Integral float cells lose their ``.0``.
+    Zero-width and control characters (NUL, ESC …) removed; full-width letters, digits and the
+    ideographic space folded to half-width; every run of whitespace (line breaks included)
+    collapsed to one space; trimmed. Full-width punctuation (，（）：) is kept: it is the correct
+    punctuation of Chinese text and of registered enterprise names. Integral float cells lose
+    their ``.0``.
     """
-    text = _strip_invisible(_scalar_text(value)).translate(_FOLD_ALNUM)
+    text = strip_invisible(_scalar_text(value)).translate(_FOLD_ALNUM)
     return _WHITESPACE_RUN.sub(" ", text).strip()
 
 
@@ -368,7 +389,7 @@ def excel_date(value: object) -> dt.date | None:
         return _from_serial(value)
     if not isinstance(value, str):
         raise _format_error(str(value))
-    text = _WHITESPACE_RUN.sub(" ", fold_width(_strip_invisible(value))).strip()
+    text = _WHITESPACE_RUN.sub(" ", fold_width(strip_invisible(value))).strip()
     if not text:
         return None
     for pattern in _DATE_PATTERNS:
@@ -392,5 +413,5 @@ def split_tags(value: object) -> list[str]:
     """
     if value is None:
         return []
-    text = fold_width(_strip_invisible(str(value)))
+    text = fold_width(strip_invisible(str(value)))
     return list(dict.fromkeys(tag for tag in _TAG_SEPARATORS.split(text) if tag))

@@ -26,7 +26,7 @@ from shuangsuiji.directory.parsing import (
 from shuangsuiji.directory.registers import Column, RegisterSpec
 from shuangsuiji.directory.workbooks import normalise_header, write_workbook
 
-__all__ = ["ParsedWorkbook", "Problem", "Progress", "parse_workbook"]
+__all__ = ["ParsedWorkbook", "Problem", "Progress", "parse_register_file", "parse_workbook"]
 
 BATCH_SIZE = 2000
 #: How many changed rows and absent rows a preview lists one by one.
@@ -74,6 +74,29 @@ class ImportPlan:
             ],
             "absent_items": [str(item) for item in self.absent[:PREVIEW_LIMIT]],
         }
+
+
+def text_limits(spec: RegisterSpec) -> dict[str, int]:
+    """The most characters each column's database field holds, by field name.
+
+    Read from the model, so a migration that widens a column widens what an import accepts. An
+    encrypted field limits its plain text (its column is sized for the token).
+    """
+    limits = {}
+    for column in spec.columns:
+        field = spec.model._meta.get_field(column.field)
+        limit = getattr(field, "plain_length", None) or getattr(field, "max_length", None)
+        if limit:
+            limits[column.field] = limit
+    return limits
+
+
+def parse_register_file(
+    spec: RegisterSpec, content: bytes, filename: str, on_progress: Progress | None = None
+) -> ParsedWorkbook:
+    """``parse_workbook`` that also refuses, row by row, text longer than its column holds
+    (PostgreSQL would refuse the whole insert; SQLite would store it)."""
+    return parse_workbook(spec, content, filename, on_progress, max_lengths=text_limits(spec))
 
 
 def plan_import(parsed: ParsedWorkbook, organisation: Organisation) -> ImportPlan:
@@ -139,13 +162,22 @@ def _database_rules(plan: ImportPlan) -> None:
             .exclude(id_number="")
             .values_list("id_number", "certificate_no")
         )
+        # One person, one 执法证号: within the file too (the key, 执法证号, is unique in it).
+        in_file: dict[str, tuple[int, str]] = {}
         for row_number, values in plan.parsed.records:
-            owner = owners.get(values["id_number"])
-            if values["id_number"] and owner and owner != values["certificate_no"]:
-                plan.problems.append(
-                    Problem(row_number, "身份证号", "（已隐藏）",
-                            f"该身份证号已登记在执法证号 {owner} 名下")
-                )  # fmt: skip
+            number, certificate = values["id_number"], values["certificate_no"]
+            if not number:
+                continue
+            owner = owners.get(number)
+            earlier = in_file.setdefault(number, (row_number, certificate))
+            if owner and owner != certificate:
+                message = f"该身份证号已登记在执法证号 {owner} 名下"
+            elif earlier[1] != certificate:
+                message = f"与第 {earlier[0]} 行（执法证号 {earlier[1]}）的身份证号相同"
+            else:
+                continue
+            # Never echo a 身份证号 back in an error table.
+            plan.problems.append(Problem(row_number, "身份证号", "（已隐藏）", message))
 
 
 def apply_import(

@@ -6,10 +6,11 @@ If any row is wrong nothing is written: ``parse_workbook`` collects every proble
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shuangsuiji.directory.codes import strip_controls
 from shuangsuiji.directory.registers import CellError, Column, RegisterSpec, is_blank
 from shuangsuiji.directory.workbooks import (
     WorkbookError,
@@ -49,16 +50,26 @@ class ParsedWorkbook:
 
 
 def display_cell(value: Any) -> str:
+    """A raw cell as the error table shows it. Without control characters: they are invisible,
+    and PostgreSQL cannot keep NUL in the JSON of an import batch."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return strip_controls(str(value))
 
 
 def parse_workbook(
-    spec: RegisterSpec, content: bytes, filename: str, on_progress: Progress | None = None
+    spec: RegisterSpec,
+    content: bytes,
+    filename: str,
+    on_progress: Progress | None = None,
+    *,
+    max_lengths: Mapping[str, int] | None = None,
 ) -> ParsedWorkbook:
+    """``max_lengths``: the most characters a text value may have, by field name. The database
+    steps pass their columns' limits (``importing.parse_register_file``); the pure ``policy``
+    commands store nothing and pass none."""
     parsed = ParsedWorkbook(spec=spec, filename=filename)
     try:
         parsed.rows = read_rows(content, filename)
@@ -94,13 +105,14 @@ def parse_workbook(
     total = len(data)
     key_rows: dict[tuple, int] = {}
     caches: list[dict] = [{} for _ in parsed.columns]
+    limits = [(max_lengths or {}).get(column.field) for _, column in parsed.columns]
     for offset, row in enumerate(data):
         row_number = header_row_number + offset + 1
         if on_progress and offset % 5000 == 0:
             on_progress("校验", offset, total)
         if all(is_blank(cell) for cell in row):
             continue  # a blank line between rows holds no data
-        values, row_ok = _parse_row(parsed, row, row_number, caches)
+        values, row_ok = _parse_row(parsed, row, row_number, caches, limits)
         if not row_ok:
             continue
         for header, message in spec.row_rules(values):
@@ -130,25 +142,40 @@ def parse_workbook(
 _BLANK = object()
 
 
-def _parse_row(parsed: ParsedWorkbook, row: list[Any], row_number: int, caches: list[dict]):
+def _read_cell(column: Column, raw: Any, limit: int | None):
+    """``_BLANK``, ``(True, value)`` or ``(False, why)``."""
+    if is_blank(raw):
+        return _BLANK
+    try:
+        value = column.read(raw)
+    except CellError as error:
+        return (False, str(error))
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        return (False, f"不能超过 {limit} 个字符（该格有 {len(value)} 个字符）")
+    return (True, value)
+
+
+def _parse_row(
+    parsed: ParsedWorkbook,
+    row: list[Any],
+    row_number: int,
+    caches: list[dict],
+    limits: list[int | None],
+):
     values: dict[str, Any] = {c.field: c.default for c in parsed.spec.columns}
     ok = True
     width = len(row)
-    for (index, column), cache in zip(parsed.columns, caches, strict=True):
+    for (index, column), cache, limit in zip(parsed.columns, caches, limits, strict=True):
         raw = row[index] if index < width else None
         # A register repeats the same enumerations, tags and 片区 on every row: each distinct
-        # cell of a column is read once.
+        # cell of a column is read once. Keyed by type too: True == 1 == 1.0 in Python, yet a
+        # boolean cell TRUE is not the number 1.
+        key = (raw.__class__, raw)
         try:
-            outcome = cache[raw]
+            outcome = cache[key]
         except KeyError:
-            if is_blank(raw):
-                outcome = _BLANK
-            else:
-                try:
-                    outcome = (True, column.read(raw))
-                except CellError as error:
-                    outcome = (False, str(error))
-            cache[raw] = outcome
+            outcome = _read_cell(column, raw, limit)
+            cache[key] = outcome
         if outcome is _BLANK:
             if column.required:
                 parsed.problems.append(Problem(row_number, column.header, "", "必填项为空"))

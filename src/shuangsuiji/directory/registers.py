@@ -35,15 +35,16 @@ class CellError(ValueError):
     """A cell that cannot be accepted; the message says why in Chinese."""
 
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
 def is_blank(raw: Any) -> bool:
-    """Empty, or only white space and invisible characters (a cell a user sees as empty)."""
+    """Empty, or only white space and invisible characters (a cell a user sees as empty).
+
+    Exactly the cells the text readers clean to ``""``: a required column holding only a soft
+    hyphen or a NUL is empty, not filled with nothing.
+    """
     if raw is None:
         return True
     if isinstance(raw, str):
-        return not raw.strip().strip(_INVISIBLE).strip()
+        return not raw.strip(codes.BLANK)
     return False
 
 
@@ -150,11 +151,23 @@ def read_year(raw: Any) -> int:
     return year
 
 
+#: The largest 序号: a PositiveIntegerField holds no more on PostgreSQL (SQLite would take more,
+#: so both refuse the same files).
+SEQUENCE_MAX = 2_147_483_647
+
+
 def read_sequence(raw: Any) -> int:
     text = read_text(raw)
-    if not text.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "①" and "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]+", text):
         raise CellError("序号应为正整数")
-    return int(text)
+    # The length first: int() refuses more than 4,300 digits, and no 序号 needs 11.
+    digits = text.lstrip("0")
+    if not digits:
+        raise CellError("序号应为正整数")
+    if len(digits) > len(str(SEQUENCE_MAX)) or int(digits) > SEQUENCE_MAX:
+        raise CellError(f"序号不能大于 {SEQUENCE_MAX}")
+    return int(digits)
 
 
 def read_date(raw: Any) -> datetime.date:

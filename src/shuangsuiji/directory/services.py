@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +20,14 @@ from shuangsuiji.directory.importing import (
     ImportPlan,
     Progress,
     apply_import,
-    parse_workbook,
+    parse_register_file,
     plan_import,
 )
 from shuangsuiji.directory.models import ImportBatch
 from shuangsuiji.directory.registers import RegisterSpec, register_by_key
 from shuangsuiji.draw.primitives import gc_paused
+
+logger = logging.getLogger(__name__)
 
 
 def check_can_edit(actor, organisation: Organisation) -> None:
@@ -68,7 +71,7 @@ def register_import(
     # A register of 100,000 rows makes millions of small objects and no cycles: automatic
     # collections would only rescan them (the draw engine measured the same).
     with gc_paused():
-        parsed = parse_workbook(spec, content, filename, on_progress)
+        parsed = parse_register_file(spec, content, filename, on_progress)
         plan = plan_import(parsed, organisation)
         if not plan.ok or dry_run:
             return ImportOutcome(plan, None)
@@ -109,11 +112,31 @@ def _progress_saver(batch: ImportBatch, share: tuple[int, int]) -> Progress:
 
 
 def import_batch_validate(batch: ImportBatch) -> ImportBatch:
+    """Validate and plan an uploaded file: the batch ends as 待确认, 有错误 or, should the
+    validation itself break, 导入失败 with a message; never left at 校验中."""
+    try:
+        return _validate_batch(batch)
+    except Exception:
+        # Run beside the request, an exception would end the thread silently and the page
+        # would show 校验中 forever: the bureau is told, and the traceback goes to the log.
+        logger.exception("导入文件校验出错：批次 %s（%s）", batch.pk, batch.original_name)
+        batch.status = ImportBatch.Status.FAILED
+        batch.problems = [
+            ["", "", "", f"{batch.original_name}：校验时发生系统错误，未导入任何数据。"
+                         "请将该文件和上传时间告知系统管理员（错误详情已记入日志）。"]
+        ]  # fmt: skip
+        batch.progress = 100
+        batch.save(update_fields=["status", "problems", "progress"])
+        return batch
+
+
+def _validate_batch(batch: ImportBatch) -> ImportBatch:
     spec = register_by_key(batch.register)
     with batch.file.open("rb") as handle:
         content = handle.read()
     with gc_paused():
-        parsed = parse_workbook(spec, content, batch.original_name, _progress_saver(batch, (0, 90)))
+        progress = _progress_saver(batch, (0, 90))
+        parsed = parse_register_file(spec, content, batch.original_name, progress)
         plan = plan_import(parsed, batch.organisation)
     batch.row_count = len(parsed.records)
     batch.summary = plan.summary()
@@ -157,11 +180,15 @@ def import_batch_apply(
     return batch
 
 
-def run_in_background(function, *args: Any, background: bool = True) -> None:
-    """Validation of a large file runs beside the request so the page can show its progress."""
+def run_in_background(function, *args: Any, background: bool = True) -> threading.Thread | None:
+    """Validation of a large file runs beside the request so the page can show its progress.
+
+    ``function`` must handle its own failures (an exception only ends the thread); the thread is
+    returned so that a caller, a test, can wait for it.
+    """
     if not background:
         function(*args)
-        return
+        return None
 
     def target() -> None:
         try:
@@ -169,7 +196,9 @@ def run_in_background(function, *args: Any, background: bool = True) -> None:
         finally:
             close_old_connections()
 
-    threading.Thread(target=target, daemon=True).start()
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
 
 
 # ---- single records through forms --------------------------------------------------------------

@@ -22,6 +22,7 @@ from shuangsuiji.directory.forms import (
     record_form_class,
 )
 from shuangsuiji.directory.importing import (
+    ParsedWorkbook,
     Problem,
     error_workbook,
     export_rows,
@@ -276,8 +277,12 @@ def import_apply(request, pk: int):
 def import_errors(request, pk: int):
     batch = _batch_for(request, pk)
     spec = _spec(batch.register)
-    with batch.file.open("rb") as handle:
-        parsed = parse_workbook(spec, handle.read(), batch.original_name)
+    if batch.status == ImportBatch.Status.FAILED:
+        # Reading the file is what failed: list the message without the file's rows.
+        parsed = ParsedWorkbook(spec=spec, filename=batch.original_name)
+    else:
+        with batch.file.open("rb") as handle:
+            parsed = parse_workbook(spec, handle.read(), batch.original_name)
     problems = [
         Problem(row or 0, column, value, message) for row, column, value, message in batch.problems
     ]

@@ -29,7 +29,8 @@ class Sheet:
 
 
 def normalise_header(value: Any) -> str:
-    return "".join(codes.fold_width(str(value or "")).split()).strip("*＊")
+    text = codes.fold_width(codes.strip_invisible(str(value or "")))
+    return "".join(text.split()).strip("*＊")
 
 
 def read_rows(content: bytes, filename: str) -> list[list[Any]]:
@@ -57,8 +58,31 @@ def _read_csv(content: bytes, filename: str) -> list[list[Any]]:
             text = content.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return _csv_rows(text, filename)
     raise WorkbookError(f"{filename}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def _csv_rows(text: str, filename: str) -> list[list[str]]:
+    """The rows of a CSV text. Strict, so that an opening quote never closed is reported rather
+    than silently swallowing every row after it into one cell."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as error:
+        # The row as Excel numbers it: the records read so far, plus this one.
+        where = f"{filename} 第 {len(rows) + 1} 行"
+        if "field limit" in str(error):
+            raise WorkbookError(
+                f"{where}：有一格超过 {csv.field_size_limit()} 个字符，无法读取（多半是一个不成对的"
+                "英文双引号把其后的内容并进了这一格）"
+            ) from error
+        raise WorkbookError(
+            f"{where}：英文双引号不成对，或引号后紧跟了其他字符，无法按 CSV 读取；请改正该行，"
+            "或用 Excel 打开后另存为 .xlsx 再上传"
+        ) from error
+    return rows
 
 
 def locate_header(rows: list[list[Any]], required: list[str], filename: str) -> int:
