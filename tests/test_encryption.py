@@ -61,3 +61,64 @@ def test_plain_values_from_before_are_read_and_blanks_stay_blank(county):
     assert Inspector.objects.get(pk=inspector.pk).id_number == "130281199001011234"
     assert crypto.decrypt("") == ""
     assert Inspector.objects.filter(organisation=county, id_number="").count() == 1  # 专家甲
+
+
+def _import_inspectors(county, *rows):
+    from shuangsuiji.directory.registers import INSPECTORS
+    from shuangsuiji.directory.services import register_import
+    from tests.support.workbooks import xlsx
+
+    content = xlsx([["姓名", "执法证号", "联系电话"], *[list(r) for r in rows]])
+    return register_import(actor=None, organisation=county, spec=INSPECTORS, content=content,
+                           filename="人员.xlsx", reason="补充联系电话")  # fmt: skip
+
+
+def test_phone_is_encrypted_at_rest_and_masked_on_pages(client, county, organisations, make_user):
+    """联系电话 is personal data like 身份证号: a token in the database, masked on every page and
+    in every export but the owning coordinator's (which must import back)."""
+    outcome = _import_inspectors(
+        county, ["王芳", "P001", "138 1234 5678"], ["赵强", "P002", "+86 0315-6612345"]
+    )
+    assert outcome.applied, outcome.plan.all_problems
+    inspector = Inspector.objects.get(organisation=county, certificate_no="P001")
+    assert inspector.phone == "13812345678"
+    assert Inspector.objects.get(organisation=county, certificate_no="P002").phone == "0315-6612345"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM directory_inspector WHERE id = %s", [inspector.pk])
+        raw = cursor.fetchone()[0]
+    assert raw.startswith("enc1:") and "5678" not in raw
+    client.force_login(make_user("coord", county, Role.COORDINATOR))
+    page = client.get(f"/directory/inspectors/{inspector.pk}/").content.decode()
+    assert "13812345678" not in page and "138****5678" in page
+    assert _exported_phones(client)["P001"] == "13812345678"  # the owner's, to import back
+    client.force_login(make_user("city-auditor", organisations["city"], Role.AUDITOR))
+    assert _exported_phones(client)["P001"] == "138****5678"
+
+
+def _exported_phones(client) -> dict[str, str]:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    content = client.get("/directory/inspectors/export.xlsx").content
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    header = rows[0]
+    number, phone = header.index("执法证号"), header.index("联系电话")
+    return {row[number]: row[phone] for row in rows[1:]}
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored_as"),
+    [("13812345678", "13812345678"), ("0086-13812345678", "13812345678"),
+     ("０３１５６６１２３４５", "03156612345"), ("010-12345678-801", "010-12345678-801"),
+     (13812345678.0, "13812345678"), ("12345", None), ("138****5678", None), ("23812345678", None)],
+)  # fmt: skip
+def test_phone_cells_are_read_or_refused_by_row(county, cell, stored_as):
+    outcome = _import_inspectors(county, ["王芳", "P001", cell])
+    if stored_as is None:
+        assert outcome.applied is None
+        (problem,) = outcome.plan.all_problems
+        assert (problem.row, problem.column) == (2, "联系电话") and "手机号码" in problem.message
+    else:
+        assert outcome.applied, outcome.plan.all_problems
+        assert Inspector.objects.get(organisation=county, certificate_no="P001").phone == stored_as

@@ -217,6 +217,13 @@ def plausible_cells(column: Column) -> st.SearchStrategy:
         return st.sampled_from([*SEEDED_TARGETS, uscc(77), f" {uscc(78).lower()}\n"])
     if read is registers.read_id_number:
         return st.sampled_from([id_number(i) for i in range(1, 8)])
+    if read is registers.read_phone:
+        return st.one_of(
+            st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+            st.sampled_from(
+                ["0315-6612345", "+86 138 1234 5678", 13812345678, "０３１５６６１２３４５"]
+            ),
+        )
     if read is registers.read_certificate_no:
         return st.one_of(
             st.sampled_from(SEEDED_CERTIFICATES), st.from_regex(r"[0-9A-Z_-]{1,12}", fullmatch=True)
@@ -252,6 +259,8 @@ NEAR_MISSES = {
         _bad_check_character(id_number(1)), id_number(1)[:15], "130281" + "20991231" + "0011",
         id_number(2).lower(), 1.30281198e17, "990281198001010010", "130281198002300010",
     ],
+    registers.read_phone: ["138****5678", "1381234567", "23812345678", "6612345", "0315-661234",
+                           1.38123457e10, "138-1234-5678x", "+1 2025550123", "电话13812345678"],
     registers.read_certificate_no: ["A 001", "甲001", "A/001", "x" * 65, 1.5, -1, "A001\u200b"],
     registers.read_project_code: ["2026-130281-01-01-000001 ", "项目1", "p" * 65, 1e20],
     registers.read_division_code: ["1.3028E+05", 13028, "1302810", "13028X", 130281.5, "１３０２８１"],

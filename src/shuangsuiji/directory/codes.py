@@ -155,6 +155,35 @@ def mask_id_number(code: str) -> str:
     return code[:6] + "*" * (len(code) - 10) + code[-4:]
 
 
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+#: 区号 (3 or 4 digits from 0), an optional hyphen, 7 or 8 digits, an optional extension.
+_LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}(-[0-9]{1,6})?")
+
+
+def normalise_phone(code: str) -> str:
+    """``code`` (already :func:`clean_code`-normalised) without a +86 or 0086 country prefix."""
+    for prefix in ("+86", "0086"):
+        if code.startswith(prefix):
+            return code[len(prefix) :].lstrip("-")
+    return code
+
+
+def phone_problem(code: str) -> str | None:
+    """``None`` for a mainland mobile number (11 digits from 1) or a fixed-line number with its
+    area code (``0315-6612345``, extension allowed); otherwise what is wrong."""
+    if _MOBILE.fullmatch(code) or _LANDLINE.fullmatch(code):
+        return None
+    return "应为 11 位手机号码，或带区号的固定电话（如 0315-6612345）"
+
+
+def mask_phone(code: str) -> str:
+    """The first 3 and last 4 characters with asterisks between: ``138****5678``,
+    ``031*****2345``; anything of 8 characters or fewer is masked completely."""
+    if len(code) <= 8:
+        return "*" * len(code)
+    return code[:3] + "*" * (len(code) - 7) + code[-4:]
+
+
 # --- cell clean-up --------------------------------------------------------------------------------
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"

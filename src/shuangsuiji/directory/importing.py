@@ -362,12 +362,11 @@ def error_workbook(parsed: ParsedWorkbook, problems: list[Problem]) -> bytes:
 
 def export_rows(spec: RegisterSpec, queryset, *, unmasked_org_id: int | None = None) -> bytes:
     """The register in its import columns; sensitive cells masked except for one organisation."""
-    from shuangsuiji.directory.codes import mask_id_number
 
     def cell(obj, column: Column) -> str:
         text = _write(column, getattr(obj, column.field))
         if column.sensitive and text and obj.organisation_id != unmasked_org_id:
-            return mask_id_number(text)
+            return column.mask(text)
         return text
 
     rows = [[cell(obj, c) for c in spec.columns] for obj in queryset.iterator(chunk_size=2000)]

@@ -201,6 +201,8 @@ class Inspector(TaggedMixin, PermanentModel):
     )
     #: Encrypted at rest; the pages show it masked (codes.mask_id_number).
     id_number = EncryptedCharField("身份证号", plain_length=18, blank=True)
+    #: Encrypted at rest too; shown masked (codes.mask_phone).
+    phone = EncryptedCharField("联系电话", plain_length=20, blank=True)
     department = models.CharField("所属部门", max_length=100, blank=True)
     unit = models.CharField("执法机构", max_length=100, blank=True)
     area = models.CharField("执法片区", max_length=100, blank=True)

@@ -94,6 +94,14 @@ def read_id_number(raw: Any) -> str:
     return value
 
 
+def read_phone(raw: Any) -> str:
+    value = codes.normalise_phone(read_code(raw))
+    problem = codes.phone_problem(value)
+    if problem:
+        raise CellError(f"联系电话{problem}")
+    return value
+
+
 def read_certificate_no(raw: Any) -> str:
     value = read_code(raw)
     if not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", value):
@@ -239,9 +247,14 @@ class Column:
     options: tuple[str, ...] = ()
     multiple: bool = False
     example: str = ""
-    #: Shown masked on pages (身份证号); the full value only leaves in the owner's export.
-    sensitive: bool = False
+    #: Personal data (身份证号, 联系电话) is shown through this mask on pages; the full value
+    #: only leaves in the owner's export. Such columns are encrypted at rest.
+    mask: Callable[[str], str] | None = None
     multiline: bool = False
+
+    @property
+    def sensitive(self) -> bool:
+        return self.mask is not None
 
 
 def enum_column(header, field_name, choices, default, example="", required=False) -> Column:
@@ -382,7 +395,7 @@ INSPECTORS = RegisterSpec(
         Column("姓名", "name", read_text, required=True, example="张伟"),
         Column("执法证号", "certificate_no", read_certificate_no, required=True,
                example="13028120150012"),
-        Column("身份证号", "id_number", read_id_number, sensitive=True),
+        Column("身份证号", "id_number", read_id_number, mask=codes.mask_id_number),
         Column("所属部门", "department", read_text, example="生态环境综合执法大队"),
         Column("执法机构", "unit", read_text, example="第一执法中队"),
         Column("执法片区", "area", read_text, example="第一执法中队"),
@@ -392,6 +405,8 @@ INSPECTORS = RegisterSpec(
         enum_column("人员类别", "category", InspectorCategory, InspectorCategory.ENFORCEMENT,
                     "执法人员"),
         bool_column("在编在岗", "on_duty", default=True, example="是"),
+        # Last, so that workbooks laid out before it was added still import column by column.
+        Column("联系电话", "phone", read_phone, mask=codes.mask_phone, example="13812345678"),
     ),
 )  # fmt: skip
 

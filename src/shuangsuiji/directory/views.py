@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.directory import selectors, services
-from shuangsuiji.directory.codes import mask_id_number
 from shuangsuiji.directory.forms import (
     ImportApplyForm,
     ImportUploadForm,
@@ -48,7 +47,7 @@ def _display(spec: RegisterSpec, obj, field: str) -> str:
     if value in (None, ""):
         return ""
     if column.sensitive:
-        return mask_id_number(value)
+        return column.mask(value)
     return str(column.write(value))
 
 
