@@ -117,6 +117,21 @@ def test_bad_parameters_get_chinese_messages(client, portal):
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
 
 
+def test_months_and_years_outside_the_calendar_are_refused_not_a_500(client, portal):
+    """``month=9999-12`` (its end in year 10000) and ``month=0001-01`` were 500s."""
+    for month in ("9999-12", "0001-01", "1999-12", "2101-01", "2026-1", " 2026-11"):
+        response = client.get("/api/results", {"month": month})
+        assert response.status_code == 422, month
+        assert response.json()["detail"] == [
+            {
+                "field": "month",
+                "message": f"参数 month=“{month}”无效，应为 YYYY-MM（2000-01 至 2100-12）。",
+            }
+        ]
+    assert client.get("/api/results", {"month": "2100-12"}).status_code == 200
+    assert client.get("/api/results", {"year": "²"}).status_code == 422
+
+
 def test_etag_and_last_modified_answer_304_until_something_changes(client, portal):
     from shuangsuiji.inspections.services import follow_up_close
 

@@ -82,6 +82,22 @@ def test_bad_filter_values_are_named(client, portal):
     assert "参数 quarter=“5”无效" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"year": "²"}, "参数 year=“²”无效，应为 2000–2100 的整数。"),  # isdigit() took it: a 500
+        ({"quarter": "9" * 5000}, "应为 1–4 的整数。"),  # beyond int()'s 4,300 digits: a 500
+        ({"month": "9999-12"}, "参数 month=“9999-12”无效"),  # its end, year 10000: a 500
+        ({"month": "0001-01"}, "参数 month=“0001-01”无效"),  # before datetime's range: a 500
+        ({"month": "2026-1"}, "应为 YYYY-MM（2000-01 至 2100-12）。"),
+    ],
+)
+def test_filter_values_outside_the_calendar_are_named_not_a_500(client, portal, params, named):
+    response = client.get(f"/gongkai/org/{portal.county.code}/results/", params)
+    assert response.status_code == 400
+    assert named in response.content.decode()
+
+
 def test_monthly_batches_group_results_for_baoding(client, portal):
     """BD-2: 每月向社会公示随机抽查结果 — the setting groups results by month of publication."""
     url = f"/gongkai/org/{portal.county.code}/results/"

@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any view, after the middleware that puts the security headers on their answers too.
+    "shuangsuiji.config.middleware.ApiNotFoundMiddleware",
+    "shuangsuiji.config.middleware.RefuseNulMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,6 +4,12 @@ Every endpoint reads through ``disclosure.selectors``, the same functions the po
 so the API can never show more than the pages. Each answer carries an ETag and, where the data
 has a change time, Last-Modified: a mirror polling with If-None-Match / If-Modified-Since gets
 304 after one aggregate query, without the list being built.
+
+The OpenAPI schema documents every answer an operation can give (200 with its media types, 304,
+400, 404, 422) and the range of every parameter. The rules are enforced by the code that reads
+the parameters (``_check_page``, ``selectors.ResultFilter``, the site's NUL guard in
+config/middleware.py); the schema states them from the same constants, and
+tests/fuzz/test_api_schemathesis.py holds the two to each other.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max, QuerySet
@@ -22,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, quote_etag
 from django.utils.http import http_date
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, selectors
@@ -32,6 +38,12 @@ from shuangsuiji.planning.models import Draw
 #: Part of every ETag: a release that changes the output shape invalidates mirrors' copies.
 SCHEMA_VERSION = "1"
 MAX_PAGE_SIZE = 500
+#: Far beyond any list (a million pages of 500); keeps the offset well inside the databases'
+#: 64-bit LIMIT/OFFSET, which a larger page number overflowed into a 500.
+MAX_PAGE = 1_000_000
+#: No text parameter may contain NUL: the whole site refuses it with 400 before any view runs
+#: (config/middleware.py), as PostgreSQL can neither store nor compare it.
+NO_NUL = r"^[^\x00]*$"
 
 api = NinjaAPI(
     title="生态环境“双随机、一公开”开放数据接口",
@@ -40,15 +52,19 @@ api = NinjaAPI(
         "年度抽查计划、随机抽查事项清单、检查对象与执法检查人员名录、随机抽取（承诺与公开材料）、"
         "抽查结果。列表分页（page、page_size），加 format=csv 下载全部匹配行（UTF-8 带 BOM，"
         "可直接用 Excel 打开）。每个响应带 ETag 和 Last-Modified，可用 If-None-Match / "
-        "If-Modified-Since 轮询，未变化时返回 304。"
+        "If-Modified-Since 轮询，未变化时返回 304。参数无效返回 422，路径或参数中含有空字符"
+        "（NUL）返回 400，两者的 detail 都是逐项的列表，每项写明参数名（field）和中文原因"
+        "（message）；单位或抽取不存在返回 404，detail 是一句中文说明。"
     ),
     urls_namespace="api",
 )
 
 
-#: pydantic's error types, said in Chinese; anything else falls back to pydantic's words.
+#: pydantic's error types, said in Chinese; any other is “取值不符合要求”.
 ERROR_WORDS = {
     "int_parsing": "应为整数",
+    "int_parsing_size": "应为整数，且不能这么大",
+    "int_from_float": "应为整数",
     "int_type": "应为整数",
     "literal_error": "应为以下之一：{expected}",
     "missing": "必须填写",
@@ -78,7 +94,7 @@ def _invalid(request, exc: NinjaValidationError):
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
         name = location[-1] if location else "参数"
         value = request.GET.get(name, "")
-        words = ERROR_WORDS.get(error.get("type", ""), error.get("msg", ""))
+        words = ERROR_WORDS.get(error.get("type", ""), "取值不符合要求")
         expected = str((error.get("ctx") or {}).get("expected", ""))
         expected = expected.replace("'", "").replace(" or ", "、").replace(", ", "、")
         words = words.format(expected=expected)
@@ -243,10 +259,145 @@ class ResultPage(Page):
     results: list[ResultOut]
 
 
+class Problem(Schema):
+    field: str = Field(description="参数名（路径中的无法对应到参数时为 path）")
+    message: str = Field(description="中文原因")
+
+
+class Refusal(Schema):
+    """400 and 422: one entry for each refused parameter."""
+
+    detail: list[Problem]
+
+
+class NotFound(Schema):
+    detail: str = Field(description="中文说明")
+
+
+# -- parameters ----------------------------------------------------------------------------
+#
+# The ranges below are documented in the schema only (``json_schema_extra``); the checks with
+# their Chinese messages are ``_check_page`` and ``selectors.ResultFilter``, from the same
+# constants. pydantic checks the types.
+
+
+def _documented(description: str, **rules) -> Callable[[dict], None]:
+    """The schema of one parameter: its description and rules. An optional one (``X | None``)
+    is documented as X, left out when not wanted: a query string has no null."""
+
+    def amend(schema: dict) -> None:
+        for branch in schema.pop("anyOf", []):
+            if branch.get("type") != "null":
+                schema.update(branch)
+        if "default" in schema and schema["default"] is None:
+            del schema["default"]
+        schema.update(description=description, **rules)
+
+    return amend
+
+
+def _text(description: str) -> Any:
+    return Field("", json_schema_extra=_documented(description, pattern=NO_NUL))
+
+
+#: The path parameters: no NUL, at least one character. (ninja gives a path parameter a
+#: ``json_schema_extra`` dict of its own, which a callable cannot join: these are dicts.)
+Code = Annotated[
+    str, Field(json_schema_extra={"description": "单位代码", "pattern": NO_NUL, "minLength": 1})
+]
+DrawId = Annotated[
+    str, Field(json_schema_extra={"description": "抽取编号", "pattern": NO_NUL, "minLength": 1})
+]
+
+
 class ListQuery(Schema):
-    page: int = 1
-    page_size: int = 100
-    format: Literal["json", "csv"] = "json"
+    page: int = Field(
+        1, json_schema_extra=_documented(f"页码，1–{MAX_PAGE}", minimum=1, maximum=MAX_PAGE)
+    )
+    page_size: int = Field(
+        100,
+        json_schema_extra=_documented(
+            f"每页条数，1–{MAX_PAGE_SIZE}", minimum=1, maximum=MAX_PAGE_SIZE
+        ),
+    )
+    format: Literal["json", "csv"] = Field(
+        "json",
+        json_schema_extra=_documented("csv：下载全部匹配行（不分页，UTF-8 带 BOM）"),
+    )
+
+
+class TargetQuery(ListQuery):
+    q: str = _text("名称片段或完整的统一社会信用代码（最多取前 100 个字）")
+
+
+class DrawQuery(ListQuery):
+    organisation: str = _text("单位代码，只列该单位的抽取")
+    status: Literal["", "committed", "drawn", "revealed", "aborted"] = Field(
+        "", json_schema_extra=_documented("抽取状态")
+    )
+
+
+class ResultQuery(ListQuery):
+    organisation: str = _text("单位代码，只列该单位的结果")
+    year: int | None = Field(
+        None,
+        json_schema_extra=_documented(
+            "结果认定日期的年度", minimum=selectors.YEARS[0], maximum=selectors.YEARS[1]
+        ),
+    )
+    quarter: int | None = Field(
+        None,
+        json_schema_extra=_documented(
+            "结果认定日期的季度，须同时给 year",
+            minimum=selectors.QUARTERS[0],
+            maximum=selectors.QUARTERS[1],
+        ),
+    )
+    category: Literal[tuple(ResultCategory.values)] | None = Field(  # type: ignore[valid-type]
+        None, json_schema_extra=_documented("检查结果（五种表述之一）")
+    )
+    month: str = Field(
+        "",
+        json_schema_extra=_documented(
+            "结果发布的月份，YYYY-MM（{}-01 至 {}-12），空为不限".format(*selectors.YEARS),
+            pattern=selectors.MONTH_PATTERN,
+        ),
+    )
+    credit_code: str = _text("统一社会信用代码")
+
+
+def _answers(
+    ok: type[Schema] | None,
+    *,
+    missing: str = "",
+    csv: bool = False,
+    zip_file: bool = False,
+    has_query: bool = True,
+) -> dict:
+    """``response`` and ``openapi_extra`` of an operation: every status it can answer with.
+    ``missing`` says when it is 404; ``has_query``: it has query parameters, hence a 422."""
+    said = {
+        200: "公开材料 zip" if zip_file else "成功",
+        304: "数据未变化（请求带 If-None-Match 或 If-Modified-Since 时），没有正文",
+        400: "路径或参数中含有空字符（NUL）：全站在到达接口之前即拒绝，detail 逐项写明参数名和原因",
+    }
+    response: dict = {200: ok, 304: None, 400: Refusal}
+    if missing:
+        response[404] = NotFound
+        said[404] = missing
+    if has_query:
+        response[422] = Refusal
+        said[422] = "参数无效（类型、取值范围或组合），detail 逐项写明参数名和原因"
+    extra: dict = {"responses": {code: {"description": text} for code, text in said.items()}}
+    if csv:
+        extra["responses"][200]["content"] = {
+            "text/csv": {"schema": {"type": "string", "description": "format=csv 时"}}
+        }
+    if zip_file:
+        extra["responses"][200]["content"] = {
+            "application/zip": {"schema": {"type": "string", "format": "binary"}}
+        }
+    return {"response": response, "openapi_extra": extra}
 
 
 # -- plumbing ------------------------------------------------------------------------------
@@ -289,8 +440,8 @@ def _json(payload: Schema) -> HttpResponse:
 
 
 def _check_page(query: ListQuery) -> None:
-    if query.page < 1:
-        raise ParameterError([("page", f"参数 page=“{query.page}”无效：页码从 1 开始。")])
+    if not 1 <= query.page <= MAX_PAGE:
+        raise ParameterError([("page", f"参数 page=“{query.page}”无效：页码为 1–{MAX_PAGE}。")])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise ParameterError(
             [("page_size", f"参数 page_size=“{query.page_size}”无效：每页 1–{MAX_PAGE_SIZE} 条。")]
@@ -357,7 +508,12 @@ def _organisation_out(org) -> OrganisationOut:
     )
 
 
-@api.get("/organisations", response=OrganisationPage, summary="单位列表", tags=["单位与计划"])
+@api.get(
+    "/organisations",
+    **_answers(OrganisationPage, csv=True),
+    summary="单位列表",
+    tags=["单位与计划"],
+)
 def organisations(request, query: Query[ListQuery]):
     rows = selectors.public_organisations().order_by("path")
     # Organisations carry no change time; 200 short rows hash in well under a millisecond.
@@ -385,11 +541,11 @@ def organisations(request, query: Query[ListQuery]):
 
 @api.get(
     "/organisations/{code}/plans",
-    response=PlanPage,
+    **_answers(PlanPage, missing="没有这个单位代码的单位", csv=True),
     summary="年度抽查计划（已公开的各版本）",
     tags=["单位与计划"],
 )
-def plans(request, code: str, query: Query[ListQuery]):
+def plans(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_plan_revisions(org).order_by("-plan__year", "-version")
 
@@ -466,9 +622,12 @@ def _plans_csv(request, query, org, rows):
 
 
 @api.get(
-    "/organisations/{code}/items", response=ItemPage, summary="随机抽查事项清单", tags=["一单两库"]
+    "/organisations/{code}/items",
+    **_answers(ItemPage, missing="没有这个单位代码的单位", csv=True),
+    summary="随机抽查事项清单",
+    tags=["一单两库"],
 )
-def items(request, code: str, query: Query[ListQuery]):
+def items(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_items(org)
     every = org.items.all()  # removed or 涉密 rows change the list too
@@ -509,13 +668,13 @@ def items(request, code: str, query: Query[ListQuery]):
 
 @api.get(
     "/organisations/{code}/targets",
-    response=TargetPage,
+    **_answers(TargetPage, missing="没有这个单位代码的单位", csv=True),
     summary="检查对象名录库",
     tags=["一单两库"],
 )
-def targets(request, code: str, query: Query[ListQuery], q: str = ""):
+def targets(request, code: Code, query: Query[TargetQuery]):
     org = _organisation(code)
-    rows = selectors.public_targets(org, q.strip()[:100])
+    rows = selectors.public_targets(org, query.q.strip()[:100])
     return _listing(
         request,
         query,
@@ -531,11 +690,11 @@ def targets(request, code: str, query: Query[ListQuery], q: str = ""):
 
 @api.get(
     "/organisations/{code}/inspectors",
-    response=InspectorPage,
+    **_answers(InspectorPage, missing="没有这个单位代码的单位", csv=True),
     summary="执法检查人员名录库",
     tags=["一单两库"],
 )
-def inspectors(request, code: str, query: Query[ListQuery]):
+def inspectors(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_inspectors(org)
     return _listing(
@@ -589,16 +748,17 @@ def _status_label(draw: Draw) -> str:
     return "名单将于检查结束后公开"
 
 
-@api.get("/draws", response=DrawPage, summary="随机抽取列表", tags=["随机抽取"])
-def draws(
-    request,
-    query: Query[ListQuery],
-    organisation: str = "",
-    status: Literal["", "committed", "drawn", "revealed", "aborted"] = "",
-):
+@api.get(
+    "/draws",
+    **_answers(DrawPage, missing="organisation 指定的单位不存在", csv=True),
+    summary="随机抽取列表",
+    tags=["随机抽取"],
+)
+def draws(request, query: Query[DrawQuery]):
+    organisation = query.organisation
     rows = selectors.public_draws(_organisation(organisation) if organisation else None)
-    if status:
-        rows = rows.filter(status=status)
+    if query.status:
+        rows = rows.filter(status=query.status)
     rows = rows.order_by("-committed_at", "pk")
     return _listing(
         request,
@@ -630,11 +790,11 @@ def _public_draw(draw_id: str) -> Draw:
 
 @api.get(
     "/draws/{draw_id}",
-    response=DrawDetailOut,
+    **_answers(DrawDetailOut, missing="没有这个抽取编号的抽取", has_query=False),
     summary="一次随机抽取：承诺、随机源、公开后的名单与核验",
     tags=["随机抽取"],
 )
-def draw_detail(request, draw_id: str):
+def draw_detail(request, draw_id: DrawId):
     draw = _public_draw(draw_id)
 
     def build() -> HttpResponse:
@@ -692,12 +852,12 @@ def draw_detail(request, draw_id: str):
 
 @api.get(
     "/draws/{draw_id}/bundle.zip",
+    **_answers(None, missing="没有这个抽取编号的抽取", zip_file=True, has_query=False),
     summary="下载公开材料（zip）",
     tags=["随机抽取"],
     url_name="draw_bundle",
-    openapi_extra={"responses": {200: {"description": "zip", "content": {"application/zip": {}}}}},
 )
-def draw_bundle(request, draw_id: str):
+def draw_bundle(request, draw_id: DrawId):
     draw = _public_draw(draw_id)
     newest = _draw_newest(selectors.public_draws().filter(pk=draw.pk))
     return _conditional(request, newest, lambda: exports.bundle_zip(draw))
@@ -750,24 +910,22 @@ def _result_csv_row(r: Inspection) -> list:
     ]
 
 
-@api.get("/results", response=ResultPage, summary="抽查结果", tags=["抽查结果"])
-def results(
-    request,
-    query: Query[ListQuery],
-    organisation: str = "",
-    year: int | None = None,
-    quarter: int | None = None,
-    category: Literal[tuple(ResultCategory.values)] | None = None,  # type: ignore[valid-type]
-    month: str = "",
-    credit_code: str = "",
-):
+@api.get(
+    "/results",
+    **_answers(ResultPage, missing="organisation 指定的单位不存在", csv=True),
+    summary="抽查结果",
+    tags=["抽查结果"],
+)
+def results(request, query: Query[ResultQuery]):
+    # The same reading of year, quarter, category and month as the portal's results page.
     chosen, problems = selectors.ResultFilter.from_query(request.GET)
     if problems:
         raise ParameterError(problems)
+    organisation = query.organisation
     org = _organisation(organisation) if organisation else None
     rows = chosen.apply(selectors.public_results(org))
-    if credit_code:
-        rows = rows.filter(target__credit_code=credit_code.strip().upper())
+    if query.credit_code:
+        rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
     rows = rows.order_by("-published_at", "-pk")
     touched = Inspection.objects.filter(organisation=org) if org else Inspection.objects.all()
     return _listing(

@@ -160,6 +160,18 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     )
 
 
+#: The years a result filter accepts (``year``, and the year of ``month``); the portal and the
+#: API enforce them here and the API's schema documents them from the same numbers.
+YEARS = (2000, 2100)
+QUARTERS = (1, 4)
+#: ``month`` as YYYY-MM within YEARS, or empty (no month), the API's documented pattern; taken
+#: as it is, not stripped. A month outside a datetime's range would fail when its end is
+#: computed, and a century ago has no published results.
+MONTH_PATTERN = r"^((20[0-9]{2}|2100)-(0[1-9]|1[0-2]))?$"
+#: ASCII digits, and few: str.isdigit() also takes “²”, and int() refuses 4,301 digits.
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
 @dataclass(frozen=True)
 class ResultFilter:
     year: int | None = None
@@ -173,11 +185,11 @@ class ResultFilter:
         not ignored silently."""
         problems = []
         values: dict = {}
-        for name, low, high in (("year", 2000, 2100), ("quarter", 1, 4)):
+        for name, (low, high) in (("year", YEARS), ("quarter", QUARTERS)):
             raw = (params.get(name) or "").strip()
             if not raw:
                 continue
-            if raw.isdigit() and low <= int(raw) <= high:
+            if _DIGITS.fullmatch(raw) and low <= int(raw) <= high:
                 values[name] = int(raw)
             else:
                 problems.append((name, f"参数 {name}=“{raw}”无效，应为 {low}–{high} 的整数。"))
@@ -187,12 +199,15 @@ class ResultFilter:
                 values["category"] = category
             else:
                 problems.append(("category", f"参数 category=“{category}”无效。"))
-        month = (params.get("month") or "").strip()
+        month = params.get("month") or ""
         if month:
-            try:
-                values["month"] = dt.datetime.strptime(month, "%Y-%m").date()
-            except ValueError:
-                problems.append(("month", f"参数 month=“{month}”无效，应为 YYYY-MM。"))
+            if re.fullmatch(MONTH_PATTERN, month):
+                values["month"] = dt.date(int(month[:4]), int(month[5:]), 1)
+            else:
+                low, high = YEARS
+                problems.append(
+                    ("month", f"参数 month=“{month}”无效，应为 YYYY-MM（{low}-01 至 {high}-12）。")
+                )
         if "quarter" in values and "year" not in values:
             problems.append(("quarter", "按季度筛选时请同时指定年度（year）。"))
             values.pop("quarter")
