@@ -58,7 +58,6 @@ p95 per route is reported, not judged (the latency goal of the portal is ``porta
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import datetime as dt
 import http.client
@@ -68,7 +67,6 @@ import json
 import os
 import random
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -732,21 +730,7 @@ def main() -> None:
         server = None
         log_path = tmp_path / "server.log"
         try:
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "SHUANGSUIJI_DATA_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "shuangsuiji.config.settings",
-                "DJANGO_ENV": "production",
-                "DJANGO_DEBUG": "false",
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
-                "SHUANGSUIJI_FIELD_KEYS": (
-                    base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-                ),
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-                # TLS ends at the reverse proxy; see portal.py's docstring.
-                "DJANGO_SECURE_SSL_REDIRECT": "false",
-            }
+            env = portal.production_env(url, tmp_path)
             citizens, coordinators, inspectors = shares(args.users)
             print(f"loading {args.organisations} organisations, {args.targets:,} targets, "
                   f"{args.results:,} results; {coordinators} coordinators and {inspectors} "

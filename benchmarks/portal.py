@@ -977,6 +977,25 @@ def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
         print(f"  {route.label:<22}{route.path}")
 
 
+def production_env(url: str, data_dir: Path) -> dict[str, str]:
+    """The environment ``shuangsuiji serve`` runs in for a benchmark: production settings on the
+    throwaway database, fresh secrets, loopback only."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SHUANGSUIJI_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "shuangsuiji.config.settings",
+        "DJANGO_ENV": "production",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        # A Fernet key: 32 random bytes, URL-safe Base64.
+        "SHUANGSUIJI_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # TLS ends at the reverse proxy; see the module docstring.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1022,22 +1041,7 @@ def main() -> None:
             raise SystemExit(f"PostgreSQL unavailable: {error}") from error
         server = None
         try:
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "SHUANGSUIJI_DATA_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "shuangsuiji.config.settings",
-                "DJANGO_ENV": "production",
-                "DJANGO_DEBUG": "false",
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
-                # A Fernet key: 32 random bytes, URL-safe Base64.
-                "SHUANGSUIJI_FIELD_KEYS": (
-                    base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-                ),
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-                # TLS ends at the reverse proxy; see the module docstring.
-                "DJANGO_SECURE_SSL_REDIRECT": "false",
-            }
+            env = production_env(url, tmp_path)
             print(f"loading {args.organisations} organisations, {args.targets:,} targets, "
                   f"{args.results:,} results …", flush=True)  # fmt: skip
             picks_path = tmp_path / "picks.json"
