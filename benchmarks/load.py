@@ -695,6 +695,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before, not counted")
     parser.add_argument("--think", type=float, default=0.0, help="mean think time, seconds")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve default)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve default)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 60 s")
     parser.add_argument("--load", nargs=1, help=argparse.SUPPRESS)
@@ -747,7 +748,7 @@ def main() -> None:
             port = portal.free_port()
             with log_path.open("wb") as server_log:
                 server = subprocess.Popen(
-                    portal.serve_command(port, args.threads), env=env, cwd=tmp_path,
+                    portal.serve_command(port, args.threads, args.workers), env=env, cwd=tmp_path,
                     stdout=server_log, stderr=subprocess.STDOUT,
                 )  # fmt: skip
             portal.wait_healthy(port, server, log_path)
@@ -755,12 +756,13 @@ def main() -> None:
             check_staff_pages(port, picks)
 
             def cpu() -> tuple[float, float]:
-                return sum(portal.cpu_seconds(server.pid)), portal.postgres_cpu(postmaster)
+                return portal.tree_cpu(server.pid), portal.postgres_cpu(postmaster)
 
             think = f"think time {args.think:g} s on average" if args.think else "no think time"
             print(
                 f"\n{args.users} users ({citizens} citizens, {coordinators} coordinators, "
-                f"{inspectors} inspectors), closed loop, {think}; waitress {args.threads} threads; "
+                f"{inspectors} inspectors), closed loop, {think}; "
+                f"waitress {args.workers} × {args.threads} threads; "
                 f"{args.duration:g} s measured after {args.warmup:g} s warm-up …",
                 flush=True,
             )

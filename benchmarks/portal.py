@@ -912,19 +912,22 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
 
 
-def postgres_cpu(postmaster: int) -> float:
-    """CPU seconds of the cluster: the postmaster, its live children, and the backends it has
-    already reaped (one per request, as the app opens a connection per request)."""
-    own, reaped = cpu_seconds(postmaster)
+def tree_cpu(parent: int) -> float:
+    """CPU seconds of a process and its children: the parent, its live children, and those it
+    has already reaped (PostgreSQL's backends, one per connection; the server's workers)."""
+    own, reaped = cpu_seconds(parent)
     total = own + reaped
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue  # the process ended meanwhile; its CPU is now in ``reaped`` next time
-        if int(text.rsplit(")", 1)[1].split()[1]) == postmaster:
-            total += cpu_seconds(int(stat.parent.name))[0]
+        if int(text.rsplit(")", 1)[1].split()[1]) == parent:
+            total += sum(cpu_seconds(int(stat.parent.name)))
     return total
+
+
+postgres_cpu = tree_cpu
 
 
 def free_port() -> int:
@@ -945,11 +948,11 @@ def run_child(flag: str, arguments: list[str], env: dict) -> str:
     return result.stdout
 
 
-def serve_command(port: int, threads: int) -> list[str]:
+def serve_command(port: int, threads: int, workers: int = 1) -> list[str]:
     script = Path(sys.executable).with_name("shuangsuiji")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "shuangsuiji.cli"]
     return [*command, "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--threads", str(threads)]  # fmt: skip
+            "--threads", str(threads), "--workers", str(workers)]  # fmt: skip
 
 
 def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
@@ -1008,6 +1011,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, help="requests per route (instead of --duration)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds per route, not counted")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve default)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve default)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 5 s")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN every route, not only slow")
@@ -1057,14 +1061,14 @@ def main() -> None:
             log_path = tmp_path / "server.log"
             with log_path.open("wb") as server_log:
                 server = subprocess.Popen(
-                    serve_command(port, args.threads), env=env, cwd=tmp_path,
+                    serve_command(port, args.threads, args.workers), env=env, cwd=tmp_path,
                     stdout=server_log, stderr=subprocess.STDOUT,
                 )  # fmt: skip
             wait_healthy(port, server, log_path)
             sanity_check(port, picks)
 
             def cpu() -> tuple[float, float]:
-                return sum(cpu_seconds(server.pid)), postgres_cpu(postmaster)
+                return tree_cpu(server.pid), postgres_cpu(postmaster)
 
             measured = []
             for n, route in enumerate(routes(picks)):
@@ -1081,7 +1085,8 @@ def main() -> None:
             floor = measured[0][1].percentile(0.95)
             budget = f"{args.requests} requests" if args.requests else f"{args.duration:g} s"
             print(
-                f"\n{args.concurrency} concurrent clients, waitress {args.threads} threads, "
+                f"\n{args.concurrency} concurrent clients, "
+                f"waitress {args.workers} × {args.threads} threads, "
                 f"{budget} per route after {args.warmup:g} s warm-up; goal p95 ≤ "
                 f"{GOAL_P95_MS:g} ms; times in ms\n"
             )
