@@ -15,6 +15,7 @@ from shuangsuiji.accounts.forms import (
 )
 from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role, user_roles
+from shuangsuiji.params import whole_number
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -105,7 +106,7 @@ def user_list(request):
         request.user,
         search=search,
         role=role,
-        organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+        organisation_id=whole_number(organisation_id, 1, 999_999_999),
     )
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     rows = [(user, [r.label for r in user_roles(user)]) for user in page]

@@ -24,6 +24,7 @@ from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem, Inspector, Target
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection, ResultCategory
+from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision
 
 #: The register fields the public sees (BD-3.5 “两库名单”); nothing else leaves the building.
@@ -160,16 +161,14 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     )
 
 
-#: The years a result filter accepts (``year``, and the year of ``month``); the portal and the
-#: API enforce them here and the API's schema documents them from the same numbers.
-YEARS = (2000, 2100)
+#: A result filter accepts ``year`` (and the year of ``month``) within params.YEARS, and these
+#: quarters; the portal and the API enforce them here and the API's schema documents them from
+#: the same numbers.
 QUARTERS = (1, 4)
 #: ``month`` as YYYY-MM within YEARS, or empty (no month), the API's documented pattern; taken
 #: as it is, not stripped. A month outside a datetime's range would fail when its end is
 #: computed, and a century ago has no published results.
 MONTH_PATTERN = r"^((20[0-9]{2}|2100)-(0[1-9]|1[0-2]))?$"
-#: ASCII digits, and few: str.isdigit() also takes “²”, and int() refuses 4,301 digits.
-_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -189,8 +188,9 @@ class ResultFilter:
             raw = (params.get(name) or "").strip()
             if not raw:
                 continue
-            if _DIGITS.fullmatch(raw) and low <= int(raw) <= high:
-                values[name] = int(raw)
+            value = whole_number(raw, low, high)
+            if value is not None:
+                values[name] = value
             else:
                 problems.append((name, f"参数 {name}=“{raw}”无效，应为 {low}–{high} 的整数。"))
         category = (params.get("category") or "").strip()

@@ -22,6 +22,7 @@ from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections import selectors, services
 from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
 from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
+from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.draws import inspection_set_partners, targeted_inspection_create
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.planning.plans import organisation_settings
@@ -349,7 +350,7 @@ def publication(request):
 
 
 def _year(raw: str, default: int) -> int:
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+    return whole_number(raw, *YEARS) or default
 
 
 @role_required("manage_sampling")

@@ -19,6 +19,7 @@ from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.models import Inspection, ResultCategory
+from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports import compliance, documents, exports
 from shuangsuiji.reports.statistics import organisation_tables, quarter_of, statistics_table
@@ -41,7 +42,7 @@ class Period:
             get_object_or_404(self.organisations, code=code) if code else request.user.organisation
         )
         year = request.GET.get("year", "")
-        self.year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+        self.year = whole_number(year, *YEARS) or today.year
         quarter = request.GET.get("quarter", None)
         if quarter is None:
             self.quarter = quarter_of(today) if self.year == today.year else None
@@ -227,7 +228,7 @@ def _archive_filter(request) -> tuple[selectors.ArchiveFilter, dict]:
     status = request.GET.get("status", "")
     result = request.GET.get("result", "")
     chosen = selectors.ArchiveFilter(
-        year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        year=whole_number(year, *YEARS),
         organisation=organisation,
         kind=kind if kind in Inspection.Kind.values else "",
         status=status if status in Inspection.Status.values else "",
