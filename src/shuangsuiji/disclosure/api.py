@@ -300,14 +300,15 @@ def _text(description: str) -> Any:
     return Field("", json_schema_extra=_documented(description, pattern=NO_NUL))
 
 
-#: The path parameters: no NUL, at least one character. (ninja gives a path parameter a
-#: ``json_schema_extra`` dict of its own, which a callable cannot join: these are dicts.)
-Code = Annotated[
-    str, Field(json_schema_extra={"description": "单位代码", "pattern": NO_NUL, "minLength": 1})
-]
-DrawId = Annotated[
-    str, Field(json_schema_extra={"description": "抽取编号", "pattern": NO_NUL, "minLength": 1})
-]
+def _path_parameter(description: str) -> Any:
+    """A path parameter: no NUL, at least one character. (ninja gives a path parameter a
+    ``json_schema_extra`` dict of its own, which a callable cannot join: this is a dict.)"""
+    rules = {"description": description, "pattern": NO_NUL, "minLength": 1}
+    return Annotated[str, Field(json_schema_extra=rules)]
+
+
+Code = _path_parameter("单位代码")
+DrawId = _path_parameter("抽取编号")
 
 
 class ListQuery(Schema):
