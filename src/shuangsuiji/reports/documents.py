@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan
@@ -199,8 +201,7 @@ ARCHIVE_HEADERS = (
 
 
 def archive_row(inspection) -> list[str | int]:
-    """One inspection as the 检查档案 page and its workbook show it."""
-    from django.utils import timezone
+    """One inspection as a row of the 检查档案 workbook (Beijing time)."""
 
     def when(value, fmt):
         return timezone.localtime(value).strftime(fmt) if value else ""
