@@ -65,18 +65,9 @@ def public_draws(organisation: Organisation | None = None) -> QuerySet[Draw]:
     return draws.filter(organisation=organisation) if organisation else draws
 
 
-#: Never public: the inspectors' roster (load, cap, seniority) and the 回避 pairs stay with
-#: auditors; the commitment publishes their Merkle roots, which is all a citizen's verify needs.
-AUDITORS_ONLY = ("roster.txt", "conflicts.txt")
-
-
 def public_bundle(draw: Draw) -> dict[str, bytes]:
-    """Before reveal: params, pool and commitment only. At reveal the entropy, the result and
-    the salt join them (the salt also at an abort); roster and conflicts never do."""
-    files = draw.bundle_files(with_salt=draw.salt_public)
-    if not draw.salt_public:
-        files = {name: files[name] for name in ("params.json", "pool.txt", "commitment.json")}
-    return {name: content for name, content in files.items() if name not in AUDITORS_ONLY}
+    """The draw's files as the portal hands them out (see ``Draw.public_files``)."""
+    return draw.public_files()
 
 
 def public_policy(organisation: Organisation) -> dict | None:

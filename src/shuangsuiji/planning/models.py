@@ -311,6 +311,13 @@ class ConflictOfInterest(models.Model):
         return f"{self.inspector} 回避 {self.target}"
 
 
+#: The bundle files public before reveal, and those only the bureau's auditors ever hold: the
+#: inspectors' roster (load, cap, seniority) and the 回避 pairs; the commitment publishes their
+#: Merkle roots, which is all a citizen's verify needs.
+PRE_REVEAL_PUBLIC = ("params.json", "pool.txt", "commitment.json")
+AUDITORS_ONLY = ("roster.txt", "conflicts.txt")
+
+
 class Draw(PermanentModel):
     """One random draw of a task: the bundle of SHUANGSUIJI-DRAW-v1, kept byte for byte."""
 
@@ -374,6 +381,15 @@ class Draw(PermanentModel):
     @property
     def salt_public(self) -> bool:
         return self.status in (self.Status.REVEALED, self.Status.ABORTED)
+
+    def public_files(self) -> dict[str, bytes]:
+        """What anyone outside the bureau may hold: before reveal the params, the pool and the
+        commitment only; at reveal the entropy, the result and the salt join them (the salt also
+        at an abort). The roster and the conflicts of interest stay with the bureau's auditors."""
+        files = self.bundle_files(with_salt=self.salt_public)
+        if not self.salt_public:
+            files = {name: files[name] for name in PRE_REVEAL_PUBLIC}
+        return {name: content for name, content in files.items() if name not in AUDITORS_ONLY}
 
     def bundle_files(self, *, with_salt: bool) -> dict[str, bytes]:
         files = {

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
@@ -209,7 +210,29 @@ def task_prepare(request, pk: int):
 
 
 def _can_see_list(user, draw: Draw) -> bool:
-    return draw.salt_public or any(has_permission(user, p) for p in LIST_READERS)
+    """Before reveal only the bureau's own 抽查管理员, 领导 and 监督员 see who was drawn; a
+    市局 above it sees the counts and the commitment, as the public does (docs/security.md)."""
+    if draw.salt_public:
+        return True
+    own = draw.organisation_id == user.organisation_id
+    return own and any(has_permission(user, p) for p in LIST_READERS)
+
+
+def _stratum_counts(draw: Draw) -> list[dict]:
+    """How many were drawn per class, without who: what a 市局 may see before reveal."""
+    if not draw.result:
+        return []
+    return [
+        {
+            "code": stratum["code"],
+            "eligible": stratum["eligible"],
+            "k": stratum["k"],
+            "selected": len(stratum["selected"]),
+            "shortfall": stratum.get("shortfall", 0),
+            "reserve": len(stratum["reserve"]),
+        }
+        for stratum in json.loads(draw.result)["strata"]
+    ]
 
 
 @role_required(*READERS, "record_inspections")
@@ -236,7 +259,8 @@ def draw_detail(request, pk: int):
                 )
                 return redirect("planning:draw_detail", pk=pk)
     inspections = []
-    if _can_see_list(request.user, draw) and draw.result:
+    can_see_list = _can_see_list(request.user, draw)
+    if can_see_list and draw.result:
         inspections = (
             draw.inspections.select_related("target")
             .prefetch_related(
@@ -250,9 +274,8 @@ def draw_detail(request, pk: int):
         {
             "draw": draw,
             "commitment": json.loads(draw.commitment),
-            "result": json.loads(draw.result)
-            if draw.result and _can_see_list(request.user, draw)
-            else None,
+            "result": json.loads(draw.result) if draw.result and can_see_list else None,
+            "counts": _stratum_counts(draw) if not can_see_list else [],
             "inspections": inspections,
             "coordinator": coordinator,
             "values_form": values_form,
@@ -342,18 +365,21 @@ def inspection_assign(request, pk: int):
 
 @role_required(*LIST_READERS)
 def draw_bundle(request, pk: int):
-    """The bundle for auditors: everything but the salt until reveal."""
+    """The bundle for the bureau's auditors: everything but the salt until reveal. Above the
+    bureau, before reveal, only what the portal publishes (params, pool, commitment)."""
     draw = get_object_or_404(Draw.objects.readable_by(request.user), pk=pk)
-    return bundle_response(draw)
+    if _can_see_list(request.user, draw):
+        return bundle_response(draw, draw.bundle_files(with_salt=draw.salt_public))
+    return bundle_response(draw, draw.public_files())
 
 
-def bundle_response(draw: Draw) -> HttpResponse:
+def bundle_response(draw: Draw, files: dict[str, bytes]) -> HttpResponse:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in draw.bundle_files(with_salt=draw.salt_public).items():
+        for name, content in files.items():
             archive.writestr(f"{draw.draw_id}/{name}", content)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{draw.draw_id}.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{draw.draw_id}.zip")
     return response
 
 
