@@ -12,6 +12,8 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from shuangsuiji.directory import codes
+from shuangsuiji.spreadsheets import XlsxText
+from shuangsuiji.spreadsheets import sheet_name as safe_sheet_name
 
 #: How far down a title block may push the header row.
 HEADER_SEARCH_ROWS = 10
@@ -114,12 +116,13 @@ def write_workbook(
     """An xlsx with a bold header row; every cell is text so codes keep their digits."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
-    sheet = book.add_worksheet(sheet_name)
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF3", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    red = book.add_format({"font_color": "#B42318", "num_format": "@", "text_wrap": True})
+    sheet = book.add_worksheet(safe_sheet_name(sheet_name))
+    cells = XlsxText(book)  # registers hold users' words: a leading "=" is never a formula
+    bold = cells.add_format({"bold": True, "bg_color": "#E8EEF3", "border": 1})
+    text = cells.add_format({"num_format": "@"})
+    red = cells.add_format({"font_color": "#B42318", "num_format": "@", "text_wrap": True})
     for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, bold)
+        cells.write(sheet, 0, col, header, bold)
         sheet.set_column(col, col, max(10, len(header) * 2 + 2), text)
     if highlight_column is not None:
         sheet.set_column(highlight_column, highlight_column, 60, red)
@@ -127,7 +130,7 @@ def write_workbook(
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            sheet.write_string(r, c, str(value), red if c == highlight_column else text)
+            cells.write(sheet, r, c, str(value), red if c == highlight_column else text)
     for col, words in (options or {}).items():
         # Excel caps a literal list at 255 characters; our vocabularies are far shorter.
         sheet.data_validation(

@@ -8,9 +8,11 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 from shuangsuiji.disclosure import selectors
 from shuangsuiji.planning.models import Draw
+from shuangsuiji.spreadsheets import csv_row
 
 
 def bundle_zip(draw: Draw) -> HttpResponse:
@@ -19,7 +21,7 @@ def bundle_zip(draw: Draw) -> HttpResponse:
         for name, content in selectors.public_bundle(draw).items():
             archive.writestr(f"{draw.draw_id}/{name}", content)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{draw.draw_id}.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{draw.draw_id}.zip")
     return response
 
 
@@ -37,14 +39,15 @@ def csv_response(
     row: Callable[[object], list],
 ) -> StreamingHttpResponse:
     """Stream every row, so a 500,000-line register never sits in memory. The byte-order mark
-    lets Excel, which bureaus open CSV files with, read the Chinese as UTF-8."""
+    lets Excel, which bureaus open CSV files with, read the Chinese as UTF-8; a cell that a
+    spreadsheet would run as a formula is neutralised (shuangsuiji.spreadsheets)."""
     writer = csv.writer(_Line())
 
     def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow(csv_row(header))
         for item in rows:
-            yield writer.writerow(row(item))
+            yield writer.writerow(csv_row(row(item)))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

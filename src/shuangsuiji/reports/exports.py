@@ -7,6 +7,7 @@ import io
 from django.template.loader import render_to_string
 
 from shuangsuiji.reports.documents import Sheet
+from shuangsuiji.spreadsheets import XlsxText, sheet_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -20,10 +21,11 @@ def to_xlsx(sheet: Sheet) -> bytes:
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    worksheet = workbook.add_worksheet(sheet.title[:31])
-    title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
-    subtitle = workbook.add_format({"align": "center"})
-    head = workbook.add_format(
+    worksheet = workbook.add_worksheet(sheet_name(sheet.title))
+    cells = XlsxText(workbook)  # names and summaries are users' words: never formulas
+    title = cells.add_format({"bold": True, "font_size": 14, "align": "center"})
+    subtitle = cells.add_format({"align": "center"})
+    head = cells.add_format(
         {
             "bold": True,
             "border": 1,
@@ -33,14 +35,14 @@ def to_xlsx(sheet: Sheet) -> bytes:
             "bg_color": "#EEEEEE",
         }
     )
-    cell = workbook.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    number = workbook.add_format({"border": 1, "valign": "top", "num_format": "0"})
-    note = workbook.add_format({"text_wrap": True, "italic": True})
+    cell = cells.add_format({"border": 1, "valign": "top", "text_wrap": True})
+    number = cells.add_format({"border": 1, "valign": "top", "num_format": "0"})
+    note = cells.add_format({"text_wrap": True, "italic": True})
     last = sheet.columns - 1
-    worksheet.merge_range(0, 0, 0, last, sheet.title, title)
+    cells.merge(worksheet, 0, 0, 0, last, sheet.title, title)
     row = 1
     if sheet.subtitle:
-        worksheet.merge_range(row, 0, row, last, sheet.subtitle, subtitle)
+        cells.merge(worksheet, row, 0, row, last, sheet.subtitle, subtitle)
         row += 1
     taken: set[tuple[int, int]] = set()
     for header_row in sheet.header:
@@ -50,23 +52,20 @@ def to_xlsx(sheet: Sheet) -> bytes:
                 column += 1
             bottom, right = row + header.rowspan - 1, column + header.colspan - 1
             if (bottom, right) != (row, column):
-                worksheet.merge_range(row, column, bottom, right, header.text, head)
+                cells.merge(worksheet, row, column, bottom, right, header.text, head)
             else:
-                worksheet.write(row, column, header.text, head)
+                cells.write(worksheet, row, column, header.text, head)
             taken |= {(r, c) for r in range(row, bottom + 1) for c in range(column, right + 1)}
             column = right + 1
         row += 1
     worksheet.freeze_panes(row, 0)
     for values in sheet.rows:
         for column, value in enumerate(values):
-            if isinstance(value, int):
-                worksheet.write_number(row, column, value, number)
-            else:
-                worksheet.write_string(row, column, str(value), cell)
+            cells.write(worksheet, row, column, value, number if isinstance(value, int) else cell)
         row += 1
     for text in sheet.notes:
         row += 1
-        worksheet.merge_range(row, 0, row, last, text, note)
+        cells.merge(worksheet, row, 0, row, last, text, note)
         worksheet.set_row(row, 30)
     for column, width in enumerate(sheet.widths):
         worksheet.set_column(column, column, width)

@@ -14,7 +14,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
+from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections import selectors
@@ -108,16 +110,10 @@ def _file(sheet: documents.Sheet, fmt: str) -> HttpResponse:
             return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
     else:
         raise Http404("只提供 xlsx 和 pdf 两种格式。")
-    response["Content-Disposition"] = _attachment(f"{sheet.filename}.{fmt}")
+    response["Content-Disposition"] = content_disposition_header(
+        True, spreadsheets.file_name(sheet.filename, fmt)
+    )
     return response
-
-
-def _attachment(filename: str) -> str:
-    """An ASCII fallback name and the Chinese name (RFC 6266) for browsers that read it."""
-    from urllib.parse import quote
-
-    extension = filename.rsplit(".", 1)[1]
-    return f"attachment; filename=\"report.{extension}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @role_required(*READERS)
