@@ -53,12 +53,33 @@ def django_setup() -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     django_setup()
-    from shuangsuiji.config.wsgi import application
-    from shuangsuiji.serving import serve
+    from django.conf import settings
+
+    from shuangsuiji.config.staticfiles import StaticFilesUnavailable, static_files_collect
+    from shuangsuiji.serving import is_loopback, serve
 
     if args.workers < 1:
         print("错误：--workers 至少为 1。", file=sys.stderr)
         return 2
+    if not settings.PRODUCTION and not is_loopback(args.host) and not args.insecure_dev:
+        # The development profile shows debug pages (settings, paths, SQL) to whoever asks.
+        print(
+            f"错误：开发模式（DJANGO_ENV=development）只能监听本机地址，不能监听 {args.host}："
+            "出错时的调试页面会把配置和数据暴露给网络。对外服务请设置 DJANGO_ENV=production"
+            "（见 docs/security.md“生产环境启动”）；确需在内网临时演示，加 --insecure-dev。",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.PRODUCTION:
+        try:
+            if static_files_collect():
+                print(f"已收集静态文件到 {settings.STATIC_ROOT}。", flush=True)
+        except StaticFilesUnavailable as error:
+            print(f"错误：{error}", file=sys.stderr)
+            return 1
+    # Only now: whitenoise lists STATIC_ROOT once, when the application loads its middleware.
+    from shuangsuiji.config.wsgi import application
+
     workers = f"，{args.workers} 个工作进程" if args.workers > 1 else ""
     print(
         f"双随机一公开监管平台已启动：http://{args.host}:{args.port}/{workers}（Ctrl+C 停止）",
@@ -290,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--trusted-proxy",
         default="",
         help="前置反向代理的地址（如 127.0.0.1）：信任其 X-Forwarded-Proto 等头，HTTPS 部署时必填",
+    )
+    serve.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="允许开发模式监听非本机地址（会向网络显示调试页面，仅限内网临时演示）",
     )
     serve.set_defaults(func=_serve)
 

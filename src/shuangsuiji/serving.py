@@ -26,6 +26,18 @@ from collections.abc import Callable
 MIN_WORKER_LIFETIME = 5.0
 
 
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1: reachable from this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(application: Callable, *, host: str, port: int, workers: int, **options) -> int:
     """Serve until stopped; return the exit status."""
     from waitress import serve as waitress_serve

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shuangsuiji.disclosure",
     "shuangsuiji.reports",
     "shuangsuiji.audit",
+    "shuangsuiji.config.apps.ConfigConfig",
     "axes",
 ]
 
