@@ -3,6 +3,7 @@ transaction; the SHA-256 chain names the first entry that was edited, deleted or
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -135,3 +136,75 @@ def test_the_daily_heads_are_public_and_say_nothing_else(client, portal):
     assert text["Content-Type"].startswith("text/plain")
     _day, last_id, digest = text.content.decode().splitlines()[1].split("\t")
     assert (int(last_id), digest) == (latest.pk, latest.hash)
+
+
+def test_a_wiped_log_fails_verify(portal, capsys):
+    """Issue 15 finding 9: a log emptied together with its head used to read "✓ 0 条记录"."""
+    tamper("DELETE FROM audit_auditevent", [])
+    tamper("DELETE FROM audit_audithead", [])
+    assert main(["audit", "verify"]) == 1
+    assert "审计记录被清空" in capsys.readouterr().out
+
+
+def test_a_day_sealed_by_the_next_keeps_its_head_apart_from_the_log(portal, monkeypatch):
+    """The first entry of a new day keeps the last day's head; cutting the log back to before
+    that head, head row and all, then fails verify."""
+    from django.utils import timezone
+
+    from shuangsuiji.audit.models import AuditDailyHead, AuditHead
+    from shuangsuiji.audit.services import audit_record
+
+    last = AuditEvent.objects.latest("id")
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    audit_record(actor=None, action="test.next_day", summary="次日的第一条记录")
+    kept = AuditDailyHead.objects.get()
+    assert (kept.day, kept.last_id, kept.hash) == (
+        timezone.localdate(last.occurred_at),
+        last.pk,
+        last.hash,
+    )
+
+    first_kept = AuditEvent.objects.order_by("id")[5]
+    tamper("DELETE FROM audit_auditevent WHERE id >= %s", [first_kept.pk])
+    previous = AuditEvent.objects.get(pk=first_kept.pk - 1)
+    AuditHead.objects.filter(pk=1).update(last_id=previous.pk, hash=previous.hash)
+    _, broken, _ = audit_verify()
+    assert broken is not None and broken.id == last.pk
+    assert "已不在日志中" in broken.reason
+
+
+def test_verify_holds_the_log_against_a_kept_copy_of_the_public_heads(
+    portal, client, tmp_path, capsys
+):
+    """Someone saved /audit/heads/?format=txt; the whole log is then rewritten from an early
+    entry on, every later hash recomputed: verify alone passes, verify --heads does not."""
+    from shuangsuiji.audit.models import AuditHead
+    from shuangsuiji.audit.services import content
+
+    kept = tmp_path / "链头.txt"
+    kept.write_bytes(client.get("/audit/heads/?format=txt").content)
+    assert main(["audit", "verify", "--heads", str(kept)]) == 0
+
+    previous = chain.GENESIS
+    for event in AuditEvent.objects.order_by("id"):
+        summary = "改写后的摘要" if event.pk == 3 else event.summary
+        event.summary = summary
+        digest = chain.digest(previous, content(event))
+        tamper("UPDATE audit_auditevent SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
+               [summary, previous, digest, event.pk])  # fmt: skip
+        previous = digest
+    AuditHead.objects.filter(pk=1).update(hash=previous)
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    assert main(["audit", "verify", "--heads", str(kept)]) == 1
+    assert "链头.txt 所载" in capsys.readouterr().out
+
+
+def test_a_heads_file_with_a_bad_line_is_named(tmp_path, capsys):
+    kept = tmp_path / "链头.txt"
+    kept.write_text(
+        "日期\t最后一条记录\tSHA-256 链头\n2026-11-22\t12\tnot-a-hash\n", encoding="utf-8"
+    )
+    assert main(["audit", "verify", "--heads", str(kept)]) == 2
+    assert "链头.txt 第 2 行" in capsys.readouterr().err

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.permanence import PermanentModel, PermanentScopedQuerySet
+from shuangsuiji.permanence import PermanentModel, PermanentQuerySet, PermanentScopedQuerySet
 
 GENESIS = "0" * 64
 
@@ -48,6 +48,28 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS)
+    #: When the last entry was written: the first entry of a new day seals the day before.
+    last_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"审计链头 #{self.last_id}"
+
+
+class AuditDailyHead(PermanentModel):
+    """Each closed day's last entry and its hash, exactly what /audit/heads/ publishes, kept
+    apart from the log: ``audit verify`` fails when an entry a sealed day covers is missing or
+    changed, so wiping or truncating the log (with its head) no longer reads as intact."""
+
+    day = models.DateField("日期", unique=True)
+    last_id = models.BigIntegerField("最后一条记录")
+    hash = models.CharField("链头", max_length=64)
+
+    objects = PermanentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "每日链头"
+        verbose_name_plural = "每日链头"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} #{self.last_id}"

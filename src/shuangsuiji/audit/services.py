@@ -4,7 +4,8 @@ the entry exists exactly when the change does."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit import chain
-from shuangsuiji.audit.models import AuditEvent, AuditHead
+from shuangsuiji.audit.models import AuditDailyHead, AuditEvent, AuditHead
 
 
 def _jsonable(value: Any) -> Any:
@@ -61,8 +62,14 @@ def audit_record(
     )
     event.hash = chain.digest(head.hash, content(event))
     event.save(force_insert=True)
-    head.last_id, head.hash = event.id, event.hash
-    head.save(update_fields=["last_id", "hash"])
+    if head.last_at and timezone.localdate(head.last_at) < timezone.localdate(now):
+        # The first entry of a new day seals the last one's day: its head is kept apart.
+        AuditDailyHead.objects.get_or_create(
+            day=timezone.localdate(head.last_at),
+            defaults={"last_id": head.last_id, "hash": head.hash},
+        )
+    head.last_id, head.hash, head.last_at = event.id, event.hash, event.occurred_at
+    head.save(update_fields=["last_id", "hash", "last_at"])
     return event
 
 
@@ -83,15 +90,61 @@ def content(event: AuditEvent) -> dict:
     }
 
 
-def audit_verify() -> tuple[int, chain.Break | None, str]:
-    """Walk the whole log (in chunks) against the recorded head."""
+@dataclass(frozen=True)
+class PublishedHead:
+    """A day's chain head as published (``/audit/heads/``) or kept by the platform."""
+
+    day: dt.date
+    last_id: int
+    hash: str
+    source: str
+
+
+def audit_verify(published: Iterable[PublishedHead] = ()) -> tuple[int, chain.Break | None, str]:
+    """Walk the whole log (in chunks) against the recorded head, then hold it against every
+    daily head kept by the platform and every one in ``published`` (a copy someone kept of the
+    public page): an entry a published head covers must still be there with that hash, so a
+    log wiped or cut back together with its head fails."""
     head = AuditHead.objects.filter(pk=1).first()
     entries = (
         {**content(e), "prev_hash": e.prev_hash, "hash": e.hash}
         for e in AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
     )
-    count, broken = chain.verify(entries, head.hash if head else chain.GENESIS)
-    return count, broken, head.hash if head else chain.GENESIS
+    head_hash = head.hash if head else chain.GENESIS
+    count, broken = chain.verify(entries, head_hash)
+    if broken is not None:
+        return count, broken, head_hash
+    kept = [
+        PublishedHead(h.day, h.last_id, h.hash, "平台保存的每日链头")
+        for h in AuditDailyHead.objects.order_by("day")
+    ]
+    heads = [*kept, *published]
+    stored = dict(
+        AuditEvent.objects.filter(id__in={h.last_id for h in heads}).values_list("id", "hash")
+    )
+    for published_head in heads:
+        found = stored.get(published_head.last_id)
+        if found == published_head.hash:
+            continue
+        what = (
+            "已不在日志中（记录被删除或日志被清空）"
+            if found is None
+            else "哈希不符（该日及以前的记录被改写）"
+        )
+        return (
+            count,
+            chain.Break(
+                published_head.last_id,
+                f"{published_head.day:%Y-%m-%d} 的链头（{published_head.source}）所指的第 "
+                f"{published_head.last_id} 条记录{what}",
+            ),
+            head_hash,
+        )
+    if count == 0 and Organisation.objects.exists():
+        # Every organisation is created through an audited service: an empty log beside
+        # organisations means the log was emptied.
+        return count, chain.Break(1, "日志为空，但数据库中已有单位：审计记录被清空"), head_hash
+    return count, None, head_hash
 
 
 #: Never copied into the log: secrets and personal identifiers (the log is read by 监督员).
