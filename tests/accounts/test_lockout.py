@@ -41,3 +41,18 @@ def test_success_resets_the_count(client, organisations, make_user):
 def test_test_client_login_still_works(client, organisations, make_user):
     make_user("lihy", organisations["a"], Role.COORDINATOR)
     assert client.login(username="lihy", password=PASSWORD)
+
+
+def test_one_address_cannot_try_passwords_on_every_account(client, organisations, make_user):
+    """Issue 15 finding 9: four wrong passwords on each of many accounts from one address used
+    to lock nothing. After SHUANGSUIJI_LOGIN_FAILURES_PER_ADDRESS (20) failures in all, that
+    address is locked for every account; other addresses are not."""
+    for index in range(6):
+        make_user(f"user{index}", organisations["a"], Role.INSPECTOR)
+    for index in range(5):
+        for _ in range(4):
+            assert attempt(client, f"user{index}", "wrong-password").status_code == 200
+    locked = attempt(client, "user5", PASSWORD)
+    assert locked.status_code == 429
+    assert "登录已暂时锁定" in locked.content.decode()
+    assert attempt(client, "user5", PASSWORD, address="10.0.0.9").status_code == 302

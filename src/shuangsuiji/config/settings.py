@@ -156,6 +156,11 @@ AXES_FAILURE_LIMIT = env.int("SHUANGSUIJI_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SHUANGSUIJI_LOCKOUT_MINUTES", default=15))
 # Lock the username from that address: a stranger cannot lock a colleague out from elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And the address itself, across accounts, at a higher count (an office shares one address):
+# otherwise one address may try a few passwords on every account (accounts/backends.py).
+SHUANGSUIJI_LOGIN_FAILURES_PER_ADDRESS = env.int(
+    "SHUANGSUIJI_LOGIN_FAILURES_PER_ADDRESS", default=20
+)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
