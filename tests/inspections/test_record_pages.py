@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.planning.models import Draw
 
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -63,8 +64,11 @@ def test_attachment_served_only_after_the_check(setup, client, make_user):
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     client.force_login(make_user("13028120268888", s["county"], Role.INSPECTOR))
     assert client.get(url).status_code == 403
+    # The city bureau reads its branches' records, but not before the draw's list is public.
     client.force_login(make_user("city", s["county"].parent, Role.COORDINATOR))
-    assert client.get(url).status_code == 200  # the city bureau reads its branches' records
+    assert client.get(url).status_code == 404
+    Draw.objects.filter(pk=inspection.draw_id).update(status=Draw.Status.REVEALED)
+    assert client.get(url).status_code == 200
 
 
 def test_coordinator_reopens_with_reason(setup, client):

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
@@ -52,7 +53,21 @@ class ItemOutcome(models.TextChoices):
 CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
 
 
+#: Draw statuses whose list is public (revealed, or aborted with its salt published).
+PUBLIC_DRAW_STATUSES = ("revealed", "aborted")
+
+
 class InspectionQuerySet(PermanentScopedQuerySet):
+    def readable_by(self, user) -> "InspectionQuerySet":
+        """Above the bureau (a 市局, the 省厅), a drawn inspection is readable only once its
+        draw's list is public: before reveal who was drawn stays with the bureau's own staff
+        (JX-6.4 保密; docs/security.md). Counts are not affected: they never name anyone."""
+        rows = super().readable_by(user)
+        if not user.is_authenticated:
+            return rows
+        secret = Q(draw__isnull=False) & ~Q(draw__status__in=PUBLIC_DRAW_STATUSES)
+        return rows.exclude(secret & ~Q(organisation_id=user.organisation_id))
+
     def active(self) -> "InspectionQuerySet":
         """Inspections that count (toward a target's annual number and an inspector's load):
         all but those cancelled with an aborted draw or replaced by a substitute."""

@@ -133,10 +133,17 @@ def figure_rows(request):
         .select_related("target", "task", "draw", "organisation")
         .order_by("organisation__path", "task__sequence", "target__name")
     )
+    inspections = list(inspections)
     return render(
         request,
         "reports/rows.html",
-        {"period": period, "figure": figure, "inspections": inspections},
+        {
+            "period": period,
+            "figure": figure,
+            "inspections": inspections,
+            # A subordinate bureau's unrevealed list is counted, never shown (docs/security.md).
+            "withheld": len(figure.ids) - len(inspections) if figure.count is None else 0,
+        },
     )
 
 
