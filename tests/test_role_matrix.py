@@ -162,6 +162,10 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "api:results": ("get", None, ALL_200),
     # An empty confirmation is refused with a message and sent back to the batch page.
     "directory:import_apply": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # A batch still validating cannot be abandoned: a message and back to the batch page.
+    "directory:import_abandon": ("post", "batch", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # 显示 on a register without personal numbers (targets) has nothing to show.
+    "directory:reveal": ("post", "target", {**only(Role.COORDINATOR), "coordinator": 404}),
 }
 
 

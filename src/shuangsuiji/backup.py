@@ -6,7 +6,13 @@ archive, with a manifest of row counts and the audit chain head that the restore
   ``pg_restore`` into an empty one.
 
 The archive is a .tar.gz holding ``manifest.json``, ``database.sqlite3`` or ``database.dump``,
-and ``media/`` (photos, scanned records, imported workbooks).
+and ``media/`` (photos, scanned records, and uploaded register workbooks still awaiting
+confirmation — those only encrypted).
+
+An uploaded register may hold 身份证号 and 联系电话, which the database keeps encrypted: so the
+backup first deletes the uploads no import needs any more (``import_files_purge``), and never
+archives a file under ``media/imports/`` that is not encrypted (a copy left from before
+uploads were encrypted), whatever the purge could or could not delete.
 """
 
 from __future__ import annotations
@@ -85,8 +91,26 @@ class BackupResult:
     manifest: dict
 
 
+def _media_filter(media: Path):
+    """tarfile's filter: everything under media/, except an unencrypted upload."""
+    from shuangsuiji.directory.uploads import FOLDER, is_sealed
+
+    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        parts = Path(info.name).parts  # ("media", "imports", ...)
+        inside = len(parts) > 2 and parts[1] == FOLDER and not info.isdir()
+        if inside and not (info.isfile() and is_sealed(media.joinpath(*parts[1:]))):
+            return None
+        return info
+
+    return keep
+
+
 def backup(out_dir: Path) -> BackupResult:
+    from shuangsuiji.directory.services import import_files_purge
+
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Before the dump, so that the rows say which files went.
+    import_files_purge()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     archive_path = out_dir / f"shuangsuiji-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory(prefix="shuangsuiji-backup-") as work:
@@ -122,7 +146,7 @@ def backup(out_dir: Path) -> BackupResult:
             archive.add(database, arcname=database.name)
             media = Path(settings.MEDIA_ROOT)
             if media.exists():
-                archive.add(media, arcname="media")
+                archive.add(media, arcname="media", filter=_media_filter(media))
     return BackupResult(archive_path, manifest)
 
 

@@ -209,12 +209,13 @@ class ProgressBar:
             print(file=sys.stderr)
 
 
-def _print_problems(problems) -> None:
+def _print_problems(problems, total: int | None = None) -> None:
     print("行号\t列\t值\t问题", file=sys.stderr)
     for problem in problems:
         print(f"{problem.row or ''}\t{problem.column}\t{problem.value}\t{problem.message}",
               file=sys.stderr)  # fmt: skip
-    print(f"共 {len(problems)} 处问题，未写入任何数据。", file=sys.stderr)
+    count = len(problems) if total is None else total  # beyond the listed ones (import limits)
+    print(f"共 {count} 处问题，未写入任何数据。", file=sys.stderr)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -255,7 +256,7 @@ def _import(args: argparse.Namespace) -> int:
     if plan.parsed.unknown_headers:
         print(f"注意：以下列不在模板中，未导入：{'、'.join(plan.parsed.unknown_headers)}")
     if not plan.ok:
-        _print_problems(plan.all_problems)
+        _print_problems(plan.all_problems, plan.problem_count)
         return 1
     counts = f"新增 {len(plan.new)} 条，修改 {len(plan.changed)} 条，未变 {plan.unchanged} 条"
     if spec.removes_absent:

@@ -43,6 +43,16 @@ def decrypt(stored: str) -> str:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).decrypt(token).decode()
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file kept encrypted at rest (an uploaded register awaiting confirmation), with the
+    same keys as the fields."""
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).decrypt(token)
+
+
 class EncryptedCharField(models.CharField):
     """A CharField whose value is encrypted in the database. ``max_length`` limits the plain
     text; the column is sized for the token. Equality lookups cannot work (each encryption

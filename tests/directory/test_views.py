@@ -241,3 +241,30 @@ def test_export_and_template_download(client, coordinator, targets):
 def test_unknown_register_is_404(client, coordinator):
     client.force_login(coordinator)
     assert client.get("/directory/secrets/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "downloaded"),
+    [("名录.xlsx", "名录-错误说明.xlsx"), ("list;b=c;.xlsx", "list;b=c;-错误说明.xlsx")],
+)
+def test_download_names_are_chinese_and_cannot_add_header_parameters(
+    client, coordinator, targets, uploaded, downloaded
+):
+    """The error workbook's header broke on a Chinese name and let “;b=c;” in an uploaded file's
+    name add a parameter; Django now builds it (issue 15, finding 9)."""
+    from django.utils.http import parse_header_parameters
+
+    client.force_login(coordinator)
+    content = xlsx([["统一社会信用代码", "单位名称"], ["91130281MA0000000X", "坏公司"]])
+    client.post(reverse("directory:import", args=["targets"]),
+                {"file": SimpleUploadedFile(uploaded, content)})  # fmt: skip
+    batch = ImportBatch.objects.get()
+    response = client.get(reverse("directory:import_errors", args=[batch.pk]))
+    disposition, params = parse_header_parameters(response["Content-Disposition"])
+    assert (disposition, params) == ("attachment", {"filename": downloaded})
+    for url, name in (
+        (reverse("directory:template", args=["inspectors"]), "执法检查人员名录库-导入模板.xlsx"),
+        (reverse("directory:export", args=["targets"]), "检查对象名录库-"),
+    ):
+        disposition, params = parse_header_parameters(client.get(url)["Content-Disposition"])
+        assert disposition == "attachment" and params["filename"].startswith(name)

@@ -245,3 +245,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# ---- Register imports (issue 15, owned with src/shuangsuiji/directory) -------------------------
+# Operational limits, not policy: a file beyond any of them is refused as a whole, before it is
+# read, with a message naming the file and the limit (docs/registers.md “导入限制”). The defaults
+# fit a province's register: 100,000 targets are a 10 MB xlsx (about 100 MB unpacked) or a 21 MB
+# CSV with 18 columns.
+SHUANGSUIJI_IMPORT_MAX_BYTES = env.int("SHUANGSUIJI_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+#: Data rows below the header (a title block above it is not counted).
+SHUANGSUIJI_IMPORT_MAX_ROWS = env.int("SHUANGSUIJI_IMPORT_MAX_ROWS", default=100_000)
+SHUANGSUIJI_IMPORT_MAX_COLUMNS = env.int("SHUANGSUIJI_IMPORT_MAX_COLUMNS", default=60)
+#: An xlsx is a zip: what it unpacks to is limited too (a "zip bomb" is a small file that
+#: unpacks to gigabytes).
+SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES", default=300 * 1024 * 1024
+)
+#: Problems listed one by one (on the page, in the error workbook, at the command line); the
+#: rest are counted.
+SHUANGSUIJI_IMPORT_MAX_PROBLEMS = env.int("SHUANGSUIJI_IMPORT_MAX_PROBLEMS", default=1000)
+#: An uploaded file not confirmed within this many hours is abandoned and deleted.
+SHUANGSUIJI_IMPORT_KEEP_HOURS = env.int("SHUANGSUIJI_IMPORT_KEEP_HOURS", default=24)
+# ---- end of register imports -----------------------------------------------------------------

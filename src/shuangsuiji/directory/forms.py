@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
+from shuangsuiji.directory.limits import too_large
 from shuangsuiji.directory.registers import CellError, RegisterSpec, is_blank
 
 
@@ -13,6 +15,13 @@ class ReasonForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label="文件（.xlsx、.xls 或 .csv）")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.SHUANGSUIJI_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(too_large(upload.name, upload.size, limit))
+        return upload
 
 
 class ImportApplyForm(forms.Form):
@@ -27,7 +36,12 @@ class ImportApplyForm(forms.Form):
 
 
 def record_form_class(spec: RegisterSpec) -> type[forms.Form]:
-    """A form whose fields are the register's columns and whose cleaning is the import's."""
+    """A form whose fields are the register's columns and whose cleaning is the import's.
+
+    Built with ``kept`` (the stored values of the personal columns, 身份证号 and 联系电话), a
+    personal field the form showed masked and that comes back as that mask keeps the stored
+    number: the edit page never shows the full number unless asked (and audited).
+    """
     fields: dict[str, forms.Field] = {}
     for column in spec.columns:
         if column.options and not column.multiple:
@@ -43,11 +57,19 @@ def record_form_class(spec: RegisterSpec) -> type[forms.Form]:
         fields[column.field] = field
     fields["reason"] = forms.CharField(label="变更原因", max_length=200)
 
+    def __init__(self, *args, kept: dict[str, str] | None = None, **kwargs):
+        super(form_class, self).__init__(*args, **kwargs)
+        self.kept = kept or {}
+
     def clean(self):
         data = super(form_class, self).clean()
         values = {}
         for column in spec.columns:
             raw = data.get(column.field)
+            stored = self.kept.get(column.field)
+            if column.sensitive and stored and raw == column.mask(stored):
+                values[column.field] = stored  # shown masked, left alone
+                continue
             if is_blank(raw):
                 values[column.field] = column.default
                 continue
@@ -62,13 +84,25 @@ def record_form_class(spec: RegisterSpec) -> type[forms.Form]:
         data["values"] = values
         return data
 
-    form_class = type(f"{spec.key.title()}Form", (forms.Form,), {**fields, "clean": clean})
+    form_class = type(
+        f"{spec.key.title()}Form", (forms.Form,), {**fields, "__init__": __init__, "clean": clean}
+    )
     return form_class
 
 
-def initial_from(spec: RegisterSpec, instance) -> dict[str, str]:
+def initial_from(spec: RegisterSpec, instance, *, reveal: bool = False) -> dict[str, str]:
+    """The record's values as the form shows them: personal numbers masked unless ``reveal``."""
     initial = {}
     for column in spec.columns:
         value = getattr(instance, column.field)
-        initial[column.field] = "" if value in (None, "") else column.write(value)
+        text = "" if value in (None, "") else column.write(value)
+        masked = column.sensitive and text and not reveal
+        initial[column.field] = column.mask(text) if masked else text
     return initial
+
+
+def kept_values(spec: RegisterSpec, instance) -> dict[str, str]:
+    """The stored personal numbers a masked field keeps when it comes back unchanged."""
+    if instance is None:
+        return {}
+    return {c.field: getattr(instance, c.field) or "" for c in spec.columns if c.sensitive}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -24,9 +25,17 @@ from shuangsuiji.directory.parsing import (
     parse_workbook,
 )
 from shuangsuiji.directory.registers import Column, RegisterSpec
-from shuangsuiji.directory.workbooks import normalise_header, write_workbook
+from shuangsuiji.directory.workbooks import ImportLimits, normalise_header, write_workbook
 
-__all__ = ["ParsedWorkbook", "Problem", "Progress", "parse_register_file", "parse_workbook"]
+__all__ = [
+    "ImportLimits",
+    "ParsedWorkbook",
+    "Problem",
+    "Progress",
+    "import_limits",
+    "parse_register_file",
+    "parse_workbook",
+]
 
 BATCH_SIZE = 2000
 #: How many changed rows and absent rows a preview lists one by one.
@@ -49,11 +58,28 @@ class ImportPlan:
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     absent: list[Any] = field(default_factory=list)
+    #: Problems only the database finds, within the same cap as the file's (``parsed.add``).
     problems: list[Problem] = field(default_factory=list)
+    omitted: int = 0
+
+    def add(self, problem: Problem) -> None:
+        cap = self.parsed.max_problems
+        if cap is None or len(self.parsed.problems) + len(self.problems) < cap:
+            self.problems.append(problem)
+        else:
+            self.omitted += 1
 
     @property
     def all_problems(self) -> list[Problem]:
-        return self.parsed.problems + self.problems
+        """The problems listed one by one, then, when there were more, a line counting them."""
+        omitted = self.parsed.omitted + self.omitted
+        listed = self.parsed.problems + self.problems
+        return listed + ([self.parsed.omitted_note(len(listed), omitted)] if omitted else [])
+
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.parsed.problems) + len(self.problems) + self.parsed.omitted + self.omitted
 
     @property
     def ok(self) -> bool:
@@ -91,12 +117,26 @@ def text_limits(spec: RegisterSpec) -> dict[str, int]:
     return limits
 
 
+def import_limits() -> ImportLimits:
+    """The import limits of the settings ``SHUANGSUIJI_IMPORT_*`` (config/settings.py)."""
+    return ImportLimits(
+        max_bytes=settings.SHUANGSUIJI_IMPORT_MAX_BYTES,
+        max_rows=settings.SHUANGSUIJI_IMPORT_MAX_ROWS,
+        max_columns=settings.SHUANGSUIJI_IMPORT_MAX_COLUMNS,
+        max_unpacked_bytes=settings.SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES,
+        max_problems=max(settings.SHUANGSUIJI_IMPORT_MAX_PROBLEMS, 1),
+    )
+
+
 def parse_register_file(
     spec: RegisterSpec, content: bytes, filename: str, on_progress: Progress | None = None
 ) -> ParsedWorkbook:
-    """``parse_workbook`` that also refuses, row by row, text longer than its column holds
-    (PostgreSQL would refuse the whole insert; SQLite would store it)."""
-    return parse_workbook(spec, content, filename, on_progress, max_lengths=text_limits(spec))
+    """``parse_workbook`` within the import limits, that also refuses, row by row, text longer
+    than its column holds (PostgreSQL would refuse the whole insert; SQLite would store it).
+    The web page and the command line both read files through here."""
+    return parse_workbook(
+        spec, content, filename, on_progress, max_lengths=text_limits(spec), limits=import_limits()
+    )
 
 
 def plan_import(parsed: ParsedWorkbook, organisation: Organisation) -> ImportPlan:
@@ -123,7 +163,7 @@ def plan_import(parsed: ParsedWorkbook, organisation: Organisation) -> ImportPla
             old, new = getattr(obj, name), values[name]
             if old != new:
                 column = spec.column_for_field(name)
-                diffs.append((column.header, _write(column, old), _write(column, new)))
+                diffs.append((column.header, _shown(column, old), _shown(column, new)))
         if getattr(obj, "in_register", True) is False:
             diffs.append(("在库", "否", "是"))
         if diffs:
@@ -139,6 +179,13 @@ def _write(column: Column, value: Any) -> str:
     return "" if value in (None, "") else str(column.write(value))
 
 
+def _shown(column: Column, value: Any) -> str:
+    """A value as the preview and the audit log show it: 身份证号 and 联系电话 masked (the
+    summary is stored in plain JSON and copied into the audit log)."""
+    text = _write(column, value)
+    return column.mask(text) if column.sensitive and text else text
+
+
 def _database_rules(plan: ImportPlan) -> None:
     """Rules only the database can check: references and uniqueness across the register."""
     spec, organisation = plan.parsed.spec, plan.organisation
@@ -150,7 +197,7 @@ def _database_rules(plan: ImportPlan) -> None:
         )
         for row_number, values in plan.parsed.records:
             if values["credit_code"] not in known:
-                plan.problems.append(
+                plan.add(
                     Problem(row_number, "统一社会信用代码", values["credit_code"],
                             "检查对象名录库中没有该统一社会信用代码，请先导入检查对象")
                 )  # fmt: skip
@@ -177,7 +224,7 @@ def _database_rules(plan: ImportPlan) -> None:
             else:
                 continue
             # Never echo a 身份证号 back in an error table.
-            plan.problems.append(Problem(row_number, "身份证号", "（已隐藏）", message))
+            plan.add(Problem(row_number, "身份证号", "（已隐藏）", message))
 
 
 def apply_import(

@@ -5,9 +5,13 @@ Rows are never deleted: a target leaves the register by ``in_register=False`` wi
 ``in_register=False`` (调离). Every change is kept by django-simple-history with who and why.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
@@ -304,7 +308,13 @@ class InspectionItem(TaggedMixin, PermanentModel):
 
 
 class ImportBatch(models.Model):
-    """One uploaded workbook: validated, previewed, then applied (or refused) as a whole."""
+    """One uploaded workbook: validated, previewed, then applied (or refused) as a whole.
+
+    The file is stored encrypted (``uploads``) while the batch waits for the bureau, and deleted
+    once it is applied, has failed, is abandoned (放弃, or replaced by a newer upload of the same
+    register) or has waited longer than ``SHUANGSUIJI_IMPORT_KEEP_HOURS``; the row stays, saying
+    when and why the file went.
+    """
 
     class Status(models.TextChoices):
         VALIDATING = "validating", "校验中"
@@ -313,10 +323,14 @@ class ImportBatch(models.Model):
         APPLYING = "applying", "导入中"
         APPLIED = "applied", "已导入"
         FAILED = "failed", "导入失败"
+        ABANDONED = "abandoned", "已放弃，未导入"
+
+    #: Statuses in which the file is still wanted: to apply it, or to mark up its errors.
+    WAITING = (Status.PREVIEW, Status.INVALID)
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     register = models.CharField("名录", max_length=16)
-    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField("原文件名", max_length=255)
     uploaded_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
@@ -326,9 +340,14 @@ class ImportBatch(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict)
+    #: The first SHUANGSUIJI_IMPORT_MAX_PROBLEMS problems (and a line counting the rest).
     problems = models.JSONField(default=list)
+    #: Every problem found, listed or not: the pages read this, never ``problems``, to count.
+    problem_count = models.PositiveIntegerField("问题数", default=0)
     reason = models.CharField("导入原因", max_length=300, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    file_removed_at = models.DateTimeField("原文件删除时间", null=True, blank=True)
+    file_removed_reason = models.CharField("原文件删除原因", max_length=100, blank=True)
 
     objects = OrgScopedQuerySet.as_manager()
 
@@ -337,3 +356,17 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(hours=settings.SHUANGSUIJI_IMPORT_KEEP_HOURS)
+
+    @property
+    def expired(self) -> bool:
+        """Waited too long: the file counts as abandoned even before a purge deletes it."""
+        return self.status in self.WAITING and timezone.now() >= self.expires_at
+
+    @property
+    def has_file(self) -> bool:
+        """The uploaded file is still there to apply or to mark up."""
+        return bool(self.file) and self.file_removed_at is None and not self.expired

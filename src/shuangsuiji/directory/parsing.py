@@ -1,7 +1,10 @@
 """Reading and validating a register workbook completely, without a database.
 
 If any row is wrong nothing is written: ``parse_workbook`` collects every problem of every row
-(one per cell); the database steps in ``importing`` run only on a file without problems.
+(one per cell); the database steps in ``importing`` run only on a file without problems. With
+import limits, a file over them is refused as a whole before it is read, and only the first
+problems are kept one by one (the rest are counted): a file of 100,000 bad rows must not become
+100,000 stored messages.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shuangsuiji.directory.codes import strip_controls
+from shuangsuiji.directory.limits import problems_omitted, too_many_rows
 from shuangsuiji.directory.registers import CellError, Column, RegisterSpec, is_blank
 from shuangsuiji.directory.workbooks import (
+    ImportLimits,
     WorkbookError,
     locate_header,
     normalise_header,
@@ -42,11 +47,24 @@ class ParsedWorkbook:
     columns: list[tuple[int, Column]] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: The first ``max_problems`` problems; ``omitted`` counts those after them.
     problems: list[Problem] = field(default_factory=list)
+    max_problems: int | None = None
+    omitted: int = 0
 
     @property
     def present_fields(self) -> list[str]:
         return [column.field for _, column in self.columns]
+
+    def add(self, problem: Problem) -> None:
+        if self.max_problems is None or len(self.problems) < self.max_problems:
+            self.problems.append(problem)
+        else:
+            self.omitted += 1
+
+    def omitted_note(self, listed: int, omitted: int) -> Problem:
+        """The file-level line that says how many problems are not listed."""
+        return Problem(0, "", "", problems_omitted(self.filename, listed, omitted))
 
 
 def display_cell(value: Any) -> str:
@@ -66,17 +84,24 @@ def parse_workbook(
     on_progress: Progress | None = None,
     *,
     max_lengths: Mapping[str, int] | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedWorkbook:
-    """``max_lengths``: the most characters a text value may have, by field name. The database
-    steps pass their columns' limits (``importing.parse_register_file``); the pure ``policy``
-    commands store nothing and pass none."""
-    parsed = ParsedWorkbook(spec=spec, filename=filename)
+    """``max_lengths``: the most characters a text value may have, by field name; ``limits``:
+    the import limits. The database steps pass both (``importing.parse_register_file``); the
+    pure ``policy`` commands store nothing and pass neither."""
+    parsed = ParsedWorkbook(
+        spec=spec, filename=filename, max_problems=limits.max_problems if limits else None
+    )
     try:
-        parsed.rows = read_rows(content, filename)
+        parsed.rows = read_rows(content, filename, limits)
         required = [c.header for c in spec.columns if c.required]
         parsed.header_index = locate_header(parsed.rows, required, filename)
     except WorkbookError as error:
-        parsed.problems.append(Problem(0, "", "", str(error)))
+        parsed.add(Problem(0, "", "", str(error)))
+        return parsed
+    if limits is not None and len(parsed.rows) - parsed.header_index - 1 > limits.max_rows:
+        parsed.add(Problem(0, "", "", too_many_rows(filename, limits.max_rows, len(parsed.rows))))
+        parsed.rows = []  # nothing of it is read further, nor copied into the error workbook
         return parsed
 
     by_header = {c.header: c for c in spec.columns}
@@ -87,7 +112,7 @@ def parse_workbook(
         if not header:
             continue
         if header in seen_headers:
-            parsed.problems.append(
+            parsed.add(
                 Problem(
                     header_row_number,
                     header,
@@ -116,11 +141,11 @@ def parse_workbook(
         if not row_ok:
             continue
         for header, message in spec.row_rules(values):
-            parsed.problems.append(Problem(row_number, header, "", message))
+            parsed.add(Problem(row_number, header, "", message))
             row_ok = False
         key = spec.key_of(values)
         if key in key_rows:
-            parsed.problems.append(
+            parsed.add(
                 Problem(
                     row_number,
                     spec.key_label(),
@@ -135,7 +160,7 @@ def parse_workbook(
     if on_progress:
         on_progress("校验", total, total)
     if not parsed.records and not parsed.problems:
-        parsed.problems.append(Problem(0, "", "", f"{filename}：表头下没有数据行"))
+        parsed.add(Problem(0, "", "", f"{filename}：表头下没有数据行"))
     return parsed
 
 
@@ -178,12 +203,16 @@ def _parse_row(
             cache[key] = outcome
         if outcome is _BLANK:
             if column.required:
-                parsed.problems.append(Problem(row_number, column.header, "", "必填项为空"))
+                parsed.add(Problem(row_number, column.header, "", "必填项为空"))
                 ok = False
         elif outcome[0]:
             values[column.field] = outcome[1]
         else:
-            problem = Problem(row_number, column.header, display_cell(raw), outcome[1])
-            parsed.problems.append(problem)
+            # A 身份证号 or 联系电话 refused (a wrong check digit is mostly a typo in a real
+            # number) is shown masked: the problems are stored and audited in plain JSON.
+            shown = display_cell(raw)
+            if column.sensitive:
+                shown = column.mask(shown)
+            parsed.add(Problem(row_number, column.header, shown, outcome[1]))
             ok = False
     return values, ok

@@ -96,3 +96,54 @@ def inspections_this_year(obj) -> tuple[int, int | None]:
     if isinstance(obj, Inspector):
         return year, active.filter(members__inspector=obj).count()
     return year, None
+
+
+# ---- import batches ------------------------------------------------------------------------------
+
+
+def recent_import_batches(spec: RegisterSpec, user, limit: int = 10) -> list:
+    """The bureau's latest uploads of a register, for the import page. Never their problems or
+    summary: a file refused row by row fills them, and one such row (before the import limits)
+    held 560 MB that every view of the page read."""
+    from shuangsuiji.directory.models import ImportBatch
+
+    return list(
+        ImportBatch.objects.editable_by(user)
+        .filter(register=spec.key)
+        .select_related("uploaded_by")
+        .defer("problems", "summary")[:limit]
+    )
+
+
+def file_gone_message(batch) -> str:
+    from django.conf import settings
+    from django.utils import timezone
+
+    if batch.file_removed_at is None and batch.expired:
+        hours = settings.SHUANGSUIJI_IMPORT_KEEP_HOURS
+        return f"{batch.original_name} 上传后超过 {hours} 小时未确认，原文件已作废，请重新上传。"
+    when = timezone.localtime(batch.file_removed_at).strftime("%Y-%m-%d %H:%M") if (
+        batch.file_removed_at
+    ) else ""  # fmt: skip
+    reason = f"（{batch.file_removed_reason}）" if batch.file_removed_reason else ""
+    return f"{batch.original_name} 的原文件已于 {when} 删除{reason}，请重新上传。"
+
+
+def import_batch_content(batch) -> bytes:
+    """The uploaded file, decrypted; a ValidationError saying so when it is gone."""
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.directory.uploads import UploadUnreadable, unseal
+
+    if not batch.has_file:
+        raise ValidationError(file_gone_message(batch))
+    try:
+        with batch.file.open("rb") as handle:
+            stored = handle.read()
+    except FileNotFoundError as error:
+        message = f"{batch.original_name} 的原文件已不在系统中，请重新上传。"
+        raise ValidationError(message) from error
+    try:
+        return unseal(stored)
+    except UploadUnreadable as error:
+        raise ValidationError(str(error)) from error

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import close_old_connections, transaction
@@ -20,11 +24,15 @@ from shuangsuiji.directory.importing import (
     ImportPlan,
     Progress,
     apply_import,
+    import_limits,
     parse_register_file,
     plan_import,
 )
+from shuangsuiji.directory.limits import too_large
 from shuangsuiji.directory.models import ImportBatch
 from shuangsuiji.directory.registers import RegisterSpec, register_by_key
+from shuangsuiji.directory.selectors import import_batch_content
+from shuangsuiji.directory.uploads import plain_files, seal
 from shuangsuiji.draw.primitives import gc_paused
 
 logger = logging.getLogger(__name__)
@@ -86,19 +94,108 @@ def register_import(
 
 
 # ---- imports through the web page: upload → validate (with progress) → preview → apply -------
+#
+# The uploaded file is stored encrypted (``uploads.seal``) and only while it is wanted: to apply
+# a preview, or to mark up a refused file's errors. It is deleted once the batch is applied or has
+# failed, when the bureau abandons it (放弃, or a newer upload of the same register), and when it
+# has waited longer than SHUANGSUIJI_IMPORT_KEEP_HOURS (``import_files_purge``, run at every
+# upload and every backup). The row stays and says when and why its file went.
 
 
 def import_batch_create(*, actor, spec: RegisterSpec, upload) -> ImportBatch:
+    """Store an upload, encrypted, as a batch to validate. The bureau's earlier uploads of the
+    same register that still wait are abandoned: only the newest one can be applied."""
     check_can_edit(actor, actor.organisation)
+    limits = import_limits()
+    if upload.size > limits.max_bytes:
+        raise ValidationError({"file": too_large(upload.name, upload.size, limits.max_bytes)})
+    import_files_purge()
+    earlier = ImportBatch.objects.filter(
+        organisation=actor.organisation, register=spec.key, status__in=ImportBatch.WAITING,
+        file_removed_at__isnull=True,
+    ).exclude(file="")  # fmt: skip
+    for waiting in earlier:
+        _file_remove(waiting, "已上传新的文件", abandon=True)
     batch = ImportBatch(
         organisation=actor.organisation,
         register=spec.key,
         original_name=upload.name,
         uploaded_by=actor,
     )
-    batch.file.save(upload.name, ContentFile(upload.read()), save=False)
+    # A random name: the stored file says nothing, and it is unreadable without the field keys.
+    batch.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(seal(upload.read())), save=False)
     batch.save()
     return batch
+
+
+def _file_remove(batch: ImportBatch, reason: str, *, abandon: bool = False) -> None:
+    """Delete a batch's file and say so on the row; ``abandon``: a preview nobody will apply
+    becomes 已放弃 (a refused file stays 有错误)."""
+    name = batch.file.name
+    if name:
+        try:
+            batch.file.storage.delete(name)
+        except OSError:
+            # Left for the next purge, which finds the row still holding the file.
+            logger.exception("无法删除上传的文件 %s（批次 %s）", name, batch.pk)
+            return
+    batch.file = ""
+    batch.file_removed_at = timezone.now()
+    batch.file_removed_reason = reason
+    fields = ["file", "file_removed_at", "file_removed_reason"]
+    if abandon and batch.status == ImportBatch.Status.PREVIEW:
+        batch.status = ImportBatch.Status.ABANDONED
+        fields.append("status")
+    batch.save(update_fields=fields)
+
+
+_DONE_REASONS = {
+    ImportBatch.Status.APPLIED: "导入完成",
+    ImportBatch.Status.FAILED: "导入失败",
+    ImportBatch.Status.ABANDONED: "已放弃",
+}
+
+
+def import_files_purge() -> int:
+    """Delete the uploaded files no batch needs any more, and any unencrypted file under
+    ``media/imports/`` (a copy kept before uploads were encrypted). Returns how many went.
+
+    Run at every upload and by ``shuangsuiji backup`` before it archives the media folder.
+    """
+    hours = settings.SHUANGSUIJI_IMPORT_KEEP_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    removed = 0
+    holding = (
+        ImportBatch.objects.exclude(file="")
+        .filter(file_removed_at__isnull=True)
+        .only("pk", "file", "status", "created_at", "original_name")
+    )
+    for batch in holding.iterator():
+        if batch.status in _DONE_REASONS:
+            _file_remove(batch, _DONE_REASONS[batch.status])
+        elif batch.created_at < cutoff:
+            if batch.status == ImportBatch.Status.VALIDATING:
+                # A validation that never ended (the server stopped while it ran).
+                batch.status = ImportBatch.Status.FAILED
+                message = (
+                    f"{batch.original_name}：校验未能完成（服务曾中断），未导入任何数据，"
+                    "请重新上传。"
+                )
+                batch.problems = [["", "", "", message]]
+                batch.problem_count = 1
+                batch.save(update_fields=["status", "problems", "problem_count"])
+            _file_remove(batch, f"超过 {hours} 小时未确认", abandon=True)
+        else:
+            continue
+        removed += 1
+    for path in plain_files(Path(settings.MEDIA_ROOT)):
+        try:
+            path.unlink()
+        except OSError:
+            logger.exception("无法删除未加密的上传文件 %s", path)
+            continue
+        removed += 1
+    return removed
 
 
 def _progress_saver(batch: ImportBatch, share: tuple[int, int]) -> Progress:
@@ -125,15 +222,16 @@ def import_batch_validate(batch: ImportBatch) -> ImportBatch:
             ["", "", "", f"{batch.original_name}：校验时发生系统错误，未导入任何数据。"
                          "请将该文件和上传时间告知系统管理员（错误详情已记入日志）。"]
         ]  # fmt: skip
+        batch.problem_count = 1
         batch.progress = 100
-        batch.save(update_fields=["status", "problems", "progress"])
+        batch.save(update_fields=["status", "problems", "problem_count", "progress"])
+        _file_remove(batch, "导入失败")
         return batch
 
 
 def _validate_batch(batch: ImportBatch) -> ImportBatch:
     spec = register_by_key(batch.register)
-    with batch.file.open("rb") as handle:
-        content = handle.read()
+    content = import_batch_content(batch)
     with gc_paused():
         progress = _progress_saver(batch, (0, 90))
         parsed = parse_register_file(spec, content, batch.original_name, progress)
@@ -141,9 +239,11 @@ def _validate_batch(batch: ImportBatch) -> ImportBatch:
     batch.row_count = len(parsed.records)
     batch.summary = plan.summary()
     batch.problems = [p.as_list() for p in plan.all_problems]
+    batch.problem_count = plan.problem_count
     batch.status = ImportBatch.Status.PREVIEW if plan.ok else ImportBatch.Status.INVALID
     batch.progress = 100
-    batch.save(update_fields=["row_count", "summary", "problems", "status", "progress"])
+    batch.save(update_fields=["row_count", "summary", "problems", "problem_count", "status",
+                              "progress"])  # fmt: skip
     return batch
 
 
@@ -156,8 +256,7 @@ def import_batch_apply(
     if not reason.strip():
         raise ValidationError({"reason": "请填写导入原因（如“2026 年第二季度名录动态调整”）。"})
     spec = register_by_key(batch.register)
-    with batch.file.open("rb") as handle:
-        content = handle.read()
+    content = import_batch_content(batch)
     # The register may have changed since the preview: validate and plan again against it now.
     outcome = register_import(
         actor=actor,
@@ -171,12 +270,31 @@ def import_batch_apply(
     batch.reason = reason.strip()
     batch.summary = {**outcome.plan.summary(), "applied": outcome.applied}
     batch.problems = [p.as_list() for p in outcome.plan.all_problems]
+    batch.problem_count = outcome.plan.problem_count
     if outcome.applied is None:
         batch.status = ImportBatch.Status.INVALID
     else:
         batch.status = ImportBatch.Status.APPLIED
         batch.applied_at = timezone.now()
-    batch.save(update_fields=["reason", "summary", "problems", "status", "applied_at"])
+    batch.save(update_fields=["reason", "summary", "problems", "problem_count", "status",
+                              "applied_at"])  # fmt: skip
+    if batch.status == ImportBatch.Status.APPLIED:
+        _file_remove(batch, "导入完成")
+    return batch
+
+
+def abandon_described(batch, kwargs):
+    spec = register_by_key(batch.register)
+    return batch, f"放弃导入{spec.label}：{batch.original_name}", {"原文件": "已删除"}
+
+
+@audited("register.import_abandon", "放弃导入", describe=abandon_described)
+def import_batch_abandon(*, actor, batch: ImportBatch) -> ImportBatch:
+    """放弃: the bureau will not apply this file (or is done with its errors); it is deleted."""
+    check_can_edit(actor, batch.organisation)
+    if batch.status not in ImportBatch.WAITING or not batch.has_file:
+        raise ValidationError("该导入已结束，原文件已不在系统中。")
+    _file_remove(batch, "已放弃", abandon=True)
     return batch
 
 
@@ -249,4 +367,20 @@ def record_restore(*, actor, instance, reason: str):
     instance.removal_reason = ""
     instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
     update_change_reason(instance, reason.strip())
+    return instance
+
+
+def reveal_described(instance, kwargs):
+    headers = "和".join(c.header for c in kwargs["spec"].columns if c.sensitive)
+    name = getattr(instance, "name", str(instance))
+    return instance, f"查看完整{headers}：{name}", {"记录": str(instance)}
+
+
+@audited("register.reveal_personal", "查看完整个人信息", describe=reveal_described)
+def register_reveal_personal(*, actor, spec: RegisterSpec, instance):
+    """The full 身份证号 and 联系电话 of one record, for its own bureau's register manager (the
+    pages show them masked); every look is in the audit log."""
+    check_can_edit(actor, instance.organisation)
+    if not any(column.sensitive for column in spec.columns):
+        raise ValidationError("该名录没有需要隐藏的个人信息。")
     return instance

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
@@ -18,6 +21,7 @@ from shuangsuiji.directory.forms import (
     ImportUploadForm,
     ReasonForm,
     initial_from,
+    kept_values,
     record_form_class,
 )
 from shuangsuiji.directory.importing import (
@@ -25,11 +29,13 @@ from shuangsuiji.directory.importing import (
     Problem,
     error_workbook,
     export_rows,
-    parse_workbook,
+    parse_register_file,
     template_workbook,
 )
+from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ImportBatch, Target
 from shuangsuiji.directory.registers import REGISTERS, RegisterSpec
+from shuangsuiji.spreadsheets import file_name
 
 READ = ("manage_registers", "read_org_data")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +59,9 @@ def _display(spec: RegisterSpec, obj, field: str) -> str:
 
 def _attachment(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    # Django quotes an ASCII name and percent-encodes any other (RFC 6266), so neither a
+    # Chinese name nor a “;” in an uploaded file's name can break or extend the header.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -128,7 +136,7 @@ def record_edit(request, register: str, pk: int | None = None):
         instance = get_object_or_404(spec.model.objects.editable_by(request.user), pk=pk)
     form_class = record_form_class(spec)
     initial = initial_from(spec, instance) if instance else {}
-    form = form_class(request.POST or None, initial=initial)
+    form = form_class(request.POST or None, initial=initial, kept=kept_values(spec, instance))
     if request.method == "POST" and form.is_valid():
         try:
             obj = services.record_save(
@@ -144,8 +152,33 @@ def record_edit(request, register: str, pk: int | None = None):
         else:
             messages.success(request, f"已保存：{obj}")
             return redirect(obj.get_absolute_url())
+    return _edit_page(request, spec, form, instance)
+
+
+def _edit_page(request, spec: RegisterSpec, form, instance, *, revealed: bool = False):
     title = f"编辑：{instance}" if instance else f"新增{spec.model._meta.verbose_name}"
-    return render(request, "directory/form.html", {"spec": spec, "form": form, "title": title})
+    personal = [c.header for c in spec.columns if c.sensitive]
+    context = {"spec": spec, "form": form, "title": title, "revealed": revealed}
+    if instance is not None:
+        context["form_action"] = reverse("directory:edit", args=[spec.key, instance.pk])
+        if personal and not revealed:
+            context["reveal_url"] = reverse("directory:reveal", args=[spec.key, instance.pk])
+            context["personal"] = "和".join(personal)
+    return render(request, "directory/form.html", context)
+
+
+@role_required("manage_registers")
+@require_POST
+def record_reveal(request, register: str, pk: int):
+    """显示: the edit form again with the full personal numbers, once, logged."""
+    spec = _spec(register)
+    instance = get_object_or_404(spec.model.objects.editable_by(request.user), pk=pk)
+    try:
+        services.register_reveal_personal(actor=request.user, spec=spec, instance=instance)
+    except ValidationError:
+        raise Http404("该名录没有需要隐藏的个人信息。") from None
+    form = record_form_class(spec)(initial=initial_from(spec, instance, reveal=True))
+    return _edit_page(request, spec, form, instance, revealed=True)
 
 
 @role_required("manage_registers")
@@ -180,13 +213,13 @@ def register_export(request, register: str):
         spec, rows.order_by("pk"), unmasked_org_id=request.user.organisation_id if owner else None
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return _attachment(content, f"{spec.key}-{stamp}.xlsx")
+    return _attachment(content, f"{spec.label}-{stamp}.xlsx")
 
 
 @role_required(*READ)
 def register_template(request, register: str):
     spec = _spec(register)
-    return _attachment(template_workbook(spec), f"{spec.key}-template.xlsx")
+    return _attachment(template_workbook(spec), f"{spec.label}-导入模板.xlsx")
 
 
 @role_required("manage_registers")
@@ -195,17 +228,33 @@ def import_upload(request, register: str):
     spec = _spec(register)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        batch = services.import_batch_create(
-            actor=request.user, spec=spec, upload=form.cleaned_data["file"]
-        )
-        services.run_in_background(
-            services.import_batch_validate,
-            batch,
-            background=getattr(settings, "SHUANGSUIJI_BACKGROUND_IMPORTS", True),
-        )
-        return redirect("directory:import_batch", pk=batch.pk)
-    recent = ImportBatch.objects.editable_by(request.user).filter(register=spec.key)[:10]
-    return render(request, "directory/import.html", {"spec": spec, "form": form, "recent": recent})
+        try:
+            batch = services.import_batch_create(
+                actor=request.user, spec=spec, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            services.run_in_background(
+                services.import_batch_validate,
+                batch,
+                background=getattr(settings, "SHUANGSUIJI_BACKGROUND_IMPORTS", True),
+            )
+            return redirect("directory:import_batch", pk=batch.pk)
+    recent = selectors.recent_import_batches(spec, request.user)
+    return render(
+        request,
+        "directory/import.html",
+        {"spec": spec, "form": form, "recent": recent, "limits": _limits_text()},
+    )
+
+
+def _limits_text() -> str:
+    return (
+        f"文件不超过 {size_text(settings.SHUANGSUIJI_IMPORT_MAX_BYTES)}，"
+        f"不超过 {settings.SHUANGSUIJI_IMPORT_MAX_ROWS:,} 行数据、"
+        f"{settings.SHUANGSUIJI_IMPORT_MAX_COLUMNS} 列"
+    )
 
 
 def _batch_for(request, pk: int) -> ImportBatch:
@@ -232,8 +281,11 @@ def import_batch(request, pk: int):
             "batch": batch,
             "spec": spec,
             "form": form,
-            "problems": batch.problems[:1000],
-            "problem_count": len(batch.problems),
+            # Stored already capped (SHUANGSUIJI_IMPORT_MAX_PROBLEMS, then a line counting the
+            # rest); the count is its own column.
+            "problems": batch.problems,
+            "problem_count": batch.problem_count,
+            "keep_hours": settings.SHUANGSUIJI_IMPORT_KEEP_HOURS,
         },
     )
 
@@ -273,19 +325,37 @@ def import_apply(request, pk: int):
 
 
 @role_required("manage_registers")
+@require_POST
+def import_abandon(request, pk: int):
+    batch = _batch_for(request, pk)
+    try:
+        services.import_batch_abandon(actor=request.user, batch=batch)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已放弃导入 {batch.original_name}，上传的原文件已删除。")
+    return redirect("directory:import_batch", pk=batch.pk)
+
+
+@role_required("manage_registers")
 def import_errors(request, pk: int):
     batch = _batch_for(request, pk)
     spec = _spec(batch.register)
-    if batch.status == ImportBatch.Status.FAILED:
-        # Reading the file is what failed: list the message without the file's rows.
-        parsed = ParsedWorkbook(spec=spec, filename=batch.original_name)
-    else:
-        with batch.file.open("rb") as handle:
-            parsed = parse_workbook(spec, handle.read(), batch.original_name)
+    # The original sheet with an 错误 column while its file is kept; once the file is gone (or
+    # reading it is what failed), the problems alone.
+    parsed = ParsedWorkbook(spec=spec, filename=batch.original_name)
+    if batch.status != ImportBatch.Status.FAILED and batch.has_file:
+        try:
+            content = selectors.import_batch_content(batch)
+        except ValidationError:
+            pass
+        else:
+            parsed = parse_register_file(spec, content, batch.original_name)
     problems = [
         Problem(row or 0, column, value, message) for row, column, value, message in batch.problems
     ]
-    return _attachment(error_workbook(parsed, problems), f"errors-{batch.original_name}.xlsx")
+    name = file_name(f"{PurePath(batch.original_name).stem}-错误说明", "xlsx")
+    return _attachment(error_workbook(parsed, problems), name)
 
 
 def import_batch_url(batch: ImportBatch) -> str:

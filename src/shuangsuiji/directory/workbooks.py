@@ -12,11 +12,18 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from shuangsuiji.directory import codes
+from shuangsuiji.directory.limits import (
+    HEADER_SEARCH_ROWS,
+    ImportLimits,
+    LimitError,
+    check_extent,
+    check_size,
+    check_xlsx,
+    too_many_columns,
+    too_many_rows,
+)
 from shuangsuiji.spreadsheets import XlsxText
 from shuangsuiji.spreadsheets import sheet_name as safe_sheet_name
-
-#: How far down a title block may push the header row.
-HEADER_SEARCH_ROWS = 10
 
 
 class WorkbookError(ValueError):
@@ -35,43 +42,71 @@ def normalise_header(value: Any) -> str:
     return "".join(text.split()).strip("*＊")
 
 
-def read_rows(content: bytes, filename: str) -> list[list[Any]]:
+def read_rows(content: bytes, filename: str, limits: ImportLimits | None = None) -> list[list[Any]]:
+    """The first sheet's rows from A1, as Excel numbers them. With ``limits``, a file over one
+    of them is refused before calamine reads it (see ``limits``); the pure ``policy`` commands
+    pass none."""
     suffix = PurePath(filename).suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(content, filename)
-    if suffix not in {".xlsx", ".xls", ".xlsm", ".ods"}:
+    if suffix not in {".csv", ".xlsx", ".xls", ".xlsm"}:
         raise WorkbookError(
             f"{filename}：不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx、.xls 或 .csv 文件"
         )
     try:
+        if limits is not None:
+            check_size(content, filename, limits)
+        if suffix == ".csv":
+            return _read_csv(content, filename, limits)
+        if limits is not None and content.startswith(b"PK"):
+            # By content, not by name: calamine reads a zip renamed to .xls as an xlsx.
+            check_xlsx(content, filename, limits)
+    except LimitError as error:
+        raise WorkbookError(str(error)) from error
+    try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         if not workbook.sheet_names:
             raise WorkbookError(f"{filename}：工作簿中没有工作表")
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_index(0)
+        if limits is not None and sheet.end is not None:
+            # An .xls is measured only now (its format stops at 65,536 × 256); an xlsx was
+            # measured before calamine opened it, and this agrees.
+            check_extent(filename, sheet.end[0] + 1, sheet.end[1] + 1, limits)
+        return sheet.to_python(skip_empty_area=False)
+    except LimitError as error:
+        raise WorkbookError(str(error)) from error
     except WorkbookError:
         raise
     except Exception as error:  # calamine raises its own types for every kind of damage
         raise WorkbookError(f"{filename}：无法读取为 Excel 工作簿（{error}）") from error
 
 
-def _read_csv(content: bytes, filename: str) -> list[list[Any]]:
+def _read_csv(content: bytes, filename: str, limits: ImportLimits | None) -> list[list[Any]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return _csv_rows(text, filename)
+        return _csv_rows(text, filename, limits)
     raise WorkbookError(f"{filename}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
-def _csv_rows(text: str, filename: str) -> list[list[str]]:
+def _csv_rows(text: str, filename: str, limits: ImportLimits | None = None) -> list[list[str]]:
     """The rows of a CSV text. Strict, so that an opening quote never closed is reported rather
-    than silently swallowing every row after it into one cell."""
+    than silently swallowing every row after it into one cell. With ``limits``, reading stops
+    at the first row over them."""
     rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for row in reader:
+            if limits is not None:
+                while row and row[-1] == "":
+                    row.pop()  # trailing empty fields are no columns (Excel writes them)
+                if len(row) > limits.max_columns:
+                    raise LimitError(too_many_columns(filename, limits.max_columns, len(row)))
+                if len(rows) == limits.max_sheet_rows:
+                    raise LimitError(too_many_rows(filename, limits.max_rows))
             rows.append(row)
+    except LimitError as error:
+        raise WorkbookError(str(error)) from error
     except csv.Error as error:
         # The row as Excel numbers it: the records read so far, plus this one.
         where = f"{filename} 第 {len(rows) + 1} 行"
