@@ -120,3 +120,18 @@ def test_only_the_own_register_manager_may_reveal(client, organisations, make_us
         assert response.status_code == status, user
         assert PERSON not in response.content.decode()
     assert not AuditEvent.objects.filter(action="register.reveal_personal").exists()
+
+
+def test_an_inspector_leaves_and_returns_with_the_reason_in_the_history(inspector, coordinator):
+    """Removing an inspector answered 500: the history row was looked up by the encrypted
+    身份证号, which never matches (found by tests/fuzz/test_forms_fuzz.py)."""
+    from shuangsuiji.directory.services import record_remove, record_restore
+
+    record_remove(actor=coordinator, instance=inspector, reason="调离")
+    record_restore(actor=coordinator, instance=inspector, reason="调回")
+    reasons = list(
+        inspector.history.order_by("-history_id").values_list("history_change_reason", flat=True)[
+            :2
+        ]
+    )
+    assert reasons == ["调回", "调离"]

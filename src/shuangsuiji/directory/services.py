@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import close_old_connections, transaction
 from django.utils import timezone
-from simple_history.utils import update_change_reason
 
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
@@ -352,8 +351,10 @@ def record_remove(*, actor, instance, reason: str):
         raise ValidationError("该记录已不在名录中。")
     instance.in_register = False
     instance.removal_reason = reason.strip()
+    # The history row takes its reason from the instance: simple-history's update_change_reason
+    # finds the row by field values, which never match for the encrypted 身份证号 (a 500).
+    instance._change_reason = reason.strip()
     instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
-    update_change_reason(instance, reason.strip())
     return instance
 
 
@@ -365,8 +366,10 @@ def record_restore(*, actor, instance, reason: str):
         raise ValidationError({"reason": "请填写恢复原因。"})
     instance.in_register = True
     instance.removal_reason = ""
+    # The history row takes its reason from the instance: simple-history's update_change_reason
+    # finds the row by field values, which never match for the encrypted 身份证号 (a 500).
+    instance._change_reason = reason.strip()
     instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
-    update_change_reason(instance, reason.strip())
     return instance
 
 
