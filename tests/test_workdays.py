@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from shuangsuiji.workdays import CalendarNotAvailable, WorkdayCalendar
+from shuangsuiji.workdays import Deadline, WorkdayCalendar
 
 D = dt.date
 
@@ -41,10 +41,28 @@ def test_spring_festival_2026():
     assert WorkdayCalendar().add_workdays(D(2026, 2, 10), 20) == D(2026, 3, 16)
 
 
-def test_year_without_data_is_an_error_not_a_guess():
+def test_year_without_a_notice_is_counted_provisionally():
+    """Issue 15: on 2026-12-04 the package has no 2027 notice. The count goes on by the
+    statutory holidays (元旦 on a Friday), marked provisional, instead of refusing."""
+    deadline = WorkdayCalendar().deadline(D(2026, 12, 4), 20)
+    assert deadline.day == D(2027, 1, 4)
+    assert deadline.provisional_years == (2027,)
+    # Within a year the package knows, nothing is provisional.
+    assert not WorkdayCalendar().deadline(D(2026, 11, 20), 20).provisional
+
+
+def test_provisional_rules_skip_the_statutory_holidays_without_make_up_days():
     calendar = WorkdayCalendar()
-    with pytest.raises(CalendarNotAvailable, match="没有 2027 年的法定节假日和调休数据"):
-        calendar.add_workdays(D(2026, 12, 20), 20)
+    assert calendar.is_workday(D(2027, 1, 1)) is False  # 元旦
+    assert calendar.is_workday(D(2027, 2, 8)) is False  # 春节
+    assert calendar.is_workday(D(2027, 10, 1)) is False  # 国庆
+    assert calendar.is_workday(D(2027, 2, 20)) is False  # a Saturday: no 调休 guessed
+    assert D(2027, 1, 1) in calendar.provisional_holidays(2027)
+
+
+def test_a_confirmed_year_is_no_longer_provisional():
+    calendar = WorkdayCalendar(overrides={D(2027, 1, 4): False}, confirmed_years={2027})
+    assert calendar.deadline(D(2026, 12, 4), 20) == Deadline(D(2027, 1, 5))
 
 
 def test_confirmed_year_with_overrides():

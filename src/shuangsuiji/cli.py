@@ -375,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from shuangsuiji.audit.cli import register as register_audit
     from shuangsuiji.backup_cli import register as register_backup
+    from shuangsuiji.calendar_cli import register as register_calendar
     from shuangsuiji.directory.demo_data import register as register_demo_data
     from shuangsuiji.draw.cli import register as register_draw
     from shuangsuiji.policy_cli import register as register_policy
@@ -384,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_draw(commands)
     register_audit(commands)
     register_backup(commands)
+    register_calendar(commands)
 
     return parser
 

@@ -73,7 +73,6 @@ from shuangsuiji.planning.plans import (
 )
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
 from shuangsuiji.policy import Quarter
-from shuangsuiji.workdays import CalendarNotAvailable
 
 # --- the clock ----------------------------------------------------------------------------------
 
@@ -151,16 +150,14 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 class Workdays:
-    """Working days on the bureau's calendar (weekends where the calendar has no data)."""
+    """Working days on the national calendar (the demo bureaus have no local days); a year
+    without the State Council's notice is counted by the statutory holidays, as deadlines are."""
 
     def __init__(self) -> None:
-        self.calendar = workday_calendar()
+        self.calendar = workday_calendar(None)
 
     def is_workday(self, day: dt.date) -> bool:
-        try:
-            return self.calendar.is_workday(day)
-        except CalendarNotAvailable:
-            return day.weekday() < 5
+        return self.calendar.is_workday(day)
 
     def on_or_after(self, day: dt.date) -> dt.date:
         while not self.is_workday(day):
@@ -803,20 +800,6 @@ def year_opening(now: dt.datetime) -> dt.datetime:
     return min(at(day, 8, 30), now - dt.timedelta(minutes=10))
 
 
-def confirm_calendar(today: dt.date) -> None:
-    """The services count working days on the official calendar and refuse a year it lacks. The
-    demo needs this year's (and, late in the year, next year's, for results due then); where
-    the installed holiday data lacks one, the demo confirms it as its administrator would."""
-    from shuangsuiji.planning.calendar import workday_year_confirm
-
-    calendar = workday_calendar()
-    for year in sorted({today.year, Workdays().add(today, 25).year}):
-        try:
-            calendar.is_workday(dt.date(year, 1, 1))
-        except CalendarNotAvailable:
-            workday_year_confirm(actor=None, year=year)
-
-
 def year_pending(organisations: list[Organisation], year: int) -> bool:
     """Whether some organisation's year is still to be built (it has no plan for the year)."""
     planned = AnnualPlan.objects.filter(organisation__in=organisations, year=year).count()
@@ -832,8 +815,6 @@ def demo_years(counties: list[tuple[Organisation, User, User]]) -> list[YearSumm
     planned = AnnualPlan.objects.filter(year=today.year).values_list("organisation_id", flat=True)
     todo = [county for county in counties if county[0].pk not in set(planned)]
     if todo:
-        with clock(year_opening(now)):
-            confirm_calendar(today)
         timeline = Timeline(now)
         days = Workdays()
         for organisation, coordinator, leader in todo:

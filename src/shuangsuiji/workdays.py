@@ -2,28 +2,49 @@
 
 "20 个工作日内公开" counts working days as the State Council's annual notice sets them, make-up
 Saturdays and Sundays included. The ``holidays`` package carries those notices for the years it
-knows; a bureau's administrator adds or corrects days in an override table. A year that neither
-covers is an error, never a guess (chinese-calendar does the same).
+knows; the province's administrator enters the days of a notice the package lacks and confirms
+the year, and a bureau may add its own local days (the caller merges them into ``overrides``).
+
+A year neither the package's notice nor a confirmation covers is counted *provisionally*: the
+statutory holidays (元旦、春节、清明、劳动节、端午、中秋、国庆, with the package's in-lieu days
+when one falls on a weekend), weekends off, no 调休 make-up days. The notice for next year comes
+out in November or December, while results determined in December fall due in January: a
+deadline is then marked provisional and recomputed when the year is confirmed, never refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 
 from holidays.countries.china import China
 
 
-class CalendarNotAvailable(ValueError):
-    """No official holiday data for the year, and none entered by the administrator."""
-
-
 @cache
-def _official(year: int) -> China | None:
-    calendar = China(years=year)
-    # The package knows a year's notice when it lists that year's substituted days.
-    return calendar if year in calendar.special_public_holidays else None
+def _rules(year: int) -> China:
+    """The package's calendar of ``year``: its notice when it has one, else the statutory
+    holidays it computes for any year (lunar dates included)."""
+    return China(years=year)
+
+
+def has_notice(year: int) -> bool:
+    """The package carries the State Council's notice for ``year`` (it then lists the year's
+    substituted days)."""
+    return year in _rules(year).special_public_holidays
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A date counted in working days, and the years it crossed without a confirmed calendar."""
+
+    day: dt.date
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
 
 
 class WorkdayCalendar:
@@ -33,36 +54,39 @@ class WorkdayCalendar:
         confirmed_years: Iterable[int] = (),
     ) -> None:
         """``overrides``: day → working (True) or not (False); ``confirmed_years``: years whose
-        whole calendar the administrator entered, used when the package has no notice."""
+        notice the administrator entered and confirmed, where the package has none."""
         self.overrides = dict(overrides or {})
-        self.confirmed_years = set(confirmed_years)
+        self.confirmed_years = frozenset(confirmed_years)
 
-    def _check_year(self, year: int) -> China | None:
-        official = _official(year)
-        if official is None and year not in self.confirmed_years:
-            raise CalendarNotAvailable(
-                f"没有 {year} 年的法定节假日和调休数据：请系统管理员在“工作日历”中录入"
-                f"该年的放假与调休日期并确认"
-            )
-        return official
+    def is_known(self, year: int) -> bool:
+        """The year's calendar is the official one (package notice or confirmed), not a guess."""
+        return year in self.confirmed_years or has_notice(year)
 
     def is_workday(self, day: dt.date) -> bool:
-        official = self._check_year(day.year)
         if day in self.overrides:
             return self.overrides[day]
-        if official is not None:
-            return official.is_working_day(day)
-        return day.weekday() < 5
+        return _rules(day.year).is_working_day(day)
 
-    def add_workdays(self, start: dt.date, count: int) -> dt.date:
-        """The date ``count`` working days after ``start`` (``start`` itself not counted)."""
+    def provisional_years(self, start: dt.date, end: dt.date) -> tuple[int, ...]:
+        """The unconfirmed years among the days after ``start`` up to and including ``end``."""
+        if end <= start:
+            return ()
+        first = (start + dt.timedelta(days=1)).year
+        return tuple(year for year in range(first, end.year + 1) if not self.is_known(year))
+
+    def deadline(self, start: dt.date, count: int) -> Deadline:
+        """The date ``count`` working days after ``start`` (``start`` itself not counted),
+        provisional where it crosses a year without a confirmed calendar."""
         day = start
         remaining = count
         while remaining > 0:
             day += dt.timedelta(days=1)
             if self.is_workday(day):
                 remaining -= 1
-        return day
+        return Deadline(day, self.provisional_years(start, day))
+
+    def add_workdays(self, start: dt.date, count: int) -> dt.date:
+        return self.deadline(start, count).day
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end``."""
@@ -71,3 +95,9 @@ class WorkdayCalendar:
             day += dt.timedelta(days=1)
             count += self.is_workday(day)
         return count
+
+    def provisional_holidays(self, year: int) -> list[dt.date]:
+        """The weekdays off in ``year`` by the statutory rules alone: what a provisional count
+        skips, for the administrator to compare with the notice when it comes."""
+        rules = _rules(year)
+        return sorted(day for day in rules if day.year == year and day.weekday() < 5)

@@ -114,7 +114,7 @@ def test_revisit_buttons_on_the_draw_page(setup, client):
     client.post(reverse("inspections:revisit_sample", args=[draw.pk]))
     revisit = draw.revisits.first()
     client.post(reverse("inspections:revisit_record", args=[revisit.pk]),
-                {"form": "survey", "done_on": "2026-12-05", "opinions": "满意"})  # fmt: skip
+                {"form": "survey", "done_on": "2026-12-01", "opinions": "满意"})  # fmt: skip
     revisit.refresh_from_db()
     assert (revisit.form, revisit.opinions) == ("survey", "满意")
     assert (

@@ -15,7 +15,7 @@ from shuangsuiji.accounts.forms import (
 )
 from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role, user_roles
-from shuangsuiji.params import whole_number
+from shuangsuiji.params import search_text, whole_number
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -97,7 +97,7 @@ def organisation_edit(request, pk: int):
 
 @role_required("manage_users")
 def user_list(request):
-    search = request.GET.get("q", "").strip()
+    search = search_text(request.GET)
     role = request.GET.get("role", "")
     if role not in Role.values:
         role = ""

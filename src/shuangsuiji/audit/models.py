@@ -1,6 +1,9 @@
 """The domain event log: one row per state change a service makes, chained by SHA-256 so that
 an edited, deleted or inserted row breaks the chain from that row on (JX-5.4 档案, JX-6.4)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -8,6 +11,32 @@ from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.permanence import PermanentModel, PermanentQuerySet, PermanentScopedQuerySet
 
 GENESIS = "0" * 64
+
+#: Actions that bind every bureau, whichever organisation recorded them: every 监督员 reads
+#: them (the national working-day calendar moves every bureau's deadlines; docs/security.md).
+SHARED_ACTION_PREFIXES = ("calendar.national.",)
+
+
+#: Entries a reader above the recording bureau may not see yet, as ``Q`` objects built per
+#: reader by the layers that know why (the inspections app: entries naming whom an unrevealed
+#: draw selected). Registered at start-up, so the log need not import the layers above it.
+WITHHELD_FROM_ABOVE: list[Callable[[Any], models.Q]] = []
+
+
+class AuditEventQuerySet(PermanentScopedQuerySet):
+    def readable_by(self, user) -> "AuditEventQuerySet":
+        """The entries of the user's organisation and those below it, and the shared ones,
+        less what a bureau's own staff alone may see for now (``WITHHELD_FROM_ABOVE``)."""
+        if not user.is_authenticated:
+            return self.none()
+        shared = models.Q()
+        for prefix in SHARED_ACTION_PREFIXES:
+            shared |= models.Q(action__startswith=prefix)
+        own = models.Q(organisation__path__startswith=user.organisation.path)
+        rows = self.filter(own | shared)
+        for withheld in WITHHELD_FROM_ABOVE:
+            rows = rows.exclude(withheld(user) & ~models.Q(organisation_id=user.organisation_id))
+        return rows
 
 
 class AuditEvent(PermanentModel):
@@ -30,7 +59,7 @@ class AuditEvent(PermanentModel):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = PermanentScopedQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计日志"

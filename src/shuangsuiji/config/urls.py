@@ -35,6 +35,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "shuangsuiji.config.views.bad_request"
 handler403 = "shuangsuiji.config.views.permission_denied"
 handler404 = "shuangsuiji.config.views.page_not_found"
 handler500 = "shuangsuiji.config.views.server_error"

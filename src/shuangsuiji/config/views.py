@@ -22,6 +22,13 @@ def healthz(request):
     )
 
 
+def bad_request(request, exception=None):
+    # A refusal raised as BadRequest with a Chinese reason (params.search_text) shows it.
+    message = str(exception.args[0]) if exception and exception.args else ""
+    readable = any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    return render(request, "400.html", {"problems": [message] if readable else []}, status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 

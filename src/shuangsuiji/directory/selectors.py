@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from shuangsuiji.directory.models import tag_filter
 from shuangsuiji.directory.registers import RegisterSpec
 from shuangsuiji.directory.vocabulary import TAG_VOCABULARY
+from shuangsuiji.params import search_text
 
 
 def register_rows(
@@ -19,7 +20,7 @@ def register_rows(
     """
     rows = spec.model.objects.readable_by(user).select_related("organisation")
     applied: dict[str, str] = {}
-    search = params.get("q", "").strip()
+    search = search_text(params)
     if search:
         condition = Q()
         for name in spec.search_fields:

@@ -6,12 +6,15 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
 from shuangsuiji.inspections.models import ResultCategory
+from shuangsuiji.params import search_text
 from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.policy import Quarter
 
 PAGE_SIZE = 50
+CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
 def _page(request, queryset):
@@ -31,7 +34,7 @@ def index(request):
 
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET)
     rows = selectors.search_enterprises(query) if query else []
     return render(
         request,
@@ -42,6 +45,8 @@ def search(request):
 
 @require_GET
 def enterprise(request, credit_code: str):
+    if len(credit_code) > CREDIT_CODE_LENGTH:
+        raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")
     results = list(selectors.enterprise_results(credit_code.upper()))
     registered = selectors.search_enterprises(credit_code.upper())
     if not registered and not results:
@@ -94,7 +99,7 @@ def items(request, code: str):
 @require_GET
 def targets(request, code: str):
     org = _organisation(code)
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET)
     page = _page(request, selectors.public_targets(org, query))
     classes = {}
     if organisation_settings(org).publish_target_class:

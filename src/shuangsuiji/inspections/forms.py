@@ -2,20 +2,21 @@ from django import forms
 
 from shuangsuiji.inspections.models import (
     CHECK_METHODS,
+    REVISIT_FORMS,
     Confidentiality,
+    FollowUp,
     ItemOutcome,
     ResultCategory,
+    Revisit,
 )
 from shuangsuiji.inspections.services import RecordData
+from shuangsuiji.params import RangedDateField, RangedDateTimeField
+from shuangsuiji.planning.dates import limit_dates
 from shuangsuiji.policy.schema import RECORD_KINDS
 
 
 class RecordForm(forms.Form):
-    checked_at = forms.DateTimeField(
-        label="检查时间",
-        required=False,
-        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
-    )
+    checked_at = RangedDateTimeField(label="检查时间", required=False)
     method_used = forms.ChoiceField(
         label="实际检查方式", choices=[("", "（请选择）"), *CHECK_METHODS], required=False
     )
@@ -36,11 +37,7 @@ class RecordForm(forms.Form):
         label="涉密", required=False, choices=Confidentiality.choices
     )
     confidential_reason = forms.CharField(label="不予公开的理由", max_length=300, required=False)
-    determined_on = forms.DateField(
-        label="结果认定日期",
-        required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-    )
+    determined_on = RangedDateField(label="结果认定日期", required=False)
 
     def __init__(self, *args, inspection, items, checks, **kwargs):
         initial = {
@@ -56,6 +53,7 @@ class RecordForm(forms.Form):
             "determined_on": inspection.determined_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        limit_dates(self, inspection.organisation)
         members = inspection.members.select_related("inspector")
         self.fields["present_members"].choices = [
             (m.inspector.certificate_no, m.inspector.name) for m in members
@@ -99,3 +97,51 @@ class RecordForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label="材料类型", choices=[(k, k) for k in RECORD_KINDS])
     file = forms.FileField(label="文件（JPG、PNG 或 PDF）")
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+class _BureauDates(forms.Form):
+    """A form whose dates are limited to its bureau's range (``planning.dates``)."""
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_dates(self, organisation)
+
+    def problems(self) -> list[str]:
+        """The errors in words that name their field, for a message above the page."""
+        return [
+            f"{self.fields[name].label}：{error}" if name in self.fields else error
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+
+
+class FollowUpOpenForm(_BureauDates):
+    kind = forms.ChoiceField(label="处置方式", choices=FollowUp.Kind.choices)
+    opened_on = RangedDateField(label="开始日期", required=False, help_text="不填为今天")
+    deadline = RangedDateField(label="整改期限", required=False, future=True)
+    case_number = forms.CharField(
+        label="案件编号", required=False, max_length=_max_length(FollowUp, "case_number")
+    )
+    receiver = forms.CharField(
+        label="移送至", required=False, max_length=_max_length(FollowUp, "receiver")
+    )
+
+
+class FollowUpCloseForm(_BureauDates):
+    closed_on = RangedDateField(label="办结日期", required=False, help_text="不填为今天")
+    outcome = forms.CharField(label="办结情况", required=False)
+    penalty_decided_on = RangedDateField(label="行政处罚决定日期", required=False)
+
+
+class RevisitForm(_BureauDates):
+    form = forms.ChoiceField(label="回访形式", choices=REVISIT_FORMS)
+    done_on = RangedDateField(label="回访日期", required=False, help_text="不填为今天")
+    opinions = forms.CharField(label="企业意见建议", required=False)
+    escalated = forms.BooleanField(label="问题移交纪检监察", required=False)
+    escalation_note = forms.CharField(
+        label="移交情况", required=False, max_length=_max_length(Revisit, "escalation_note")
+    )

@@ -18,6 +18,7 @@ from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.audit.services import audited
 from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
+from shuangsuiji.inspections.deadlines import publication_deadline
 from shuangsuiji.inspections.models import (
     Attachment,
     Confidentiality,
@@ -26,11 +27,10 @@ from shuangsuiji.inspections.models import (
     ItemOutcome,
     ResultCategory,
 )
-from shuangsuiji.planning.calendar import workday_calendar
+from shuangsuiji.planning.dates import allowed_dates
 from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
 from shuangsuiji.policy.schema import RECORD_KINDS
-from shuangsuiji.workdays import CalendarNotAvailable
 
 EDITABLE = (Inspection.Status.ASSIGNED,)
 #: Files accepted as evidence, recognised by their first bytes rather than their names.
@@ -85,6 +85,11 @@ def inspection_record_save(
         raise ValidationError(
             {"present_members": f"不是本组执法人员：{'、'.join(sorted(strangers))}"}
         )
+    _check_dates(
+        inspection.organisation,
+        checked_at=(data.checked_at, "检查时间"),
+        determined_on=(data.determined_on, "结果认定日期"),
+    )
     items = {item.pk: item for item in inspection.items.all()}
     for item_id, (outcome, _note) in outcomes.items():
         if item_id not in items:
@@ -104,7 +109,7 @@ def inspection_record_save(
     ):
         setattr(inspection, field, getattr(data, field))
     inspection.present_members = sorted(data.present_members)
-    inspection.publication_due = _publication_due(inspection, strict=False)
+    inspection.publication_due = _publication_due(inspection)
     inspection.full_clean(exclude=["team", "items"])
     inspection.save()
     for item_id, (outcome, note) in outcomes.items():
@@ -117,6 +122,27 @@ def inspection_record_save(
         else:
             ItemCheck.objects.filter(inspection=inspection, item=items[item_id]).delete()
     return inspection
+
+
+def _check_dates(organisation, **dates: tuple[dt.date | dt.datetime | None, str]) -> None:
+    """No date of the bureau's records lies outside its range: before its policy is in force
+    or beyond the end of next year (``planning.dates``; the forms also refuse a future day
+    for what has already happened)."""
+    allowed = allowed_dates(organisation, future=True)
+    for field, (value, label) in dates.items():
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value).date()
+        allowed.check(value, label, field)
+
+
+@transaction.atomic
+def inspection_record_submit(
+    *, actor, inspection: Inspection, data: RecordData, outcomes: dict[int, tuple[str, str]]
+) -> Inspection:
+    """Save the record and submit it, both or neither: a refused submission leaves the draft
+    and the log as they were (each step is audited in this one transaction)."""
+    inspection_record_save(actor=actor, inspection=inspection, data=data, outcomes=outcomes)
+    return inspection_submit(actor=actor, inspection=inspection)
 
 
 @audited("inspection.attachment", "上传检查材料")
@@ -208,7 +234,7 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
     problems = submission_problems(inspection)
     if problems:
         raise ValidationError(problems)
-    inspection.publication_due = _publication_due(inspection, strict=True)
+    inspection.publication_due = _publication_due(inspection)
     inspection.status = Inspection.Status.DONE
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor
@@ -301,23 +327,12 @@ def is_public_result(inspection: Inspection) -> bool:
     )
 
 
-def _publication_due(inspection: Inspection, *, strict: bool) -> dt.date | None:
-    """20 working days from the determination (绛县 四、（七）, the others by bureau default),
-    counted on the working-day calendar with 调休. ``strict`` turns a missing calendar year into
-    an error (at submission); a draft just has no due date yet."""
-    if not inspection.determined_on:
-        return None
-    preset = effective_preset(organisation_policy(inspection.organisation))
-    limit = preset.targets.get("result_publication_workdays")
-    if limit is None:
-        return None
-    workdays = limit.at(inspection.determined_on).value["workdays"]
-    try:
-        return workday_calendar().add_workdays(inspection.determined_on, workdays)
-    except CalendarNotAvailable as error:
-        if strict:
-            raise ValidationError(str(error)) from error
-        return None
+def _publication_due(inspection: Inspection) -> dt.date | None:
+    """20 working days from the determination, on the bureau's working-day calendar with 调休
+    (``inspections.deadlines``). A year without a confirmed calendar gives a provisional date,
+    shown as 暂定 and recomputed when the year is confirmed: a result is never refused for it."""
+    deadline = publication_deadline(inspection.organisation, inspection.determined_on)
+    return deadline.day if deadline else None
 
 
 @audited("result.release", "发布公示", subject="inspection")
@@ -408,6 +423,13 @@ def follow_up_open(
         raise ValidationError({"kind": "请选择处置方式。"})
     if kind == FollowUp.Kind.RECTIFY and not deadline:
         raise ValidationError({"deadline": "责令整改须写明整改期限。"})
+    _check_dates(
+        inspection.organisation, opened_on=(opened_on, "开始日期"), deadline=(deadline, "整改期限")
+    )
+    if deadline and deadline < opened_on:
+        raise ValidationError(
+            {"deadline": f"整改期限（{deadline}）不能早于开始日期（{opened_on}）。"}
+        )
     if kind == FollowUp.Kind.CASE and not case_number.strip():
         raise ValidationError({"case_number": "立案调查须写明案件编号。"})
     if kind in (FollowUp.Kind.TRANSFER, FollowUp.Kind.JUDICIAL) and not receiver.strip():
@@ -442,6 +464,11 @@ def follow_up_close(
         raise ValidationError("该后续处置已办结。")
     if not outcome.strip():
         raise ValidationError({"outcome": "请写明办结情况（如复查结果、处罚结果、接收情况）。"})
+    _check_dates(
+        inspection.organisation,
+        closed_on=(closed_on, "办结日期"),
+        penalty_decided_on=(penalty_decided_on, "行政处罚决定日期"),
+    )
     if closed_on < follow_up.opened_on:
         raise ValidationError({"closed_on": "办结日期不能早于开始日期。"})
     follow_up.closed_on = closed_on
@@ -554,6 +581,7 @@ def revisit_record(
         raise ValidationError({"form": "请选择回访形式。"})
     if escalated and not escalation_note.strip():
         raise ValidationError({"escalation_note": "移交纪检监察的，请写明移交情况。"})
+    _check_dates(revisit.draw.organisation, done_on=(done_on, "回访日期"))
     revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
     revisit.form, revisit.done_on, revisit.opinions = form, done_on, opinions.strip()
     revisit.escalated, revisit.escalation_note = escalated, escalation_note.strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from django import forms
@@ -20,7 +19,13 @@ from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections import selectors, services
-from shuangsuiji.inspections.forms import AttachmentForm, RecordForm
+from shuangsuiji.inspections.forms import (
+    AttachmentForm,
+    FollowUpCloseForm,
+    FollowUpOpenForm,
+    RecordForm,
+    RevisitForm,
+)
 from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
 from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.draws import inspection_set_partners, targeted_inspection_create
@@ -56,11 +61,12 @@ def _run(request, action: Callable[[], object], success: str) -> bool:
     return True
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _valid(request, form) -> bool:
+    """A small form posted from a button row: its errors, naming their fields, as a message."""
+    if form.is_valid():
+        return True
+    messages.error(request, "；".join(form.problems()))
+    return False
 
 
 @role_required("record_inspections")
@@ -175,19 +181,19 @@ def record(request, pk: int):
         if not editable:
             raise PermissionDenied("只有本组执法人员可以填写尚未提交的检查记录。")
         submit = "submit" in request.POST
+        # Submitting saves and submits in one transaction: a refusal keeps the draft as it was.
+        service = services.inspection_record_submit if submit else services.inspection_record_save
 
-        def save_and_maybe_submit() -> None:
-            services.inspection_record_save(
+        def save() -> None:
+            service(
                 actor=request.user,
                 inspection=inspection,
                 data=form.record_data(),
                 outcomes=form.outcomes(),
             )
-            if submit:
-                services.inspection_submit(actor=request.user, inspection=inspection)
 
         if form.is_valid() and _run(
-            request, save_and_maybe_submit, "检查结果已提交。" if submit else "已保存草稿。"
+            request, save, "检查结果已提交。" if submit else "已保存草稿。"
         ):
             return redirect("inspections:record", pk=pk)
     inspection.refresh_from_db()
@@ -288,20 +294,22 @@ def reopen(request, pk: int):
 @require_POST
 def follow_up_open_view(request, pk: int):
     inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    post = request.POST
-    _run(
-        request,
-        lambda: services.follow_up_open(
-            actor=request.user,
-            inspection=inspection,
-            kind=post.get("kind", ""),
-            opened_on=_date(post.get("opened_on", "")) or timezone.localdate(),
-            deadline=_date(post.get("deadline", "")),
-            case_number=post.get("case_number", ""),
-            receiver=post.get("receiver", ""),
-        ),
-        "已登记后续处置。",
-    )
+    form = FollowUpOpenForm(request.POST, organisation=inspection.organisation)
+    if _valid(request, form):
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.follow_up_open(
+                actor=request.user,
+                inspection=inspection,
+                kind=data["kind"],
+                opened_on=data["opened_on"] or timezone.localdate(),
+                deadline=data["deadline"],
+                case_number=data["case_number"],
+                receiver=data["receiver"],
+            ),
+            "已登记后续处置。",
+        )
     return redirect("inspections:record", pk=pk)
 
 
@@ -310,18 +318,20 @@ def follow_up_open_view(request, pk: int):
 def follow_up_close_view(request, pk: int, follow_up_id: int):
     inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
     follow_up = get_object_or_404(inspection.follow_ups, pk=follow_up_id)
-    post = request.POST
-    _run(
-        request,
-        lambda: services.follow_up_close(
-            actor=request.user,
-            follow_up=follow_up,
-            closed_on=_date(post.get("closed_on", "")) or timezone.localdate(),
-            outcome=post.get("outcome", ""),
-            penalty_decided_on=_date(post.get("penalty_decided_on", "")),
-        ),
-        "已办结。",
-    )
+    form = FollowUpCloseForm(request.POST, organisation=inspection.organisation)
+    if _valid(request, form):
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.follow_up_close(
+                actor=request.user,
+                follow_up=follow_up,
+                closed_on=data["closed_on"] or timezone.localdate(),
+                outcome=data["outcome"],
+                penalty_decided_on=data["penalty_decided_on"],
+            ),
+            "已办结。",
+        )
     return redirect("inspections:record", pk=pk)
 
 
@@ -383,18 +393,20 @@ def revisit_record_view(request, pk: int):
     revisit = get_object_or_404(
         Revisit.objects.filter(draw__organisation=request.user.organisation), pk=pk
     )
-    post = request.POST
-    _run(
-        request,
-        lambda: services.revisit_record(
-            actor=request.user,
-            revisit=revisit,
-            form=post.get("form", ""),
-            done_on=_date(post.get("done_on", "")) or timezone.localdate(),
-            opinions=post.get("opinions", ""),
-            escalated=bool(post.get("escalated")),
-            escalation_note=post.get("escalation_note", ""),
-        ),
-        "已记录回访。",
-    )
+    form = RevisitForm(request.POST, organisation=revisit.draw.organisation)
+    if _valid(request, form):
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.revisit_record(
+                actor=request.user,
+                revisit=revisit,
+                form=data["form"],
+                done_on=data["done_on"] or timezone.localdate(),
+                opinions=data["opinions"],
+                escalated=data["escalated"],
+                escalation_note=data["escalation_note"],
+            ),
+            "已记录回访。",
+        )
     return redirect("planning:draw_detail", pk=revisit.draw_id)

@@ -2,15 +2,17 @@ import datetime as dt
 
 import yaml
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
+from shuangsuiji.params import YEARS, DateRange, RangedDateField, horizon
+from shuangsuiji.planning.dates import limit_dates, policy_start
 from shuangsuiji.planning.models import SOURCE_TYPES
 
 
 class PolicyAdjustmentForm(forms.Form):
     path = forms.ChoiceField(label="参数")
-    since = forms.DateField(
-        label="自何日起生效", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    since = RangedDateField(label="自何日起生效", future=True)
     value = forms.CharField(
         label="新取值",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -19,10 +21,11 @@ class PolicyAdjustmentForm(forms.Form):
     )
     reason = forms.CharField(label="调整原因", max_length=300)
 
-    def __init__(self, *args, paths, **kwargs):
+    def __init__(self, *args, paths, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["path"].choices = paths
-        self.fields["since"].initial = dt.date.today().replace(day=1)
+        self.fields["since"].initial = timezone.localdate().replace(day=1)
+        limit_dates(self, organisation)
 
     def clean_value(self):
         text = self.cleaned_data["value"].strip()
@@ -33,13 +36,35 @@ class PolicyAdjustmentForm(forms.Form):
             value = yaml.safe_load(text)
         except yaml.YAMLError as error:
             raise forms.ValidationError(f"无法识别的取值格式：{error}") from error
+        except (ValueError, OverflowError, RecursionError) as error:
+            # YAML reads 2026-02-30 as a date and 5,000 digits as a number, and Python refuses
+            # them; so does a value nested thousands deep.
+            raise forms.ValidationError(
+                "无法识别的取值：其中的日期不存在、数字过大或层次过深。"
+            ) from error
         if isinstance(value, dict | list):
             return value
         raise forms.ValidationError("取值应为 {…} 形式的映射、[…] 列表，或抽查比例的百分数。")
 
 
 class PlanGenerateForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=YEARS[0], max_value=YEARS[1])
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            # A plan is drawn up for a year its bureau's policy covers from 1 January, and at
+            # most for next year.
+            start = policy_start(organisation)
+            first = start.year + (start > dt.date(start.year, 1, 1))
+            last = horizon(future=True).year
+            field = self.fields["year"]
+            field.min_value, field.max_value = first, last
+            field.validators = [
+                MinValueValidator(first, message=f"年度须在 {first} 至 {last} 之间。"),
+                MaxValueValidator(last, message=f"年度须在 {first} 至 {last} 之间。"),
+            ]
+            field.widget.attrs.update(min=first, max=last)
 
 
 class ReasonForm(forms.Form):
@@ -65,13 +90,13 @@ class TaskForm(forms.ModelForm):
             "lead_department",
         ]
         widgets = {
-            "draw_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "items": forms.CheckboxSelectMultiple,
             "target_scope": forms.Textarea(attrs={"rows": 2}),
             "ratio_text": forms.Textarea(attrs={"rows": 3}),
             "basis": forms.Textarea(attrs={"rows": 3}),
         }
 
+    draw_date = RangedDateField(label="抽取时间", future=True)
     partners_text = forms.CharField(
         label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
     )
@@ -80,6 +105,10 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items
         self.fields["partners_text"].initial = "、".join(self.instance.partners or [])
+        # A task is drawn within its plan's year, and not before the bureau's policy.
+        year = self.instance.plan.year
+        start = max(policy_start(self.instance.organisation), dt.date(year, 1, 1))
+        self.fields["draw_date"].limit(DateRange(start, dt.date(year, 12, 31)))
 
     def clean_partners_text(self):
         text = self.cleaned_data["partners_text"]
@@ -109,10 +138,8 @@ class CommitForm(forms.Form):
         required=False,
         help_text="如“监督员 陈静 现场写下的数字”",
     )
-    reveal_on = forms.DateField(
-        label="最迟公开日期",
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        help_text="检查结束或到此日期后公开名单和盐值。",
+    reveal_on = RangedDateField(
+        label="最迟公开日期", future=True, help_text="检查结束或到此日期后公开名单和盐值。"
     )
 
     def sources(self) -> list[tuple[str, str]]:
@@ -173,25 +200,53 @@ class ConflictForm(forms.Form):
 
 
 class WorkdayForm(forms.Form):
-    day = forms.DateField(
-        label="日期",
-        required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    """One day of the calendar: national (the province's administrator only) or the bureau's
+    own (``planning.calendar_services``)."""
+
+    NATIONAL, LOCAL = "national", "local"
+
+    scope = forms.ChoiceField(
+        label="范围",
+        choices=[
+            (LOCAL, "仅本单位（本单位的放假或上班日，只影响本单位的期限）"),
+            (NATIONAL, "全国日历（国务院办公厅放假通知，影响所有单位）"),
+        ],
+        initial=LOCAL,
     )
+    day = RangedDateField(label="日期", future=True)
     is_workday = forms.BooleanField(label="上班（不勾选为放假）", required=False)
     note = forms.CharField(
         label="说明", max_length=100, required=False, help_text="如“国务院办公厅通知：春节调休”"
     )
-    confirm_year = forms.IntegerField(
-        label="确认整年的日历已录入完整",
-        min_value=2000,
-        max_value=2100,
-        required=False,
-        help_text="软件未包含某年的放假通知时，录入该年全部放假和调休日期后在此确认。",
+
+    def __init__(self, *args, national: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not national:
+            # Only the province's administrator edits the national calendar.
+            field = self.fields["scope"]
+            field.choices = [c for c in field.choices if c[0] == self.LOCAL]
+            field.error_messages["invalid_choice"] = (
+                "全国工作日历（国务院办公厅放假通知）只能由省厅的系统管理员修改；"
+                "本单位的调整请选“仅本单位”。"
+            )
+
+
+class WorkdayYearForm(forms.Form):
+    """The province confirms that a year's notice is entered completely."""
+
+    year = forms.IntegerField(
+        label="确认整年的放假与调休已录入完整",
+        help_text="国务院办公厅发布某年放假通知后，录入通知中与推算不同的放假和调休上班日，"
+        "再在此确认该年；确认后该年的期限不再是暂定，已算出的期限将重新计算。",
     )
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("day") and not data.get("confirm_year"):
-            raise forms.ValidationError("请填写日期，或要确认的年份。")
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = horizon(future=True).year
+        field = self.fields["year"]
+        message = f"年份须在 {YEARS[0]} 至 {last} 之间。"
+        field.validators = [
+            MinValueValidator(YEARS[0], message=message),
+            MaxValueValidator(last, message=message),
+        ]
+        field.widget.attrs.update(min=YEARS[0], max=last)

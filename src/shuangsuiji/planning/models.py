@@ -110,9 +110,21 @@ class OrganisationSettings(models.Model):
 
 
 class WorkdayOverride(models.Model):
-    """A day the administrator marks as working or not (调休 the package does not know)."""
+    """A day marked working or not. National (no organisation): a day of the State Council's
+    notice the ``holidays`` package lacks, entered by the province's administrator, counted for
+    every bureau. Local: one bureau's own adjustment (a county's 放假 or 上班 day), counted for
+    that bureau's deadlines only, not for those above or below it (docs/security.md 工作日历)."""
 
-    day = models.DateField("日期", unique=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="空：全国日历（国务院办公厅放假通知）；否则为该单位自己的调整。",
+    )
+    day = models.DateField("日期")
     is_workday = models.BooleanField("上班")
     note = models.CharField("说明", max_length=100, blank=True)
 
@@ -122,13 +134,27 @@ class WorkdayOverride(models.Model):
         verbose_name = "工作日历调整"
         verbose_name_plural = "工作日历调整"
         ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=models.Q(organisation__isnull=True),
+                name="workday_national_once",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "day"],
+                condition=models.Q(organisation__isnull=False),
+                name="workday_local_once",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.day} {'上班' if self.is_workday else '放假'}"
+        scope = "全国" if self.organisation_id is None else self.organisation.name
+        return f"{scope} {self.day} {'上班' if self.is_workday else '放假'}"
 
 
 class WorkdayYear(models.Model):
-    """A year whose holidays and make-up days the administrator has entered completely."""
+    """A year whose State Council notice the province's administrator has entered completely
+    (national: it ends the provisional counting of that year for every bureau)."""
 
     year = models.PositiveSmallIntegerField("年份", unique=True)
     confirmed_by = models.ForeignKey(

@@ -18,7 +18,6 @@ from shuangsuiji.planning.calendar import workday_calendar
 from shuangsuiji.planning.models import AnnualPlan, OrganisationSettings, PlanRevision, SamplingTask
 from shuangsuiji.planning.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.policy import PolicyError, Preset
-from shuangsuiji.workdays import CalendarNotAvailable
 
 PERIOD_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度", None: "全年"}
 
@@ -287,16 +286,14 @@ def plan_warnings(plan: AnnualPlan, today: dt.date) -> list[str]:
     limit_entry = targets.get("plan_publication_workdays")
     if limit_entry and plan.issued_on:
         limit = limit_entry.value["workdays"]
-        try:
-            due = workday_calendar().add_workdays(plan.issued_on, limit)
-        except CalendarNotAvailable as error:
-            warnings.append(str(error))
-        else:
-            published = timezone.localdate(plan.published_at) if plan.published_at else None
-            if (published and published > due) or (not published and today > due):
-                warnings.append(
-                    f"应在印发之日起 {limit} 个工作日内（{due:%Y-%m-%d} 前）向社会公开"
-                    f"（{limit_entry.ref.clause}），"
-                    + (f"实际公开于 {published:%Y-%m-%d}。" if published else "至今尚未公开。")
-                )
+        deadline = workday_calendar(plan.organisation).deadline(plan.issued_on, limit)
+        due = deadline.day
+        published = timezone.localdate(plan.published_at) if plan.published_at else None
+        if (published and published > due) or (not published and today > due):
+            provisional = "，暂定" if deadline.provisional else ""
+            warnings.append(
+                f"应在印发之日起 {limit} 个工作日内（{due:%Y-%m-%d} 前{provisional}）向社会公开"
+                f"（{limit_entry.ref.clause}），"
+                + (f"实际公开于 {published:%Y-%m-%d}。" if published else "至今尚未公开。")
+            )
     return warnings

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shuangsuiji.planning import views, workflow_views
+from shuangsuiji.planning import calendar_views, views, workflow_views
 
 app_name = "planning"
 
@@ -29,5 +29,5 @@ urlpatterns = [
     path("conflicts/", workflow_views.conflict_list, name="conflicts"),
     path("tasks/<int:pk>/coverage/", workflow_views.task_coverage, name="task_coverage"),
     path("settings/", workflow_views.settings_edit, name="settings"),
-    path("calendar/", workflow_views.calendar_edit, name="calendar"),
+    path("calendar/", calendar_views.calendar_edit, name="calendar"),
 ]

@@ -1,12 +1,13 @@
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
+from shuangsuiji.params import horizon
+from shuangsuiji.planning.dates import policy_start
 from shuangsuiji.planning.forms import PolicyAdjustmentForm
 from shuangsuiji.planning.policies import (
     NoPolicy,
@@ -31,7 +32,9 @@ def policy_detail(request):
     preset = effective_preset(policy)
     can_edit = has_permission(request.user, "manage_sampling")
     paths = [(p.path, p.path) for p in preset.parameters() if p.path != "precedence"]
-    form = PolicyAdjustmentForm(request.POST or None, paths=paths)
+    form = PolicyAdjustmentForm(
+        request.POST or None, paths=paths, organisation=request.user.organisation
+    )
     if request.method == "POST":
         if not can_edit:
             return render(request, "403.html", status=403)
@@ -66,12 +69,26 @@ def policy_detail(request):
 
 @role_required(*POLICY_READERS)
 def policy_quarter(request):
+    organisation = request.user.organisation
     try:
         quarter = Quarter.parse(request.GET.get("quarter", ""))
     except ValueError:
-        quarter = Quarter.of(dt.date.today())
+        quarter = Quarter.of(timezone.localdate())
+    first, last = _quarters(organisation)
+    if not first <= quarter <= last:
+        message = (
+            f"{quarter.label}不在本单位政策的适用范围内：可查看的季度为"
+            f" {first.label}至 {last.label}。"
+        )
+        links = [q for q in (first, Quarter.of(timezone.localdate()), last) if first <= q <= last]
+        return render(
+            request,
+            "planning/no_policy.html",
+            {"message": message, "quarters": sorted(set(links))},
+            status=400,
+        )
     try:
-        view = quarter_view(request.user.organisation, quarter)
+        view = quarter_view(organisation, quarter)
     except NoPolicy as error:
         return render(request, "planning/no_policy.html", {"message": str(error)})
     names = {rule.code: rule.name for rule in view.preset.classes}
@@ -90,6 +107,18 @@ def policy_quarter(request):
             "rows": [(c, names.get(c.class_code, "—")) for c in rows[:500]],
             "row_count": len(rows),
             "chosen": chosen,
-            "quarters": [quarter.previous(), quarter, quarter.next()],
+            "quarters": [
+                q for q in (quarter.previous(), quarter, quarter.next()) if first <= q <= last
+            ],
         },
     )
+
+
+def _quarters(organisation) -> tuple[Quarter, Quarter]:
+    """The quarters whose classes the bureau's policy can tell: from the first quarter it is
+    in force from the quarter's first day, to the last quarter of next year."""
+    start = policy_start(organisation)
+    first = Quarter.of(start)
+    if first.start < start:
+        first = first.next()
+    return first, Quarter.of(horizon(future=True))

@@ -46,7 +46,11 @@ def _errors(request, error: ValidationError) -> None:
 @role_required(*READERS)
 @require_http_methods(["GET", "POST"])
 def plan_list(request):
-    form = PlanGenerateForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = PlanGenerateForm(
+        request.POST or None,
+        initial={"year": timezone.localdate().year},
+        organisation=request.user.organisation,
+    )
     if request.method == "POST":
         if not has_permission(request.user, "manage_sampling"):
             raise PermissionDenied("只有抽查管理员可以制定计划。")
@@ -317,6 +321,10 @@ def draw_abort(request, pk: int):
 @require_POST
 def inspection_substitute(request, pk: int):
     inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    if inspection.draw_id is None:
+        # Substitutes come from a draw's 备选名单; a 全覆盖 or 定向 check has neither.
+        messages.error(request, f"{_undrawn(inspection)}不经抽取，没有备选名单，不能替补。")
+        return redirect("inspections:detail", pk=pk)
     form = SubstituteForm(request.POST)
     if form.is_valid():
         try:
@@ -330,6 +338,10 @@ def inspection_substitute(request, pk: int):
     else:
         messages.error(request, "请选择替补原因并写明依据。")
     return redirect("planning:draw_detail", pk=inspection.draw_id)
+
+
+def _undrawn(inspection: Inspection) -> str:
+    return "全覆盖检查" if inspection.kind == Inspection.Kind.COVERAGE else "定向检查"
 
 
 @role_required("manage_sampling")
@@ -358,6 +370,10 @@ def inspection_assign(request, pk: int):
 
             add_service_errors(form, error)
         else:
+            if inspection.draw_id is None:
+                # A 全覆盖 check has no draw page and no list to reveal: back to the check.
+                messages.success(request, "已指派执法人员，原因已记入操作日志。")
+                return redirect("inspections:detail", pk=pk)
             messages.success(request, "已手工指派执法人员，原因已记录，将在名单公开时一并公开。")
             return redirect("planning:draw_detail", pk=inspection.draw_id)
     return render(request, "planning/assign_team.html", {"form": form, "inspection": inspection})
@@ -462,41 +478,4 @@ def settings_edit(request):
         request,
         "accounts/form.html",
         {"form": form, "title": "单位设置", "history": settings.history.all()[:20]},
-    )
-
-
-@role_required("manage_users")
-@require_http_methods(["GET", "POST"])
-def calendar_edit(request):
-    """工作日历: days the State Council notice sets that the package lacks, and whole years."""
-    from shuangsuiji.planning.calendar import workday_override_set, workday_year_confirm
-    from shuangsuiji.planning.forms import WorkdayForm
-    from shuangsuiji.planning.models import WorkdayOverride, WorkdayYear
-
-    form = WorkdayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if data.get("confirm_year"):
-            workday_year_confirm(actor=request.user, year=data["confirm_year"])
-            messages.success(request, f"已确认 {data['confirm_year']} 年的工作日历。")
-        if data.get("day"):
-            workday_override_set(
-                actor=request.user,
-                day=data["day"],
-                is_workday=data["is_workday"],
-                note=data["note"],
-            )
-            messages.success(
-                request,
-                f"已将 {data['day']:%Y-%m-%d} 设为{'上班' if data['is_workday'] else '放假'}。",
-            )
-        return redirect("planning:calendar")
-    return render(
-        request,
-        "planning/calendar.html",
-        {
-            "form": form,
-            "overrides": WorkdayOverride.objects.all(),
-            "years": WorkdayYear.objects.all(),
-        },
     )

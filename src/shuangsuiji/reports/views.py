@@ -21,7 +21,8 @@ from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.models import Inspection, ResultCategory
-from shuangsuiji.params import YEARS, whole_number
+from shuangsuiji.params import YEARS, search_text, whole_number
+from shuangsuiji.planning.calendar import calendar_warning
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports import compliance, documents, exports
 from shuangsuiji.reports.statistics import organisation_tables, quarter_of, statistics_table
@@ -192,6 +193,7 @@ def dashboard_page(request):
         {
             "period": period,
             "board": board,
+            "calendar_warning": calendar_warning(timezone.localdate()),
             "side": side,
             "matrix": matrix,
             "charts": charts,
@@ -236,7 +238,7 @@ def _archive_filter(request) -> tuple[selectors.ArchiveFilter, dict]:
         kind=kind if kind in Inspection.Kind.values else "",
         status=status if status in Inspection.Status.values else "",
         result=result if result in ResultCategory.values else "",
-        text=request.GET.get("q", "").strip()[:100],
+        text=search_text(request.GET),
     )
     choices = {
         "organisations": organisations.filter(is_active=True).order_by("path"),

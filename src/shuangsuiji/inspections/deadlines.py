@@ -1,0 +1,113 @@
+"""The publication deadline of a result: 20 working days from its determination (绛县
+四、（七）, the others by bureau default), counted on the bureau's working-day calendar.
+
+A deadline crossing a year without a confirmed calendar is provisional (``workdays``): it is
+stored like any other, shown with “暂定”, and recomputed here when the calendar changes, so a
+confirmed year or a corrected day moves every deadline it touches, each move in the audit log
+of the result's bureau.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from shuangsuiji.audit.services import audit_record
+from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.planning.calendar import workday_calendar
+from shuangsuiji.planning.policies import effective_preset, organisation_policy
+from shuangsuiji.workdays import Deadline, WorkdayCalendar
+
+
+def publication_deadline(
+    organisation, determined_on: dt.date | None, calendar: WorkdayCalendar | None = None
+) -> Deadline | None:
+    """``None`` without a determination, or where the bureau's policy sets no limit."""
+    if determined_on is None:
+        return None
+    preset = effective_preset(organisation_policy(organisation))
+    limit = preset.targets.get("result_publication_workdays")
+    if limit is None:
+        return None
+    workdays = limit.at(determined_on).value["workdays"]
+    calendar = calendar or workday_calendar(organisation)
+    return calendar.deadline(determined_on, workdays)
+
+
+def provisional_note(years) -> str:
+    """The tooltip of a “暂定” mark."""
+    return f"{'、'.join(str(y) for y in years)} 年放假安排公布后将重新计算"
+
+
+def stored_provisional_years(inspection: Inspection, confirmed: set[int]) -> tuple[int, ...]:
+    """The unconfirmed years a stored deadline crossed: it was counted provisionally there."""
+    if inspection.publication_due is None or inspection.determined_on is None:
+        return ()
+    calendar = WorkdayCalendar(confirmed_years=confirmed)
+    return calendar.provisional_years(inspection.determined_on, inspection.publication_due)
+
+
+@dataclass(frozen=True)
+class Moved:
+    inspection_id: int
+    organisation_id: int
+    before: dt.date
+    after: dt.date
+    provisional: bool
+
+
+def deadlines_recompute(*, actor, start: dt.date, end: dt.date, organisation, reason: str):
+    """Recount the stored deadlines whose count ran over a day from ``start`` to ``end`` (the
+    days the calendar change touched), of ``organisation`` only or (``None``) of every bureau.
+    Called inside the calendar change's transaction; each bureau whose deadlines moved gets
+    one audit entry listing them (by record number: no names, the log is read above the
+    bureau and a list may still be secret)."""
+    rows = Inspection.objects.filter(
+        status__in=(Inspection.Status.ASSIGNED, Inspection.Status.DONE),
+        determined_on__isnull=False,
+        determined_on__lt=end,
+        publication_due__gte=start,
+    ).select_related("organisation")
+    if organisation is not None:
+        rows = rows.filter(organisation=organisation)
+    calendars: dict[int, WorkdayCalendar] = {}
+    moved: list[Moved] = []
+    by_organisation: dict[int, list[Moved]] = {}
+    organisations = {}
+    for inspection in rows.order_by("organisation_id", "pk"):
+        org = inspection.organisation
+        calendar = calendars.get(org.pk)
+        if calendar is None:
+            calendar = calendars[org.pk] = workday_calendar(org)
+        deadline = publication_deadline(org, inspection.determined_on, calendar)
+        if deadline is None or deadline.day == inspection.publication_due:
+            continue
+        move = Moved(
+            inspection.pk, org.pk, inspection.publication_due, deadline.day, deadline.provisional
+        )
+        inspection.publication_due = deadline.day
+        # save(), not update(): the result's history shows the deadline it had before.
+        inspection.save(update_fields=["publication_due"])
+        moved.append(move)
+        by_organisation.setdefault(org.pk, []).append(move)
+        organisations[org.pk] = org
+    for org_id, moves in by_organisation.items():
+        audit_record(
+            actor=actor,
+            action="calendar.deadlines",
+            organisation=organisations[org_id],
+            summary=f"{reason}：本单位 {len(moves)} 项检查结果的公示期限重新计算",
+            detail={
+                "原因": reason,
+                "公示期限": [
+                    {
+                        "检查记录": move.inspection_id,
+                        "原期限": move.before.isoformat(),
+                        "新期限": move.after.isoformat(),
+                        "暂定": move.provisional,
+                    }
+                    for move in moves
+                ],
+            },
+        )
+    return moved

@@ -1,0 +1,31 @@
+"""``{% publication_due inspection %}``: a result's publication deadline, with “暂定” where it
+was counted over a year whose calendar is not yet confirmed (``inspections.deadlines``)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from shuangsuiji.inspections.deadlines import provisional_note, stored_provisional_years
+from shuangsuiji.planning.calendar import confirmed_years
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def publication_due(context, inspection) -> str:
+    due = inspection.publication_due
+    if due is None:
+        return ""
+    # One query per page, however many rows show a deadline.
+    cache = context.render_context
+    if "confirmed_years" not in cache:
+        cache["confirmed_years"] = confirmed_years()
+    years = stored_provisional_years(inspection, cache["confirmed_years"])
+    if not years:
+        return f"{due:%Y-%m-%d}"
+    return format_html(
+        '{} <span class="badge running provisional" title="{}">暂定</span>',
+        f"{due:%Y-%m-%d}",
+        provisional_note(years),
+    )
