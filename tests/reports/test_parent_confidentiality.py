@@ -52,3 +52,25 @@ def test_the_branch_auditor_reads_its_own_unrevealed_inspection(portal, make_use
     assert client.get(f"/inspections/{portal.unrevealed.pk}/").status_code == 200
     archive = client.get("/reports/archive/", {"year": 2026}).content.decode()
     assert portal.unrevealed.pk in _links(archive, [portal.unrevealed])
+
+
+def test_the_city_audit_log_names_no_unrevealed_target(portal, organisations, make_user, client):
+    """The log's summaries name the target ("提交检查结果：某公司"): above the bureau, entries
+    about a secret list's inspections wait for the reveal; the bureau's own auditor has them."""
+    from shuangsuiji.audit.models import AuditEvent
+
+    about = AuditEvent.objects.filter(
+        object_type="inspections.inspection", object_id=str(portal.unrevealed.pk)
+    )
+    assert about.filter(action="inspection.submit").exists()
+    city = make_user("city-auditor", organisations["city"], Role.AUDITOR)
+    own = make_user("own-auditor", portal.county, Role.AUDITOR)
+    assert not AuditEvent.objects.readable_by(city).filter(pk__in=about.values("pk")).exists()
+    assert set(AuditEvent.objects.readable_by(own).filter(pk__in=about.values("pk"))) == set(about)
+    # Revealed work stays in the city's log.
+    clean = AuditEvent.objects.filter(object_id=str(portal.clean.pk), action="inspection.submit")
+    assert AuditEvent.objects.readable_by(city).filter(pk__in=clean.values("pk")).exists()
+
+    client.force_login(city)
+    page = client.get("/audit/", {"object": portal.unrevealed.target.name}).content.decode()
+    assert f"提交检查结果：{portal.unrevealed}" not in page
