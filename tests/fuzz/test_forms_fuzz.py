@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import os
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -49,28 +48,16 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection
+from tests.support.fuzzing import fuzz_settings
 
 #: A 50,001-character value makes a long example; Hypothesis says so, and that is expected.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
-EXPLORE = os.environ.get("SHUANGSUIJI_FUZZ_EXPLORE") == "1"
-EXAMPLES = int(os.environ.get("SHUANGSUIJI_FUZZ_FORM_EXAMPLES", "10"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=not EXPLORE,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+FUZZ = fuzz_settings("SHUANGSUIJI_FUZZ_FORM_EXAMPLES", 10)
 
 #: The public portal, the API, Django's admin and the health check are not the staff site (the
 #: portal and the API have their own fuzzing: tests/fuzz/test_api_schemathesis.py).

@@ -39,7 +39,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +50,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from xlsxwriter.exceptions import OverlappingRange
@@ -77,25 +76,13 @@ from shuangsuiji.directory.registers import (
     is_blank,
 )
 from shuangsuiji.directory.services import ImportOutcome, register_import
+from tests.support.fuzzing import fuzz_settings
 from tests.support.workbooks import id_number, uscc, xlsx
 
 SPECS = (TARGETS, EVENTS, INSPECTORS, ITEMS)
 MODELS = (Target, RegulatoryEvent, Inspector, InspectionItem)
 CJK = re.compile(r"[\u4e00-\u9fff]")
-EXPLORE = os.environ.get("SHUANGSUIJI_FUZZ_EXPLORE") == "1"
-EXAMPLES = int(os.environ.get("SHUANGSUIJI_FUZZ_EXAMPLES", "50"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=not EXPLORE,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+FUZZ = fuzz_settings("SHUANGSUIJI_FUZZ_EXAMPLES", 50)
 
 #: Excel keeps at most this many characters in a cell (xlsxwriter cuts longer strings there).
 EXCEL_CELL_LIMIT = 32_767
@@ -611,7 +598,7 @@ def test_any_file_is_refused_row_by_row_or_applied_whole(
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.key for s in SPECS])
-@settings(FUZZ, max_examples=max(EXAMPLES * 3 // 5, 1))
+@settings(FUZZ, max_examples=max(FUZZ.max_examples * 3 // 5, 1))
 @given(data=st.data(), as_csv=st.booleans())
 def test_an_applied_file_imported_again_changes_nothing(branch, spec, data, as_csv):
     """Plausible rows in any column order under title rows: once applied, the same file again

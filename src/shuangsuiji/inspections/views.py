@@ -11,8 +11,10 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.directory.models import Inspector
@@ -272,7 +274,8 @@ def checklist_pdf(request, pk: int):
         },
     )
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="checklist-{inspection.pk}.pdf"'
+    name = spreadsheets.file_name(f"现场检查表-{inspection.target.name}", "pdf")
+    response["Content-Disposition"] = content_disposition_header(False, name)
     return response
 
 
