@@ -24,7 +24,7 @@ ARCHIVE = {
     "planning.PolicyAdjustment", "planning.AnnualPlan", "planning.PlanRevision",
     "planning.SamplingTask", "planning.Draw", "planning.DrawSource", "planning.Substitution",
     "planning.ManualAssignment", "inspections.Inspection", "inspections.Attachment",
-    "inspections.FollowUp", "inspections.Revisit", "audit.AuditEvent",
+    "inspections.FollowUp", "inspections.Revisit", "audit.AuditEvent", "audit.AuditDailyHead",
 }  # fmt: skip
 
 
@@ -44,7 +44,8 @@ def test_the_archive_models_are_guarded():
 def test_postgres_triggers_cover_every_guarded_table():
     """A model newly made permanent needs its trigger too: the migration's frozen list says."""
     frozen = importlib.import_module("shuangsuiji.audit.migrations.0002_refuse_deletes")
-    tables = {m._meta.db_table for m in _guarded()} - {"audit_auditevent"}
+    # The log and its kept daily heads refuse updates too, each in its own migration.
+    tables = {m._meta.db_table for m in _guarded()} - {"audit_auditevent", "audit_auditdailyhead"}
     assert set(frozen.ARCHIVE_TABLES) == tables
 
 
@@ -109,3 +110,22 @@ def test_postgres_refuses_an_edit_of_the_audit_log(portal):
         AuditEvent.objects.filter(pk=entry.pk).update(summary="改写")
     entry.refresh_from_db()
     assert entry.summary != "改写"
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_to_change_a_kept_daily_head(db):
+    """audit/0003: the daily heads audit verify holds the log against cannot be rewritten."""
+    import datetime as dt
+
+    from shuangsuiji.audit.models import AuditDailyHead
+
+    head = AuditDailyHead.objects.create(day=dt.date(2026, 12, 3), last_id=7, hash="a" * 64)
+    with pytest.raises(IntegrityError, match="不能改写"), transaction.atomic():
+        AuditDailyHead.objects.filter(pk=head.pk).update(hash="b" * 64)
+    with (
+        connection.cursor() as cursor,
+        pytest.raises(IntegrityError, match="不能删除"),
+        transaction.atomic(),
+    ):
+        cursor.execute("DELETE FROM audit_auditdailyhead")
+    assert AuditDailyHead.objects.get().hash == "a" * 64
