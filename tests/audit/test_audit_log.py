@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from django.db import connection
@@ -201,10 +202,20 @@ def test_verify_holds_the_log_against_a_kept_copy_of_the_public_heads(
     assert "链头.txt 所载" in capsys.readouterr().out
 
 
-def test_a_heads_file_with_a_bad_line_is_named(tmp_path, capsys):
+def test_a_heads_file_with_a_bad_line_is_named(tmp_path):
+    """As the command is run (a fresh process: the file is read before Django is set up)."""
+    import subprocess
+    import sys
+
     kept = tmp_path / "链头.txt"
     kept.write_text(
         "日期\t最后一条记录\tSHA-256 链头\n2026-11-22\t12\tnot-a-hash\n", encoding="utf-8"
     )
-    assert main(["audit", "verify", "--heads", str(kept)]) == 2
-    assert "链头.txt 第 2 行" in capsys.readouterr().err
+    done = subprocess.run(
+        [sys.executable, "-m", "shuangsuiji.cli", "audit", "verify", "--heads", str(kept)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SHUANGSUIJI_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert "链头.txt 第 2 行" in done.stderr

@@ -3,6 +3,7 @@ hash = SHA-256(prev_hash ‖ canonical JSON of the entry's content)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,17 @@ def canonical(content: Mapping) -> bytes:
 
 def digest(prev_hash: str, content: Mapping) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(content)).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishedHead:
+    """A day's chain head as published (``/audit/heads/``), kept by someone, or kept by the
+    platform apart from the log."""
+
+    day: dt.date
+    last_id: int
+    hash: str
+    source: str
 
 
 @dataclass(frozen=True)

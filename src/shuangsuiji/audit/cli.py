@@ -17,7 +17,7 @@ def read_published_heads(path: Path):
     is an error naming the line, never skipped."""
     import datetime as dt
 
-    from shuangsuiji.audit.services import PublishedHead
+    from shuangsuiji.audit.chain import PublishedHead
 
     heads = []
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -90,17 +89,9 @@ def content(event: AuditEvent) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class PublishedHead:
-    """A day's chain head as published (``/audit/heads/``) or kept by the platform."""
-
-    day: dt.date
-    last_id: int
-    hash: str
-    source: str
-
-
-def audit_verify(published: Iterable[PublishedHead] = ()) -> tuple[int, chain.Break | None, str]:
+def audit_verify(
+    published: Iterable[chain.PublishedHead] = (),
+) -> tuple[int, chain.Break | None, str]:
     """Walk the whole log (in chunks) against the recorded head, then hold it against every
     daily head kept by the platform and every one in ``published`` (a copy someone kept of the
     public page): an entry a published head covers must still be there with that hash, so a
@@ -115,7 +106,7 @@ def audit_verify(published: Iterable[PublishedHead] = ()) -> tuple[int, chain.Br
     if broken is not None:
         return count, broken, head_hash
     kept = [
-        PublishedHead(h.day, h.last_id, h.hash, "平台保存的每日链头")
+        chain.PublishedHead(h.day, h.last_id, h.hash, "平台保存的每日链头")
         for h in AuditDailyHead.objects.order_by("day")
     ]
     heads = [*kept, *published]
