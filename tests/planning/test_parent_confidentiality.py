@@ -36,6 +36,9 @@ def test_city_bureau_sees_counts_not_the_list_before_reveal(
     assert not any(member.inspector.name in page for member in inspection.members.all())
     assert "上级单位可见各类别的数量和承诺值" in page
     strata = json.loads(draw.result)["strata"]
+    names = {s["code"]: s["name"] for s in json.loads(draw.params)["strata"]}
+    code = strata[0]["code"]
+    assert f"{names[code]}（<code>{code}</code>）：可抽 {strata[0]['eligible']}" in page
     assert f"应抽 {strata[0]['k']}，入选 {len(strata[0]['selected'])}" in page
     assert _bundle_names(client, draw) == ["commitment.json", "params.json", "pool.txt"]
 

@@ -226,9 +226,12 @@ def _stratum_counts(draw: Draw) -> list[dict]:
     """How many were drawn per class, without who: what a 市局 may see before reveal."""
     if not draw.result:
         return []
+    # The name is optional in the draw format: fall back to the code.
+    names = {s["code"]: s.get("name") or s["code"] for s in json.loads(draw.params)["strata"]}
     return [
         {
             "code": stratum["code"],
+            "name": names.get(stratum["code"], stratum["code"]),
             "eligible": stratum["eligible"],
             "k": stratum["k"],
             "selected": len(stratum["selected"]),
