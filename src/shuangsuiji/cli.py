@@ -237,6 +237,13 @@ def _import(args: argparse.Namespace) -> int:
         print(f"错误：找不到文件 {path}", file=sys.stderr)
         return 1
     spec = register_by_key(args.register)
+    from shuangsuiji.directory.importing import import_limits
+    from shuangsuiji.directory.limits import too_large
+
+    limit = import_limits().max_bytes
+    if path.stat().st_size > limit:  # before reading it into memory
+        print(f"错误：{too_large(path.name, path.stat().st_size, limit)}", file=sys.stderr)
+        return 1
     try:
         outcome = register_import(
             actor=None,

@@ -110,7 +110,10 @@ def test_file_over_the_size_limit_is_refused_the_same_way_everywhere(
 
     path = tmp_path / "名录.xlsx"
     path.write_bytes(content)
-    assert main(["import", "targets", str(path), "--org", branch.code, "--reason", "x"]) == 1
+    with pytest.MonkeyPatch.context() as patch:
+        # The command refuses by the file's size, without reading it into memory first.
+        patch.setattr(type(path), "read_bytes", lambda self: pytest.fail("文件被读入内存"))
+        assert main(["import", "targets", str(path), "--org", branch.code, "--reason", "x"]) == 1
     assert expected in capsys.readouterr().err
 
     client.force_login(coordinator)
