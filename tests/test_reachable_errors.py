@@ -154,3 +154,17 @@ def test_policy_value_yaml_refuses_what_python_cannot_read(client, county, coord
         "无法识别的取值：其中的日期不存在、数字过大或层次过深。"
     ]
     assert counts() == before
+
+
+def test_the_substitute_service_refuses_an_undrawn_inspection(coverage, coordinator):
+    """The service holds the rule too, not only the page (a command or a later page)."""
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.planning.draws import inspection_substitute
+
+    before = counts()
+    with pytest.raises(ValidationError, match="没有备选名单，不能替补"):
+        inspection_substitute(
+            actor=coordinator, inspection=coverage, reason="suspended", evidence="停产证明"
+        )
+    assert counts() == before

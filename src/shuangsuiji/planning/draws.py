@@ -400,6 +400,9 @@ def inspection_substitute(
 
     _check_coordinator(actor, inspection.organisation)
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.draw_id is None:
+        # A 全覆盖 or 定向 check was not drawn: there is no reserve list to take from.
+        raise ValidationError("该检查不经抽取，没有备选名单，不能替补。")
     draw = Draw.objects.select_for_update().get(pk=inspection.draw_id)
     if draw.status != Draw.Status.DRAWN:
         raise ValidationError("只有已抽取、尚未公开的抽取可以替补。")
