@@ -7,10 +7,10 @@ def unrevealed_entries(user):
     from django.db.models import CharField, Q
     from django.db.models.functions import Cast
 
-    from shuangsuiji.inspections.models import Attachment, FollowUp, Inspection
+    from shuangsuiji.inspections.models import ON_SECRET_LIST, Attachment, FollowUp, Inspection
 
     secret = Inspection.objects.of_organisation(user.organisation, with_descendants=True).filter(
-        Q(draw__isnull=False) & ~Q(draw__status__in=("revealed", "aborted"))
+        ON_SECRET_LIST
     )
 
     def keys(model, field: str):

@@ -8,6 +8,7 @@ from shuangsuiji.permanence import (
     PermanentQuerySet,
     PermanentScopedQuerySet,
 )
+from shuangsuiji.planning.models import Draw
 
 #: 绛县 三、（一）: the nine cases that are not checked by random draw.
 TARGETED_CASES = [
@@ -53,8 +54,8 @@ class ItemOutcome(models.TextChoices):
 CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
 
 
-#: Draw statuses whose list is public (revealed, or aborted with its salt published).
-PUBLIC_DRAW_STATUSES = ("revealed", "aborted")
+#: A drawn inspection whose draw's list is not public yet (``Draw.LIST_PUBLIC``).
+ON_SECRET_LIST = Q(draw__isnull=False) & ~Q(draw__status__in=Draw.LIST_PUBLIC)
 
 
 class InspectionQuerySet(PermanentScopedQuerySet):
@@ -65,8 +66,7 @@ class InspectionQuerySet(PermanentScopedQuerySet):
         rows = super().readable_by(user)
         if not user.is_authenticated:
             return rows
-        secret = Q(draw__isnull=False) & ~Q(draw__status__in=PUBLIC_DRAW_STATUSES)
-        return rows.exclude(secret & ~Q(organisation_id=user.organisation_id))
+        return rows.exclude(ON_SECRET_LIST & ~Q(organisation_id=user.organisation_id))
 
     def active(self) -> "InspectionQuerySet":
         """Inspections that count (toward a target's annual number and an inspector's load):

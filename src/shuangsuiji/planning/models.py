@@ -353,6 +353,9 @@ class Draw(PermanentModel):
         REVEALED = "revealed", "已公开"
         ABORTED = "aborted", "作废"
 
+    #: The statuses whose list (and salt) is public: revealed, or aborted in public.
+    LIST_PUBLIC = (Status.REVEALED, Status.ABORTED)
+
     task = models.ForeignKey(SamplingTask, on_delete=models.PROTECT, related_name="draws")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     draw_id = models.CharField("抽取编号", max_length=64, unique=True)
@@ -406,7 +409,7 @@ class Draw(PermanentModel):
 
     @property
     def salt_public(self) -> bool:
-        return self.status in (self.Status.REVEALED, self.Status.ABORTED)
+        return self.status in Draw.LIST_PUBLIC
 
     def public_files(self) -> dict[str, bytes]:
         """What anyone outside the bureau may hold: before reveal the params, the pool and the
