@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from shuangsuiji.disclosure import selectors
+from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.spreadsheets import csv_row
 
 
 def bundle_zip(draw: Draw) -> HttpResponse:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in selectors.public_bundle(draw).items():
-            archive.writestr(f"{draw.draw_id}/{name}", content)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    archive = zip_files(draw.draw_id, selectors.public_bundle(draw))
+    response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"{draw.draw_id}.zip")
     return response
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,15 @@ def read_files(folder: str | os.PathLike[str]) -> dict[str, bytes]:
         except OSError as exc:
             raise BundleError(name, "", f"无法读取（{exc.strerror}）") from None
     return files
+
+
+def zip_files(folder: str, files: Mapping[str, bytes]) -> bytes:
+    """The files as a zip archive, in one ``folder`` that ``read_files`` reads once unpacked."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(f"{folder}/{name}", content)
+    return buffer.getvalue()
 
 
 def require(files: Mapping[str, bytes], names: Iterable[str]) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
+from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
 from shuangsuiji.planning import draws, plans
 from shuangsuiji.planning.forms import (
@@ -393,11 +392,7 @@ def draw_bundle(request, pk: int):
 
 
 def bundle_response(draw: Draw, files: dict[str, bytes]) -> HttpResponse:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(f"{draw.draw_id}/{name}", content)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response = HttpResponse(zip_files(draw.draw_id, files), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"{draw.draw_id}.zip")
     return response
 
