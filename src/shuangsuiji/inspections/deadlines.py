@@ -16,22 +16,37 @@ from shuangsuiji.audit.services import audit_record
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.calendar import workday_calendar
 from shuangsuiji.planning.policies import effective_preset, organisation_policy
+from shuangsuiji.policy.loader import Parameter
 from shuangsuiji.workdays import Deadline, WorkdayCalendar
 
 
-def publication_deadline(
-    organisation, determined_on: dt.date | None, calendar: WorkdayCalendar | None = None
-) -> Deadline | None:
+@dataclass(frozen=True)
+class BureauDeadlines:
+    """What a bureau's deadlines are counted with: its publication limit and its calendar."""
+
+    #: The preset's ``result_publication_workdays``; ``None`` where the plan sets no limit.
+    limit: Parameter | None
+    calendar: WorkdayCalendar
+
+    @classmethod
+    def of(cls, organisation) -> BureauDeadlines:
+        preset = effective_preset(organisation_policy(organisation))
+        limit = preset.targets.get("result_publication_workdays")
+        return cls(limit, workday_calendar(organisation))
+
+    def deadline(self, determined_on: dt.date | None) -> Deadline | None:
+        """``None`` without a determination, or where the bureau's policy sets no limit."""
+        if determined_on is None or self.limit is None:
+            return None
+        workdays = self.limit.at(determined_on).value["workdays"]
+        return self.calendar.deadline(determined_on, workdays)
+
+
+def publication_deadline(organisation, determined_on: dt.date | None) -> Deadline | None:
     """``None`` without a determination, or where the bureau's policy sets no limit."""
     if determined_on is None:
         return None
-    preset = effective_preset(organisation_policy(organisation))
-    limit = preset.targets.get("result_publication_workdays")
-    if limit is None:
-        return None
-    workdays = limit.at(determined_on).value["workdays"]
-    calendar = calendar or workday_calendar(organisation)
-    return calendar.deadline(determined_on, workdays)
+    return BureauDeadlines.of(organisation).deadline(determined_on)
 
 
 def provisional_note(years) -> str:
@@ -70,16 +85,16 @@ def deadlines_recompute(*, actor, start: dt.date, end: dt.date, organisation, re
     ).select_related("organisation")
     if organisation is not None:
         rows = rows.filter(organisation=organisation)
-    calendars: dict[int, WorkdayCalendar] = {}
+    # The policy and the calendar are read once a bureau, not once a result.
+    bureaus: dict[int, BureauDeadlines] = {}
     moved: list[Moved] = []
     by_organisation: dict[int, list[Moved]] = {}
     organisations = {}
     for inspection in rows.order_by("organisation_id", "pk"):
         org = inspection.organisation
-        calendar = calendars.get(org.pk)
-        if calendar is None:
-            calendar = calendars[org.pk] = workday_calendar(org)
-        deadline = publication_deadline(org, inspection.determined_on, calendar)
+        if org.pk not in bureaus:
+            bureaus[org.pk] = BureauDeadlines.of(org)
+        deadline = bureaus[org.pk].deadline(inspection.determined_on)
         if deadline is None or deadline.day == inspection.publication_due:
             continue
         move = Moved(
