@@ -224,7 +224,7 @@ def import_batch_validate(batch: ImportBatch) -> ImportBatch:
         batch.problem_count = 1
         batch.progress = 100
         batch.save(update_fields=["status", "problems", "problem_count", "progress"])
-        _file_remove(batch, "导入失败")
+        _file_remove(batch, _DONE_REASONS[ImportBatch.Status.FAILED])
         return batch
 
 
@@ -278,7 +278,7 @@ def import_batch_apply(
     batch.save(update_fields=["reason", "summary", "problems", "problem_count", "status",
                               "applied_at"])  # fmt: skip
     if batch.status == ImportBatch.Status.APPLIED:
-        _file_remove(batch, "导入完成")
+        _file_remove(batch, _DONE_REASONS[ImportBatch.Status.APPLIED])
     return batch
 
 
@@ -293,7 +293,7 @@ def import_batch_abandon(*, actor, batch: ImportBatch) -> ImportBatch:
     check_can_edit(actor, batch.organisation)
     if batch.status not in ImportBatch.WAITING or not batch.has_file:
         raise ValidationError("该导入已结束，原文件已不在系统中。")
-    _file_remove(batch, "已放弃", abandon=True)
+    _file_remove(batch, _DONE_REASONS[ImportBatch.Status.ABANDONED], abandon=True)
     return batch
 
 
@@ -340,6 +340,14 @@ def record_save(*, actor, spec: RegisterSpec, organisation: Organisation, values
     return instance
 
 
+def _save_with_reason(instance, reason: str) -> None:
+    """Save a move in or out of the register, the reason on its history row. Set on the
+    instance: simple-history's update_change_reason finds the row by field values, which never
+    match for the encrypted 身份证号 (a 500)."""
+    instance._change_reason = reason.strip()
+    instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
+
+
 @audited("register.remove", "移出名录", subject="instance")
 @transaction.atomic
 def record_remove(*, actor, instance, reason: str):
@@ -351,10 +359,7 @@ def record_remove(*, actor, instance, reason: str):
         raise ValidationError("该记录已不在名录中。")
     instance.in_register = False
     instance.removal_reason = reason.strip()
-    # The history row takes its reason from the instance: simple-history's update_change_reason
-    # finds the row by field values, which never match for the encrypted 身份证号 (a 500).
-    instance._change_reason = reason.strip()
-    instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
+    _save_with_reason(instance, reason)
     return instance
 
 
@@ -366,10 +371,7 @@ def record_restore(*, actor, instance, reason: str):
         raise ValidationError({"reason": "请填写恢复原因。"})
     instance.in_register = True
     instance.removal_reason = ""
-    # The history row takes its reason from the instance: simple-history's update_change_reason
-    # finds the row by field values, which never match for the encrypted 身份证号 (a 500).
-    instance._change_reason = reason.strip()
-    instance.save(update_fields=["in_register", "removal_reason", "updated_at"])
+    _save_with_reason(instance, reason)
     return instance
 
 

@@ -56,9 +56,13 @@ def _check_national(actor) -> None:
         raise PermissionDenied(NATIONAL_ONLY)
 
 
-def _label(override: WorkdayOverride) -> str:
+def _scope_and_state(override: WorkdayOverride) -> tuple[str, str]:
     scope = "全国工作日历" if override.organisation_id is None else "本单位工作日历"
-    state = "上班" if override.is_workday else "放假"
+    return scope, "上班" if override.is_workday else "放假"
+
+
+def _label(override: WorkdayOverride) -> str:
+    scope, state = _scope_and_state(override)
     note = f"（{override.note}）" if override.note else ""
     return f"{scope}：{override.day:%Y-%m-%d} 设为{state}{note}"
 
@@ -103,8 +107,7 @@ def local_day_set(
 
 def _remove(*, actor, override: WorkdayOverride) -> CalendarChange:
     override = WorkdayOverride.objects.select_for_update().get(pk=override.pk)
-    scope = "全国工作日历" if override.organisation_id is None else "本单位工作日历"
-    state = "上班" if override.is_workday else "放假"
+    scope, state = _scope_and_state(override)
     summary = f"{scope}：撤销 {override.day:%Y-%m-%d} 的调整（原为{state}）"
     organisation, day = override.organisation, override.day
     override.delete()
