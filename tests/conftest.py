@@ -88,32 +88,13 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture
 def organisations(db):
     """A province → city → two branches tree, built through the services."""
-    from shuangsuiji.accounts.services import organisation_create
+    from tests.support.tree import build_organisations
 
-    province = organisation_create(actor=None, code="130000", name="河北省生态环境厅")
-    city = organisation_create(actor=None, code="130200", name="唐山市生态环境局", parent=province)
-    branch_a = organisation_create(
-        actor=None, code="130281", name="唐山市生态环境局遵化市分局", parent=city
-    )
-    branch_b = organisation_create(
-        actor=None, code="130283", name="唐山市生态环境局迁安市分局", parent=city
-    )
-    return {"province": province, "city": city, "a": branch_a, "b": branch_b}
+    return build_organisations()
 
 
 @pytest.fixture
 def make_user(db):
-    from shuangsuiji.accounts.services import user_create
+    from tests.support.tree import make_user
 
-    def make(username, organisation, *roles, password="correct-horse-battery-9"):
-        user, _ = user_create(
-            actor=None,
-            username=username,
-            organisation=organisation,
-            roles=list(roles),
-            display_name=username,
-            password=password,
-        )
-        return user
-
-    return make
+    return make_user

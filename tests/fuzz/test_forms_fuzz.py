@@ -157,7 +157,6 @@ def build_world(media: str) -> World:
     from django.contrib.auth import get_user_model
 
     from shuangsuiji.accounts.models import Organisation
-    from shuangsuiji.accounts.services import organisation_create, user_create
     from shuangsuiji.directory.models import (
         ImportBatch,
         InspectionItem,
@@ -173,28 +172,12 @@ def build_world(media: str) -> World:
     from shuangsuiji.planning.plans import organisation_settings, plan_generate
     from shuangsuiji.planning.policies import NoPolicy, organisation_policy
     from tests.support.portal import build_portal, staffed, team_user
+    from tests.support.tree import build_organisations, make_user
     from tests.support.workbooks import uscc, xlsx
 
-    province = organisation_create(actor=None, code="130000", name="河北省生态环境厅")
-    city = organisation_create(actor=None, code="130200", name="唐山市生态环境局", parent=province)
-    county = organisation_create(
-        actor=None, code="130281", name="唐山市生态环境局遵化市分局", parent=city
-    )
-    neighbour = organisation_create(
-        actor=None, code="130283", name="唐山市生态环境局迁安市分局", parent=city
-    )
-    organisations = {"province": province, "city": city, "a": county, "b": neighbour}
-
-    def make_user(username, organisation, *roles, password="correct-horse-battery-9"):
-        user, _ = user_create(
-            actor=None,
-            username=username,
-            organisation=organisation,
-            roles=list(roles),
-            display_name=username,
-            password=password,
-        )
-        return user
+    organisations = build_organisations()
+    province, city = organisations["province"], organisations["city"]
+    county, neighbour = organisations["a"], organisations["b"]
 
     portal = build_portal(organisations, make_user)
     world = World(media=media)
