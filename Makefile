@@ -23,6 +23,7 @@ sync: $(if $(SYSTEM_UV),,$(TOOLS)/bin/uv)
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 format: sync
 	$(UV) run --frozen ruff format .
@@ -35,7 +36,7 @@ demo: sync
 	bash scripts/system-packages.sh
 	mkdir -p var
 	$(UV) run --frozen shuangsuiji manage migrate --no-input
-	$(UV) run --frozen shuangsuiji demo
+	$(UV) run --frozen python -m shuangsuiji_demo
 	$(UV) run --frozen shuangsuiji serve --host $(HOST) --port $(PORT)
 
 serve: sync

@@ -104,8 +104,8 @@ def main() -> None:
         worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
         return
 
-    from shuangsuiji.devtools.pgcluster import PostgresUnavailable, throwaway_cluster
-    from shuangsuiji.directory.demo_data import write_demo_workbooks
+    from shuangsuiji_demo.pgcluster import PostgresUnavailable, throwaway_cluster
+    from shuangsuiji_demo.registers import write_demo_workbooks
 
     with tempfile.TemporaryDirectory(prefix="sjs-bench-") as tmp:
         tmp_path = Path(tmp)

@@ -12,8 +12,8 @@ once)."
 The database is the one of ``benchmarks/portal.py`` (its loader is imported, not copied: 200
 organisations, 500,000 targets, 1,000,000 results written with COPY into a throwaway cluster),
 plus what the mixed load needs, written through the ORM: every organisation gets the
-``zunhua-2024`` preset, adopted by the ``--counties`` county branches that carry the staff (as a
-draw would have adopted it); in each of those counties, 抽查管理员 accounts, 执法人员 in the
+``zunhua-2024`` preset, adopted (``bureau.services.policy_adopt``) by the ``--counties`` county
+branches that carry the staff; in each of those counties, 抽查管理员 accounts, 执法人员 in the
 inspector register whose accounts are named by their 执法证号 (as the app links them), one
 partner inspector without an account, and open inspections of the county's 2025Q4 draw (drawn,
 list not yet revealed, status 待检查), each with two inspection items and a team of the
@@ -126,10 +126,10 @@ def create_staff(args: argparse.Namespace) -> list[dict]:
 
     from shuangsuiji.accounts.models import Organisation, User
     from shuangsuiji.accounts.roles import Role, group_for
+    from shuangsuiji.bureau.services import policy_adopt
     from shuangsuiji.directory.models import InspectionItem, Inspector, Target
     from shuangsuiji.inspections.models import Inspection, InspectionMember
     from shuangsuiji.planning.models import AnnualPlan, Draw
-    from shuangsuiji.planning.policies import organisation_policy
 
     rng = random.Random(args.seed + 1)
     _, coordinators, inspectors = shares(args.users)
@@ -142,7 +142,7 @@ def create_staff(args: argparse.Namespace) -> list[dict]:
     staff: list[dict] = []
     with transaction.atomic():
         for county in counties:
-            organisation_policy(county)  # adopted, as the county's first draw would have
+            policy_adopt(actor=None, organisation=county)  # as its 系统管理员's choice would
         # portal.py leaves 3 % of the results unpublished, also 全覆盖 ones, which have no draw;
         # the app publishes those at submission (no list to wait for), and 结果公示 cannot show
         # one left unpublished (it links its draw: NoReverseMatch). As the app would have them:
@@ -714,7 +714,7 @@ def main() -> None:
     if args.users < 3 or args.counties < 1:
         parser.error("need at least 3 users and 1 county")
 
-    from shuangsuiji.devtools.pgcluster import PostgresUnavailable, throwaway_cluster
+    from shuangsuiji_demo.pgcluster import PostgresUnavailable, throwaway_cluster
 
     before = os.getloadavg()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in before)}, "

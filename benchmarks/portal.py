@@ -202,8 +202,9 @@ def create_small_tables(orgs: list[Org], rng: random.Random) -> int:
     the id of the user who records follow-ups. bulk_create writes no history rows, which the
     benchmark does not need."""
     from shuangsuiji.accounts.models import User
+    from shuangsuiji.bureau.models import OrganisationSettings
     from shuangsuiji.directory.models import InspectionItem
-    from shuangsuiji.planning.models import AnnualPlan, Draw, OrganisationSettings, SamplingTask
+    from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
 
     user = User.objects.create(
         username="bench", display_name="基准测试", organisation_id=orgs[0].pk
@@ -317,7 +318,7 @@ FOLLOW_UP_COLUMNS = (
 
 def target_rows(orgs: list[Org], rng: random.Random, picks: dict) -> Iterator[str]:
     """Registers as COPY lines; samples real names and codes for the load generator."""
-    from shuangsuiji.directory.demo_data import (
+    from shuangsuiji_demo.registers import (
         BRAND_FIRST,
         BRAND_SECOND,
         GIVEN,
@@ -1031,7 +1032,7 @@ def main() -> None:
         # 300: the generated county names and six-digit division codes run out beyond that.
         parser.error("need 2–300 organisations and at least one target per organisation")
 
-    from shuangsuiji.devtools.pgcluster import PostgresUnavailable, throwaway_cluster
+    from shuangsuiji_demo.pgcluster import PostgresUnavailable, throwaway_cluster
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"{os.cpu_count()} cores")  # fmt: skip

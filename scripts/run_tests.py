@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from shuangsuiji.devtools.pgcluster import PostgresUnavailable, throwaway_cluster
+from shuangsuiji_demo.pgcluster import PostgresUnavailable, throwaway_cluster
 
 CI = os.environ.get("CI", "").lower() == "true"
 PYTEST = [sys.executable, "-m", "pytest", *sys.argv[1:]]

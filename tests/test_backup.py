@@ -26,11 +26,15 @@ def populate(env: dict, tmp_path: Path) -> None:
     for args in (
         ("manage", "migrate", "-v", "0"),
         ("org", "add", "130281", "唐山市生态环境局遵化市分局"),
-        ("demo-data", "--preset", "zunhua-2024", "--targets", "40", "--inspectors", "8",
-         "--out", str(tmp_path / "demo")),
-    ):  # fmt: skip
+    ):
         result = run(env, *args)
         assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "shuangsuiji_demo", "data", "--preset", "zunhua-2024",
+         "--targets", "40", "--inspectors", "8", "--out", str(tmp_path / "demo")],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
     for register in ("targets", "inspectors", "items"):
         files = list((tmp_path / "demo").glob(f"*{register}*.xlsx"))
         result = run(env, "import", register, str(files[0]), "--org", "130281", "--reason", "建库")

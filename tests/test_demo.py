@@ -17,9 +17,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from shuangsuiji.accounts.roles import Role, user_roles
-from shuangsuiji.cli import main
-from shuangsuiji.demo import DEMO_ORGANISATIONS, DEMO_USERS
-from shuangsuiji.demo_year import clock
+from shuangsuiji_demo.__main__ import main
+from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_USERS
+from shuangsuiji_demo.year import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EARLY = dt.datetime(2026, 1, 21, 18, 0, tzinfo=SHANGHAI)
@@ -48,7 +48,7 @@ def demo_database(moment, data_dir, django_db_blocker):
 def run_demo() -> str:
     out = io.StringIO()
     with redirect_stdout(out):
-        assert main(["demo"]) == 0
+        assert main([]) == 0
     return out.getvalue()
 
 

@@ -19,7 +19,7 @@ def build(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def test_the_demo_confirms_no_year_without_data(db, build):
-    from shuangsuiji.planning.models import WorkdayYear
+    from shuangsuiji.bureau.models import WorkdayYear
 
     assert not WorkdayYear.objects.filter(year=2027).exists()
 
@@ -27,13 +27,13 @@ def test_the_demo_confirms_no_year_without_data(db, build):
 def test_a_result_determined_today_skips_new_years_day(db, build, client):
     from shuangsuiji.accounts.models import User
     from shuangsuiji.accounts.roles import Role
-    from shuangsuiji.demo_year import clock
     from shuangsuiji.inspections.models import Inspection, ItemOutcome, ResultCategory
     from shuangsuiji.inspections.services import (
         RecordData,
         inspection_record_save,
         inspection_submit,
     )
+    from shuangsuiji_demo.year import clock
 
     with clock(TODAY):
         inspection = (

@@ -43,7 +43,7 @@ print("FINISHED", flush=True)
 DRAW = """
 import datetime as dt
 from tests.support.county import build_county
-from shuangsuiji.planning import draws
+from shuangsuiji.acts import draws
 from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
 build_county(county)
 plan = plan_generate(actor=None, organisation=county, year=2026)
@@ -51,14 +51,14 @@ plan_approve(actor=None, plan=plan)
 plan_publish(actor=None, plan=plan)
 draw = draws.draw_commit(actor=None, task=plan.tasks.get(quarter=4),
                          sources=[("lottery", "双色球 2026136 期")], reveal_on=dt.date(2026, 12, 31))
-original = draws._create_inspections
+original = draws.inspections_create_from_draw
 
 def slow(*args, **kwargs):
     original(*args, **kwargs)
     print("WRITING", flush=True)
     time.sleep(60)  # killed here: result saved, inspections created, transaction open
 
-draws._create_inspections = slow
+draws.inspections_create_from_draw = slow
 draws.draw_execute(actor=None, draw=draw, values=["1.2.3.4.5.6./7./"])
 print("FINISHED", flush=True)
 """

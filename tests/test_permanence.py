@@ -21,7 +21,7 @@ from tests.support.portal import build_portal
 
 ARCHIVE = {
     "directory.Target", "directory.Inspector", "directory.InspectionItem",
-    "planning.PolicyAdjustment", "planning.AnnualPlan", "planning.PlanRevision",
+    "bureau.PolicyAdjustment", "planning.AnnualPlan", "planning.PlanRevision",
     "planning.SamplingTask", "planning.Draw", "planning.DrawSource", "planning.Substitution",
     "planning.ManualAssignment", "inspections.Inspection", "inspections.Attachment",
     "inspections.FollowUp", "inspections.Revisit", "audit.AuditEvent", "audit.AuditDailyHead",

@@ -33,7 +33,7 @@ def test_portal_enterprise_with_a_huge_code_is_not_found(client, county):
 @pytest.fixture
 def coverage(county, coordinator, published_plan):
     """遵化's 正面清单 targets are checked in full, outside the draw (ZH-2.5)."""
-    from shuangsuiji.planning.draws import coverage_inspections_create
+    from shuangsuiji.inspections.creation import coverage_inspections_create
 
     task = published_plan.tasks.get(quarter=4)
     created = coverage_inspections_create(actor=coordinator, task=task)
@@ -140,9 +140,6 @@ def test_huge_search_text_is_refused(client, county, make_user, url, role, kwarg
 @pytest.mark.parametrize("value", ["9" * 5000, "{min: 2026-02-30}", "[" * 5000 + "]" * 5000])
 def test_policy_value_yaml_refuses_what_python_cannot_read(client, county, coordinator, value):
     """Found by tests/fuzz/test_forms_fuzz.py: YAML read these, then Python raised (500)."""
-    from shuangsuiji.planning.policies import organisation_policy
-
-    organisation_policy(county)  # adopted on first use, which is a write of its own
     client.force_login(coordinator)
     before = counts()
     response = client.post(
@@ -160,7 +157,7 @@ def test_the_substitute_service_refuses_an_undrawn_inspection(coverage, coordina
     """The service holds the rule too, not only the page (a command or a later page)."""
     from django.core.exceptions import ValidationError
 
-    from shuangsuiji.planning.draws import inspection_substitute
+    from shuangsuiji.inspections.creation import inspection_substitute
 
     before = counts()
     with pytest.raises(ValidationError, match="没有备选名单，不能替补"):

@@ -61,7 +61,7 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    from shuangsuiji.devtools.pgcluster import PostgresUnavailable, find_bin_dir
+    from shuangsuiji.pgbin import PostgresUnavailable, find_bin_dir
 
     try:
         return str(find_bin_dir() / name)

@@ -7,7 +7,7 @@ strings, and dates in forms and filters.
 - Search text: at most ``SEARCH_MAX`` characters, refused with 400 beyond (SQLite refuses a LIKE
   pattern over 50,000 bytes; nobody searches with a paragraph).
 - Dates: within a ``DateRange``, refused with the range in the message. A date field of a staff
-  form is a ``RangedDateField``; its range comes from the bureau (``planning.dates``).
+  form is a ``RangedDateField``; its range comes from the bureau (``bureau.dates``).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def parse_date(raw: str | None, label: str, allowed: DateRange) -> tuple[dt.date
 
 class _Ranged:
     """A date (or time) field refused outside its range; the form sets the range from its
-    bureau with ``limit`` (``planning.dates.limit_dates``), else the default range applies."""
+    bureau with ``limit`` (``bureau.dates.limit_dates``), else the default range applies."""
 
     def __init__(self, *, future: bool = False, **kwargs):
         self.future = future

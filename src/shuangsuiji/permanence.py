@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.scoping import OrgScopedQuerySet
 
 
 class PermanentRecordError(Exception):

@@ -1,4 +1,4 @@
-"""The demo register workbooks (shuangsuiji.directory.demo_data), read back as a bureau's Excel.
+"""The demo register workbooks (shuangsuiji_demo.registers), read back as a bureau's Excel.
 
 JX-6.2 (the fields of both registers), JX-4.3 (five kinds of targets), JX-4.4 (inspectors marked by
 working years, speciality, department; auxiliary staff), JX-4.2 (the item list's columns).
@@ -16,7 +16,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from shuangsuiji.directory.codes import id_problem, uscc_problem
-from shuangsuiji.directory.demo_data import (
+from shuangsuiji_demo.registers import (
     AIR_GRADES,
     CREDIT_GRADES,
     EVENT_HEADERS,
@@ -329,7 +329,7 @@ def test_command(tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="shuangsuiji")
     register(parser.add_subparsers())
     args = parser.parse_args(
-        ["demo-data", "--preset", "zunhua-2024", "--targets", "40", "--inspectors", "6",
+        ["data", "--preset", "zunhua-2024", "--targets", "40", "--inspectors", "6",
          "--out", str(tmp_path / "out"), "--seed", "2", "--year", "2025"]
     )  # fmt: skip
     assert args.func(args) == 0
@@ -347,12 +347,12 @@ def test_command(tmp_path, capsys):
 def test_command_defaults_and_errors(tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="shuangsuiji")
     register(parser.add_subparsers())
-    args = parser.parse_args(["demo-data", "--preset", "baoding-2021", "--out", str(tmp_path)])
+    args = parser.parse_args(["data", "--preset", "baoding-2021", "--out", str(tmp_path)])
     assert (args.targets, args.inspectors, args.seed, args.year) == (300, 40, 0, 2026)
     with pytest.raises(SystemExit):
-        parser.parse_args(["demo-data", "--preset", "nowhere", "--out", str(tmp_path)])
+        parser.parse_args(["data", "--preset", "nowhere", "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
         parser.parse_args(
-            ["demo-data", "--preset", "baoding-2021", "--out", str(tmp_path), "--targets", "-3"]
+            ["data", "--preset", "baoding-2021", "--out", str(tmp_path), "--targets", "-3"]
         )
     assert "数量不能为负数" in capsys.readouterr().err

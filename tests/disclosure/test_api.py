@@ -185,3 +185,24 @@ def test_organisation_list_etag_changes_when_one_is_renamed(client, portal):
 def test_times_are_beijing_time(client, portal):
     row = client.get("/api/results").json()["results"][0]
     assert row["published_at"].endswith("+08:00")
+
+
+def test_revealed_draw_page_verifies_once_not_per_view(client, portal, monkeypatch):
+    """Issue 16: the server's check of a revealed bundle is computed once per state; a second
+    view of the public draw page shows the same report without re-running the whole draw."""
+    from shuangsuiji.disclosure import selectors
+
+    calls = []
+    real = engine.verify
+
+    def counting(files):
+        calls.append(1)
+        return real(files)
+
+    monkeypatch.setattr(engine, "verify", counting)
+    selectors.cache.clear()
+    url = f"/gongkai/draws/{portal.revealed.draw_id}/"
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert "服务器端核验" in second.content.decode() and "✓ 通过" in second.content.decode()
+    assert len(calls) == 1

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shuangsuiji.planning.models import OrganisationSettings
+from shuangsuiji.bureau.models import OrganisationSettings
 
 
 def shown(target, page: str) -> bool:
@@ -186,7 +186,7 @@ def test_implementation_plan_is_public_with_clauses_and_adjustments(client, port
     bureau's adjustments with their reasons, but not who entered them."""
     import datetime as dt
 
-    from shuangsuiji.planning.policies import organisation_policy, policy_value_set
+    from shuangsuiji.bureau.policies import organisation_policy, policy_value_set
 
     policy_value_set(actor=portal.coordinator, policy=organisation_policy(portal.county),
                      path="classes.GENERAL.quota", value={"ratio": "6%"},

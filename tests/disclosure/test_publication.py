@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from shuangsuiji.bureau.models import OrganisationSettings
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import publication
 from shuangsuiji.inspections.services import (
@@ -17,8 +18,8 @@ from shuangsuiji.inspections.services import (
     inspection_reopen,
     result_release,
 )
-from shuangsuiji.planning.models import OrganisationSettings
 from tests.support.portal import record, team_user
+from tests.support.tree import adopt_preset
 
 
 def public_names(client) -> list[str]:
@@ -79,7 +80,7 @@ def test_reopened_result_leaves_the_portal_until_resubmitted(client, portal, mak
 
 def test_results_of_an_unrevealed_draw_wait_for_the_reveal(client, portal):
     """A drawn result is held back with its list (JX-6.4) and counted as such."""
-    from shuangsuiji.planning.draws import draw_reveal
+    from shuangsuiji.acts.draws import draw_reveal
 
     # By target and draw: the draws are salted afresh each run, and the same enterprise may
     # also have been drawn, and its result published, in another quarter.
@@ -135,18 +136,16 @@ def test_release_button_on_the_coordinator_page(client, portal, make_user):
 
 def test_baoding_starts_with_monthly_batches(organisations):
     """BD-2 每月向社会公示随机抽查结果: the 保定 preset turns the monthly batches on."""
-    from shuangsuiji.planning.plans import organisation_settings
+    from shuangsuiji.bureau.organisation_settings import organisation_settings
 
-    organisations["a"].policy_preset = "baoding-2021"
-    organisations["a"].save()
-    organisations["b"].policy_preset = "zunhua-2024"
-    organisations["b"].save()
+    adopt_preset(organisations["a"], "baoding-2021")
+    adopt_preset(organisations["b"], "zunhua-2024")
     assert organisation_settings(organisations["a"]).publish_monthly is True
     assert organisation_settings(organisations["b"]).publish_monthly is False
 
 
 def test_release_before_the_reveal_publishes_with_the_list(client, portal):
-    from shuangsuiji.planning.draws import draw_reveal
+    from shuangsuiji.acts.draws import draw_reveal
 
     OrganisationSettings.objects.filter(organisation=portal.county).update(require_release=True)
     released = result_release(actor=portal.coordinator, inspection=portal.unrevealed)

@@ -11,8 +11,10 @@ from pathlib import Path
 from shuangsuiji.draw.cli import main
 
 HERE = Path(__file__).resolve().parent
-VECTOR = HERE / "vector"  # a copy of the spec's vector, so the tests run anywhere
-SHARED_VECTOR = Path(__file__).resolve().parents[2].parent / "shared" / "draw-spec-vector"
+# The project's copy of the spec's vector (docs/draw-spec.md, "Public test vector"): the tests
+# read nothing outside the repository.
+VECTOR = HERE / "vector"
+SPEC = HERE.parents[1] / "docs" / "draw-spec.md"
 
 
 def copy_vector(target: Path, *, without: Iterable[str] = ()) -> Path:

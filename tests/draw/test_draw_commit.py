@@ -11,7 +11,8 @@ from shuangsuiji.draw import parse_commitment
 from shuangsuiji.draw.seed import salt_commit
 from tests.draw.drawkit import VECTOR, copy_vector, run_cli
 
-INPUTS = ["entropy.json", "salt.hex", "commitment.json", "result.json"]
+# Everything that exists only after the commit: the randomness, the result and the 回访 sample.
+INPUTS = ["entropy.json", "salt.hex", "commitment.json", "result.json", "revisit.json"]
 
 
 def test_commit_writes_a_secret_salt_and_a_commitment(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from shuangsuiji.accounts.roles import Role
 from tests.support.county import build_county
+from tests.support.tree import adopt_preset
 
 PASSWORD = "a-good-long-password-1"
 
@@ -14,15 +15,14 @@ def test_offline_draft_then_submit(page, live_server, transactional_db, login, o
     import datetime as dt
 
     from shuangsuiji.accounts.services import organisation_create, user_create
+    from shuangsuiji.acts.draws import draw_commit, draw_execute
     from shuangsuiji.inspections.models import Inspection
-    from shuangsuiji.planning.draws import draw_commit, draw_execute
     from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
 
     county = build_county(
         organisation_create(actor=None, code="130281", name="唐山市生态环境局遵化市分局")
     )
-    county.policy_preset = "zunhua-2024"
-    county.save()
+    adopt_preset(county, "zunhua-2024")
     plan = plan_generate(actor=None, organisation=county, year=2026)
     plan_approve(actor=None, plan=plan)
     plan_publish(actor=None, plan=plan)

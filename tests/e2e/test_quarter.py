@@ -14,6 +14,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.cli import main
 from tests.support.county import build_county
+from tests.support.tree import adopt_preset
 
 PASSWORD = "a-good-long-password-1"
 
@@ -36,8 +37,7 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
             actor=None, code="130281", name="唐山市生态环境局遵化市分局", parent=city
         )
     )
-    county.policy_preset = preset
-    county.save()  # fmt: skip
+    adopt_preset(county, preset)  # fmt: skip
     for username, role in (("coord", Role.COORDINATOR), ("leader", Role.LEADER)):
         user_create(
             actor=None, username=username, organisation=county, roles=[role], password=PASSWORD

@@ -33,7 +33,6 @@ for each pattern and role (10), ``SHUANGSUIJI_FUZZ_EXPLORE=1`` draws fresh rando
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -156,7 +155,6 @@ class World:
 def build_world(media: str) -> World:
     from django.contrib.auth import get_user_model
 
-    from shuangsuiji.accounts.models import Organisation
     from shuangsuiji.directory.models import (
         ImportBatch,
         InspectionItem,
@@ -166,11 +164,10 @@ def build_world(media: str) -> World:
     )
     from shuangsuiji.directory.registers import TARGETS
     from shuangsuiji.directory.services import import_batch_create, import_batch_validate
+    from shuangsuiji.inspections.creation import coverage_inspections_create
     from shuangsuiji.inspections.models import Attachment, FollowUp, Revisit
-    from shuangsuiji.planning.draws import coverage_inspections_create
     from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
-    from shuangsuiji.planning.plans import organisation_settings, plan_generate
-    from shuangsuiji.planning.policies import NoPolicy, organisation_policy
+    from shuangsuiji.planning.plans import plan_generate
     from tests.support.portal import build_portal, staffed, team_user
     from tests.support.tree import build_organisations, make_user
     from tests.support.workbooks import uscc, xlsx
@@ -300,12 +297,6 @@ def build_world(media: str) -> World:
     assert User.objects.filter(username=inspector.username).exists()
     assert coverage.kind == Inspection.Kind.COVERAGE and Draw.objects.count() >= 3
     assert SamplingTask.objects.filter(plan=draft).exists()
-    # Pages create a bureau's settings and adopt its preset the first time they are read;
-    # done here, so that such a first read is not taken for a write by a refused request.
-    for organisation in Organisation.objects.all():
-        organisation_settings(organisation)
-        with contextlib.suppress(NoPolicy):
-            organisation_policy(organisation)
     world.words = [
         *WORDS,
         *Target.objects.filter(organisation=county).values_list("credit_code", flat=True)[:3],

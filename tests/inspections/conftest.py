@@ -5,6 +5,7 @@ import pytest
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection
 from tests.support.county import build_county
+from tests.support.tree import adopt_preset
 
 SOURCES = [("lottery", "中国福利彩票双色球 2026130 期")]
 REVEAL = dt.date(2026, 12, 31)
@@ -12,7 +13,7 @@ REVEAL = dt.date(2026, 12, 31)
 
 def quarter_inspection(county, coordinator, leader):
     """Publish the county's plan, draw its fourth quarter, return a staffed inspection."""
-    from shuangsuiji.planning.draws import draw_commit, draw_execute
+    from shuangsuiji.acts.draws import draw_commit, draw_execute
     from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
 
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
@@ -29,10 +30,9 @@ def quarter_inspection(county, coordinator, leader):
 def setup(organisations, make_user):
     def build(preset: str):
         county = build_county(organisations["a"])
-        county.policy_preset = preset
-        county.save()
+        adopt_preset(county, preset)
         if preset == "huojia-2024":  # HJ-att: 特殊监管对象“根据实际自行设定”
-            from shuangsuiji.planning.policies import organisation_policy, policy_value_set
+            from shuangsuiji.bureau.policies import organisation_policy, policy_value_set
 
             policy_value_set(actor=None, policy=organisation_policy(county), path="classes.SPECIAL.quota",
                              value={"ratio": "30%"}, since=dt.date(2024, 1, 1), reason="局务会确定")  # fmt: skip

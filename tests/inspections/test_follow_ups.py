@@ -14,7 +14,7 @@ from shuangsuiji.inspections.services import (
     is_closed,
     overdue_follow_ups,
 )
-from shuangsuiji.planning.policies import quarter_view
+from shuangsuiji.planning.quarters import quarter_view
 from shuangsuiji.policy import Quarter
 
 from .test_results import fill

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.demo_year import clock
 from shuangsuiji.inspections.models import Inspection, ItemOutcome, ResultCategory
 from shuangsuiji.inspections.services import RecordData, inspection_record_save, inspection_submit
+from shuangsuiji_demo.year import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 12, 4)

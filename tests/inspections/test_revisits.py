@@ -3,11 +3,11 @@
 import datetime as dt
 import hashlib
 import json
-import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from shuangsuiji.acts.draws import draw_reveal
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.services import (
     RecordData,
@@ -16,7 +16,6 @@ from shuangsuiji.inspections.services import (
     revisit_record,
     revisit_sample,
 )
-from shuangsuiji.planning.draws import draw_reveal
 
 from .conftest import REVEAL
 
@@ -25,17 +24,10 @@ def lp(b: bytes) -> bytes:
     return len(b).to_bytes(4, "big") + b
 
 
-def spec_key(seed: bytes, label: str, unit: str) -> bytes:
-    """The draw spec's ticket, written out again from the spec, not from the engine."""
-    text = unicodedata.normalize("NFC", label.strip()).encode()
-    message = (
-        b"SHUANGSUIJI-DRAW-v1"
-        + b"SEL"
-        + seed
-        + lp(text)
-        + lp(unit.encode())
-        + (1).to_bytes(4, "big")
-    )
+def spec_key(seed: bytes, draw_id: str, unit: str) -> bytes:
+    """The spec's revisit key (docs/draw-spec.md "The revisit sample"), written out again from
+    the spec, not from the engine."""
+    message = b"SHUANGSUIJI-DRAW-v1" + b"REVISIT" + seed + lp(draw_id.encode()) + lp(unit.encode())
     return hashlib.sha256(message).digest()
 
 
@@ -72,7 +64,7 @@ def test_revisit_sample_is_ten_percent_and_recomputable(setup):
     seed = bytes.fromhex(json.loads(draw.result)["seed"])
     expected = sorted(
         done,
-        key=lambda u: (-int.from_bytes(spec_key(seed, f"{draw.draw_id}/REVISIT", u), "big"), u),
+        key=lambda u: (-int.from_bytes(spec_key(seed, draw.draw_id, u), "big"), u),
     )
     assert [r.inspection.target.draw_id for r in revisits] == expected[: len(revisits)]
     assert [r.rank for r in revisits] == list(range(1, len(revisits) + 1))

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.demo_year import clock
 from shuangsuiji.inspections.models import ItemOutcome, ResultCategory
 from shuangsuiji.inspections.services import RecordData, inspection_record_save
+from shuangsuiji_demo.year import clock
 from tests.inspections.conftest import quarter_inspection
 from tests.support.county import build_county
 
@@ -115,7 +115,7 @@ def test_the_province_changes_the_national_calendar_and_every_auditor_sees_it(bu
 
 
 def test_a_bureau_cannot_undo_a_national_day_or_another_bureaus_day(bureaus, client):
-    from shuangsuiji.planning.models import WorkdayOverride
+    from shuangsuiji.bureau.models import WorkdayOverride
 
     client.force_login(bureaus["province_admin"])
     post_day(client, WEEK[0], "national")
@@ -153,7 +153,7 @@ def test_without_a_province_the_command_line_keeps_the_national_calendar(bureaus
 
 
 def test_only_the_province_confirms_a_year(organisations, make_user, client):
-    from shuangsuiji.planning.models import WorkdayYear
+    from shuangsuiji.bureau.models import WorkdayYear
 
     client.force_login(make_user("county-admin", organisations["a"], Role.SYSADMIN))
     with clock(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.demo_year import clock
+from shuangsuiji_demo.year import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WARNING = "2027 年的法定节假日安排尚未确认，期限为暂定"
@@ -38,7 +38,7 @@ def test_dashboard_warns_from_november(client, leader, day, warned):
 
 
 def test_no_warning_once_the_province_confirms_the_year(client, leader, organisations, make_user):
-    from shuangsuiji.planning.calendar_services import workday_year_confirm
+    from shuangsuiji.bureau.calendar_services import workday_year_confirm
 
     admin = make_user("sheng-admin", organisations["province"], Role.SYSADMIN)
     workday_year_confirm(actor=admin, year=2027)

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from shuangsuiji.planning.draws import draw_commit, draw_execute
+from shuangsuiji.acts.draws import draw_commit, draw_execute
 from shuangsuiji.planning.models import Draw
 
 from .conftest import REVEAL, SOURCES, VALUES

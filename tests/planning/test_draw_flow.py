@@ -6,15 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from shuangsuiji import draw as engine
+from shuangsuiji.acts.draws import draw_abort, draw_commit, draw_execute, draw_prepare, draw_reveal
+from shuangsuiji.inspections.creation import inspection_substitute
 from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.planning.draws import (
-    draw_abort,
-    draw_commit,
-    draw_execute,
-    draw_prepare,
-    draw_reveal,
-    inspection_substitute,
-)
 from shuangsuiji.planning.models import Draw
 
 from .conftest import REVEAL, SOURCES, VALUES

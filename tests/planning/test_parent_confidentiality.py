@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.planning.draws import draw_reveal
+from shuangsuiji.acts.draws import draw_reveal
 
 from .conftest import REVEAL
 from .test_sampling import drawn

@@ -15,6 +15,7 @@ from shuangsuiji.planning.plans import (
     plan_warnings,
     task_update,
 )
+from tests.support.tree import adopt_preset
 
 
 def test_generated_from_policy_with_jiangxian_fields(county, coordinator):
@@ -40,8 +41,7 @@ def test_jiangxian_gets_annual_construction_and_joint_tasks(organisations, make_
     from shuangsuiji.accounts.roles import Role
 
     county = organisations["b"]
-    county.policy_preset = "jiangxian-2025"
-    county.save()
+    adopt_preset(county, "jiangxian-2025")
     plan = plan_generate(
         actor=make_user("c", county, Role.COORDINATOR), organisation=county, year=2026
     )
@@ -100,8 +100,7 @@ def jiangxian(organisations, make_user):
     from shuangsuiji.accounts.roles import Role
 
     county = organisations["b"]
-    county.policy_preset = "jiangxian-2025"
-    county.save()
+    adopt_preset(county, "jiangxian-2025")
     return (
         county,
         make_user("jx-coord", county, Role.COORDINATOR),

@@ -7,17 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.directory.registers import INSPECTORS, TARGETS
-from shuangsuiji.directory.services import register_import
-from shuangsuiji.planning.models import OrganisationPolicy
-from shuangsuiji.planning.policies import (
+from shuangsuiji.bureau.models import OrganisationPolicy
+from shuangsuiji.bureau.policies import (
     NoPolicy,
     effective_preset,
     organisation_policy,
     policy_value_set,
-    quarter_view,
 )
+from shuangsuiji.directory.registers import INSPECTORS, TARGETS
+from shuangsuiji.directory.services import register_import
+from shuangsuiji.planning.quarters import quarter_view
 from shuangsuiji.policy import Quarter
+from tests.support.tree import adopt_preset
 from tests.support.workbooks import uscc, xlsx
 
 Q = Quarter(2026, 2)
@@ -26,8 +27,7 @@ Q = Quarter(2026, 2)
 @pytest.fixture
 def county(organisations):
     county = organisations["a"]
-    county.policy_preset = "zunhua-2024"
-    county.save()
+    adopt_preset(county, "zunhua-2024")
     rows = [["统一社会信用代码", "单位名称", "排污许可管理类别", "正面清单", "经营状态"]]
     rows += [[uscc(i), f"重点{i}", "重点管理", "否", "存续"] for i in range(1, 38)]
     rows += [[uscc(i), f"一般{i}", "登记管理", "否", "存续"] for i in range(100, 200)]
@@ -60,12 +60,15 @@ def test_quarter_view_from_the_registers(county):
 def test_adoption_freezes_the_preset_text(county, monkeypatch, tmp_path):
     policy = organisation_policy(county)
     assert "zunhua-2024" in policy.text
-    # A later release changing the shipped file does not change the bureau's rules.
-    import shuangsuiji.planning.policies as policies
+    # A later release changing the shipped file does not change the bureau's rules, not even
+    # when the bureau's preset is adopted again (saving the organisation does that).
+    import shuangsuiji.bureau.services as services
 
     changed = tmp_path / "zunhua-2024.yaml"
     changed.write_text(policy.text.replace("value: {ratio: 25%}", "value: {ratio: 90%}"))
-    monkeypatch.setattr(policies, "PRESET_DIR", tmp_path)
+    monkeypatch.setattr(services, "PRESET_DIR", tmp_path)
+    adoption = services.policy_adopt(actor=None, organisation=county)
+    assert not adoption.policy_created and adoption.policy.text == policy.text
     assert organisation_policy(county).pk == policy.pk
     assert quota_of(quarter_view(county, Q), "KEY").quota == 10
 
@@ -152,8 +155,7 @@ def test_quarter_page_shows_quotas_and_filters(client, county, make_user):
 def test_huojia_special_ratio_must_be_set(client, organisations, make_user):
     """HJ-att: 特殊监管对象“根据实际自行设定” — the page says so until the bureau sets it."""
     county = organisations["b"]
-    county.policy_preset = "huojia-2024"
-    county.save()
+    adopt_preset(county, "huojia-2024")
     client.force_login(make_user("coord", county, Role.COORDINATOR))
     text = client.get(reverse("planning:policy_quarter"), {"quarter": "2026Q2"}).content.decode()
     assert "根据实际自行设定" in text and "请先设定" in text

@@ -7,17 +7,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
+from shuangsuiji.acts.draws import draw_commit, draw_execute
 from shuangsuiji.directory.models import Inspector, Target
-from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.planning.draws import (
-    annual_counts,
-    conflict_declare,
+from shuangsuiji.inspections.creation import (
     coverage_inspections_create,
-    draw_commit,
-    draw_execute,
     inspection_assign_team,
     targeted_inspection_create,
 )
+from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.selectors import annual_counts
+from shuangsuiji.planning.draws import conflict_declare
+from tests.support.tree import adopt_preset
 
 from .conftest import REVEAL, SOURCES, VALUES
 
@@ -189,8 +189,7 @@ def test_unset_bureau_value_is_a_message_not_an_error_page(organisations, make_u
     from tests.support.county import build_county
 
     county = build_county(organisations["b"])
-    county.policy_preset = "huojia-2024"
-    county.save()
+    adopt_preset(county, "huojia-2024")
     coordinator = make_user("hj", county, Role.COORDINATOR)
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
     plan_approve(actor=make_user("hj-lead", county, Role.LEADER), plan=plan)

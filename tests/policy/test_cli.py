@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from shuangsuiji.cli import main
-from shuangsuiji.directory.demo_data import TARGET_HEADERS, build_demo_registers, write_registers
 from shuangsuiji.policy import Quarter, classify, load_preset, quotas
 from shuangsuiji.policy.engine import EventRecord, TargetRecord
 from shuangsuiji.policy.loader import Reference
 from shuangsuiji.policy.schema import EVENT_KINDS, TARGET_FIELDS
+from shuangsuiji_demo.registers import TARGET_HEADERS, build_demo_registers, write_registers
 from tests.support.workbooks import uscc, xlsx
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,6 +15,7 @@ from shuangsuiji.inspections.models import Inspection, InspectionMember
 from shuangsuiji.reports.compliance import BAD, OK, RUNNING, dashboard
 from shuangsuiji.reports.statistics import statistics_table
 from tests.support.portal import build_portal
+from tests.support.tree import adopt_preset
 
 IN_Q4 = dt.date(2026, 11, 23)
 AFTER_Q4 = dt.date(2027, 1, 5)
@@ -63,8 +64,7 @@ def test_jiangxian_plan_deadline_and_annual_cap(portal):
     """JX-4.1 计划 3 月底前制定: a plan still in draft in November is red; the cap of 2 a year
     (特殊 exempt) holds while nobody is checked three times."""
     neighbour = portal.neighbour
-    neighbour.policy_preset = "jiangxian-2025"
-    neighbour.save()
+    adopt_preset(neighbour, "jiangxian-2025")
     found = checks(dashboard(neighbour, 2026, None, today=IN_Q4))
     assert found["年度抽查计划制定与公开"] == (BAD, "未印发")
     assert found["同一对象年度抽查次数"] == (OK, "超过的对象 0 个")
@@ -73,8 +73,7 @@ def test_jiangxian_plan_deadline_and_annual_cap(portal):
 def test_baoding_joint_count_is_red_only_once_the_year_is_over(portal):
     """BD 三、（四）: 部门联合抽查年度不少于 3 次."""
     neighbour = portal.neighbour
-    neighbour.policy_preset = "baoding-2021"
-    neighbour.save()
+    adopt_preset(neighbour, "baoding-2021")
     assert checks(dashboard(neighbour, 2026, None, today=IN_Q4))["部门联合抽查次数"] == (
         RUNNING,
         "0 次",
@@ -86,8 +85,7 @@ def test_baoding_joint_count_is_red_only_once_the_year_is_over(portal):
 def test_huojia_revisit_share_and_tasks(portal):
     """HJ-3.4 回访 10 %, and at least one task a quarter."""
     neighbour = portal.neighbour
-    neighbour.policy_preset = "huojia-2024"
-    neighbour.save()
+    adopt_preset(neighbour, "huojia-2024")
     found = checks(dashboard(neighbour, 2026, 4, today=AFTER_Q4))
     assert found["回访比例"] == (BAD, "0/0")
     assert found["本季度抽查任务数"] == (BAD, "0 个")  # the plan is still a draft
@@ -114,8 +112,7 @@ def test_workload_distribution(portal):
 
 
 def test_city_sees_branches_side_by_side(client, portal, organisations, make_user):
-    portal.neighbour.policy_preset = "jiangxian-2025"
-    portal.neighbour.save()
+    adopt_preset(portal.neighbour, "jiangxian-2025")
     leader = make_user("city-leader", organisations["city"], Role.LEADER)
     client.force_login(leader)
     page = client.get("/reports/dashboard/", {"year": 2026, "quarter": ""}).content.decode()
@@ -138,7 +135,7 @@ def test_late_publication_is_red_at_once(portal):
 def test_coverage_checks_count_as_graded_supervision(portal):
     """ZH 二、（五） 正面清单 全覆盖 (非现场) is chosen by class too: it must not pull the 85 %
     share down."""
-    from shuangsuiji.planning.draws import coverage_inspections_create
+    from shuangsuiji.inspections.creation import coverage_inspections_create
 
     created = coverage_inspections_create(actor=portal.coordinator, task=portal.revealed.task)
     assert len(created) == 20  # the county's 20 正面清单 targets

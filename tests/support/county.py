@@ -2,6 +2,7 @@
 
 from shuangsuiji.directory.registers import EVENTS, INSPECTORS, ITEMS, TARGETS
 from shuangsuiji.directory.services import register_import
+from tests.support.tree import adopt_preset
 from tests.support.workbooks import id_number, uscc, xlsx
 
 AREAS = ("第一中队", "第二中队")
@@ -16,8 +17,7 @@ def load(spec, rows, organisation):
 def build_county(county):
     """A 遵化-like county: 40 key, 200 general, 20 positive-list targets in two 片区,
     and six inspectors per 片区 (three seniors)."""
-    county.policy_preset = "zunhua-2024"
-    county.save()
+    adopt_preset(county, "zunhua-2024")
     header = [
         "统一社会信用代码",
         "单位名称",

@@ -17,6 +17,7 @@ from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection, ItemOutcome, ResultCategory
 from shuangsuiji.inspections.services import RecordData, inspection_record_save, inspection_submit
 from tests.support.county import build_county
+from tests.support.tree import adopt_preset
 
 SOURCES = [("lottery", "中国福利彩票双色球 2026130 期"), ("witness", "监督员 陈静")]
 VALUES = ["3.7.12.19.25.31./9./", "20261122"]
@@ -74,14 +75,10 @@ def staffed(draw, n):
 
 
 def build_portal(organisations, make_user) -> Portal:
+    from shuangsuiji.acts.draws import draw_commit, draw_execute, draw_reveal
     from shuangsuiji.directory.models import Target
+    from shuangsuiji.inspections.creation import targeted_inspection_create
     from shuangsuiji.inspections.services import follow_up_open
-    from shuangsuiji.planning.draws import (
-        draw_commit,
-        draw_execute,
-        draw_reveal,
-        targeted_inspection_create,
-    )
     from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
 
     county = build_county(organisations["a"])
@@ -139,8 +136,7 @@ def build_neighbour(organisation, make_user):
     """Another bureau with a draft plan only: nothing of it is public yet."""
     from shuangsuiji.planning.plans import plan_generate
 
-    organisation.policy_preset = "zunhua-2024"
-    organisation.save()
+    adopt_preset(organisation, "zunhua-2024")
     coordinator = make_user("coord-b", organisation, Role.COORDINATOR)
     plan_generate(actor=coordinator, organisation=organisation, year=2026)
     return organisation

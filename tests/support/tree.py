@@ -33,3 +33,11 @@ def make_user(username, organisation, *roles, password=PASSWORD):
         password=password,
     )
     return user
+
+
+def adopt_preset(organisation, preset: str):
+    """Choose the organisation's policy preset as its 系统管理员 does, which adopts it: the
+    frozen copy and the settings exist from then on (reads never make them; issue 16)."""
+    from shuangsuiji.acts.organisations import organisation_preset_set
+
+    return organisation_preset_set(actor=None, organisation=organisation, policy_preset=preset)

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
+from shuangsuiji.scoping import OrgScopedQuerySet
 
 
 class OrganisationLevel(models.IntegerChoices):

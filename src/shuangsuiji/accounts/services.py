@@ -2,6 +2,10 @@
 
 ``actor=None`` means the operator at the command line (``shuangsuiji org add`` …), who has the
 machine and therefore every right; web views always pass the signed-in user.
+
+Choosing an organisation's policy preset here does not adopt it (the bureau's copy lives a
+layer above): views and the command line call ``shuangsuiji.acts.organisations``, which runs
+these services and ``bureau.services.policy_adopt`` in one transaction.
 """
 
 from __future__ import annotations
@@ -92,6 +96,21 @@ def organisation_update(
     organisation.is_active = is_active
     organisation.full_clean()
     organisation.save(update_fields=["name", "policy_preset", "is_active"])
+    return organisation
+
+
+@audited("organisation.preset", "设置政策预设", subject="organisation")
+@transaction.atomic
+def organisation_preset_set(
+    *, actor: User | None, organisation: Organisation, policy_preset: str
+) -> Organisation:
+    """Choose the plan the organisation follows. Adopting it (freezing its text) is the
+    bureau's act above this layer: ``shuangsuiji.acts.organisations`` does both at once."""
+    _check_manages(actor, organisation)
+    _check_preset(policy_preset)
+    organisation.policy_preset = policy_preset
+    organisation.full_clean()
+    organisation.save(update_fields=["policy_preset"])
     return organisation
 
 

@@ -15,6 +15,7 @@ from shuangsuiji.accounts.forms import (
 )
 from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role, user_roles
+from shuangsuiji.acts import organisations as organisation_acts
 from shuangsuiji.params import search_text, whole_number
 
 
@@ -52,7 +53,10 @@ def organisation_create(request):
     form = OrganisationCreateForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+            # The act adopts the chosen preset in the same transaction (issue 16).
+            organisation = organisation_acts.organisation_create(
+                actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -75,7 +79,7 @@ def organisation_edit(request, pk: int):
     form = OrganisationUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(
+            organisation_acts.organisation_update(
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:

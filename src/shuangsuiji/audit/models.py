@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.permanence import PermanentModel, PermanentQuerySet, PermanentScopedQuerySet
 
 GENESIS = "0" * 64
@@ -49,7 +48,11 @@ class AuditEvent(PermanentModel):
     #: The name at the time: a later rename of the account does not rewrite history.
     actor_name = models.CharField("操作人", max_length=150)
     organisation = models.ForeignKey(
-        Organisation, verbose_name="单位", on_delete=models.PROTECT, null=True, related_name="+"
+        "accounts.Organisation",
+        verbose_name="单位",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
     )
     action = models.CharField("操作", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64)

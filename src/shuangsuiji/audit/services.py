@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
 
-from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit import chain
 from shuangsuiji.audit.models import AuditDailyHead, AuditEvent, AuditHead
+
+# The log sits below accounts (accounts' services write to it), so it names the model by label.
+ORGANISATION = "accounts.Organisation"
 
 
 def _jsonable(value: Any) -> Any:
@@ -38,7 +41,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append one entry. ``actor`` None is the system (a command-line import, the demo)."""
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    if organisation is None and isinstance(obj, Organisation):
+    if organisation is None and obj is not None and obj._meta.label == ORGANISATION:
         organisation = obj
     if organisation is None and obj is not None:
         organisation = getattr(obj, "organisation", None)
@@ -131,7 +134,7 @@ def audit_verify(
             ),
             head_hash,
         )
-    if count == 0 and Organisation.objects.exists():
+    if count == 0 and apps.get_model(ORGANISATION).objects.exists():
         # Every organisation is created through an audited service: an empty log beside
         # organisations means the log was emptied.
         return count, chain.Break(1, "日志为空，但数据库中已有单位：审计记录被清空"), head_hash

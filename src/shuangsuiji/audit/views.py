@@ -4,19 +4,21 @@ from django.shortcuts import render
 
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.audit import selectors
+from shuangsuiji.audit.filters import AuditEventFilter
 
 
 @role_required("view_audit")
 def event_list(request):
     """监督员 browse and filter the log of their organisation and those below it."""
-    events, chosen, problems = selectors.events_for(request.user, request.GET)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    events = AuditEventFilter(request.GET, queryset=selectors.events_for(request.user))
+    page = Paginator(events.qs, 50).get_page(request.GET.get("page"))
+    problems = events.problems
     return render(
         request,
         "audit/list.html",
         {
             "page": page,
-            "chosen": chosen,
+            "chosen": events.chosen,
             "problems": problems,
             "heads": selectors.daily_heads(days=14),
         },

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "simple_history",
     "shuangsuiji.accounts",
     "shuangsuiji.directory",
+    "shuangsuiji.bureau",
     "shuangsuiji.planning",
     "shuangsuiji.inspections",
     "shuangsuiji.disclosure",

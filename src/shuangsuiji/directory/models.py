@@ -15,7 +15,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
 from shuangsuiji.crypto import EncryptedCharField
 from shuangsuiji.directory.vocabulary import (
     AirRating,
@@ -33,12 +32,9 @@ from shuangsuiji.permanence import (
     PermanentRecordError,
     PermanentScopedQuerySet,
 )
+from shuangsuiji.scoping import OrgScopedQuerySet
 
 division_code_validator = RegexValidator(r"^[0-9]{6}$", "行政区划代码须为 6 位数字。")
-
-
-def join_tags(tags) -> str:
-    return ",".join(tags)
 
 
 def tag_filter(field: str, tag: str) -> models.Q:
@@ -191,6 +187,14 @@ class RegulatoryEvent(models.Model):
         return super().delete(*args, **kwargs)
 
 
+class InspectorQuerySet(PermanentScopedQuerySet):
+    def drawable(self) -> "InspectorQuerySet":
+        """The inspectors a draw, a team or a quota may count on (``Inspector.can_be_drawn``):
+        in the register, 在编在岗, and 执法人员; 辅助人员 and 专家 are never the law's two
+        inspectors."""
+        return self.filter(in_register=True, on_duty=True, category=InspectorCategory.ENFORCEMENT)
+
+
 class Inspector(TaggedMixin, PermanentModel):
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="inspectors"
@@ -225,7 +229,7 @@ class Inspector(TaggedMixin, PermanentModel):
     removal_reason = models.CharField("移出名录原因", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = PermanentScopedQuerySet.as_manager()
+    objects = InspectorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -247,14 +251,9 @@ class Inspector(TaggedMixin, PermanentModel):
         return reverse("directory:detail", args=["inspectors", self.pk])
 
     @property
-    def masked_id_number(self) -> str:
-        from shuangsuiji.directory.codes import mask_id_number
-
-        return mask_id_number(self.id_number) if self.id_number else ""
-
-    @property
     def can_be_drawn(self) -> bool:
-        """Only on-duty 执法人员 are drawn as the law's two inspectors; 辅助人员 and 专家 never."""
+        """Only on-duty 执法人员 are drawn as the law's two inspectors; 辅助人员 and 专家 never.
+        The same rule as ``Inspector.objects.drawable()``, for one row already loaded."""
         return self.in_register and self.on_duty and self.category == InspectorCategory.ENFORCEMENT
 
 

@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from shuangsuiji.directory.models import tag_filter
 from shuangsuiji.directory.registers import RegisterSpec
-from shuangsuiji.directory.vocabulary import TAG_VOCABULARY
-from shuangsuiji.params import search_text
 
 
-def register_rows(
-    spec: RegisterSpec, user, params: dict[str, str]
-) -> tuple[QuerySet, dict[str, str]]:
-    """The register's rows the user may read, filtered by the list page's parameters.
-
-    Returns the queryset and the filters actually applied (unknown values are ignored, so a
-    hand-edited URL cannot reach past the scoping).
-    """
-    rows = spec.model.objects.readable_by(user).select_related("organisation")
-    applied: dict[str, str] = {}
-    search = search_text(params)
-    if search:
-        condition = Q()
-        for name in spec.search_fields:
-            condition |= Q(**{f"{name}__icontains": search})
-        rows = rows.filter(condition)
-        applied["q"] = search
-    for name in spec.filter_fields:
-        value = params.get(name, "")
-        if not value:
-            continue
-        if name == "tags":
-            if value in TAG_VOCABULARY:
-                rows = rows.filter(tag_filter("tags", value))
-                applied[name] = value
-            continue
-        column = spec.column_for_field(name)
-        if column.options and value in column.options:
-            rows = rows.filter(**{name: column.read(value)})
-            applied[name] = value
-        elif name == "area":
-            rows = rows.filter(area=value)
-            applied[name] = value
-    state = params.get("in_register", "1")
-    if hasattr(spec.model, "in_register") and state in {"1", "0"}:
-        rows = rows.filter(in_register=state == "1")
-        applied["in_register"] = state
-    return rows, applied
+def register_rows(spec: RegisterSpec, user) -> QuerySet:
+    """The register's rows the user may read; the list page and the export narrow them with
+    ``directory.filters.RegisterFilter``."""
+    return spec.model.objects.readable_by(user).select_related("organisation")
 
 
 def area_choices(spec: RegisterSpec, user) -> list[str]:
@@ -80,23 +43,6 @@ def target_by_code(organisation, code: str):
         targets.filter(project_code=code).first()
         or targets.filter(credit_code=code, project_code="").first()
     )
-
-
-def inspections_this_year(obj) -> tuple[int, int | None]:
-    """(year, count) of this year's inspections of a target (random, coverage and targeted: 绛县's
-    cap of 2) or by an inspector (年度检查次数标记); None for other registers."""
-    from django.utils import timezone
-
-    from shuangsuiji.directory.models import Inspector, Target
-    from shuangsuiji.inspections.models import Inspection
-
-    year = timezone.localdate().year
-    active = Inspection.objects.filter(year=year).active()
-    if isinstance(obj, Target):
-        return year, active.filter(target=obj).count()
-    if isinstance(obj, Inspector):
-        return year, active.filter(members__inspector=obj).count()
-    return year, None
 
 
 # ---- import batches ------------------------------------------------------------------------------

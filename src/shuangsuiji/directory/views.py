@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.directory import selectors, services
+from shuangsuiji.directory.filters import RegisterFilter
 from shuangsuiji.directory.forms import (
     ImportApplyForm,
     ImportUploadForm,
@@ -35,6 +36,7 @@ from shuangsuiji.directory.importing import (
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ImportBatch, Target
 from shuangsuiji.directory.registers import REGISTERS, RegisterSpec
+from shuangsuiji.inspections.selectors import inspections_this_year
 from shuangsuiji.spreadsheets import file_name
 
 READ = ("manage_registers", "read_org_data")
@@ -45,6 +47,12 @@ def _spec(register: str) -> RegisterSpec:
     if register not in REGISTERS:
         raise Http404("没有这个名录。")
     return REGISTERS[register]
+
+
+def _register_filter(spec: RegisterSpec, request) -> RegisterFilter:
+    """The rows of the register the user may read, narrowed by the query string."""
+    rows = selectors.register_rows(spec, request.user)
+    return RegisterFilter(request.GET, spec=spec, queryset=rows)
 
 
 def _display(spec: RegisterSpec, obj, field: str) -> str:
@@ -68,8 +76,8 @@ def _attachment(content: bytes, filename: str, content_type: str = XLSX) -> Http
 @role_required(*READ)
 def register_list(request, register: str):
     spec = _spec(register)
-    rows, applied = selectors.register_rows(spec, request.user, request.GET)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    chosen = _register_filter(spec, request)
+    page = Paginator(chosen.qs, 50).get_page(request.GET.get("page"))
     table = [(obj, [_display(spec, obj, f) for f in spec.list_fields]) for obj in page]
     filters = []
     for name in spec.filter_fields:
@@ -87,8 +95,8 @@ def register_list(request, register: str):
             "table": table,
             "page": page,
             "filters": filters,
-            "applied": applied,
-            "has_register_state": hasattr(spec.model, "in_register"),
+            "applied": chosen.applied,
+            "has_register_state": chosen.has_register_state,
             "can_edit": has_permission(request.user, "manage_registers"),
         },
     )
@@ -123,7 +131,7 @@ def record_detail(request, register: str, pk: int):
     }
     if isinstance(obj, Target):
         context["events"] = selectors.events_of_target(obj)
-    context["year"], context["year_count"] = selectors.inspections_this_year(obj)
+    context["year"], context["year_count"] = inspections_this_year(obj)
     return render(request, "directory/detail.html", context)
 
 
@@ -206,7 +214,7 @@ def record_remove(request, register: str, pk: int):
 @role_required(*READ)
 def register_export(request, register: str):
     spec = _spec(register)
-    rows, _ = selectors.register_rows(spec, request.user, request.GET)
+    rows = _register_filter(spec, request).qs
     # 身份证号 leave unmasked only in the owning coordinator's export, which must re-import.
     owner = has_permission(request.user, "manage_registers")
     content = export_rows(
@@ -356,7 +364,3 @@ def import_errors(request, pk: int):
     ]
     name = file_name(f"{PurePath(batch.original_name).stem}-错误说明", "xlsx")
     return _attachment(error_workbook(parsed, problems), name)
-
-
-def import_batch_url(batch: ImportBatch) -> str:
-    return reverse("directory:import_batch", args=[batch.pk])

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from shuangsuiji.policy.schema import METHOD_WORDS
+
 #: 要素标签 / 业务专长: the same words on targets, inspectors and items, so matching is exact.
 TAG_VOCABULARY: tuple[str, ...] = ("水", "大气", "固废", "危废", "噪声", "辐射", "土壤", "核与辐射")
 
@@ -66,6 +68,9 @@ class ItemClass(models.TextChoices):
 
 
 class InspectionMethod(models.TextChoices):
-    ONSITE = "onsite", "现场检查"
-    DOCUMENT = "document", "书面检查"
-    OFFSITE = "offsite", "非现场检查"
+    """检查方式 of the item list: the policy's vocabulary (``schema.METHOD_WORDS``), in the order
+    the list has always written and stored them (现场、书面、非现场)."""
+
+    ONSITE = "onsite", METHOD_WORDS["onsite"]
+    DOCUMENT = "document", METHOD_WORDS["document"]
+    OFFSITE = "offsite", METHOD_WORDS["offsite"]

@@ -7,7 +7,7 @@ has a change time, Last-Modified: a mirror polling with If-None-Match / If-Modif
 
 The OpenAPI schema documents every answer an operation can give (200 with its media types, 304,
 400, 404, 422) and the range of every parameter. The rules are enforced by the code that reads
-the parameters (``_check_page``, ``selectors.ResultFilter``, the site's NUL guard in
+the parameters (``_check_page``, ``filters.ResultFilter``, the site's NUL guard in
 config/middleware.py); the schema states them from the same constants, and
 tests/fuzz/test_api_schemathesis.py holds the two to each other.
 """
@@ -31,8 +31,9 @@ from django.utils.http import http_date
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
-from shuangsuiji.disclosure import exports, selectors
+from shuangsuiji.disclosure import exports, filters, selectors
 from shuangsuiji.inspections.models import Inspection, ResultCategory
+from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
 
 #: Part of every ETag: a release that changes the output shape invalidates mirrors' copies.
@@ -277,7 +278,7 @@ class NotFound(Schema):
 # -- parameters ----------------------------------------------------------------------------
 #
 # The ranges below are documented in the schema only (``json_schema_extra``); the checks with
-# their Chinese messages are ``_check_page`` and ``selectors.ResultFilter``, from the same
+# their Chinese messages are ``_check_page`` and ``filters.ResultFilter``, from the same
 # constants. pydantic checks the types.
 
 
@@ -342,16 +343,14 @@ class ResultQuery(ListQuery):
     organisation: str = _text("单位代码，只列该单位的结果")
     year: int | None = Field(
         None,
-        json_schema_extra=_documented(
-            "结果认定日期的年度", minimum=selectors.YEARS[0], maximum=selectors.YEARS[1]
-        ),
+        json_schema_extra=_documented("结果认定日期的年度", minimum=YEARS[0], maximum=YEARS[1]),
     )
     quarter: int | None = Field(
         None,
         json_schema_extra=_documented(
             "结果认定日期的季度，须同时给 year",
-            minimum=selectors.QUARTERS[0],
-            maximum=selectors.QUARTERS[1],
+            minimum=filters.QUARTERS[0],
+            maximum=filters.QUARTERS[1],
         ),
     )
     category: Literal[tuple(ResultCategory.values)] | None = Field(  # type: ignore[valid-type]
@@ -360,8 +359,8 @@ class ResultQuery(ListQuery):
     month: str = Field(
         "",
         json_schema_extra=_documented(
-            "结果发布的月份，YYYY-MM（{}-01 至 {}-12），空为不限".format(*selectors.YEARS),
-            pattern=selectors.MONTH_PATTERN,
+            "结果发布的月份，YYYY-MM（{}-01 至 {}-12），空为不限".format(*YEARS),
+            pattern=filters.MONTH_PATTERN,
         ),
     )
     credit_code: str = _text("统一社会信用代码")
@@ -919,12 +918,12 @@ def _result_csv_row(r: Inspection) -> list:
 )
 def results(request, query: Query[ResultQuery]):
     # The same reading of year, quarter, category and month as the portal's results page.
-    chosen, problems = selectors.ResultFilter.from_query(request.GET)
-    if problems:
-        raise ParameterError(problems)
+    chosen = filters.ResultFilter(request.GET)
+    if chosen.problems:
+        raise ParameterError(chosen.problems)
     organisation = query.organisation
     org = _organisation(organisation) if organisation else None
-    rows = chosen.apply(selectors.public_results(org))
+    rows = chosen.filter_queryset(selectors.public_results(org))
     if query.credit_code:
         rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
     rows = rows.order_by("-published_at", "-pk")

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem, Inspector, Target
 from shuangsuiji.directory.vocabulary import InspectorCategory
-from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection, ResultCategory
-from shuangsuiji.params import YEARS, whole_number
-from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision
+
+# The API reads the result filter here until it builds it from disclosure.filters itself.
+from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection
+from shuangsuiji.planning.models import Draw, PlanRevision
 
 #: The register fields the public sees (BD-3.5 “两库名单”); nothing else leaves the building.
 TARGET_FIELDS = ("name", "credit_code", "address")
@@ -42,7 +41,6 @@ ITEM_FIELDS = (
 )
 #: The large text columns of a draw, never needed to list its results.
 DRAW_BULK = ("params", "pool", "roster", "conflicts", "commitment", "entropy", "result", "salt")
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
 def public_organisations() -> QuerySet[Organisation]:
@@ -53,10 +51,6 @@ def public_plan_revisions(organisation: Organisation | None = None) -> QuerySet[
     """Published versions only: a draft or an approved-but-unpublished plan is not public."""
     revisions = PlanRevision.objects.select_related("plan", "plan__organisation")
     return revisions.filter(plan__organisation=organisation) if organisation else revisions
-
-
-def public_plans(organisation: Organisation) -> QuerySet[AnnualPlan]:
-    return AnnualPlan.objects.filter(organisation=organisation, revisions__isnull=False).distinct()
 
 
 def public_draws(organisation: Organisation | None = None) -> QuerySet[Draw]:
@@ -73,7 +67,7 @@ def public_bundle(draw: Draw) -> dict[str, bytes]:
 def public_policy(organisation: Organisation) -> dict | None:
     """实施方案 (BD-3.5, GC-2.8b 公开工作方案): every value the bureau's draws follow, with its
     clause, and the bureau's adjustments with their reasons (not who entered them)."""
-    from shuangsuiji.planning.policies import (
+    from shuangsuiji.bureau.policies import (
         NoPolicy,
         effective_preset,
         organisation_policy,
@@ -152,82 +146,6 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     )
 
 
-#: A result filter accepts ``year`` (and the year of ``month``) within params.YEARS, and these
-#: quarters; the portal and the API enforce them here and the API's schema documents them from
-#: the same numbers.
-QUARTERS = (1, 4)
-#: ``month`` as YYYY-MM within YEARS, or empty (no month), the API's documented pattern; taken
-#: as it is, not stripped. A month outside a datetime's range would fail when its end is
-#: computed, and a century ago has no published results.
-MONTH_PATTERN = r"^((20[0-9]{2}|2100)-(0[1-9]|1[0-2]))?$"
-
-
-@dataclass(frozen=True)
-class ResultFilter:
-    year: int | None = None
-    quarter: int | None = None
-    category: str = ""
-    month: dt.date | None = None
-
-    @classmethod
-    def from_query(cls, params) -> tuple[ResultFilter, list[tuple[str, str]]]:
-        """Read the filter from a query string; bad values are named (parameter, message),
-        not ignored silently."""
-        problems = []
-        values: dict = {}
-        for name, (low, high) in (("year", YEARS), ("quarter", QUARTERS)):
-            raw = (params.get(name) or "").strip()
-            if not raw:
-                continue
-            value = whole_number(raw, low, high)
-            if value is not None:
-                values[name] = value
-            else:
-                problems.append((name, f"参数 {name}=“{raw}”无效，应为 {low}–{high} 的整数。"))
-        category = (params.get("category") or "").strip()
-        if category:
-            if category in ResultCategory.values:
-                values["category"] = category
-            else:
-                problems.append(("category", f"参数 category=“{category}”无效。"))
-        month = params.get("month") or ""
-        if month:
-            if re.fullmatch(MONTH_PATTERN, month):
-                values["month"] = dt.date(int(month[:4]), int(month[5:]), 1)
-            else:
-                low, high = YEARS
-                problems.append(
-                    ("month", f"参数 month=“{month}”无效，应为 YYYY-MM（{low}-01 至 {high}-12）。")
-                )
-        if "quarter" in values and "year" not in values:
-            problems.append(("quarter", "按季度筛选时请同时指定年度（year）。"))
-            values.pop("quarter")
-        return cls(**values), problems
-
-    def apply(self, results: QuerySet[Inspection]) -> QuerySet[Inspection]:
-        if self.year and self.quarter:
-            first = dt.date(self.year, 3 * self.quarter - 2, 1)
-            last = dt.date(self.year + (self.quarter == 4), (3 * self.quarter) % 12 + 1, 1)
-            results = results.filter(determined_on__gte=first, determined_on__lt=last)
-        elif self.year:
-            results = results.filter(determined_on__year=self.year)
-        if self.category:
-            results = results.filter(result_category=self.category)
-        if self.month:
-            start = _local_midnight(self.month)
-            end = _local_midnight(_next_month(self.month))
-            results = results.filter(published_at__gte=start, published_at__lt=end)
-        return results
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
 def result_batches(organisation: Organisation) -> list[dict]:
     """保定 二 “每月向社会公示”: the organisation's published results grouped by the month of
     publication, newest first, each a batch with its count."""
@@ -241,17 +159,14 @@ def result_batches(organisation: Organisation) -> list[dict]:
     return [{"month": row["month"].date(), "count": row["count"]} for row in rows]
 
 
-def search_enterprises(query: str, limit: int = 50) -> list[dict]:
-    """Find enterprises by 统一社会信用代码 (exact) or a fragment of the name, across every
-    organisation's register; one row per enterprise and organisation."""
-    query = query.strip()
-    if not query:
-        return []
-    targets = Target.objects.filter(in_register=True, organisation__is_active=True)
-    if CREDIT_CODE.match(query.upper()):
-        targets = targets.filter(credit_code=query.upper())
-    else:
-        targets = targets.filter(name__icontains=query)
+def public_enterprises() -> QuerySet[Target]:
+    """The targets in the registers of active organisations, where 企业查询 looks
+    (``disclosure.filters.EnterpriseSearch``)."""
+    return Target.objects.filter(in_register=True, organisation__is_active=True)
+
+
+def enterprise_rows(targets: QuerySet[Target], limit: int = 50) -> list[dict]:
+    """One row per enterprise and organisation, at most ``limit``."""
     rows = (
         targets.values("credit_code", "name", "organisation__name", "organisation__code")
         .order_by("name", "credit_code")
@@ -276,7 +191,7 @@ def version(queryset: QuerySet, field: str) -> tuple[int, dt.datetime | None]:
 
 def target_classes(organisation: Organisation, quarter) -> dict[str, str]:
     """This quarter's 监管类别 of each target, by draw id, for a bureau that publishes them."""
-    from shuangsuiji.planning.policies import quarter_view
+    from shuangsuiji.planning.quarters import quarter_view
 
     view = quarter_view(organisation, quarter)
     return {
@@ -300,7 +215,13 @@ def draw_disclosure(draw: Draw) -> dict:
         "sources": list(draw.sources.all()),
     }
     if draw.salt_public:
-        disclosure["report"] = engine.verify(disclosure["files"])
+        # Once the salt is public the bundle changes no more (no substitution after reveal or
+        # abort), so the server's check is computed once per state, not on every page view.
+        # The salt (random per commit) keys the entry to this very draw, in any database.
+        # A 回访 sample taken after reveal adds revisit.json: a new entry.
+        salt = bytes(draw.salt).hex()
+        key = f"draw-report:{draw.draw_id}:{draw.status}:{bool(draw.revisit)}:{salt}"
+        disclosure["report"] = cache.get_or_set(key, lambda: engine.verify(disclosure["files"]))
         disclosure["salt"] = bytes(draw.salt).hex()
     if draw.status == Draw.Status.REVEALED:
         result = json.loads(draw.result)

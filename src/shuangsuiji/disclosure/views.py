@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
+from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
-from shuangsuiji.params import search_text
-from shuangsuiji.planning.plans import organisation_settings
 from shuangsuiji.policy import Quarter
 
 PAGE_SIZE = 50
@@ -34,8 +34,9 @@ def index(request):
 
 @require_GET
 def search(request):
-    query = search_text(request.GET)
-    rows = selectors.search_enterprises(query) if query else []
+    found = EnterpriseSearch(request.GET, queryset=selectors.public_enterprises())
+    query = found.query
+    rows = selectors.enterprise_rows(found.qs) if query else []
     return render(
         request,
         "disclosure/search.html",
@@ -48,7 +49,8 @@ def enterprise(request, credit_code: str):
     if len(credit_code) > CREDIT_CODE_LENGTH:
         raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")
     results = list(selectors.enterprise_results(credit_code.upper()))
-    registered = selectors.search_enterprises(credit_code.upper())
+    found = EnterpriseSearch({"q": credit_code.upper()}, queryset=selectors.public_enterprises())
+    registered = selectors.enterprise_rows(found.qs)
     if not registered and not results:
         raise Http404("名录库中没有该统一社会信用代码，也没有它的公开抽查结果。")
     name = registered[0]["name"] if registered else results[0].target.name
@@ -99,8 +101,9 @@ def items(request, code: str):
 @require_GET
 def targets(request, code: str):
     org = _organisation(code)
-    query = search_text(request.GET)
-    page = _page(request, selectors.public_targets(org, query))
+    search = TargetSearch(request.GET, queryset=selectors.public_targets(org))
+    query = search.query
+    page = _page(request, search.qs)
     classes = {}
     if organisation_settings(org).publish_target_class:
         classes = selectors.target_classes(org, Quarter.of(timezone.localdate()))
@@ -126,9 +129,10 @@ def inspectors(request, code: str):
 @require_GET
 def results(request, code: str):
     org = _organisation(code)
-    chosen, problems = selectors.ResultFilter.from_query(request.GET)
-    rows = chosen.apply(selectors.public_results(org))
-    page = _page(request, selectors.with_public_details(rows).order_by("-published_at", "-pk"))
+    filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
+    problems = filterset.problems
+    rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
+    page = _page(request, rows)
     monthly = organisation_settings(org).publish_monthly
     return render(
         request,
@@ -136,7 +140,7 @@ def results(request, code: str):
         {
             "org": org,
             "page": page,
-            "chosen": chosen,
+            "chosen": filterset.chosen,
             "problems": problems,
             "categories": ResultCategory.choices,
             "batches": selectors.result_batches(org) if monthly else [],

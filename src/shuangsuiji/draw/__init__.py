@@ -7,6 +7,7 @@ the bytes of the bundle files; ``read_files`` and ``load_bundle`` are the thin f
     bundle = parse_bundle(files, DRAW_INPUTS)
     result = compute(bundle)                # result.as_dict() is result.json
     report = verify(files)                  # report.ok, report.checks
+    sample = draw_revisit(result.seed, result.draw_id, done, 1, 10)  # 回访 10%: revisit.json
 """
 
 from .build import (
@@ -30,6 +31,7 @@ from .documents import Commitment, EntropyValue, Params, Source, parse_commitmen
 from .engine import Result, check_commitment, commit, compute, new_salt
 from .errors import BundleError
 from .jsonfile import dumps
+from .revisit import RevisitDraw, Revisited, draw_revisit, parse_revisit
 from .tables import Inspector
 from .verify import Check, Report, verify
 
@@ -47,15 +49,19 @@ __all__ = [
     "Params",
     "Report",
     "Result",
+    "RevisitDraw",
+    "Revisited",
     "Source",
     "check_commitment",
     "commit",
     "compute",
+    "draw_revisit",
     "dumps",
     "load_bundle",
     "new_salt",
     "parse_bundle",
     "parse_commitment",
+    "parse_revisit",
     "read_files",
     "render_conflicts",
     "render_entropy",

@@ -23,7 +23,9 @@ ENTROPY = "entropy.json"
 SALT = "salt.hex"
 COMMITMENT = "commitment.json"
 RESULT = "result.json"
-FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT)
+#: Optional, public once a revisit sample (回访) has been taken from the revealed draw.
+REVISIT = "revisit.json"
+FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT, REVISIT)
 
 COMMIT_INPUTS = (PARAMS, POOL, ROSTER, CONFLICTS)
 DRAW_INPUTS = (*COMMIT_INPUTS, ENTROPY, SALT)

@@ -1,4 +1,4 @@
-"""``shuangsuiji draw commit|compute|verify BUNDLE``."""
+"""``shuangsuiji draw commit|compute|verify BUNDLE``; verify also checks revisit.json if present."""
 
 from __future__ import annotations
 
@@ -48,7 +48,11 @@ def register(subparsers: Any) -> None:
             _compute,
             "录入公开随机源取值后，计算抽取种子、抽取结果和人员匹配，写出 result.json",
         ),
-        ("verify", _verify, "重新计算并核对承诺与抽取结果，逐项显示 ✓ 或 ✗"),
+        (
+            "verify",
+            _verify,
+            "重新计算并核对承诺、抽取结果和回访名单（目录中有 revisit.json 时），逐项显示 ✓ 或 ✗",
+        ),
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("bundle", metavar="BUNDLE", type=Path, help="抽取目录")

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import jsonfile
-from .bundle import COMMITMENT, CONFLICTS, ENTROPY, PARAMS, POOL, RESULT, ROSTER, SALT
+from .bundle import COMMITMENT, CONFLICTS, ENTROPY, PARAMS, POOL, RESULT, REVISIT, ROSTER, SALT
 from .documents import parse_commitment, parse_entropy, parse_params, parse_salt
 from .errors import BundleError
 from .matching import match, task_order
 from .primitives import SPEC, H, gc_paused
+from .revisit import draw_revisit, parse_revisit
 from .seed import derive_seed, entropy_bytes, salt_commit
-from .selection import draw_strata
+from .selection import StratumDraw, draw_strata
 from .tables import parse_conflicts, parse_pool, parse_roster
 
 T = TypeVar("T")
@@ -124,18 +125,21 @@ def verify(files: Mapping[str, bytes]) -> Report:
             "盐值尚未公开（目录中没有 salt.hex）：以上只核对了承诺；"
             "抽取种子和抽取结果要等盐值公开后才能核对"
         )
+        _cannot_check_revisit(report, files)
         return report
     salt = report.attempt("盐值 salt.hex 格式正确", lambda: parse_salt(files[SALT]))
     if salt is not None:
         report.same("盐值承诺 salt_commit", salt_commit(salt).hex(), commitment.salt_commit, "承诺")
     if ENTROPY not in files:
         report.note("尚无 entropy.json（公开随机源的取值尚未录入）：暂不能计算抽取种子")
+        _cannot_check_revisit(report, files)
         return report
     entropy = report.attempt(
         "公开随机源取值 entropy.json 与参数一致", lambda: parse_entropy(files[ENTROPY], params)
     )
     if pool is None or salt is None or entropy is None:
         report.note("上面的文件有误，无法计算抽取种子，也无法核对抽取结果")
+        _cannot_check_revisit(report, files)
         return report
 
     # Without the auditors' files the committed roots stand in: anyone can still get the seed.
@@ -149,11 +153,13 @@ def verify(files: Mapping[str, bytes]) -> Report:
     )
     if RESULT not in files:
         report.note(f"尚无 result.json；按本目录文件计算的抽取种子为 {seed.hex()}")
+        _cannot_check_revisit(report, files)
         return report
     result = report.attempt(
         "抽取结果 result.json 是合法的 JSON", lambda: jsonfile.load(RESULT, files[RESULT])
     )
     if result is None:
+        _cannot_check_revisit(report, files)
         return report
     report.same("抽取结果的 spec", SPEC, result.get("spec"), "result.json ")
     report.same("抽取结果的抽取编号 draw_id", params.draw_id, result.get("draw_id"), "result.json ")
@@ -179,7 +185,53 @@ def verify(files: Mapping[str, bytes]) -> Report:
             [u.id for u in task_order(seed, units)],
             units_found,
         )
+    if REVISIT in files:
+        _check_revisit(report, files[REVISIT], seed, params.draw_id, strata)
     return report
+
+
+def _cannot_check_revisit(report: Report, files: Mapping[str, bytes]) -> None:
+    if REVISIT in files:
+        report.note(f"有 {REVISIT}，但上面尚不能核对抽取结果，所以也不能核对回访名单")
+
+
+def _check_revisit(
+    report: Report, data: bytes, seed: bytes, draw_id: str, strata: list[StratumDraw]
+) -> None:
+    """The revisit sample (回访): recomputed from the seed, the candidates and the share."""
+    published = report.attempt("回访名单 revisit.json 符合规范", lambda: parse_revisit(data))
+    if published is None:
+        return
+    if not report.same("回访名单的抽取编号 draw_id", draw_id, published.draw_id, "revisit.json "):
+        return
+    # A candidate is a unit of this draw: selected, or taken from a reserve as a substitute.
+    # Whether its inspection was complete is not in the bundle: the published results tell.
+    units = {unit.id for stratum in strata for unit in stratum.selected}
+    units.update(unit for stratum in strata for unit in stratum.reserve)
+    strangers = [unit for unit in published.candidates if unit not in units]
+    if strangers:
+        shown = "、".join(strangers[:MAX_LISTED])
+        more = f" 等 {len(strangers)} 项" if len(strangers) > MAX_LISTED else ""
+        report.failed(f"回访候选 candidates 中有不属于本次抽取（入选或备选）的对象：{shown}{more}")
+    else:
+        report.passed(f"回访候选 candidates 均为本次抽取的对象（{len(published.candidates)} 项）")
+    computed = draw_revisit(
+        seed, draw_id, published.candidates, published.numerator, published.denominator
+    )
+    count = f"{len(published.candidates)} 项 × {published.numerator}/{published.denominator}"
+    if computed.k == published.k:
+        report.passed(f"回访数量 k 一致（{count}，向上取整为 {computed.k}）")
+    else:
+        report.failed(
+            f"回访数量 k 不一致：{count} 向上取整应为 {computed.k}，revisit.json 为 {published.k}"
+        )
+    _compare_items(
+        report,
+        "回访名单 selected",
+        [unit.as_dict() for unit in computed.selected],
+        [unit.as_dict() for unit in published.selected],
+        where="revisit.json",
+    )
 
 
 def _compare_strata(report: Report, expected: list[dict[str, Any]], found: Any) -> None:
@@ -210,22 +262,23 @@ def _compare_strata(report: Report, expected: list[dict[str, Any]], found: Any) 
             _compare_items(report, f"层 {code} {label}", wanted[name], got.get(name))
 
 
-def _compare_items(report: Report, label: str, expected: list[Any], found: Any) -> None:
+def _compare_items(
+    report: Report, label: str, expected: list[Any], found: Any, where: str = RESULT
+) -> None:
     """Compare one ordered list and name its first difference."""
     if found == expected:
         report.passed(f"{label} 一致（{len(expected)} 项）")
         return
     if not isinstance(found, list):
-        report.failed(f"{label} 不一致：result.json 中缺失或不是列表")
+        report.failed(f"{label} 不一致：{where} 中缺失或不是列表")
         return
     for index, (wanted, got) in enumerate(zip(expected, found, strict=False)):
         if wanted != got:
             report.failed(
-                f"{label} 不一致：第 {index + 1} 项应为 {_show(wanted)}，"
-                f"result.json 为 {_show(got)}"
+                f"{label} 不一致：第 {index + 1} 项应为 {_show(wanted)}，{where} 为 {_show(got)}"
             )
             return
-    report.failed(f"{label} 不一致：应有 {len(expected)} 项，result.json 有 {len(found)} 项")
+    report.failed(f"{label} 不一致：应有 {len(expected)} 项，{where} 有 {len(found)} 项")
 
 
 def _compare_list(report: Report, label: str, expected: list[Any], found: Any) -> None:

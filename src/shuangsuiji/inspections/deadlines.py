@@ -13,33 +13,56 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shuangsuiji.audit.services import audit_record
+from shuangsuiji.bureau.calendar import workday_calendar
+from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.planning.calendar import workday_calendar
-from shuangsuiji.planning.policies import effective_preset, organisation_policy
-from shuangsuiji.policy.loader import Parameter
+from shuangsuiji.policy import Preset
+from shuangsuiji.policy.targets import RESULT_PUBLICATION_WORKDAYS, plan_target
 from shuangsuiji.workdays import Deadline, WorkdayCalendar
 
 
 @dataclass(frozen=True)
 class BureauDeadlines:
-    """What a bureau's deadlines are counted with: its publication limit and its calendar."""
+    """What a bureau's deadlines are counted with: its policy's publication limit (the target
+    ``result_publication_workdays``) and its calendar."""
 
-    #: The preset's ``result_publication_workdays``; ``None`` where the plan sets no limit.
-    limit: Parameter | None
+    preset: Preset
     calendar: WorkdayCalendar
 
     @classmethod
     def of(cls, organisation) -> BureauDeadlines:
         preset = effective_preset(organisation_policy(organisation))
-        limit = preset.targets.get("result_publication_workdays")
-        return cls(limit, workday_calendar(organisation))
+        return cls(preset, workday_calendar(organisation))
 
     def deadline(self, determined_on: dt.date | None) -> Deadline | None:
         """``None`` without a determination, or where the bureau's policy sets no limit."""
-        if determined_on is None or self.limit is None:
+        if determined_on is None:
             return None
-        workdays = self.limit.at(determined_on).value["workdays"]
-        return self.calendar.deadline(determined_on, workdays)
+        limit = plan_target(self.preset, RESULT_PUBLICATION_WORKDAYS, determined_on)
+        if limit is None:
+            return None
+        return self.calendar.deadline(determined_on, limit.workdays)
+
+
+#: Where a result stands against its due date (JX-4.7).
+ON_TIME, LATE, PENDING = "on_time", "late", "pending"
+
+
+def timeliness(
+    *,
+    published_on: dt.date | None,
+    due: dt.date | None,
+    determined_on: dt.date | None,
+    today: dt.date,
+) -> str | None:
+    """Published by its due date (or with none) is on time, after it late; unpublished, it is
+    late once the due date has passed and pending before. ``None``: not determined yet, so
+    nothing is due."""
+    if published_on is not None:
+        return ON_TIME if due is None or published_on <= due else LATE
+    if determined_on is None:
+        return None
+    return LATE if due is not None and due < today else PENDING
 
 
 def publication_deadline(organisation, determined_on: dt.date | None) -> Deadline | None:

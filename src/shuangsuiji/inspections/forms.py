@@ -1,5 +1,6 @@
 from django import forms
 
+from shuangsuiji.bureau.dates import limit_dates
 from shuangsuiji.inspections.models import (
     CHECK_METHODS,
     REVISIT_FORMS,
@@ -11,7 +12,6 @@ from shuangsuiji.inspections.models import (
 )
 from shuangsuiji.inspections.services import RecordData
 from shuangsuiji.params import RangedDateField, RangedDateTimeField
-from shuangsuiji.planning.dates import limit_dates
 from shuangsuiji.policy.schema import RECORD_KINDS
 
 
@@ -104,7 +104,7 @@ def _max_length(model, name: str) -> int:
 
 
 class _BureauDates(forms.Form):
-    """A form whose dates are limited to its bureau's range (``planning.dates``)."""
+    """A form whose dates are limited to its bureau's range (``bureau.dates``)."""
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from shuangsuiji.permanence import (
     PermanentScopedQuerySet,
 )
 from shuangsuiji.planning.models import Draw
+from shuangsuiji.policy.schema import METHODS
 
 #: 绛县 三、（一）: the nine cases that are not checked by random draw.
 TARGETED_CASES = [
@@ -34,8 +35,9 @@ class ResultCategory(models.TextChoices):
     NO_ACTIVITY = "no_activity", "未发现开展本次抽查涉及的经营活动"
 
 
-#: Categories that mean a violation was found (then 绛县 requires 笔录 and 询问笔录).
-VIOLATION_CATEGORIES = {ResultCategory.ORDERED, ResultCategory.CASE_FILED}
+#: Categories that mean a violation was found (then 绛县 requires 笔录 and 询问笔录; the 统计表
+#: counts them as 发现问题). Compares equal to the stored values too.
+VIOLATION_CATEGORIES = frozenset({ResultCategory.ORDERED, ResultCategory.CASE_FILED})
 
 
 class Confidentiality(models.TextChoices):
@@ -51,7 +53,9 @@ class ItemOutcome(models.TextChoices):
     NOT_APPLICABLE = "na", "不涉及"
 
 
-CHECK_METHODS = [(m, m) for m in ("现场检查", "非现场检查", "书面检查", "其他")]
+#: 实际检查方式 (``Inspection.method_used``): one of the policy's methods, or 其他.
+METHODS_USED = (*METHODS, "其他")
+CHECK_METHODS = [(m, m) for m in METHODS_USED]
 
 
 #: A drawn inspection whose draw's list is not public yet (``Draw.LIST_PUBLIC``).
@@ -72,6 +76,13 @@ class InspectionQuerySet(PermanentScopedQuerySet):
         """Inspections that count (toward a target's annual number and an inspector's load):
         all but those cancelled with an aborted draw or replaced by a substitute."""
         return self.exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
+
+    def counted(self, year: int, organisation: Organisation | None = None) -> "InspectionQuerySet":
+        """The inspections a year's counts are made of: a target's number against 绛县's cap of
+        2 (random, coverage and targeted alike), an inspector's load, the 统计表 — the year's
+        active inspections, of one organisation when given."""
+        rows = self.filter(year=year).active()
+        return rows if organisation is None else rows.filter(organisation=organisation)
 
 
 class Inspection(PermanentModel):
@@ -180,6 +191,9 @@ class InspectionMember(models.Model):
     inspector = models.ForeignKey("directory.Inspector", on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField("顺序")
     is_lead = models.BooleanField("带队", default=False)
+
+    # Who was on a team and when they left it (a manual assignment, a substitution).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["inspection", "position"]

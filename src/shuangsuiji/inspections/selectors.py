@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from shuangsuiji.inspections.models import Confidentiality, Inspection
+from shuangsuiji.bureau.organisation_settings import organisation_settings
+from shuangsuiji.inspections.models import Confidentiality, Inspection, InspectionMember
 from shuangsuiji.inspections.services import list_is_public
-from shuangsuiji.planning.plans import organisation_settings
+from shuangsuiji.policy import Quarter
 
 
 def publishable(organisation) -> QuerySet[Inspection]:
@@ -62,9 +64,8 @@ def publication(
         .order_by("publication_due", "pk")
     )
     if quarter:
-        rows = rows.filter(
-            determined_on__month__gte=3 * quarter - 2, determined_on__month__lte=3 * quarter
-        )
+        period = Quarter(year, quarter)
+        rows = rows.filter(determined_on__range=(period.start, period.end))
     report = Publication()
     for inspection in rows:
         due = inspection.publication_due
@@ -95,37 +96,15 @@ def publication(
     return report
 
 
-@dataclass(frozen=True)
-class ArchiveFilter:
-    """What the 检查档案 page narrows to; empty values mean “all”."""
-
-    year: int | None = None
-    organisation: object = None
-    kind: str = ""
-    status: str = ""
-    result: str = ""
-    text: str = ""
-
-
-def archive(user, chosen: ArchiveFilter) -> QuerySet[Inspection]:
+def archive(user) -> QuerySet[Inspection]:
     """Every inspection the user may read, of every year (JX-5.4: kept ≥ 3 years, here for good),
-    cancelled and substituted ones included, newest first."""
-    rows = Inspection.objects.readable_by(user)
-    if chosen.organisation is not None:
-        rows = rows.filter(organisation=chosen.organisation)
-    if chosen.year:
-        rows = rows.filter(year=chosen.year)
-    if chosen.kind:
-        rows = rows.filter(kind=chosen.kind)
-    if chosen.status:
-        rows = rows.filter(status=chosen.status)
-    if chosen.result:
-        rows = rows.filter(result_category=chosen.result)
-    if chosen.text:
-        rows = rows.filter(
-            Q(target__name__icontains=chosen.text) | Q(target__credit_code=chosen.text.upper())
-        )
-    return rows.select_related("organisation", "target", "task").order_by("-year", "-pk")
+    cancelled and substituted ones included, newest first; the page narrows them with
+    ``inspections.filters.ArchiveFilter``."""
+    return (
+        Inspection.objects.readable_by(user)
+        .select_related("organisation", "target", "task")
+        .order_by("-year", "-pk")
+    )
 
 
 def archive_years(user) -> list[tuple[int, int, int]]:
@@ -138,3 +117,30 @@ def archive_years(user) -> list[tuple[int, int, int]]:
         .order_by("-year")
         .values_list("year", "total", "done")
     )
+
+
+def inspections_this_year(obj) -> tuple[int, int | None]:
+    """(year, count) of this year's inspections of a target (random, coverage and targeted: 绛县's
+    cap of 2) or by an inspector (年度检查次数标记); None for other registers."""
+    from shuangsuiji.directory.models import Inspector, Target
+
+    year = timezone.localdate().year
+    counted = Inspection.objects.counted(year)
+    if isinstance(obj, Target):
+        return year, counted.filter(target=obj).count()
+    if isinstance(obj, Inspector):
+        return year, counted.filter(members__inspector=obj).count()
+    return year, None
+
+
+def annual_counts(organisation, year: int) -> Counter:
+    """Inspections per target this year, random and targeted alike (绛县 cap of 2)."""
+    rows = Inspection.objects.counted(year, organisation).values_list("target_id", flat=True)
+    return Counter(rows)
+
+
+def inspector_loads(organisation, year: int) -> Counter:
+    """Inspections per inspector this year: the load the matching evens out."""
+    counted = Inspection.objects.counted(year, organisation)
+    rows = InspectionMember.objects.filter(inspection__in=counted)
+    return Counter(rows.values_list("inspector_id", flat=True))

@@ -16,10 +16,14 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.audit.services import audited
+from shuangsuiji.bureau.dates import allowed_dates
+from shuangsuiji.bureau.organisation_settings import organisation_settings
+from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.deadlines import publication_deadline
 from shuangsuiji.inspections.models import (
+    VIOLATION_CATEGORIES,
     Attachment,
     Confidentiality,
     Inspection,
@@ -27,9 +31,6 @@ from shuangsuiji.inspections.models import (
     ItemOutcome,
     ResultCategory,
 )
-from shuangsuiji.planning.dates import allowed_dates
-from shuangsuiji.planning.plans import organisation_settings
-from shuangsuiji.planning.policies import effective_preset, organisation_policy
 from shuangsuiji.policy.schema import RECORD_KINDS
 
 EDITABLE = (Inspection.Status.ASSIGNED,)
@@ -175,9 +176,10 @@ def attachment_add(*, actor, inspection: Inspection, kind: str, upload) -> Attac
 
 
 def _violation(inspection: Inspection) -> bool:
-    return inspection.result_category in {
-        c.value for c in (ResultCategory.ORDERED, ResultCategory.CASE_FILED)
-    } or (inspection.item_checks.filter(outcome=ItemOutcome.PROBLEM).exists())
+    return (
+        inspection.result_category in VIOLATION_CATEGORIES
+        or inspection.item_checks.filter(outcome=ItemOutcome.PROBLEM).exists()
+    )
 
 
 def submission_problems(inspection: Inspection) -> list[str]:
@@ -518,14 +520,15 @@ def revisits_described(revisits, kwargs):
 @transaction.atomic
 def revisit_sample(*, actor, draw) -> list:
     """HJ-3.4: 对日常监管对象按 10% 的比例进行回访 — drawn from the draw's completed inspections
-    with the draw's own seed and the label ``<draw_id>/REVISIT``, so anyone can recompute it."""
+    with the draw's own seed, as docs/draw-spec.md "The revisit sample" specifies, so anyone can
+    recompute it (``shuangsuiji draw verify`` with revisit.json)."""
     import json
 
-    from shuangsuiji.draw.selection import ticket_keys
+    from shuangsuiji.draw import dumps
+    from shuangsuiji.draw.revisit import draw_revisit
     from shuangsuiji.inspections.models import Revisit
     from shuangsuiji.planning.models import Draw
-    from shuangsuiji.policy.engine import ceil_fraction
-    from shuangsuiji.policy.loader import percent
+    from shuangsuiji.policy.targets import REVISIT_SHARE, plan_target
 
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
     require_own(
@@ -538,27 +541,25 @@ def revisit_sample(*, actor, draw) -> list:
     if draw.revisits.exists():
         raise ValidationError("本次抽取已抽取过回访对象。")
     preset = effective_preset(organisation_policy(draw.organisation))
-    target = preset.targets.get("revisit_share")
+    target = plan_target(preset, REVISIT_SHARE, timezone.localdate())
     if target is None:
         raise ValidationError(
             "本局方案未规定回访比例，可在“本单位政策”中设定 targets.revisit_share。"
         )
-    entry = target.at(timezone.localdate())
     done = {
         i.target.draw_id: i
         for i in draw.inspections.filter(status=Inspection.Status.DONE).select_related("target")
     }
-    ids = sorted(done, key=str.encode)
-    k = ceil_fraction(percent(entry.value["min"], "revisit_share") * len(ids))
+    # "不低于 10%": the exact fraction, rounded up by the spec's integer arithmetic.
+    share = target.share
     seed = bytes.fromhex(json.loads(draw.result)["seed"])
-    keys = ticket_keys(seed, f"{draw.draw_id}/REVISIT", [i.encode() for i in ids], [1] * len(ids))
-    ranked = sorted(
-        zip(keys, ids, strict=True),
-        key=lambda pair: (-int.from_bytes(pair[0], "big"), pair[1].encode()),
-    )
+    basis = f"{target.ref.document} {target.ref.clause}".strip()
+    sample = draw_revisit(seed, draw.draw_id, done, share.numerator, share.denominator, basis=basis)
+    draw.revisit = dumps(sample.as_dict()).decode()
+    draw.save(update_fields=["revisit"])
     return [
-        Revisit.objects.create(inspection=done[unit], draw=draw, rank=rank, key=key.hex())
-        for rank, (key, unit) in enumerate(ranked[:k], start=1)
+        Revisit.objects.create(inspection=done[unit.id], draw=draw, rank=rank, key=unit.key.hex())
+        for rank, unit in enumerate(sample.selected, start=1)
     ]
 
 

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
+from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
-from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections import selectors, services
+from shuangsuiji.inspections.creation import inspection_set_partners, targeted_inspection_create
 from shuangsuiji.inspections.forms import (
     AttachmentForm,
     FollowUpCloseForm,
@@ -30,9 +31,8 @@ from shuangsuiji.inspections.forms import (
 )
 from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
 from shuangsuiji.params import YEARS, whole_number
-from shuangsuiji.planning.draws import inspection_set_partners, targeted_inspection_create
 from shuangsuiji.planning.models import Draw
-from shuangsuiji.planning.plans import organisation_settings
+from shuangsuiji.policy.schema import METHODS
 
 READERS = ("manage_sampling", "approve_plans", "view_audit")
 ANYONE_INVOLVED = (*READERS, "record_inspections")
@@ -119,9 +119,7 @@ class TargetedForm(forms.Form):
     target = forms.CharField(label="检查对象（统一社会信用代码或项目代码）", max_length=64)
     case = forms.ChoiceField(label="事由（不适用双随机的情形）", choices=TARGETED_CASES)
     reference = forms.CharField(label="案件、交办文件或线索编号", max_length=200)
-    method = forms.ChoiceField(
-        label="检查方式", choices=[(m, m) for m in ("现场检查", "非现场检查", "书面检查")]
-    )
+    method = forms.ChoiceField(label="检查方式", choices=[(m, m) for m in METHODS])
     lead = forms.ModelChoiceField(label="带队人", queryset=Inspector.objects.none())
     others = forms.ModelMultipleChoiceField(
         label="其他执法人员", queryset=Inspector.objects.none(), widget=forms.CheckboxSelectMultiple
@@ -137,12 +135,7 @@ class TargetedForm(forms.Form):
 def targeted_new(request):
     """绛县 三、（一）: a check outside the draw, with its case."""
     organisation = request.user.organisation
-    inspectors = Inspector.objects.filter(
-        organisation=organisation,
-        in_register=True,
-        on_duty=True,
-        category=InspectorCategory.ENFORCEMENT,
-    )
+    inspectors = Inspector.objects.drawable().filter(organisation=organisation)
     form = TargetedForm(request.POST or None, inspectors=inspectors)
     if request.method == "POST" and form.is_valid():
         target = target_by_code(organisation, form.cleaned_data["target"])

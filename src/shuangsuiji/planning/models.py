@@ -2,172 +2,12 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.accounts.scoping import OrgScopedQuerySet
 from shuangsuiji.permanence import (
     PermanentModel,
     PermanentQuerySet,
     PermanentScopedQuerySet,
 )
-
-
-class OrganisationPolicy(models.Model):
-    """An organisation's own copy of a preset.
-
-    The preset's text is frozen when the organisation adopts it, so a later release of the
-    software never changes a bureau's rules behind its back; the bureau's changes are dated
-    adjustments on top, each with a reason.
-    """
-
-    organisation = models.ForeignKey(
-        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="policies"
-    )
-    preset = models.CharField("政策预设", max_length=64)
-    text = models.TextField("预设原文（采用时的快照）")
-    adopted_at = models.DateTimeField("采用时间", auto_now_add=True)
-
-    objects = OrgScopedQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "单位政策"
-        verbose_name_plural = "单位政策"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "preset"], name="policy_unique_preset_per_organisation"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation.name}：{self.preset}"
-
-
-class PolicyAdjustment(PermanentModel):
-    """One value a bureau changed, from a date on, with its reason. Never edited or deleted."""
-
-    policy = models.ForeignKey(
-        OrganisationPolicy, on_delete=models.PROTECT, related_name="adjustments"
-    )
-    path = models.CharField("参数", max_length=100)
-    since = models.DateField("自何日起生效")
-    value = models.JSONField("取值")
-    reason = models.CharField("调整原因", max_length=300)
-    created_by = models.ForeignKey(
-        "accounts.User",
-        verbose_name="调整人",
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("调整时间", auto_now_add=True)
-
-    objects = PermanentQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "政策调整"
-        verbose_name_plural = "政策调整"
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.path} 自 {self.since}"
-
-
-class OrganisationSettings(models.Model):
-    """Per-organisation settings the plans leave to the bureau."""
-
-    organisation = models.OneToOneField(
-        Organisation, on_delete=models.PROTECT, related_name="settings"
-    )
-    task_name_template = models.CharField(
-        "任务名称模板",
-        max_length=200,
-        default="{organisation}{year}年{period}{task_type}",
-        help_text="可用：{city} 市、{county} 县区、{organisation} 单位全称、{year} 年、"
-        "{period} 时间（如“一季度”“全年”）、{task_type} 任务类型。"
-        "默认按获嘉“市+县区+部门+时间+任务类型”。",
-    )
-    seniority_years = models.PositiveSmallIntegerField(
-        "以老带新：参加执法工作满几年为老同志", default=3
-    )
-    inspector_annual_cap = models.PositiveIntegerField("执法人员年度检查任务上限", default=40)
-    team_size = models.PositiveSmallIntegerField("每组执法人员人数", default=2)
-    publish_monthly = models.BooleanField("抽查结果按月集中公示", default=False)
-    require_release = models.BooleanField("抽查结果须经抽查管理员发布后公示", default=False)
-    publish_target_class = models.BooleanField(
-        "检查对象名录公开监管类别",
-        default=False,
-        help_text="勾选后，公开门户的检查对象名录同时显示本季度的监管类别。",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "单位设置"
-        verbose_name_plural = "单位设置"
-
-    def __str__(self) -> str:
-        return f"{self.organisation.name}设置"
-
-
-class WorkdayOverride(models.Model):
-    """A day marked working or not. National (no organisation): a day of the State Council's
-    notice the ``holidays`` package lacks, entered by the province's administrator, counted for
-    every bureau. Local: one bureau's own adjustment (a county's 放假 or 上班 day), counted for
-    that bureau's deadlines only, not for those above or below it (docs/security.md 工作日历)."""
-
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name="单位",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="空：全国日历（国务院办公厅放假通知）；否则为该单位自己的调整。",
-    )
-    day = models.DateField("日期")
-    is_workday = models.BooleanField("上班")
-    note = models.CharField("说明", max_length=100, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "工作日历调整"
-        verbose_name_plural = "工作日历调整"
-        ordering = ["day"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day"],
-                condition=models.Q(organisation__isnull=True),
-                name="workday_national_once",
-            ),
-            models.UniqueConstraint(
-                fields=["organisation", "day"],
-                condition=models.Q(organisation__isnull=False),
-                name="workday_local_once",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        scope = "全国" if self.organisation_id is None else self.organisation.name
-        return f"{scope} {self.day} {'上班' if self.is_workday else '放假'}"
-
-
-class WorkdayYear(models.Model):
-    """A year whose State Council notice the province's administrator has entered completely
-    (national: it ends the provisional counting of that year for every bureau)."""
-
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    confirmed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    confirmed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "已确认的工作日历年份"
-        verbose_name_plural = "已确认的工作日历年份"
-
-    def __str__(self) -> str:
-        return str(self.year)
+from shuangsuiji.scoping import OrgScopedQuerySet
 
 
 class AnnualPlan(PermanentModel):
@@ -370,6 +210,12 @@ class Draw(PermanentModel):
     commitment = models.TextField()
     entropy = models.TextField(blank=True)
     result = models.TextField(blank=True)
+    #: Each pooled unit's inspection method (现场/非现场 …) as classified at commit, frozen with
+    #: the pool so that the draw, and any substitution, never re-read the live register.
+    methods = models.JSONField("检查方式（承诺时冻结）", default=dict, blank=True)
+    #: revisit.json: the 回访 sample drawn from this draw's seed (docs/draw-spec.md), published
+    #: with the bundle once taken, so anyone can recompute it with ``shuangsuiji draw verify``.
+    revisit = models.TextField("回访名单", blank=True)
     #: Secret until reveal (or abort): nothing in the app shows it before.
     salt = models.BinaryField(editable=False)
     reveal_on = models.DateField("最迟公开日期")
@@ -432,6 +278,8 @@ class Draw(PermanentModel):
             files["entropy.json"] = self.entropy.encode()
         if self.result:
             files["result.json"] = self.result.encode()
+        if self.revisit:
+            files["revisit.json"] = self.revisit.encode()
         if with_salt:
             files["salt.hex"] = bytes(self.salt).hex().encode() + b"\n"
         return files

@@ -13,41 +13,16 @@ from django.utils import timezone
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
+from shuangsuiji.bureau.calendar import workday_calendar
+from shuangsuiji.bureau.organisation_settings import organisation_settings
+from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.directory.models import InspectionItem
-from shuangsuiji.planning.calendar import workday_calendar
-from shuangsuiji.planning.models import AnnualPlan, OrganisationSettings, PlanRevision, SamplingTask
-from shuangsuiji.planning.policies import NoPolicy, effective_preset, organisation_policy
-from shuangsuiji.policy import PolicyError, Preset
+from shuangsuiji.planning.models import AnnualPlan, PlanRevision, SamplingTask
+from shuangsuiji.policy import PolicyError, Preset, Quarter
+from shuangsuiji.policy.targets import PLAN_DEADLINE, PLAN_PUBLICATION_WORKDAYS, plan_target
+from shuangsuiji.workdays import WorkdayCalendar
 
 PERIOD_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度", None: "全年"}
-
-
-def organisation_settings(organisation: Organisation) -> OrganisationSettings:
-    settings = OrganisationSettings.objects.filter(organisation=organisation).first()
-    if settings is None:
-        settings, _ = OrganisationSettings.objects.get_or_create(
-            organisation=organisation, defaults=_preset_settings(organisation)
-        )
-    return settings
-
-
-@audited("settings.update", "修改单位设置", subject="settings")
-@transaction.atomic
-def organisation_settings_save(*, actor, form, settings=None):
-    """Save the 系统管理员's settings form (its instance is the organisation's settings)."""
-    return form.save()
-
-
-def _preset_settings(organisation: Organisation) -> dict:
-    """Settings a plan states start as it says: 保定 二 “每月向社会公示随机抽查结果” turns on
-    the monthly batches. The administrator can change them afterwards."""
-    try:
-        preset = effective_preset(organisation_policy(organisation))
-        monthly = preset.targets.get("result_publication_monthly")
-        value = monthly.at(timezone.localdate()).value if monthly else {}
-    except (NoPolicy, PolicyError):
-        return {}
-    return {"publish_monthly": bool(value.get("enabled"))}
 
 
 def task_name(organisation: Organisation, year: int, quarter: int | None, task_type: str) -> str:
@@ -132,7 +107,8 @@ def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan
     parent = organisation.parent
     for sequence, spec in enumerate(_task_specs(preset, day), start=1):
         names = "、".join(preset.class_rule(code).name for code in spec.classes)
-        draw_day = dt.date(year, 3 * spec.quarter - 2, 15) if spec.quarter else dt.date(year, 1, 15)
+        # A quarterly task is drawn on the 15th of its quarter's first month, a yearly one in Q1.
+        draw_day = Quarter(year, spec.quarter or 1).start.replace(day=15)
         task = SamplingTask.objects.create(
             plan=plan,
             organisation=organisation,
@@ -265,35 +241,44 @@ def plan_adjust(*, actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
     return plan
 
 
-def plan_warnings(plan: AnnualPlan, today: dt.date) -> list[str]:
-    """JX-4.1: issued by the deadline, published within N working days of issue."""
-    try:
-        preset = effective_preset(organisation_policy(plan.organisation))
-    except Exception:
-        return []
+def plan_warnings(
+    plan: AnnualPlan,
+    today: dt.date,
+    *,
+    preset: Preset | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> list[str]:
+    """JX-4.1: issued by the deadline, published within N working days of issue. ``preset`` and
+    ``calendar`` are the plan's bureau's, where the caller has read them already (the dashboard
+    reads them for every 分局 at once)."""
+    if preset is None:
+        try:
+            preset = effective_preset(organisation_policy(plan.organisation))
+        except (NoPolicy, PolicyError):
+            return []
     warnings = []
-    targets = {t: p.at(dt.date(plan.year, 1, 1)) for t, p in preset.targets.items()}
-    deadline_entry = targets.get("plan_deadline")
-    if deadline_entry:
-        month, day = map(int, deadline_entry.value["deadline"].split("-"))
-        deadline = dt.date(plan.year, month, day)
+    new_year = dt.date(plan.year, 1, 1)
+    deadline_target = plan_target(preset, PLAN_DEADLINE, new_year)
+    if deadline_target:
+        deadline = deadline_target.deadline(plan.year)
         issued = plan.issued_on
         if (issued and issued > deadline) or (not issued and today > deadline):
             warnings.append(
-                f"年度抽查计划应于 {deadline:%Y-%m-%d} 前制定完成（{deadline_entry.ref.clause}），"
+                f"年度抽查计划应于 {deadline:%Y-%m-%d} 前制定完成（{deadline_target.ref.clause}），"
                 + (f"实际印发于 {issued:%Y-%m-%d}。" if issued else "至今尚未审批印发。")
             )
-    limit_entry = targets.get("plan_publication_workdays")
-    if limit_entry and plan.issued_on:
-        limit = limit_entry.value["workdays"]
-        deadline = workday_calendar(plan.organisation).deadline(plan.issued_on, limit)
+    limit_target = plan_target(preset, PLAN_PUBLICATION_WORKDAYS, new_year)
+    if limit_target and plan.issued_on:
+        limit = limit_target.workdays
+        calendar = calendar or workday_calendar(plan.organisation)
+        deadline = calendar.deadline(plan.issued_on, limit)
         due = deadline.day
         published = timezone.localdate(plan.published_at) if plan.published_at else None
         if (published and published > due) or (not published and today > due):
             provisional = "，暂定" if deadline.provisional else ""
             warnings.append(
                 f"应在印发之日起 {limit} 个工作日内（{due:%Y-%m-%d} 前{provisional}）向社会公开"
-                f"（{limit_entry.ref.clause}），"
+                f"（{limit_target.ref.clause}），"
                 + (f"实际公开于 {published:%Y-%m-%d}。" if published else "至今尚未公开。")
             )
     return warnings

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from shuangsuiji.planning import calendar_views, views, workflow_views
+from shuangsuiji.bureau import views as calendar_views
+from shuangsuiji.planning import views, workflow_views
 
 app_name = "planning"
 

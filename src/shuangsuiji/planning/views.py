@@ -1,22 +1,23 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
-from shuangsuiji.params import horizon
-from shuangsuiji.planning.dates import policy_start
-from shuangsuiji.planning.forms import PolicyAdjustmentForm
-from shuangsuiji.planning.policies import (
+from shuangsuiji.bureau.dates import policy_start
+from shuangsuiji.bureau.policies import (
     NoPolicy,
     effective_preset,
     organisation_policy,
     policy_parameters,
     policy_value_set,
-    quarter_view,
 )
+from shuangsuiji.bureau.services import policy_adopt
+from shuangsuiji.params import horizon
+from shuangsuiji.planning.forms import PolicyAdjustmentForm
+from shuangsuiji.planning.quarters import quarter_view
 from shuangsuiji.policy import Quarter
 
 POLICY_READERS = ("manage_sampling", "read_org_data")
@@ -25,12 +26,24 @@ POLICY_READERS = ("manage_sampling", "read_org_data")
 @role_required(*POLICY_READERS)
 @require_http_methods(["GET", "POST"])
 def policy_detail(request):
-    try:
-        policy = organisation_policy(request.user.organisation)
-    except NoPolicy as error:
-        return render(request, "planning/no_policy.html", {"message": str(error)})
-    preset = effective_preset(policy)
+    organisation = request.user.organisation
     can_edit = has_permission(request.user, "manage_sampling")
+    try:
+        policy = organisation_policy(organisation)
+    except NoPolicy as error:
+        # The 抽查管理员 may adopt the preset the 系统管理员 chose: an explicit, audited act.
+        can_adopt = can_edit and bool(organisation.policy_preset)
+        if request.method == "POST" and request.POST.get("action") == "adopt" and can_adopt:
+            try:
+                policy_adopt(actor=request.user, organisation=organisation)
+            except (ValidationError, PermissionDenied, NoPolicy) as refused:
+                messages.error(request, "；".join(getattr(refused, "messages", [str(refused)])))
+            else:
+                messages.success(request, "已采用本单位选定的政策预设（已记入审计日志）。")
+            return redirect("planning:policy")
+        context = {"message": str(error), "can_adopt": can_adopt}
+        return render(request, "planning/no_policy.html", context)
+    preset = effective_preset(policy)
     paths = [(p.path, p.path) for p in preset.parameters() if p.path != "precedence"]
     form = PolicyAdjustmentForm(
         request.POST or None, paths=paths, organisation=request.user.organisation

@@ -14,10 +14,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
+from shuangsuiji.acts import draws as draw_acts
+from shuangsuiji.bureau.policies import NoPolicy
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
-from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.draw.bundle import zip_files
+from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
 from shuangsuiji.planning import draws, plans
 from shuangsuiji.planning.forms import (
@@ -31,7 +33,6 @@ from shuangsuiji.planning.forms import (
     ValuesForm,
 )
 from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
-from shuangsuiji.planning.policies import NoPolicy
 
 READERS = ("manage_sampling", "read_org_data", "approve_plans")
 #: Who sees an unrevealed draw's list and teams: 抽查管理员, 领导, 监督员 (and each team its own).
@@ -175,7 +176,7 @@ def task_prepare(request, pk: int):
             raise PermissionDenied("只有本单位的抽查管理员可以组织抽取。")
         if form.is_valid():
             try:
-                draw = draws.draw_commit(
+                draw = draw_acts.draw_commit(
                     actor=request.user,
                     task=task,
                     sources=form.sources(),
@@ -189,7 +190,7 @@ def task_prepare(request, pk: int):
                 )
                 return redirect("planning:draw_detail", pk=draw.pk)
     try:
-        preparation = draws.draw_prepare(task)
+        preparation = draw_acts.draw_prepare(task)
     except NoPolicy as error:
         return render(request, "planning/no_policy.html", {"message": str(error)})
     except ValidationError as error:
@@ -256,7 +257,7 @@ def draw_detail(request, pk: int):
             raise PermissionDenied("只有本单位的抽查管理员可以录入随机源。")
         if values_form.is_valid():
             try:
-                draws.draw_execute(actor=request.user, draw=draw, values=values_form.values())
+                draw_acts.draw_execute(actor=request.user, draw=draw, values=values_form.values())
             except ValidationError as error:
                 _errors(request, error)
             else:
@@ -303,7 +304,7 @@ def _draw_action(request, pk: int, action, success: str, **kwargs):
 @require_POST
 def draw_reveal(request, pk: int):
     return _draw_action(
-        request, pk, draws.draw_reveal, "名单、盐值和全部抽取材料已公开，并已在服务器端核验。"
+        request, pk, draw_acts.draw_reveal, "名单、盐值和全部抽取材料已公开，并已在服务器端核验。"
     )
 
 
@@ -313,7 +314,7 @@ def draw_abort(request, pk: int):
     return _draw_action(
         request,
         pk,
-        draws.draw_abort,
+        draw_acts.draw_abort,
         "抽取已作废，盐值已公开；如需重新抽取，请重新承诺。",
         reason=request.POST.get("reason", ""),
     )
@@ -330,7 +331,7 @@ def inspection_substitute(request, pk: int):
     form = SubstituteForm(request.POST)
     if form.is_valid():
         try:
-            replacement = draws.inspection_substitute(
+            replacement = creation.inspection_substitute(
                 actor=request.user, inspection=inspection, **form.cleaned_data
             )
         except ValidationError as error:
@@ -352,16 +353,15 @@ def inspection_assign(request, pk: int):
     inspection = get_object_or_404(
         Inspection.objects.editable_by(request.user).select_related("target", "draw"), pk=pk
     )
-    candidates = Inspector.objects.filter(
-        organisation=inspection.organisation,
-        in_register=True,
-        on_duty=True,
-        category=InspectorCategory.ENFORCEMENT,
-    ).order_by("area", "name")
+    candidates = (
+        Inspector.objects.drawable()
+        .filter(organisation=inspection.organisation)
+        .order_by("area", "name")
+    )
     form = AssignTeamForm(request.POST or None, inspectors=candidates)
     if request.method == "POST" and form.is_valid():
         try:
-            draws.inspection_assign_team(
+            creation.inspection_assign_team(
                 actor=request.user,
                 inspection=inspection,
                 inspectors=form.team(),
@@ -448,7 +448,7 @@ def _own_inspector_ids(user) -> list[int]:
 def task_coverage(request, pk: int):
     task = get_object_or_404(SamplingTask.objects.editable_by(request.user), pk=pk)
     try:
-        created = draws.coverage_inspections_create(actor=request.user, task=task)
+        created = creation.coverage_inspections_create(actor=request.user, task=task)
     except ValidationError as error:
         _errors(request, error)
     else:
@@ -463,13 +463,17 @@ def task_coverage(request, pk: int):
 def settings_edit(request):
     from django import forms as django_forms
 
-    from shuangsuiji.planning.models import OrganisationSettings
+    from shuangsuiji.bureau.models import OrganisationSettings
+    from shuangsuiji.bureau.organisation_settings import (
+        organisation_settings,
+        organisation_settings_save,
+    )
 
-    settings = plans.organisation_settings(request.user.organisation)
+    settings = organisation_settings(request.user.organisation)
     form_class = django_forms.modelform_factory(OrganisationSettings, exclude=["organisation"])
     form = form_class(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        plans.organisation_settings_save(actor=request.user, form=form, settings=settings)
+        organisation_settings_save(actor=request.user, form=form, settings=settings)
         messages.success(request, "已保存单位设置。")
         return redirect("planning:settings")
     return render(

@@ -13,19 +13,24 @@ from shuangsuiji.policy.engine import (
 from shuangsuiji.policy.errors import PolicyError, PolicyNotInForce, PolicyValueMissing
 from shuangsuiji.policy.loader import Preset, available_presets, load_preset, load_preset_text
 from shuangsuiji.policy.quarter import Quarter
+from shuangsuiji.policy.targets import PlanTarget, TargetKind, plan_target, plan_targets
 
 __all__ = [
     "Classification",
+    "PlanTarget",
     "PolicyError",
     "PolicyNotInForce",
     "PolicyValueMissing",
     "Preset",
     "Quarter",
     "Quota",
+    "TargetKind",
     "available_presets",
     "classify",
     "compliance_targets",
     "load_preset",
     "load_preset_text",
+    "plan_target",
+    "plan_targets",
     "quotas",
 ]

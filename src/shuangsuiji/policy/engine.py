@@ -17,6 +17,7 @@ from typing import Any
 from shuangsuiji.policy.errors import PolicyError, PolicyValueMissing
 from shuangsuiji.policy.loader import DatedValue, Preset, Reference, percent
 from shuangsuiji.policy.quarter import Quarter
+from shuangsuiji.policy.targets import plan_targets
 
 
 @dataclass(frozen=True)
@@ -380,13 +381,9 @@ def _quota_for(preset, code, name, entry, population, eligible, inspectors, meth
 
 
 def compliance_targets(preset: Preset, day: dt.date) -> list[dict[str, Any]]:
-    """The plan's measurable targets (joint shares, 回访, deadlines …) for the dashboard."""
+    """The plan's measurable targets in force on ``day`` as plain records (code, name, value,
+    clause): ``policy.targets.plan_targets``, the one listing, for callers that want dicts."""
     return [
-        {
-            "code": code,
-            "name": preset.target_names[code],
-            "value": parameter.at(day).value,
-            "clause": parameter.at(day).ref,
-        }
-        for code, parameter in preset.targets.items()
+        {"code": t.key, "name": t.name, "value": t.value, "clause": t.ref}
+        for t in plan_targets(preset, day)
     ]

@@ -290,7 +290,9 @@ def load_preset_text(text: str, source: str) -> Preset:
             key: param(value, f"exclusions.{key}", f"exclusion.{key}")
             for key, value in exclusions.items()
         },
-        targets={key: param(value, f"targets.{key}", "target") for key, value in targets.items()},
+        targets={
+            key: param(value, f"targets.{key}", f"target.{key}") for key, value in targets.items()
+        },
         target_names={key: schema.TARGETS[key] for key in targets},
     )
 

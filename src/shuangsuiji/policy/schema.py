@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from shuangsuiji.policy.errors import PolicyError
+from shuangsuiji.policy.targets import BY_KEY as TARGET_KINDS_BY_KEY
+from shuangsuiji.policy.targets import KINDS as TARGET_KINDS
 
 CLASS_CODES = (
     "SPECIAL",
@@ -44,7 +47,10 @@ EVENT_KINDS = (
 )
 #: Periods an event condition looks back over, relative to the quarter being drawn.
 WITHIN = ("previous_quarter", "same_year", "current_quarter")
-METHODS = ("现场检查", "非现场检查", "书面检查")
+#: 检查方式, the one vocabulary: the code the item list stores (``InspectionItem.methods``) and
+#: the word presets, inspections, forms and the 统计表 use (``Inspection.method`` holds the word).
+METHOD_WORDS = {"onsite": "现场检查", "offsite": "非现场检查", "document": "书面检查"}
+METHODS = tuple(METHOD_WORDS.values())
 POPULATION = ("all_of_class", "eligible")
 EXCLUSION_KINDS = {
     "annual_cap": "同一污染源年度抽查次数上限",
@@ -53,19 +59,8 @@ EXCLUSION_KINDS = {
 #: Records a result needs before it can be submitted (绛县 四、（六））.
 RECORD_KINDS = ("现场检查表", "现场检查笔录", "询问笔录", "照片", "其他材料")
 
-TARGETS = {
-    "internal_joint_share": "内部联合抽查数量占比",
-    "credit_risk_share": "运用信用风险分级分类的抽查次数占比",
-    "department_joint_task_share": "部门联合抽查任务数占比",
-    "department_joint_count": "部门联合抽查次数",
-    "revisit_share": "回访比例",
-    "tasks_per_quarter": "每季度抽查任务数",
-    "plan_deadline": "年度抽查计划制定期限",
-    "plan_publication_workdays": "年度抽查计划公开期限（工作日）",
-    "result_publication_workdays": "抽查结果公示期限（工作日）",
-    "result_publication_monthly": "每月公示抽查结果",
-    "quarterly_report": "每季度报送统计表",
-}
+#: The kinds of target a preset may set, by key (``policy.targets`` describes each).
+TARGETS = {kind.key: kind.name for kind in TARGET_KINDS}
 
 
 def _fail(where: str, message: str):
@@ -240,10 +235,12 @@ def validate_records(value: Any, where: str) -> None:
                 _fail(where, f"未知材料“{kind}”，可选：{'、'.join(RECORD_KINDS)}")
 
 
-def validate_target(value: Any, where: str) -> None:
+def validate_target(value: Any, where: str, key: str = "") -> None:
     """{min: 35%, per: quarter} | {min_count: 3, per: year} | {deadline: 03-31}
-    | {workdays: 20} | {enabled: true}"""
-    _keys(value, {"min", "min_count", "per", "deadline", "workdays", "enabled"}, where)
+    | {workdays: 20} | {enabled: true}; each kind (``key``) with the values it requires."""
+    required = set(TARGET_KINDS_BY_KEY[key].requires) if key else set()
+    allowed = {"min", "min_count", "per", "deadline", "workdays", "enabled"}
+    _keys(value, allowed, where, required)
     if "min" in value:
         _percent(value["min"], f"{where}.min")
     if "min_count" in value:
@@ -272,6 +269,7 @@ VALIDATORS = {
     "exclusion.higher_level_clean": validate_higher_level_clean,
     "target": validate_target,
     "records": validate_records,
+    **{f"target.{key}": functools.partial(validate_target, key=key) for key in TARGET_KINDS_BY_KEY},
 }
 
 
@@ -282,5 +280,5 @@ def kind_of(path: str) -> str:
     if path.startswith("exclusions."):
         return "exclusion." + path.split(".", 1)[1]
     if path.startswith("targets."):
-        return "target"
+        return "target." + path.split(".", 1)[1]
     return path

@@ -1,23 +1,27 @@
 """随机抽查情况统计表: the quarter's (or year's) figures of one organisation, each with the
 inspections behind it (GC-4.4b 每季度结束后将上一季度统计表报送市局, JX-5.3).
 
-Everything is read in a fixed number of queries per organisation and counted in Python: an
-organisation has hundreds to a few thousand inspections a year, and keeping the ids behind each
-figure lets every number on the page link to its rows.
+Everything is read in a fixed number of queries, however many organisations a table covers
+(``YearRecords``), and counted in Python: an organisation has hundreds to a few thousand
+inspections a year, and keeping the ids behind each figure lets every number on the page link
+to its rows.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.bureau.policies import effective_presets
 from shuangsuiji.inspections.models import (
+    METHODS_USED,
+    VIOLATION_CATEGORIES,
     FollowUp,
     Inspection,
     InspectionMember,
@@ -25,10 +29,10 @@ from shuangsuiji.inspections.models import (
     Revisit,
 )
 from shuangsuiji.planning.models import Draw, SamplingTask
-from shuangsuiji.policy import PolicyError
+from shuangsuiji.policy import Quarter
 
-METHODS = ("现场检查", "非现场检查", "书面检查", "其他")
-VIOLATIONS = (ResultCategory.ORDERED, ResultCategory.CASE_FILED)
+#: The methods the table counts: the policy's vocabulary, then 其他.
+METHODS = METHODS_USED
 
 
 @dataclass
@@ -101,7 +105,7 @@ class Table:
 
 
 def quarter_of(day: dt.date) -> int:
-    return (day.month - 1) // 3 + 1
+    return Quarter.of(day).number
 
 
 def _period_quarter(row: dict) -> int:
@@ -142,6 +146,7 @@ def _empty_figures() -> dict[str, Figure]:
 
 INSPECTION_FIELDS = (
     "pk",
+    "organisation_id",
     "kind",
     "stratum",
     "status",
@@ -159,123 +164,218 @@ INSPECTION_FIELDS = (
 )
 
 
-def statistics_table(organisation: Organisation, year: int, quarter: int | None = None) -> Table:
-    inspections = [
-        row
-        for row in Inspection.objects.active()
-        .filter(organisation=organisation, year=year)
-        .values(*INSPECTION_FIELDS)
-        if quarter is None or _period_quarter(row) == quarter
-    ]
-    ids = {row["pk"] for row in inspections}
-    figures = _empty_figures()
-    for row in inspections:
-        figures[row["kind"]].ids.add(row["pk"])
-        if row["internal_joint"]:
-            figures["internal_joint"].ids.add(row["pk"])
-        if row["task__scope"] == SamplingTask.Scope.DEPARTMENT_JOINT:
-            figures["department_joint"].ids.add(row["pk"])
-        if row["status"] != Inspection.Status.DONE:
-            continue
-        figures["checked"].ids.add(row["pk"])
-        method = row["method_used"] if row["method_used"] in METHODS else "其他"
-        figures[f"method:{method}"].ids.add(row["pk"])
-        if row["result_category"]:
-            figures[f"result:{row['result_category']}"].ids.add(row["pk"])
-        if row["result_category"] in VIOLATIONS:
-            figures["problems"].ids.add(row["pk"])
-    follow_ups = FollowUp.objects.filter(inspection_id__in=ids).values_list("inspection_id", "kind")
-    for inspection_id, kind in follow_ups:
-        key = {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
-        figures[key].ids.add(inspection_id)
-    members = InspectionMember.objects.filter(inspection_id__in=ids)
-    figures["inspectors"].count = members.values("inspector_id").distinct().count()
-    figures["inspectors"].ids = set(members.values_list("inspection_id", flat=True))
-    for inspection_id, done_on in Revisit.objects.filter(inspection_id__in=ids).values_list(
-        "inspection_id", "done_on"
-    ):
-        figures["revisit_sampled"].ids.add(inspection_id)
-        if done_on:
-            figures["revisit_done"].ids.add(inspection_id)
-    return Table(
-        organisation=organisation,
-        year=year,
-        quarter=quarter,
-        tasks=_tasks(organisation, year, quarter),
-        classes=_classes(organisation, year, quarter, inspections),
-        figures=figures,
-    )
+@dataclass
+class DrawQuota:
+    """What one carried-out draw committed to per class (its frozen quota)."""
+
+    pk: int
+    quarter: int
+    #: (code, name, selected + shortfall) per class of the draw.
+    strata: list[tuple[str, str, int]]
 
 
-def _tasks(organisation: Organisation, year: int, quarter: int | None) -> Figure:
-    tasks = SamplingTask.objects.filter(
-        organisation=organisation, plan__year=year, plan__revisions__isnull=False
-    ).distinct()
-    if quarter:
-        tasks = [
+@dataclass
+class YearRecords:
+    """Every row the 统计表 counts, of one or more organisations for one year.
+
+    Each kind of row (inspections, follow-ups, members, revisits, tasks, draws) is read in one
+    query for all the organisations together, so a 市局 with ten 分局 costs what one 分局 does;
+    the table of any quarter (or of the year) is then counted in Python from these rows.
+    """
+
+    year: int
+    organisations: list[Organisation]
+    #: The year's active inspections (``INSPECTION_FIELDS``) by organisation id.
+    inspections: dict[int, list[dict]]
+    #: The 统计表 figure (rectify, case, transfer) of each follow-up, by inspection id.
+    follow_ups: dict[int, list[str]]
+    #: The inspectors of each inspection's team, by inspection id.
+    members: dict[int, list[int]]
+    #: Inspections sampled for a 回访, and those whose 回访 is done.
+    revisits_sampled: set[int]
+    revisits_done: set[int]
+    #: The published plans' tasks by organisation id: quarter, draw_date, scope and whether a
+    #: draw of the task was carried out (drawn or revealed, not merely committed or aborted).
+    tasks: dict[int, list[dict]]
+    draws: dict[int, list[DrawQuota]]
+    _class_names: dict[int, dict[str, str]] | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def load(cls, organisations: list[Organisation], year: int) -> YearRecords:
+        organisations = list(organisations)
+        in_year = Inspection.objects.counted(year).filter(organisation__in=organisations)
+        inspections: dict[int, list[dict]] = defaultdict(list)
+        for row in in_year.values(*INSPECTION_FIELDS):
+            inspections[row["organisation_id"]].append(row)
+        # The related rows are read through a subquery, never a list of ids: a province's year
+        # holds more inspections than SQLite accepts parameters.
+        follow_ups: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, kind in FollowUp.objects.filter(inspection__in=in_year).values_list(
+            "inspection_id", "kind"
+        ):
+            follow_ups[inspection_id].append(
+                {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
+            )
+        members: dict[int, list[int]] = defaultdict(list)
+        for inspection_id, inspector_id in InspectionMember.objects.filter(
+            inspection__in=in_year
+        ).values_list("inspection_id", "inspector_id"):
+            members[inspection_id].append(inspector_id)
+        sampled, done = set(), set()
+        for inspection_id, done_on in Revisit.objects.filter(inspection__in=in_year).values_list(
+            "inspection_id", "done_on"
+        ):
+            sampled.add(inspection_id)
+            if done_on:
+                done.add(inspection_id)
+        return cls(
+            year=year,
+            organisations=organisations,
+            inspections=inspections,
+            follow_ups=follow_ups,
+            members=members,
+            revisits_sampled=sampled,
+            revisits_done=done,
+            tasks=_tasks(organisations, year),
+            draws=_draws(organisations, year),
+        )
+
+    def rows(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
+        """The organisation's active inspections of the year, or of one quarter."""
+        rows = self.inspections.get(organisation.pk, [])
+        return [row for row in rows if quarter is None or _period_quarter(row) == quarter]
+
+    def period_tasks(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
+        rows = self.tasks.get(organisation.pk, [])
+        return [
             t
-            for t in tasks.only("quarter", "draw_date")
-            if (t.quarter or quarter_of(t.draw_date)) == quarter
+            for t in rows
+            if not quarter or (t["quarter"] or quarter_of(t["draw_date"])) == quarter
         ]
-    else:
-        tasks = list(tasks.only("pk"))
-    return Figure("tasks", "抽查任务", count=len(tasks))
+
+    def table(self, organisation: Organisation, quarter: int | None = None) -> Table:
+        inspections = self.rows(organisation, quarter)
+        figures = _empty_figures()
+        for row in inspections:
+            figures[row["kind"]].ids.add(row["pk"])
+            if row["internal_joint"]:
+                figures["internal_joint"].ids.add(row["pk"])
+            if row["task__scope"] == SamplingTask.Scope.DEPARTMENT_JOINT:
+                figures["department_joint"].ids.add(row["pk"])
+            for key in self.follow_ups.get(row["pk"], ()):
+                figures[key].ids.add(row["pk"])
+            if row["pk"] in self.members:
+                figures["inspectors"].ids.add(row["pk"])
+            if row["pk"] in self.revisits_sampled:
+                figures["revisit_sampled"].ids.add(row["pk"])
+            if row["pk"] in self.revisits_done:
+                figures["revisit_done"].ids.add(row["pk"])
+            if row["status"] != Inspection.Status.DONE:
+                continue
+            figures["checked"].ids.add(row["pk"])
+            method = row["method_used"] if row["method_used"] in METHODS else "其他"
+            figures[f"method:{method}"].ids.add(row["pk"])
+            if row["result_category"]:
+                figures[f"result:{row['result_category']}"].ids.add(row["pk"])
+            if row["result_category"] in VIOLATION_CATEGORIES:
+                figures["problems"].ids.add(row["pk"])
+        figures["inspectors"].count = len(
+            {person for pk in figures["inspectors"].ids for person in self.members[pk]}
+        )
+        return Table(
+            organisation=organisation,
+            year=self.year,
+            quarter=quarter,
+            tasks=Figure("tasks", "抽查任务", count=len(self.period_tasks(organisation, quarter))),
+            classes=self._classes(organisation, quarter, inspections),
+            figures=figures,
+        )
+
+    def _classes(
+        self, organisation: Organisation, quarter: int | None, inspections: list[dict]
+    ) -> list[ClassRow]:
+        """Per class: the quota each draw committed to (selected + shortfall, so a class with
+        too few eligible targets still shows what the plan required), the targets drawn, and
+        those inspected. Coverage classes count the inspections created for them."""
+        in_period = {row["draw_id"] for row in inspections if row["draw_id"]}
+        rows: dict[str, ClassRow] = {}
+        for draw in self.draws.get(organisation.pk, []):
+            if quarter and draw.quarter != quarter and draw.pk not in in_period:
+                continue
+            for code, name, required in draw.strata:
+                rows.setdefault(code, ClassRow(code, name)).required += required
+        by_class: dict[str, list[dict]] = defaultdict(list)
+        for inspection in inspections:
+            if inspection["kind"] in (Inspection.Kind.RANDOM, Inspection.Kind.COVERAGE):
+                by_class[inspection["stratum"]].append(inspection)
+        for code, members in by_class.items():
+            coverage = members[0]["kind"] == Inspection.Kind.COVERAGE
+            row = rows.setdefault(code, ClassRow(code, code, coverage=coverage))
+            row.coverage = coverage
+            for inspection in members:
+                row.drawn.ids.add(inspection["pk"])
+                if inspection["status"] == Inspection.Status.DONE:
+                    row.inspected.ids.add(inspection["pk"])
+            if coverage:
+                row.required = len(row.drawn.ids)  # 全覆盖: every eligible target gets one
+        unnamed = [row for row in rows.values() if row.name == row.code]
+        if unnamed:
+            names = self.class_names().get(organisation.pk, {})
+            for row in unnamed:
+                row.name = names.get(row.code, row.name)
+        return sorted(rows.values(), key=lambda r: (r.coverage, r.code))
+
+    def class_names(self) -> dict[int, dict[str, str]]:
+        """The class names of each organisation's preset, for coverage classes (no draw names
+        them): read for all the organisations at once, and only when a table needs them."""
+        if self._class_names is None:
+            self._class_names = {
+                org_id: {rule.code: rule.name for rule in preset.classes}
+                for org_id, preset in effective_presets(self.organisations).items()
+                if not isinstance(preset, Exception)
+            }
+        return self._class_names
 
 
-def _classes(
-    organisation: Organisation, year: int, quarter: int | None, inspections: list[dict]
-) -> list[ClassRow]:
-    """Per class: the quota each draw committed to (selected + shortfall, so a class with too
-    few eligible targets still shows what the plan required), the targets drawn, and those
-    inspected. Coverage classes count the inspections created for them."""
-    in_period = {row["draw_id"] for row in inspections if row["draw_id"]}
-    draws = Draw.objects.filter(
-        organisation=organisation,
+def _tasks(organisations: list[Organisation], year: int) -> dict[int, list[dict]]:
+    carried_out = Draw.objects.filter(
+        task=OuterRef("pk"), status__in=[Draw.Status.DRAWN, Draw.Status.REVEALED]
+    )
+    rows = (
+        SamplingTask.objects.filter(
+            organisation__in=organisations, plan__year=year, plan__revisions__isnull=False
+        )
+        .annotate(drawn=Exists(carried_out))
+        .values("pk", "organisation_id", "quarter", "draw_date", "scope", "drawn")
+        .order_by("pk")
+        .distinct()
+    )
+    tasks: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        tasks[row["organisation_id"]].append(row)
+    return tasks
+
+
+def _draws(organisations: list[Organisation], year: int) -> dict[int, list[DrawQuota]]:
+    rows = Draw.objects.filter(
+        organisation__in=organisations,
         task__plan__year=year,
         status__in=[Draw.Status.DRAWN, Draw.Status.REVEALED],
-    ).only("pk", "params", "result", "task__quarter", "task__draw_date")
-    rows: dict[str, ClassRow] = {}
-    for draw in draws.select_related("task"):
-        draw_quarter = draw.task.quarter or quarter_of(draw.task.draw_date)
-        if quarter and draw_quarter != quarter and draw.pk not in in_period:
-            continue
-        names = {s["code"]: s["name"] for s in json.loads(draw.params)["strata"]}
-        for stratum in json.loads(draw.result)["strata"]:
-            row = rows.setdefault(
-                stratum["code"], ClassRow(stratum["code"], names[stratum["code"]])
-            )
-            row.required += len(stratum["selected"]) + stratum["shortfall"]
-    by_class: dict[str, list[dict]] = defaultdict(list)
-    for inspection in inspections:
-        if inspection["kind"] in (Inspection.Kind.RANDOM, Inspection.Kind.COVERAGE):
-            by_class[inspection["stratum"]].append(inspection)
-    for code, members in by_class.items():
-        coverage = members[0]["kind"] == Inspection.Kind.COVERAGE
-        row = rows.setdefault(code, ClassRow(code, code, coverage=coverage))
-        row.coverage = coverage
-        for inspection in members:
-            row.drawn.ids.add(inspection["pk"])
-            if inspection["status"] == Inspection.Status.DONE:
-                row.inspected.ids.add(inspection["pk"])
-        if coverage:
-            row.required = len(row.drawn.ids)  # 全覆盖: every eligible target gets one
-    _name_coverage_classes(organisation, rows)
-    return sorted(rows.values(), key=lambda r: (r.coverage, r.code))
+    ).values("pk", "organisation_id", "params", "result", "task__quarter", "task__draw_date")
+    draws: dict[int, list[DrawQuota]] = defaultdict(list)
+    for row in rows:
+        names = {s["code"]: s["name"] for s in json.loads(row["params"])["strata"]}
+        strata = [
+            (s["code"], names[s["code"]], len(s["selected"]) + s["shortfall"])
+            for s in json.loads(row["result"])["strata"]
+        ]
+        quarter = row["task__quarter"] or quarter_of(row["task__draw_date"])
+        draws[row["organisation_id"]].append(DrawQuota(row["pk"], quarter, strata))
+    return draws
 
 
-def _name_coverage_classes(organisation: Organisation, rows: dict[str, ClassRow]) -> None:
-    unnamed = [row for row in rows.values() if row.name == row.code]
-    if not unnamed:
-        return
-    from shuangsuiji.planning.policies import NoPolicy, effective_preset, organisation_policy
-
-    try:
-        preset = effective_preset(organisation_policy(organisation))
-    except NoPolicy:
-        return
-    for row in unnamed:
-        with contextlib.suppress(PolicyError):
-            row.name = preset.class_rule(row.code).name
+def statistics_table(organisation: Organisation, year: int, quarter: int | None = None) -> Table:
+    return YearRecords.load([organisation], year).table(organisation, quarter)
 
 
 def merged(organisation: Organisation, tables: list[Table]) -> Table:
@@ -302,18 +402,36 @@ def merged(organisation: Organisation, tables: list[Table]) -> Table:
     return total
 
 
-def organisation_tables(
-    organisation: Organisation, year: int, quarter: int | None = None
-) -> tuple[Table, list[Table]]:
-    """An organisation's own table and, for a 市局 or 省厅, one per organisation below it; the
-    first table is then the total of all of them (own work included)."""
+@dataclass
+class TreeTables:
+    """An organisation's own table, one per organisation below it, and their total (the own
+    table itself where nothing is below)."""
+
+    total: Table
+    own: Table
+    below: list[Table]
+
+
+def tree_tables(organisation: Organisation, year: int, quarter: int | None = None) -> TreeTables:
+    """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
+    queries that does not grow with the organisations below."""
     below = list(
         Organisation.objects.filter(path__startswith=organisation.path, is_active=True)
         .exclude(pk=organisation.pk)
         .order_by("path")
     )
-    own = statistics_table(organisation, year, quarter)
+    records = YearRecords.load([organisation, *below], year)
+    own = records.table(organisation, quarter)
     if not below:
-        return own, []
-    tables = [statistics_table(org, year, quarter) for org in below]
-    return merged(organisation, [own, *tables]), tables
+        return TreeTables(own, own, [])
+    tables = [records.table(org, quarter) for org in below]
+    return TreeTables(merged(organisation, [own, *tables]), own, tables)
+
+
+def organisation_tables(
+    organisation: Organisation, year: int, quarter: int | None = None
+) -> tuple[Table, list[Table]]:
+    """An organisation's own table and, for a 市局 or 省厅, one per organisation below it; the
+    first table is then the total of all of them (own work included)."""
+    tables = tree_tables(organisation, year, quarter)
+    return tables.total, tables.below

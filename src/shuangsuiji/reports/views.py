@@ -19,13 +19,15 @@ from django.utils.http import content_disposition_header
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.inspections import selectors
+from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
-from shuangsuiji.params import YEARS, search_text, whole_number
-from shuangsuiji.planning.calendar import calendar_warning
+from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import AnnualPlan
+from shuangsuiji.policy import Quarter
 from shuangsuiji.reports import compliance, documents, exports
-from shuangsuiji.reports.statistics import organisation_tables, quarter_of, statistics_table
+from shuangsuiji.reports.statistics import tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
 #: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
@@ -48,7 +50,7 @@ class Period:
         self.year = whole_number(year, *YEARS) or today.year
         quarter = request.GET.get("quarter", None)
         if quarter is None:
-            self.quarter = quarter_of(today) if self.year == today.year else None
+            self.quarter = Quarter.of(today).number if self.year == today.year else None
         else:
             self.quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
 
@@ -62,17 +64,16 @@ class Period:
 
 
 def _tables(period: Period):
-    total, below = organisation_tables(period.organisation, period.year, period.quarter)
-    if below:
+    tables = tree_tables(period.organisation, period.year, period.quarter)
+    if tables.below:
         # The total, the organisation's own work (a 市局 also inspects), then each below it.
-        own = statistics_table(period.organisation, period.year, period.quarter)
         names = [
             "合计",
             f"{period.organisation.name}（本级）",
-            *(t.organisation.name for t in below),
+            *(t.organisation.name for t in tables.below),
         ]
-        return [total, own, *below], names
-    return [total], [period.organisation.name]
+        return [tables.total, tables.own, *tables.below], names
+    return [tables.total], [period.organisation.name]
 
 
 @role_required(*READERS)
@@ -151,10 +152,10 @@ def figure_rows(request):
 @role_required(*READERS)
 def dashboard_page(request):
     period = Period(request)
-    board = compliance.dashboard(period.organisation, period.year, period.quarter)
     below = list(period.organisation.children.filter(is_active=True).order_by("code"))
-    side = [compliance.dashboard(org, period.year, period.quarter) for org in below]
-    trend = [statistics_table(period.organisation, period.year, q) for q in (1, 2, 3, 4)]
+    # One set of queries for the organisation and every 分局 beside it, however many.
+    board, *side = compliance.dashboards([period.organisation, *below], period.year, period.quarter)
+    trend = [board.quarter_table(q) for q in (1, 2, 3, 4)]
 
     def planned(t):  # drawn or 全覆盖: the checks the plan itself calls for
         return t.figures["random"].ids | t.figures["coverage"].ids
@@ -200,7 +201,7 @@ def dashboard_page(request):
             "quarters": (1, 2, 3, 4),
             **{
                 f"{state}_count": sum(1 for c in board.checks if c.state == state)
-                for state in ("ok", "bad", "running")
+                for state in ("ok", "bad", "running", "none")
             },
         },
     )
@@ -223,33 +224,21 @@ ARCHIVE_EXPORT_LIMIT = 50_000
 ARCHIVE_PAGE_SIZE = 50
 
 
-def _archive_filter(request) -> tuple[selectors.ArchiveFilter, dict]:
-    """The archive's filter from the query string; what it could not read is left out."""
+def _archive_filter(request) -> tuple[ArchiveFilter, dict]:
+    """The inspections the user may read narrowed by the query string (what it could not read
+    is left out), and the choices of the page's form."""
+    archive = ArchiveFilter(request.GET, queryset=selectors.archive(request.user), request=request)
     organisations = Organisation.objects.subtree_of(request.user.organisation)
-    code = request.GET.get("org", "")
-    organisation = get_object_or_404(organisations, code=code) if code else None
-    year = request.GET.get("year", "")
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    result = request.GET.get("result", "")
-    chosen = selectors.ArchiveFilter(
-        year=whole_number(year, *YEARS),
-        organisation=organisation,
-        kind=kind if kind in Inspection.Kind.values else "",
-        status=status if status in Inspection.Status.values else "",
-        result=result if result in ResultCategory.values else "",
-        text=search_text(request.GET),
-    )
     choices = {
         "organisations": organisations.filter(is_active=True).order_by("path"),
         "kinds": Inspection.Kind.choices,
         "statuses": Inspection.Status.choices,
         "results": ResultCategory.choices,
     }
-    return chosen, choices
+    return archive, choices
 
 
-def _archive_description(chosen: selectors.ArchiveFilter, user) -> str:
+def _archive_description(chosen: ArchiveChoice, user) -> str:
     parts = [chosen.organisation.name if chosen.organisation else f"{user.organisation.name}及下级"]
     parts.append(f"{chosen.year} 年" if chosen.year else "全部年度")
     labels = (
@@ -266,9 +255,9 @@ def _archive_description(chosen: selectors.ArchiveFilter, user) -> str:
 @role_required(*ARCHIVE_READERS)
 def archive_page(request):
     """检查档案: every inspection of every year the user may read, filtered, paged."""
-    chosen, choices = _archive_filter(request)
-    rows = selectors.archive(request.user, chosen)
-    page = Paginator(rows, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    archive, choices = _archive_filter(request)
+    chosen = archive.chosen
+    page = Paginator(archive.qs, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reports/archive.html",
@@ -285,8 +274,8 @@ def archive_page(request):
 
 @role_required(*ARCHIVE_READERS)
 def archive_file(request):
-    chosen, _ = _archive_filter(request)
-    rows = selectors.archive(request.user, chosen)
+    archive, _ = _archive_filter(request)
+    chosen, rows = archive.chosen, archive.qs
     count = rows.count()
     if count > ARCHIVE_EXPORT_LIMIT:
         messages.error(

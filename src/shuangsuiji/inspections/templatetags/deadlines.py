@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from shuangsuiji.bureau.calendar import confirmed_years
 from shuangsuiji.inspections.deadlines import provisional_note, stored_provisional_years
-from shuangsuiji.planning.calendar import confirmed_years
 
 register = template.Library()
 

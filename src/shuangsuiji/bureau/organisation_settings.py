@@ -1,0 +1,70 @@
+"""The settings a plan leaves to the bureau (task names, team size, monthly publication …)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.services import audited
+from shuangsuiji.bureau.models import OrganisationSettings
+from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
+from shuangsuiji.policy import PolicyError, Preset
+from shuangsuiji.policy.targets import RESULT_PUBLICATION_MONTHLY, plan_target
+
+
+def organisation_settings(organisation: Organisation) -> OrganisationSettings:
+    """The bureau's stored settings; where none are stored, the defaults its adopted preset
+    gives, unsaved. Reads never write: the row is made when the bureau adopts its preset
+    (``bureau.services.policy_adopt``) or its 系统管理员 saves the settings form."""
+    settings = OrganisationSettings.objects.filter(organisation=organisation).first()
+    if settings is None:
+        settings = OrganisationSettings(organisation=organisation, **_defaults(organisation))
+    return settings
+
+
+@audited("settings.update", "修改单位设置", subject="settings")
+@transaction.atomic
+def organisation_settings_save(*, actor, form, settings=None):
+    """Save the 系统管理员's settings form (its instance is the organisation's settings)."""
+    return form.save()
+
+
+def preset_settings(preset: Preset) -> dict:
+    """Settings a plan states start as it says: 保定 二 “每月向社会公示随机抽查结果” turns on
+    the monthly batches. The administrator can change them afterwards."""
+    try:
+        monthly = plan_target(preset, RESULT_PUBLICATION_MONTHLY, timezone.localdate())
+    except PolicyError:
+        return {}
+    return {"publish_monthly": monthly is not None and monthly.enabled}
+
+
+def _defaults(organisation: Organisation) -> dict:
+    try:
+        return preset_settings(effective_preset(organisation_policy(organisation)))
+    except (NoPolicy, PolicyError):
+        return {}
+
+
+def organisation_settings_many(
+    organisations: list[Organisation], presets: dict[int, Preset | NoPolicy]
+) -> dict[int, OrganisationSettings]:
+    """Each organisation's stored settings; where none are stored, its preset's defaults, unsaved
+    (reads never write)."""
+    stored = {
+        settings.organisation_id: settings
+        for settings in OrganisationSettings.objects.filter(organisation__in=organisations)
+    }
+    result = {}
+    for organisation in organisations:
+        settings = stored.get(organisation.pk)
+        if settings is None:
+            preset = presets.get(organisation.pk)
+            try:
+                defaults = preset_settings(preset) if isinstance(preset, Preset) else {}
+            except PolicyError:
+                defaults = {}
+            settings = OrganisationSettings(organisation=organisation, **defaults)
+        result[organisation.pk] = settings
+    return result

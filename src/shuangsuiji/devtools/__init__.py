@@ -1,1 +1,0 @@
-"""Developer tools: throwaway services for tests and benchmarks."""

@@ -1,0 +1,227 @@
+"""The demo organisation tree, accounts and year that ``make demo`` serves.
+
+Built through the same services a bureau uses: registers imported from workbooks, and each
+preset county's year so far (plan, draws, checks, follow-ups, publication, 回访; see
+:mod:`shuangsuiji_demo.year`). Running it again keeps the data and issues fresh passwords, so a
+demo left running somewhere never keeps a password printed long ago.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.accounts.services import (
+    available_presets,
+    generate_password,
+    user_create,
+    user_set_password,
+)
+from shuangsuiji.acts.organisations import organisation_create, organisation_preset_set
+
+# (code, name, parent code, policy preset of the plan this bureau issued)
+DEMO_ORGANISATIONS: list[tuple[str, str, str | None, str]] = [
+    ("130000", "河北省生态环境厅", None, ""),
+    ("130200", "唐山市生态环境局", "130000", ""),
+    ("130281", "唐山市生态环境局遵化市分局", "130200", "zunhua-2024"),
+    ("130600", "保定市生态环境局", "130000", "baoding-2021"),
+    ("130100", "石家庄市生态环境局", "130000", ""),
+    ("130109", "石家庄市生态环境局藁城区分局", "130100", "gaocheng-2026"),
+    ("410000", "河南省生态环境厅", None, ""),
+    ("410700", "新乡市生态环境局", "410000", ""),
+    ("410724", "新乡市生态环境局获嘉分局", "410700", "huojia-2024"),
+    ("140000", "山西省生态环境厅", None, ""),
+    ("140800", "运城市生态环境局", "140000", ""),
+    ("140826", "运城市生态环境局绛县分局", "140800", "jiangxian-2025"),
+]
+
+# One account per role in 遵化; a coordinator and a leader in each other preset county, who
+# run its quarter; and the city bureau's leader, who reads its branches.
+DEMO_USERS: list[tuple[str, str, str, Role]] = [
+    ("zunhua-admin", "王建国", "130281", Role.SYSADMIN),
+    ("zunhua-coordinator", "李海燕", "130281", Role.COORDINATOR),
+    ("zunhua-inspector", "张伟", "130281", Role.INSPECTOR),
+    ("zunhua-leader", "刘志强", "130281", Role.LEADER),
+    ("zunhua-auditor", "陈静", "130281", Role.AUDITOR),
+    ("tangshan-leader", "赵立新", "130200", Role.LEADER),
+    ("baoding-coordinator", "孙丽", "130600", Role.COORDINATOR),
+    ("baoding-leader", "周建华", "130600", Role.LEADER),
+    ("gaocheng-coordinator", "吴敏", "130109", Role.COORDINATOR),
+    ("gaocheng-leader", "郑国强", "130109", Role.LEADER),
+    ("huojia-coordinator", "冯雪", "410724", Role.COORDINATOR),
+    ("huojia-leader", "马德胜", "410724", Role.LEADER),
+    ("jiangxian-coordinator", "杨帆", "140826", Role.COORDINATOR),
+    ("jiangxian-leader", "韩卫东", "140826", Role.LEADER),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    organisation: str
+
+
+@transaction.atomic
+def demo_organisations() -> dict[str, Organisation]:
+    presets = set(available_presets())
+    organisations: dict[str, Organisation] = {}
+    for code, name, parent_code, preset in DEMO_ORGANISATIONS:
+        preset = preset if preset in presets else ""
+        organisation = Organisation.objects.filter(code=code).first()
+        if organisation is None:
+            organisation = organisation_create(
+                actor=None,
+                code=code,
+                name=name,
+                parent=organisations.get(parent_code) if parent_code else None,
+                policy_preset=preset,
+            )
+        elif preset and organisation.policy_preset != preset:
+            organisation = organisation_preset_set(
+                actor=None, organisation=organisation, policy_preset=preset
+            )
+        organisations[code] = organisation
+    return organisations
+
+
+DEMO_REGISTER_ORDER = ("targets", "events", "inspectors", "items")
+
+
+def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> None:
+    """Fill each preset county's registers from generated workbooks, through the real import."""
+    from shuangsuiji.directory.models import Target
+    from shuangsuiji.directory.registers import register_by_key
+    from shuangsuiji.directory.services import register_import
+    from shuangsuiji_demo.registers import write_demo_workbooks
+
+    for code, _, _, preset in DEMO_ORGANISATIONS:
+        organisation = organisations[code]
+        if not preset or Target.objects.filter(organisation=organisation).exists():
+            continue
+        files = write_demo_workbooks(
+            data_dir / "demo" / preset,
+            preset=preset,
+            targets=300,
+            inspectors=40,
+            seed=int(code),
+            year=timezone.localdate().year,
+        )
+        for key in DEMO_REGISTER_ORDER:
+            path = files[key]
+            outcome = register_import(
+                actor=None,
+                organisation=organisation,
+                spec=register_by_key(key),
+                content=path.read_bytes(),
+                filename=path.name,
+                reason="演示数据",
+            )
+            if outcome.applied is None:
+                problems = "；".join(p.message for p in outcome.plan.all_problems[:5])
+                raise RuntimeError(f"演示数据 {path} 导入失败：{problems}")
+
+
+def _demo_inspector(organisation: Organisation):
+    from shuangsuiji.directory.models import Inspector
+
+    return (
+        Inspector.objects.drawable()
+        .filter(organisation=organisation)
+        .order_by("start_year", "certificate_no")
+        .first()
+    )
+
+
+def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
+    """获嘉's plan leaves the 特殊监管对象 ratio to the bureau; the demo bureau sets it the way a
+    coordinator would, with a reason, so its quarter can be drawn."""
+    import datetime as dt
+
+    from shuangsuiji.bureau.policies import organisation_policy, policy_value_set
+
+    policy = organisation_policy(organisations["410724"])
+    if not policy.adjustments.filter(path="classes.SPECIAL.quota").exists():
+        policy_value_set(
+            actor=None,
+            policy=policy,
+            path="classes.SPECIAL.quota",
+            value={"ratio": "30%"},
+            since=dt.date(2024, 1, 1),
+            reason="演示：局务会确定特殊监管对象每季度抽查 30%（方案附件“根据实际自行设定”）",
+        )
+
+
+def demo_accounts(organisations: dict[str, Organisation]):
+    """The printed accounts, each with a fresh password; and the users by (code, role)."""
+    from shuangsuiji.accounts.models import User
+
+    accounts = []
+    users: dict[tuple[str, Role], User] = {}
+    for username, display_name, code, role in DEMO_USERS:
+        if role == Role.INSPECTOR:
+            # An inspector's account is linked to the register by the 执法证号 as login name.
+            inspector = _demo_inspector(organisations[code])
+            username, display_name = inspector.certificate_no, inspector.name
+        password = generate_password()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user, _ = user_create(
+                actor=None,
+                username=username,
+                display_name=display_name,
+                organisation=organisations[code],
+                roles=[role],
+                password=password,
+            )
+        else:
+            user_set_password(actor=None, user=user, password=password)
+        users[code, role] = user
+        accounts.append(DemoAccount(username, password, role.label, organisations[code].name))
+    return accounts, users
+
+
+@transaction.atomic
+def demo_build(*, report: Callable[[str], None] | None = print) -> list[DemoAccount]:
+    """Build the demo, or refresh its passwords; ``report`` gets one line per county's year.
+
+    On the first run the bureaus start on the platform at the beginning of the year and work
+    through it to today (:mod:`shuangsuiji_demo.year`); later runs leave the year as it is.
+    """
+    from django.conf import settings
+
+    from shuangsuiji_demo.year import (
+        clock,
+        demo_years,
+        scrypt_first,
+        year_opening,
+        year_pending,
+    )
+
+    codes = [code for code, _, _, preset in DEMO_ORGANISATIONS if preset]
+    now = timezone.now()
+    existing = list(Organisation.objects.filter(code__in=codes))
+    fresh = len(existing) < len(codes) or year_pending(existing, timezone.localdate(now).year)
+    with clock(year_opening(now)) if fresh else nullcontext():
+        organisations = demo_organisations()
+        demo_registers(organisations, Path(settings.DATA_DIR))
+        demo_policy_settings(organisations)
+        with scrypt_first():
+            accounts, users = demo_accounts(organisations)
+    counties = [
+        (organisations[code], users[code, Role.COORDINATOR], users[code, Role.LEADER])
+        for code in codes
+        if organisations[code].policy_preset
+    ]
+    for summary in demo_years(counties):
+        if report:
+            report(summary.line())
+    return accounts

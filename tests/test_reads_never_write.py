@@ -1,0 +1,372 @@
+"""Reads never write (issue 16): a GET of any page changes no table.
+
+The demo is built once for the module on 2026-11-22 (three quarters drawn, inspected, followed
+up and public; the fourth under way), with one bureau more that chose a preset but has not
+adopted it. It is read as every demo account and as an anonymous visitor: every URL pattern of
+the site (the staff pages, the portal under ``/gongkai/``, the open data API, draw pages and
+their files, Django's admin), its path parameters filled from real rows the account can see,
+then the links the pages show (the home page and the navigation, and up to two pages more of
+each pattern a page links to). After each GET the rows of every table of the
+database (models, their histories, many-to-many tables and any other) are counted: none may
+differ from before the crawl, and no GET may answer 5xx. Each GET runs in a savepoint rolled
+back after counting, so one page's write is reported at that page and not at the next one.
+
+Accounts log in with ``force_login`` before the first count, so the login's own bookkeeping
+(the session row, django-axes' records of a password login) is not counted as a read's write.
+No table is excluded: there is no GET that writes by design.
+
+Before, a bureau's settings were made by the first page that read them, whoever read it (the
+portal's register pages of a province or a city, which no demo bureau's work had read), and
+its preset adopted the same way: an anonymous GET of ``/gongkai/org/<code>/policy/`` inserted
+its ``OrganisationPolicy`` and ``OrganisationSettings`` with their history rows.
+tests/bureau/test_adoption.py holds that case on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+from django.urls.resolvers import RoutePattern
+
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji_demo.build import DEMO_USERS
+from tests.support.rows import row_counts
+from tests.test_demo import SHANGHAI, demo_database, run_demo
+
+TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+#: Never read: signing out is a POST, and a GET of it only answers 405, but it is not a read.
+SKIP = {"logout"}
+#: Pages a link may add for one pattern beyond the URLs filled in from the data.
+LINKED_PER_PATTERN = 2
+ACCOUNTS = ["anonymous", *(username for username, *_ in DEMO_USERS)]
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple]:
+    return {t: (before.get(t), after.get(t)) for t in before.keys() | after.keys()
+            if before.get(t) != after.get(t)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    with demo_database(TODAY, data, django_db_blocker):
+        run_demo()
+        not_adopted()
+        yield data
+
+
+def not_adopted():
+    """Beside the demo, a bureau under 唐山 (so 唐山's leader reads it) that chose a preset
+    without adopting it, through the accounts service alone, below the acts: a read of its
+    pages used to adopt the preset."""
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.accounts.services import organisation_create
+
+    organisation_create(actor=None, code="130283", name="唐山市生态环境局迁安市分局",
+                        parent=Organisation.objects.get(code="130200"),
+                        policy_preset="zunhua-2024")  # fmt: skip
+
+
+def demo_user(username: str):
+    """The demo account of that name; the inspector logs in with a 执法证号 chosen at build."""
+    from shuangsuiji.accounts.models import User
+
+    if username == "anonymous":
+        return None
+    _, _, code, role = next(entry for entry in DEMO_USERS if entry[0] == username)
+    if role == Role.INSPECTOR:
+        return User.objects.filter(
+            organisation__code=code, groups__name=Role.INSPECTOR.label
+        ).first()
+    return User.objects.get(username=username)
+
+
+# --- the URLs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    name: str
+    pattern: URLPattern = field(repr=False, compare=False)
+
+    @property
+    def parameters(self) -> list[str]:
+        pattern = self.pattern.pattern
+        return list(pattern.converters) if isinstance(pattern, RoutePattern) else []
+
+
+def routes(resolver=None, prefix: str = "", namespace: str = ""):
+    """Every named URL pattern; of Django's admin, the pages without parameters."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from routes(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            route = Route(prefix + str(pattern.pattern), namespace + pattern.name, pattern)
+            if route.name.startswith("admin:") and (route.parameters or "(" in route.path):
+                continue  # no demo account is staff: every admin page sends it to sign in
+            yield route
+
+
+def one_per(queryset, field_name: str) -> list:
+    """The first row of each value of ``field_name`` (one draw per status …)."""
+    seen = {}
+    for pk, value in queryset.order_by("pk").values_list("pk", field_name):
+        seen.setdefault(value, pk)
+    return list(seen.values())
+
+
+def parameter_values(user) -> tuple[dict, dict]:
+    """(route name or "*", parameter) → values, and route name → parameter combinations, from
+    the rows the user can see: its organisation and those below it (all of them for the
+    portal and for an anonymous visitor)."""
+    from shuangsuiji.accounts.models import Organisation, User
+    from shuangsuiji.directory.models import (
+        ImportBatch,
+        InspectionItem,
+        Inspector,
+        RegulatoryEvent,
+        Target,
+    )
+    from shuangsuiji.inspections.models import Attachment, FollowUp, Inspection, Revisit
+    from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision, SamplingTask
+
+    if user is None:
+        scope = Organisation.objects.all()
+    else:
+        scope = Organisation.objects.filter(path__startswith=user.organisation.path)
+    mine = {"organisation__in": scope}
+    draws = Draw.objects.filter(**mine)
+    inspections = Inspection.objects.filter(**mine)
+    draw_pks = one_per(draws, "status")
+    # One of each status, kind and result; and an inspector's own, each status (his record page).
+    own = inspections.filter(members__inspector__certificate_no=getattr(user, "username", None))
+    inspection_pks = sorted(
+        {*one_per(inspections, "status"), *one_per(inspections, "kind"),
+         *one_per(inspections.filter(status=Inspection.Status.DONE), "result_category"),
+         *one_per(own, "status")}
+    )  # fmt: skip
+    plans = AnnualPlan.objects.filter(**mine)
+    registers = {"targets": Target, "inspectors": Inspector, "items": InspectionItem,
+                 "events": RegulatoryEvent}  # fmt: skip
+    codes = list(scope.order_by("pk").values_list("code", flat=True))
+    public_draws = Draw.objects.filter(organisation__code__in=codes)
+    values = {
+        ("*", "code"): codes,
+        ("*", "register"): list(registers),
+        ("*", "fmt"): ["xlsx", "pdf"],
+        ("*", "draw_id"): list(
+            public_draws.filter(
+                pk__in=[pk for code in codes
+                        for pk in one_per(public_draws.filter(organisation__code=code), "status")]
+            ).values_list("draw_id", flat=True)
+        ),
+        ("*", "credit_code"): list(
+            Target.objects.filter(**mine).order_by("pk").values_list("credit_code", flat=True)[:2]
+        ),
+        ("accounts:organisation_edit", "pk"): list(scope.order_by("pk").values_list("pk", flat=True)[:2]),
+        ("accounts:user_edit", "pk"): list(
+            User.objects.filter(**mine).order_by("pk").values_list("pk", flat=True)[:2]
+        ),
+        ("accounts:user_password", "pk"): list(
+            User.objects.filter(**mine).order_by("pk").values_list("pk", flat=True)[:1]
+        ),
+        ("*", "draw_pk"): draw_pks,
+    }  # fmt: skip
+    batches = list(
+        ImportBatch.objects.filter(**mine).order_by("-pk").values_list("pk", flat=True)[:1]
+    )
+    for name in ("import_batch", "import_apply", "import_abandon", "import_errors"):
+        values["directory:" + name, "pk"] = batches
+    for name in ("plan_detail", "plan_approve", "plan_publish", "plan_adjust"):
+        values["planning:" + name, "pk"] = one_per(plans, "status")
+    tasks = SamplingTask.objects.filter(plan__organisation__in=scope)
+    for name in ("task_edit", "task_prepare", "task_coverage"):
+        values["planning:" + name, "pk"] = (
+            one_per(tasks, "kind")[:2] + one_per(tasks, "quarter")[:4]
+        )
+    for name in ("draw_detail", "draw_reveal", "draw_abort", "draw_bundle"):
+        values["planning:" + name, "pk"] = draw_pks
+    for name in ("inspection_substitute", "inspection_assign"):
+        values["planning:" + name, "pk"] = inspection_pks
+    for name in ("detail", "record", "checklist_pdf", "attachment_upload", "reopen",
+                 "follow_up_open", "release"):  # fmt: skip
+        values["inspections:" + name, "pk"] = inspection_pks
+    values["inspections:revisit_record", "pk"] = list(
+        Revisit.objects.filter(inspection__organisation__in=scope).values_list("pk", flat=True)[:2]
+    )
+    combos = {
+        "directory:" + name: [
+            {"register": key, "pk": pk}
+            for key, model in registers.items()
+            for pk in model.objects.filter(**mine).order_by("pk").values_list("pk", flat=True)[:1]
+        ]
+        for name in ("detail", "edit", "reveal", "remove")
+    }
+    combos["inspections:attachment"] = [
+        {"pk": inspection, "attachment_id": pk}
+        for pk, inspection in Attachment.objects.filter(inspection__organisation__in=scope)
+        .order_by("pk").values_list("pk", "inspection_id")[:2]
+    ]  # fmt: skip
+    combos["inspections:follow_up_close"] = [
+        {"pk": inspection, "follow_up_id": pk}
+        for pk, inspection in FollowUp.objects.filter(inspection__organisation__in=scope)
+        .order_by("pk").values_list("pk", "inspection_id")[:2]
+    ]  # fmt: skip
+    combos["disclosure:draw_file"] = [
+        {"draw_id": draw.draw_id, "name": name}
+        for draw in public_draws.filter(draw_id__in=values["*", "draw_id"])
+        for name in [*draw.public_files(), "roster.txt"]
+    ]
+    combos["reports:plan_file"] = [
+        {"pk": pk, "fmt": fmt} for pk in one_per(plans, "status")[:1] for fmt in ("xlsx", "pdf")
+    ]
+    combos["disclosure:plan"] = [
+        {"code": code, "year": year, "version": version}
+        for code, year, version in PlanRevision.objects.filter(plan__organisation__in=scope)
+        .order_by("pk").values_list("plan__organisation__code", "plan__year", "version")
+    ]  # fmt: skip
+    return values, combos
+
+
+def filled(route: Route, values: dict, combos: dict) -> list[str]:
+    if route.name in combos:
+        return [reverse(route.name, kwargs=c) for c in combos[route.name]]
+    names = route.parameters
+    choices = []
+    for name in names:
+        for key in ((route.name, name), ("*", name)):
+            if key in values:
+                choices.append(values[key])
+                break
+        else:
+            raise AssertionError(
+                f"{route.name}：路径参数 {name} 没有取值，请在 parameter_values 中登记"
+            )
+    return [
+        reverse(route.name, kwargs=dict(zip(names, combo, strict=True)))
+        for combo in itertools.product(*choices)
+    ]
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def links(page_url: str, response) -> list[str]:
+    """The site's own links on an HTML page, fragments dropped."""
+    if "text/html" not in response.get("Content-Type", ""):
+        return []
+    parser = Links()
+    parser.feed(response.content.decode())
+    found = []
+    for href in parser.hrefs:
+        url = urlsplit(urljoin(page_url, href))
+        if url.scheme not in ("", "http") or url.netloc not in ("", "testserver"):
+            continue
+        found.append(url.path + (f"?{url.query}" if url.query else ""))
+    return found
+
+
+def route_name(url: str) -> str | None:
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return None
+
+
+# --- the crawl ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Crawl:
+    client: Client
+    baseline: dict
+    seen: set = field(default_factory=set)
+    linked: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    reads: int = 0
+
+    def get(self, url: str) -> list[str]:
+        """Read one URL in a savepoint; record a 5xx or a changed table; return its links."""
+        if url in self.seen:
+            return []
+        self.seen.add(url)
+        self.reads += 1
+        with transaction.atomic():
+            try:
+                response = self.client.get(url)
+            except Exception as error:  # the test client re-raises a view's exception (a 500)
+                self.problems.append(f"GET {url} → 500：{type(error).__name__}: {error}")
+                response = None
+            difference = changed(self.baseline, row_counts())
+            transaction.set_rollback(True)
+        if difference:
+            self.problems.append(f"GET {url} 改变了表的行数：{difference}")
+        if response is None:
+            return []
+        if response.status_code >= 500:
+            self.problems.append(f"GET {url} → {response.status_code}")
+        return links(url, response)
+
+    def follow(self, url: str, *, always: bool = False) -> list[str]:
+        """A link is read if it comes from the home page, or if its pattern has not been read
+        from a link ``LINKED_PER_PATTERN`` times yet."""
+        name = route_name(url)
+        if name is None or name.split(":")[-1] in SKIP or url in self.seen:
+            return []
+        if not always:
+            if self.linked.get(name, 0) >= LINKED_PER_PATTERN:
+                return []
+            self.linked[name] = self.linked.get(name, 0) + 1
+        return self.get(url)
+
+
+@pytest.mark.parametrize("username", ACCOUNTS)
+def test_no_get_writes_as_any_demo_account(db, demo, settings, username):
+    settings.MEDIA_ROOT = str(
+        demo / "media"
+    )  # the demo's uploads (the suite gives each test its own)
+    user = demo_user(username)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    crawl = Crawl(client, row_counts())
+    values, combos = parameter_values(user)
+    urls = [
+        url
+        for route in routes()
+        if route.name.split(":")[-1] not in SKIP
+        for url in filled(route, values, combos)
+    ]
+    home = crawl.get("/")
+    pending = []
+    for url in home:
+        pending += crawl.follow(url, always=True)
+    for url in urls:
+        pending += crawl.get(url)
+    for url in pending:
+        crawl.follow(url)
+    assert crawl.reads > 100
+    assert not crawl.problems, "\n".join(crawl.problems)
+    assert row_counts() == crawl.baseline
