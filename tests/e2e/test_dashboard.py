@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from tests.support.portal import build_portal
@@ -23,7 +24,7 @@ def test_dashboard_charts_render(page, live_server, transactional_db, organisati
     assert page.locator("#chart-classes svg path").count() > 6
     verdict = page.locator("#verdict").inner_text()
     assert verdict.startswith("本期计划要求") and "达标" in verdict
-    assert page.get_by_text("内部联合抽查占比").is_visible()
+    expect(page.get_by_text("内部联合抽查占比")).to_be_visible()
     page.screenshot(path=str(Path(output_path) / "dashboard.png"), full_page=True)
 
     page.get_by_role("link", name="随机抽查情况统计表").first.click()

@@ -3,6 +3,8 @@ submission waits in the browser and goes through when the network is back (issue
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from shuangsuiji.accounts.roles import Role
 from tests.support.county import build_county
 from tests.support.tree import adopt_preset
@@ -39,7 +41,7 @@ def test_offline_draft_then_submit(page, live_server, transactional_db, login, o
     page.goto(f"{live_server.url}/inspections/{inspection.pk}/record/")
     page.get_by_label("企业在场人员").fill("王厂长")
     page.reload()  # the tab was closed in the field: the browser kept the draft
-    assert page.get_by_text("已恢复本机保存的草稿").is_visible()
+    expect(page.get_by_text("已恢复本机保存的草稿")).to_be_visible()
     assert page.get_by_label("企业在场人员").input_value() == "王厂长"
 
     for radio in page.get_by_role("radio", name="合格").all():
@@ -52,7 +54,7 @@ def test_offline_draft_then_submit(page, live_server, transactional_db, login, o
 
     page.context.set_offline(True)
     page.get_by_role("button", name="提交结果").click()
-    assert page.get_by_text("网络已断开：已保存在本机，恢复联网后自动提交").is_visible()
+    expect(page.get_by_text("网络已断开：已保存在本机，恢复联网后自动提交")).to_be_visible()
     inspection.refresh_from_db()
     assert inspection.status == "assigned"
 

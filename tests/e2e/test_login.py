@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from shuangsuiji.accounts.roles import Role
 
 
@@ -30,11 +32,11 @@ def test_coordinator_logs_in(page, live_server, transactional_db, output_path, e
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")
 
-    assert page.get_by_role("heading", name="唐山市生态环境局遵化市分局").is_visible()
+    expect(page.get_by_role("heading", name="唐山市生态环境局遵化市分局")).to_be_visible()
     assert "您好，李海燕" in page.content()
     menu = page.get_by_role("navigation", name="主菜单")
-    assert menu.get_by_role("link", name="首页").is_visible()
-    assert menu.get_by_role("link", name="修改密码").is_visible()
+    expect(menu.get_by_role("link", name="首页")).to_be_visible()
+    expect(menu.get_by_role("link", name="修改密码")).to_be_visible()
     assert menu.get_by_role("link", name="用户管理").count() == 0
     screenshot = Path(output_path) / "coordinator-home.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)

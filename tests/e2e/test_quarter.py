@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.cli import main
@@ -48,14 +49,14 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="年度抽查计划").click()
     page.get_by_label("生成年度计划：").fill(str(year))
     page.get_by_role("button", name="按本单位政策生成草稿").click()
-    assert page.get_by_text(f"已按本单位政策生成 {year} 年度抽查计划").is_visible()
+    expect(page.get_by_text(f"已按本单位政策生成 {year} 年度抽查计划")).to_be_visible()
     plan_url = page.url
     logout(page)
 
     login("leader", PASSWORD)
     page.goto(plan_url)
     page.get_by_role("button", name="审批印发").click()
-    assert page.get_by_text("计划已审批印发").is_visible()
+    expect(page.get_by_text("计划已审批印发")).to_be_visible()
     logout(page)
 
     login("coord", PASSWORD)
@@ -67,23 +68,23 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
         page.get_by_label("新取值").fill("30%")
         page.get_by_label("调整原因").fill("局务会确定特殊监管对象每季度抽查 30%")
         page.get_by_role("button", name="保存调整").click()
-        assert page.get_by_text("已调整 classes.SPECIAL.quota").is_visible()
+        expect(page.get_by_text("已调整 classes.SPECIAL.quota")).to_be_visible()
     page.goto(plan_url)
     page.get_by_role("button", name="向社会公开").click()
-    assert page.get_by_text("计划已向社会公开").is_visible()
+    expect(page.get_by_text("计划已向社会公开")).to_be_visible()
     page.get_by_role("link", name="抽取").nth(3).click()  # the fourth quarter's task
-    assert page.get_by_role("heading", name="各类别抽取数量").is_visible()
+    expect(page.get_by_role("heading", name="各类别抽取数量")).to_be_visible()
     page.get_by_label("随机源一：名称").fill(f"中国福利彩票双色球 {year}136 期")
     page.get_by_label("随机源二：类型").select_option("witness")
     page.get_by_label("随机源二：名称").fill("监督员 陈静 现场写下的数字")
     page.get_by_label("最迟公开日期").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="承诺并公开候选名单").click()
-    assert page.get_by_text("已承诺").first.is_visible()
+    expect(page.get_by_text("已承诺").first).to_be_visible()
 
     page.get_by_label(f"中国福利彩票双色球 {year}136 期 的取值").fill("3.7.12.19.25.31./9./")
     page.get_by_label("监督员 陈静 现场写下的数字 的取值").fill("20261122")
     page.get_by_role("button", name="抽取", exact=True).click()
-    assert page.get_by_text("抽取完成").is_visible()
+    expect(page.get_by_text("抽取完成")).to_be_visible()
     assert page.get_by_text("（带队）").count() == 0  # teams are listed by name and 执法证号
     rows = page.locator("tbody tr")
     assert rows.count() >= 10
@@ -91,17 +92,17 @@ def test_whole_quarter(page, live_server, transactional_db, login, tmp_path, out
     first = rows.nth(0)
     first.get_by_label("替补依据").fill("企业停产证明（现场核实）")
     first.get_by_role("button", name="替补").click()
-    assert page.get_by_text("已由备选名单首位").is_visible()
-    assert page.get_by_text("替补记录").is_visible()
+    expect(page.get_by_text("已由备选名单首位")).to_be_visible()
+    expect(page.get_by_text("替补记录")).to_be_visible()
 
     page.get_by_role("button", name="公开名单与盐值").click()
-    assert page.get_by_text("名单、盐值和全部抽取材料已公开").is_visible()
+    expect(page.get_by_text("名单、盐值和全部抽取材料已公开")).to_be_visible()
     draw = Draw.objects.get()
     logout(page)
 
     page.goto(f"{live_server.url}/gongkai/draws/{draw.draw_id}/")
-    assert page.get_by_text("✓ 通过").is_visible()
-    assert page.get_by_text("替补").first.is_visible()
+    expect(page.get_by_text("✓ 通过")).to_be_visible()
+    expect(page.get_by_text("替补").first).to_be_visible()
     screenshot = Path(output_path) / f"public-draw-{preset}.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=True)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from shuangsuiji.accounts.roles import Role
 from tests.support.workbooks import uscc, xlsx
@@ -36,20 +37,20 @@ def test_import_targets_through_the_page(page, live_server, transactional_db, lo
 
     page.get_by_label("文件").set_input_files(str(bad))
     page.get_by_role("button", name="上传并校验").click()
-    assert page.get_by_text("发现 1 处问题，未写入任何数据").is_visible()
-    assert page.get_by_role("cell", name="统一社会信用代码无效", exact=False).is_visible()
+    expect(page.get_by_text("发现 1 处问题，未写入任何数据")).to_be_visible()
+    expect(page.get_by_role("cell", name="统一社会信用代码无效", exact=False)).to_be_visible()
     assert Target.objects.count() == 0
 
     page.get_by_role("link", name="改正后重新上传").click()
     page.get_by_label("文件").set_input_files(str(good))
     page.get_by_role("button", name="上传并校验").click()
-    assert page.get_by_text("预览").is_visible()
+    expect(page.get_by_text("预览")).to_be_visible()
     page.get_by_label("导入原因").fill("2026 年第四季度名录动态调整")
     page.get_by_role("button", name="确认导入").click()
-    assert page.get_by_text("导入完成：新增 2 条，修改 0 条").is_visible()
+    expect(page.get_by_text("导入完成：新增 2 条，修改 0 条")).to_be_visible()
 
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="检查对象名录库").click()
-    assert page.get_by_role("link", name=uscc(2)).is_visible()
+    expect(page.get_by_role("link", name=uscc(2))).to_be_visible()
     screenshot = Path(output_path) / "targets.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=True)
