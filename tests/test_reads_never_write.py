@@ -140,7 +140,13 @@ def parameter_values(user) -> tuple[dict, dict]:
         RegulatoryEvent,
         Target,
     )
-    from shuangsuiji.inspections.models import Attachment, FollowUp, Inspection, Revisit
+    from shuangsuiji.inspections.models import (
+        Attachment,
+        FollowUp,
+        Inspection,
+        InspectionAssistant,
+        Revisit,
+    )
     from shuangsuiji.planning.models import AnnualPlan, Draw, PlanRevision, SamplingTask
 
     if user is None:
@@ -202,7 +208,7 @@ def parameter_values(user) -> tuple[dict, dict]:
     for name in ("inspection_substitute", "inspection_assign"):
         values["planning:" + name, "pk"] = inspection_pks
     for name in ("detail", "record", "checklist_pdf", "attachment_upload", "reopen",
-                 "follow_up_open", "release"):  # fmt: skip
+                 "follow_up_open", "release", "assistant_add"):  # fmt: skip
         values["inspections:" + name, "pk"] = inspection_pks
     values["inspections:revisit_record", "pk"] = list(
         Revisit.objects.filter(inspection__organisation__in=scope).values_list("pk", flat=True)[:2]
@@ -218,6 +224,11 @@ def parameter_values(user) -> tuple[dict, dict]:
     combos["inspections:attachment"] = [
         {"pk": inspection, "attachment_id": pk}
         for pk, inspection in Attachment.objects.filter(inspection__organisation__in=scope)
+        .order_by("pk").values_list("pk", "inspection_id")[:2]
+    ]  # fmt: skip
+    combos["inspections:assistant_remove"] = [
+        {"pk": inspection, "assistant_id": pk}
+        for pk, inspection in InspectionAssistant.objects.filter(inspection__organisation__in=scope)
         .order_by("pk").values_list("pk", "inspection_id")[:2]
     ]  # fmt: skip
     combos["inspections:follow_up_close"] = [
@@ -370,3 +381,24 @@ def test_no_get_writes_as_any_demo_account(db, demo, settings, username):
     assert crawl.reads > 100
     assert not crawl.problems, "\n".join(crawl.problems)
     assert row_counts() == crawl.baseline
+
+
+def test_the_assistant_routes_answer_a_get_with_405(db, demo):
+    """Issue 17 point 7: the demo year names 保定's 专家 beside a team (三、（二）), so the crawl
+    reaches ``inspections:assistant_remove`` with a real row. Both assistant routes are POST only:
+    a GET by 保定's coordinator, who may post them, answers 405 and writes nothing."""
+    from shuangsuiji.inspections.models import InspectionAssistant
+
+    user = demo_user("baoding-coordinator")
+    values, combos = parameter_values(user)
+    removals = combos["inspections:assistant_remove"]
+    assert len(removals) == 1 == InspectionAssistant.objects.count()
+    urls = [reverse("inspections:assistant_remove", kwargs=kwargs) for kwargs in removals]
+    urls += [reverse("inspections:assistant_add", kwargs={"pk": pk})
+             for pk in values["inspections:assistant_add", "pk"]]  # fmt: skip
+    client = Client()
+    client.force_login(user)
+    before = row_counts()
+    for url in urls:
+        assert client.get(url).status_code == 405, url
+    assert row_counts() == before

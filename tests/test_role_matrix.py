@@ -94,6 +94,17 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     ),
     "inspections:attachment_upload": ("post", "inspection", only()),
     "inspections:reopen": ("post", "inspection", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # 保定 三（二）: an empty or refused choice is a message back on the inspection page.
+    "inspections:assistant_add": (
+        "post",
+        "inspection",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
+    "inspections:assistant_remove": (
+        "post",
+        "assistant",
+        {**only(Role.COORDINATOR), "coordinator": 302},
+    ),
     "inspections:follow_up_open": (
         "post",
         "inspection",
@@ -250,8 +261,16 @@ def _sampling_objects(organisation, target):
     from shuangsuiji.inspections.models import Revisit
 
     revisit = Revisit.objects.create(inspection=inspection, draw=draw, rank=1, key="00")
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.inspections.models import InspectionAssistant
+
+    expert = Inspector.objects.create(organisation=organisation, name="专家甲", certificate_no="ZJ001",
+                                      category="expert")  # fmt: skip
+    assistant = InspectionAssistant.objects.create(inspection=inspection, person=expert,
+                                                   role="expert", reason="专业判断")  # fmt: skip
     return {"plan": plan, "task": task, "draw": draw, "inspection": inspection,
-            "attachment": attachment, "follow_up": follow_up, "revisit": revisit}  # fmt: skip
+            "attachment": attachment, "follow_up": follow_up, "revisit": revisit,
+            "assistant": assistant}  # fmt: skip
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -273,6 +292,7 @@ def test_role_matrix(client, people, url_name, role):
         "inspection": {"pk": people["inspection"].pk},
         "attachment": {"pk": people["inspection"].pk, "attachment_id": people["attachment"].pk},
         "follow_up": {"pk": people["inspection"].pk, "follow_up_id": people["follow_up"].pk},
+        "assistant": {"pk": people["inspection"].pk, "assistant_id": people["assistant"].pk},
         "draw_pk": {"draw_pk": people["draw"].pk},
         "revisit": {"pk": people["revisit"].pk},
         "org_code": {"code": people["own_org"].code},

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+import json
 import random
 import time
 from collections import Counter
@@ -35,7 +36,10 @@ from shuangsuiji.acts.draws import draw_commit, draw_execute, draw_reveal
 from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector, Target
+from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.creation import (
+    assistant_candidates,
+    inspection_add_assistant,
     inspection_assign_team,
     inspection_set_partners,
     inspection_substitute,
@@ -194,6 +198,10 @@ TARGETED = {
         (3, "assigned", "运环督办〔{year}〕23 号", ResultCategory.NO_PROBLEM),
     ],
 }
+#: 保定 三、（二）“对特定领域的抽查，可在满足执法检查人数要求的基础上，吸收……专家学者等参与，通过
+#: 听取专家咨询意见等方式辅助抽查”: in the quarter given, the coordinator names one 专家 of the
+#: register, whose 业务专长 is one of a drawn unit's 要素标签, to join that unit's check.
+EXPERTS = {"baoding-2021": 1}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅志强海燕立新文博晓东"
 PROBLEMS = [
@@ -301,6 +309,7 @@ class CountyYear:
     days: Workdays
     users: dict[str, User] = field(default_factory=dict)
     case_numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+    expert_added: bool = False
 
     @property
     def code(self) -> str:
@@ -404,6 +413,8 @@ class CountyYear:
     def execute(self, draw: Draw, values: list[str], complete: bool) -> None:
         draw = draw_execute(actor=self.coordinator, draw=draw, values=values)
         self.staff(draw)
+        if self.preset in EXPERTS and draw.task.quarter == EXPERTS[self.preset]:
+            self.add_expert(draw)
         if draw.task.quarter == 2:
             self.substitute(draw)
         if draw.task.partners:
@@ -442,13 +453,47 @@ class CountyYear:
             "抽调执法人员",
         )
 
+    def add_expert(self, draw: Draw) -> None:
+        """One 专家 beside a team (保定 三、（二）), once a year: the first drawn unit, by code,
+        for which a 专家 of the register has a matching 业务专长 and need not stand aside."""
+        if self.expert_added:
+            return
+        experts = list(
+            assistant_candidates(self.organisation)
+            .filter(category=InspectorCategory.EXPERT)
+            .order_by("certificate_no")
+        )
+        for inspection in draw.inspections.filter(status=Inspection.Status.ASSIGNED).order_by(
+            "target__credit_code", "target__project_code"
+        ):
+            conflicted = set(
+                ConflictOfInterest.objects.filter(
+                    target=inspection.target, active=True
+                ).values_list("inspector_id", flat=True)
+            )
+            for expert in experts:
+                shared = [t for t in inspection.target.tag_list if t in expert.tag_list]
+                if shared and expert.pk not in conflicted:
+                    inspection_add_assistant(
+                        actor=self.coordinator,
+                        inspection=inspection,
+                        person=expert,
+                        reason=f"{shared[0]}领域专业性强，听取专家咨询意见辅助抽查"
+                        "（保定方案三、（二））",
+                    )
+                    self.expert_added = True
+                    return
+
     def substitute(self, draw: Draw) -> None:
         """One drawn enterprise found stopped: replaced by the top of the reserve list."""
         rng = self.rng(draw.draw_id, "substitute")
+        # Only where the class has a reserve left: a class drawn in full (获嘉's 一般 in the
+        # reading that requires more checks) has no one to take the stopped unit's place.
+        with_reserve = {s["code"] for s in json.loads(draw.result)["strata"] if s["reserve"]}
         candidates = list(
-            draw.inspections.filter(status=Inspection.Status.ASSIGNED).order_by(
-                "target__credit_code", "target__project_code"
-            )
+            draw.inspections.filter(
+                status=Inspection.Status.ASSIGNED, stratum__in=with_reserve
+            ).order_by("target__credit_code", "target__project_code")
         )
         if not candidates:
             return

@@ -164,7 +164,10 @@ def build_world(media: str) -> World:
     )
     from shuangsuiji.directory.registers import TARGETS
     from shuangsuiji.directory.services import import_batch_create, import_batch_validate
-    from shuangsuiji.inspections.creation import coverage_inspections_create
+    from shuangsuiji.inspections.creation import (
+        coverage_inspections_create,
+        inspection_add_assistant,
+    )
     from shuangsuiji.inspections.models import Attachment, FollowUp, Revisit
     from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
     from shuangsuiji.planning.plans import plan_generate
@@ -180,6 +183,11 @@ def build_world(media: str) -> World:
     world = World(media=media)
     coordinator = portal.coordinator
     (assigned,) = staffed(portal.hidden, 1)  # the first was recorded by build_portal
+    # 保定 三（二）: the county's 专家 beside the team, for the page's control and its removal.
+    assistant = inspection_add_assistant(
+        actor=coordinator, inspection=assigned, reason="专业判断",
+        person=Inspector.objects.get(organisation=county, certificate_no="ZJ001"),
+    )  # fmt: skip
     task = portal.revealed.task
     (coverage, *_) = coverage_inspections_create(actor=coordinator, task=task)
     draft = plan_generate(actor=coordinator, organisation=county, year=2027)
@@ -273,6 +281,9 @@ def build_world(media: str) -> World:
         ("inspections:reopen", "pk"): inspections,
         ("inspections:follow_up_open", "pk"): inspections,
         ("inspections:release", "pk"): inspections,
+        ("inspections:assistant_add", "pk"): inspections,
+        ("inspections:assistant_remove", "pk"): [assigned.pk, portal.clean.pk, MISSING],
+        ("inspections:assistant_remove", "assistant_id"): [assistant.pk, MISSING],
         ("inspections:follow_up_close", "pk"): [portal.ordered.pk, portal.clean.pk],
         ("inspections:follow_up_close", "follow_up_id"): [
             FollowUp.objects.get(inspection=portal.ordered).pk,

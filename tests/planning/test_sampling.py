@@ -40,15 +40,21 @@ def test_positive_list_coverage_outside_the_draw(published_plan, coordinator):
     assert coverage_inspections_create(actor=coordinator, task=q4(published_plan)) == []
 
 
-def test_targeted_inspection_counts_toward_the_year(published_plan, coordinator, county):
-    """JX-3.1: 投诉举报 etc. are checked outside the draw, labelled, and counted."""
+def test_targeted_inspection_is_no_sampling_against_the_annual_cap(
+    published_plan, coordinator, county
+):
+    """JX-3.1: 投诉举报 etc. are checked outside the draw (绛县 三、（一）'s nine cases) and
+    labelled; 绛县 四、（五）'s “同一年度内对同一污染源的抽查次数不超过2次” counts 双随机 抽查
+    only, so the check is on the year's record (an inspector's load, the 统计表) but not against
+    the target's cap."""
     target = Target.objects.filter(organisation=county).first()
     team = list(Inspector.objects.filter(organisation=county, start_year=2010)[:2])
     inspection = targeted_inspection_create(actor=coordinator, target=target, case="complaint",
                                             reference="12369 投诉 2026-1107", inspectors=team)  # fmt: skip
     assert inspection.kind == Inspection.Kind.TARGETED
     assert inspection.get_targeted_case_display() == "投诉举报涉嫌违法违规"
-    assert annual_counts(county, inspection.year)[target.pk] == 1
+    assert annual_counts(county, inspection.year)[target.pk] == 0
+    assert Inspection.objects.counted(inspection.year, county).filter(target=target).count() == 1
     with pytest.raises(ValidationError, match="请选择定向检查的事由"):
         targeted_inspection_create(actor=coordinator, target=target, case="whim", reference="x",
                                    inspectors=team)  # fmt: skip

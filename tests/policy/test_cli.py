@@ -111,7 +111,9 @@ def test_show_prints_every_value_with_its_clause(capsys):
             if entry.ref.quote:
                 assert f"    原文：“{entry.ref.quote}”" in out
             defaults += entry.bureau_default
-    assert defaults == 3  # SPECIAL and KEY conditions, and the result publication limit
+    # SPECIAL and KEY conditions (二、（三）), the 85% credit-risk period (二、（三）), the
+    # inspection deadline (二、（五）) and the result publication limit (borrowed from 绛县 四、（七）)
+    assert defaults == 5
     assert out.count("（方案未明确，默认值，局可调整）") == defaults
     assert 'classes.KEY.quota  自 2024-01-01：{"ratio": "25%"}' in out
     assert "原文：“每季度至少对本行政区域内 25%的重点监管对象进行抽查”" in out

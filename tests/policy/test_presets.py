@@ -234,15 +234,19 @@ def test_zunhua_positive_list_is_covered_not_drawn():
 
 def test_zunhua_internal_joint_and_credit_risk_targets():
     """ZH-2.2 — 二、（二）：“确保每季度内部联合抽查数量占抽查总数量的比例不低于 35%”；
-    ZH-2.3b — 二、（三）：“运用信用风险分级分类开展的抽查次数占抽查企业总次数的比例不低于 85%”。"""
+    ZH-2.3b — 二、（三）：“运用信用风险分级分类开展的抽查次数占抽查企业总次数的比例不低于 85%”；
+    ZH-2.5 — 二、（五）：“每季度至少……进行抽查”: no 检查时限 in the plan, so a quarterly task's
+    inspections are due by the quarter's end (a marked bureau default)."""
     values = target_values(ZH, dt.date(2024, 4, 1))
     assert values == {
+        "inspection_deadline": ({"per": "quarter"}, "二、（五）"),
         "internal_joint_share": ({"min": "35%", "per": "quarter"}, "二、（二）"),
         "credit_risk_share": ({"min": "85%", "per": "year"}, "二、（三）"),
         "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
     names = {t["code"]: t["name"] for t in compliance_targets(PRESETS[ZH], dt.date(2024, 4, 1))}
     assert names["internal_joint_share"] == "内部联合抽查数量占比"
+    assert PRESETS[ZH].targets["inspection_deadline"].entries[0].bureau_default
 
 
 # =================================================================================================
@@ -332,12 +336,16 @@ def test_baoding_general_shortfall_when_too_few_general_sources():
 
 def test_baoding_joint_inspections_and_monthly_publication():
     """BD-3.4 — 三、（四）：“主动发起和积极参与部门联合抽查，年度不少于3次”；
-    BD-2 — 二：“每月向社会公示随机抽查结果”。"""
+    BD-2 — 二：“每月向社会公示随机抽查结果”；BD-3.3 — 三、（三）：“执法人员在规定时限内对随机抽查对象
+    开展现场检查”: the plan names no 时限, so a quarterly task is due by the quarter's end (a marked
+    bureau default)."""
     assert target_values(BD, dt.date(2021, 6, 1)) == {
+        "inspection_deadline": ({"per": "quarter"}, "三、（三）"),
         "department_joint_count": ({"min_count": 3, "per": "year"}, "三、（四）"),
         "result_publication_monthly": ({"enabled": True, "per": "month"}, "二"),
         "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
+    assert PRESETS[BD].targets["inspection_deadline"].entries[0].bureau_default
 
 
 # =================================================================================================
@@ -359,36 +367,39 @@ def test_huojia_key_at_least_25_percent():
     assert key.basis == "25% × 37 家 = 9.25，向上取整 10 家（附件）"
 
 
-def test_huojia_general_is_the_smaller_of_5_percent_and_6_per_inspector():
-    """HJ-att — 附件：“对一般监管对象抽查比例不低于5%或不少于人均6家次”。
-
-    Both requirements are computed and shown; either satisfies the plan, so the quota is the
-    smaller. 40 targets, 3 inspectors: 5% × 40 = 2 against 3 × 6 = 18 → 2.
-    """
-    general = count(HJ_SET, many("G", 40), quarter=HJ_Q, inspectors=3)["GENERAL"]
-    assert general.alternatives == (
-        "5% × 40 家 = 2 家（附件）",
-        "执法人员 3 人 × 人均 6 家次 = 18 家（附件）",
-    )
-    assert general.quota == 2
-    assert general.basis == (
-        "5% × 40 家 = 2 家（附件）；执法人员 3 人 × 人均 6 家次 = 18 家（附件）。"
-        "两项满足其一即符合方案，取较小者 2 家（附件）"
-    )
+# 获嘉 附件 “不低于5%或不少于人均6家次” where 6 per officer is the larger (40 units, 3 officers:
+# 2 against 18), by default and with the bureau's 满足其一即可, is in tests/policy/test_year_rules.py.
 
 
-def test_huojia_general_per_inspector_alternative_can_be_the_smaller():
+def test_huojia_general_ratio_is_the_larger_by_default_and_per_officer_the_smaller_by_choice():
     """HJ-att — 附件：“对一般监管对象抽查比例不低于5%或不少于人均6家次”：500 targets, 3 inspectors:
-    5% × 500 = 25 against 3 × 6 = 18 → 18."""
+    5% × 500 = 25 against 3 × 6 = 18. Both requirements are computed and shown; the “或” is a
+    bureau choice, by default the reading that requires more checks (25, marked bureau default);
+    a bureau that reads it as 满足其一即可 (``take: smaller``) gets 18."""
     general = count(HJ_SET, many("G", 500), quarter=HJ_Q, inspectors=3)["GENERAL"]
     assert general.alternatives == (
         "5% × 500 家 = 25 家（附件）",
         "执法人员 3 人 × 人均 6 家次 = 18 家（附件）",
     )
+    assert (general.required, general.quota) == (25, 25)
+    assert general.basis.endswith("两项均须达到，取较大者 25 家（附件）")
+    entry = PRESETS[HJ].class_rule("GENERAL").quota.at(dt.date(2024, 4, 1))
+    assert entry.bureau_default
+    assert "取较大者" in entry.ref.note and "取较小者" in entry.ref.note
+
+    either_suffices = HJ_SET.with_value(
+        "classes.GENERAL.quota",
+        {"either": [{"ratio": "5%"}, {"per_inspector": 6, "per": "quarter"}], "take": "smaller"},
+        dt.date(2024, 1, 1),
+        BUREAU,
+    )
+    general = count(either_suffices, many("G", 500), quarter=HJ_Q, inspectors=3)["GENERAL"]
+    assert general.alternatives == (
+        "5% × 500 家 = 25 家（局务会议纪要）",
+        "执法人员 3 人 × 人均 6 家次 = 18 家（局务会议纪要）",
+    )
     assert (general.required, general.quota) == (18, 18)
-    assert general.basis.endswith("取较小者 18 家（附件）")
-    note = PRESETS[HJ].class_rule("GENERAL").quota.at(dt.date(2024, 4, 1)).ref.note
-    assert "取较小者" in note
+    assert general.basis.endswith("两项满足其一即符合方案，取较小者 18 家（局务会议纪要）")
 
 
 def test_huojia_special_ratio_must_be_set_by_the_bureau():
@@ -421,13 +432,16 @@ def test_huojia_special_ratio_once_set():
 
 def test_huojia_tasks_joint_share_and_revisits():
     """HJ-att — 附件：“每季度开展抽查任务数不少于1次”；HJ-2 — 二：“部门联合抽查任务数占比力争达到总任务数……
-    60%以上”；HJ-3.4 — 三、（四）：“对日常监管对象按照 10%的比例进行回访”。"""
+    60%以上”；HJ-3.4 — 三、（四）：“对日常监管对象按照 10%的比例进行回访”；附件 gives each task its
+    quarter but no 检查时限, so a quarterly task is due by the quarter's end (a marked bureau default)."""
     assert target_values(HJ, dt.date(2024, 4, 1)) == {
+        "inspection_deadline": ({"per": "quarter"}, "附件"),
         "tasks_per_quarter": ({"min_count": 1, "per": "quarter"}, "附件"),
         "department_joint_task_share": ({"min": "60%", "per": "year"}, "二"),
         "revisit_share": ({"min": "10%", "per": "quarter"}, "三、（四）"),
         "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
+    assert PRESETS[HJ].targets["inspection_deadline"].entries[0].bureau_default
 
 
 # =================================================================================================
@@ -598,11 +612,14 @@ def test_gaocheng_targets_outside_the_plans_classes_are_excluded_with_a_reason()
 
 
 def test_gaocheng_quarterly_report():
-    """GC-4.4b — 四、（四）：“每季度结束后将上一季度统计表报送市局”。"""
+    """GC-4.4b — 四、（四）：“每季度结束后将上一季度统计表报送市局”; the plan names no 检查时限, so a
+    quarterly task is due by the quarter's end, before the report (a marked bureau default)."""
     assert target_values(GC, dt.date(2026, 4, 1)) == {
+        "inspection_deadline": ({"per": "quarter"}, "四、（四）"),
         "quarterly_report": ({"enabled": True, "per": "quarter"}, "四、（四）"),
         "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
+    assert PRESETS[GC].targets["inspection_deadline"].entries[0].bureau_default
 
 
 # =================================================================================================
@@ -761,12 +778,17 @@ def test_jiangxian_higher_level_clean_inspection_this_year_is_excluded():
 
 def test_jiangxian_plan_and_publication_deadlines():
     """JX-4.1 — 四、（一）：“年度抽查工作计划应于当年 3 月底前制定完成，并应在印发之日起 20 个工作日内向社会公开。”；
-    JX-4.7 — 四、（七）：“在完成检查工作并作出检查结果认定之日起20个工作日内，将检查结果……进行公示”。"""
+    JX-4.7 — 四、（七）：“在完成检查工作并作出检查结果认定之日起20个工作日内，将检查结果……进行公示”；
+    JX-4.5.4 — 四、（五）4：“按照市局下发的在建工程建设项目名单和检查时限要求”: the plan gives no
+    number of days, so a quarterly task is due by the quarter's end and a yearly one by the year's
+    (a marked bureau default)."""
     assert target_values(JX, dt.date(2025, 4, 1)) == {
+        "inspection_deadline": ({"per": "quarter"}, "四、（五）4"),
         "plan_deadline": ({"deadline": "03-31"}, "四、（一）"),
         "plan_publication_workdays": ({"workdays": 20}, "四、（一）"),
         "result_publication_workdays": ({"workdays": 20}, "四、（七）"),
     }
+    assert PRESETS[JX].targets["inspection_deadline"].entries[0].bureau_default
 
 
 # =================================================================================================
@@ -857,7 +879,14 @@ def test_every_quota_cites_its_clause(name):
     )
     assert [q.code for q in strata.values()] == [rule.code for rule in preset.classes]
     for q in strata.values():
-        assert q.basis.endswith(f"（{q.clause.clause}）"), q.basis
+        # 获嘉's 一般 (10 units, 4 officers × 6 = 24 required) adds “；可抽对象仅 10 家，缺口 14 家”
+        # after the arithmetic: the clause ends the arithmetic, the shortfall note follows it.
+        arithmetic = q.basis.split("；可抽对象仅")[0]
+        assert arithmetic.endswith(f"（{q.clause.clause}）"), q.basis
+        if q.shortfall:
+            assert q.basis == f"{arithmetic}；可抽对象仅 {q.eligible} 家，缺口 {q.shortfall} 家"
+        else:
+            assert q.basis == arithmetic
         assert q.clause.clause
 
 

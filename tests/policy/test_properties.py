@@ -13,10 +13,12 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shuangsuiji.policy import (
+    PolicyInputMissing,
     Quarter,
     available_presets,
     classify,
@@ -129,19 +131,31 @@ def test_ratio_quota_is_the_least_integer_at_or_above_p_times_n_capped_at_eligib
     assert ("缺口" in q.basis) == (q.shortfall > 0)
 
 
-@given(st.integers(min_value=0, max_value=10**5))
+@given(st.integers(min_value=1, max_value=10**5))
 def test_baoding_quarterly_share_of_the_annual_one_to_five(inspectors):
     """保定 三、（一）：“按照不低于 1: 5 的比例……确定年度一般排污单位的抽查数量”: four quarters of the
-    rounded-up quarterly share reach the year's 5 × inspectors, and one fewer would not."""
+    rounded-up quarterly share reach the year's 5 × inspectors, and one fewer would not. (No
+    officer on duty is an error, not a year of 0: the next test.)"""
     strata = quotas(PRESETS["baoding-2021"], [], Quarter(2021, 2), inspectors=inspectors)
     general = next(x for x in strata if x.code == "GENERAL")
     assert 4 * general.required >= 5 * inspectors
     assert general.required - 1 < Fraction(5 * inspectors, 4)
 
 
+def test_baoding_one_to_five_with_no_officer_on_duty_names_the_register():
+    """保定 三、（一）“（系统中双随机执法人员数量：被抽查单位数量）”: 0 officers gives no ratio to apply;
+    the error names the 执法检查人员名录库 to fill in, instead of a quota of 0."""
+    with pytest.raises(PolicyInputMissing) as info:
+        quotas(PRESETS["baoding-2021"], [], Quarter(2021, 2), inspectors=0)
+    assert "执法检查人员名录库中没有在编在岗的执法人员" in str(info.value)
+    assert str(info.value).startswith("baoding-2021.yaml：classes.GENERAL.quota")
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.integers(min_value=0, max_value=300), st.integers(min_value=0, max_value=60))
-def test_huojia_general_is_the_smaller_requirement(population, inspectors):
+@given(st.integers(min_value=0, max_value=300), st.integers(min_value=1, max_value=60))
+def test_huojia_general_is_the_larger_requirement_by_default(population, inspectors):
+    """获嘉 附件 “不低于5%或不少于人均6家次”: the default reading (bureau default, take: larger)
+    requires both; 0 officers on duty is an error (tests/policy/test_year_rules.py)."""
     targets = [
         TargetRecord(id=str(i), credit_code=str(i), name="", fields={}) for i in range(population)
     ]
@@ -151,7 +165,7 @@ def test_huojia_general_is_the_smaller_requirement(population, inspectors):
         for x in quotas(HUOJIA_SET, results, QUARTER, inspectors=inspectors)
         if x.code == "GENERAL"
     )
-    assert general.required == min(math.ceil(Fraction(5, 100) * population), 6 * inspectors)
+    assert general.required == max(math.ceil(Fraction(5, 100) * population), 6 * inspectors)
     assert len(general.alternatives) == 2
 
 

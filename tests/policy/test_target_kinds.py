@@ -34,14 +34,18 @@ def test_each_kind_is_described_once_and_the_schema_reads_the_descriptions():
 
 
 def test_a_presets_targets_in_force_on_a_day():
-    """遵化 二、（二）（三）, and 绛县's 20 working days adopted by default (bureau_default)."""
+    """遵化 二、（二）（三）, the quarter's end as 检查时限 (二、（五）) and 绛县's 20 working days
+    adopted by default (bureau_default), in KINDS order."""
     targets = plan_targets(load_preset("zunhua-2024"), dt.date(2024, 4, 1))
     assert [t.key for t in targets] == [
         "internal_joint_share",
         "credit_risk_share",
+        "inspection_deadline",
         "result_publication_workdays",
     ]
-    joint, credit, publication = targets
+    joint, credit, deadline, publication = targets
+    assert deadline.value == {"per": "quarter"} and deadline.bureau_default
+    assert deadline.ref.clause == "二、（五）"
     assert joint.kind is INTERNAL_JOINT_SHARE and joint.name == "内部联合抽查数量占比"
     assert (joint.share, joint.share_text, joint.period) == (Fraction(7, 20), "35%", Period.QUARTER)
     assert credit.period == Period.YEAR and credit.ref.clause == "二、（三）"

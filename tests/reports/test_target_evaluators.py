@@ -30,7 +30,9 @@ def test_every_target_of_the_shipped_presets_has_one_evaluator():
         missing = sorted(set(preset.targets) - set(EVALUATORS))
         assert not missing, f"{name} 的计划目标没有评估函数：{missing}"
         keys |= set(preset.targets)
-    assert len(available_presets()) == 5 and len(keys) == 11
+    # Every kind is set by some preset: 12 keys, inspection_deadline (issue 17) included.
+    assert len(available_presets()) == 5 and len(keys) == 12
+    assert "inspection_deadline" in keys
 
 
 def test_a_kind_cannot_get_a_second_evaluator():

@@ -41,7 +41,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("回避", "planning:conflicts", ("manage_sampling", "record_inspections")),
     NavItem("我的任务", "inspections:mine", ("record_inspections",)),
     NavItem("登记定向检查", "inspections:targeted_new", ("manage_sampling",)),
-    NavItem("逾期的后续处置", "inspections:overdue", ("manage_sampling",)),
+    # 检查时限已过仍未完成的检查, and follow-ups past their deadline.
+    NavItem("逾期事项", "inspections:overdue", ("manage_sampling",)),
     NavItem("结果公示", "inspections:publication", ("manage_sampling",)),
     NavItem("审计日志", "audit:list", ("view_audit",)),
     NavItem("单位设置", "planning:settings", ("manage_users",)),

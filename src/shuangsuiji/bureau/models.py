@@ -5,6 +5,7 @@ These tables were created by the planning app and keep their names (``planning_*
 moved here in migration ``bureau/0001`` without touching the database.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -77,8 +78,45 @@ class PolicyAdjustment(PermanentModel):
         return f"{self.path} 自 {self.since}"
 
 
+#: 《中华人民共和国行政处罚法》第四十二条: the floor of an inspection team.
+PENALTY_LAW_ARTICLE_42 = "《中华人民共和国行政处罚法》第四十二条“执法人员不得少于两人”"
+
+
 class OrganisationSettings(models.Model):
-    """Per-organisation settings the plans leave to the bureau."""
+    """Per-organisation settings the plans leave to the bureau.
+
+    The numbers below are no reading of any of the plans: they are the bureau's own defaults,
+    each with the note ``BUREAU_DEFAULTS`` gives, shown as such on the settings page (help
+    text) and the policy pages (``bureau.organisation_settings.bureau_default_settings``).
+    """
+
+    #: field → (note, legal or plan basis): the numbers no plan states.
+    BUREAU_DEFAULTS = {
+        "inspector_annual_cap": (
+            "五份方案都没有规定执法人员的年度检查任务上限（绛县 四、（四）只要求“建立检查人员"
+            "年度检查次数标记制度”）。平台默认每名执法人员全年最多参加 40 项检查，达到后不再被"
+            "抽中，为本局默认值，局可调整。",
+            "",
+        ),
+        "seniority_years": (
+            "保定 三、（三）要求按“以老带新”原则统筹执法力量、绛县 四、（四）要求按工作年限分类"
+            "标注，都没有规定何为“老同志”。平台默认参加执法工作满 3 年的为老同志（可带队），为"
+            "本局默认值，局可调整。",
+            "",
+        ),
+        "team_size": (
+            "每组不少于 2 人是法律规定；每组 2 人为平台默认值（法定最少人数），"
+            "局可增加，不能少于 2 人。",
+            PENALTY_LAW_ARTICLE_42,
+        ),
+        "draft_draw_day": (
+            "方案没有规定抽取日期（绛县 四、（一）只要求年度计划写明抽取时间）。"
+            "生成年度计划草稿时，季度任务的抽取日期默认为该季度第一个月的 15 日，"
+            "全年一次的任务为一季度第一个月的同一日；为本局默认值，草稿中的日期可逐项修改，"
+            "局可调整。",
+            "",
+        ),
+    }
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.PROTECT, related_name="settings"
@@ -92,10 +130,34 @@ class OrganisationSettings(models.Model):
         "默认按获嘉“市+县区+部门+时间+任务类型”。",
     )
     seniority_years = models.PositiveSmallIntegerField(
-        "以老带新：参加执法工作满几年为老同志", default=3
+        "以老带新：参加执法工作满几年为老同志",
+        default=3,
+        help_text="本局默认值 3 年（方案未规定）：保定 三、（三）“以老带新”、"
+        "绛县 四、（四）按工作年限标注，均未规定年限。",
     )
-    inspector_annual_cap = models.PositiveIntegerField("执法人员年度检查任务上限", default=40)
-    team_size = models.PositiveSmallIntegerField("每组执法人员人数", default=2)
+    inspector_annual_cap = models.PositiveIntegerField(
+        "执法人员年度检查任务上限",
+        default=40,
+        help_text="本局默认值 40 项（方案未规定）：达到上限的执法人员本年度不再被抽中。",
+    )
+    team_size = models.PositiveSmallIntegerField(
+        "每组执法人员人数",
+        default=2,
+        validators=[
+            MinValueValidator(2, f"每组执法人员不得少于 2 人（{PENALTY_LAW_ARTICLE_42}）。")
+        ],
+        help_text=f"不少于 2 人：{PENALTY_LAW_ARTICLE_42}。默认 2 人（法定最少人数），局可增加。",
+    )
+    draft_draw_day = models.PositiveSmallIntegerField(
+        "计划草稿的抽取日（每季度第一个月的几日）",
+        default=15,
+        validators=[
+            MinValueValidator(1, "抽取日应在 1 日到 28 日之间。"),
+            MaxValueValidator(28, "抽取日应在 1 日到 28 日之间（每个月都有的日子）。"),
+        ],
+        help_text="本局默认值 15 日（方案未规定抽取日期）：生成年度计划草稿时季度任务的抽取日期；"
+        "全年一次的任务为一季度第一个月的这一日。草稿中的日期可逐项修改。",
+    )
     publish_monthly = models.BooleanField("抽查结果按月集中公示", default=False)
     require_release = models.BooleanField("抽查结果须经抽查管理员发布后公示", default=False)
     publish_target_class = models.BooleanField(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,6 +48,43 @@ def _defaults(organisation: Organisation) -> dict:
         return preset_settings(effective_preset(organisation_policy(organisation)))
     except (NoPolicy, PolicyError):
         return {}
+
+
+@dataclass(frozen=True)
+class BureauDefaultSetting:
+    """One number no plan states, as the settings and policy pages show it."""
+
+    field: str
+    label: str
+    value: Any
+    default: Any
+    note: str
+    #: The law or clause that bounds it (行政处罚法 第四十二条 for the team), if any.
+    basis: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        """Still the platform's default (the bureau has not changed it)."""
+        return self.value == self.default
+
+
+def bureau_default_settings(settings: OrganisationSettings) -> list[BureauDefaultSetting]:
+    """The bureau's settings that are numbers no plan states (``BUREAU_DEFAULTS``): its value
+    now, the platform's default, and the note saying so."""
+    rows = []
+    for name, (note, basis) in OrganisationSettings.BUREAU_DEFAULTS.items():
+        field = OrganisationSettings._meta.get_field(name)
+        rows.append(
+            BureauDefaultSetting(
+                field=name,
+                label=str(field.verbose_name),
+                value=getattr(settings, name),
+                default=field.default,
+                note=note,
+                basis=basis,
+            )
+        )
+    return rows
 
 
 def organisation_settings_many(

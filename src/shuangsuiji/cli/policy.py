@@ -37,15 +37,24 @@ def _read_register(key: str, path: str):
     return [values for _, values in parsed.records]
 
 
-def _parse_setting(text: str) -> tuple[str, dict]:
-    """``SPECIAL.ratio=20%`` (or ``=0.2``) → (``classes.SPECIAL.quota``, {"ratio": "20%"})."""
+def _parse_setting(text: str, preset, day: dt.date) -> tuple[str, dict]:
+    """``SPECIAL.ratio=20%`` (or ``=0.2``) → (``classes.SPECIAL.quota``, {"ratio": "20%"});
+    ``GENERAL.take=smaller`` → the class's alternatives read the other way (获嘉 “或”)."""
     try:
         target, raw = text.split("=", 1)
         code, key = target.strip().split(".", 1)
     except ValueError as error:
-        raise PolicyError(f"--set 的格式应为 类别.ratio=20%，实为“{text}”") from error
+        raise PolicyError(
+            f"--set 的格式应为 类别.ratio=20% 或 类别.take=smaller，实为“{text}”"
+        ) from error
+    if key == "take":
+        current = preset.class_rule(code.strip()).quota.at(day).value
+        parts = current.get("either") or current.get("min_of")
+        if not parts:
+            raise PolicyError(f"--set：类别 {code} 的抽查数量没有“或”连接的几项要求，不能设定 take")
+        return f"classes.{code}.quota", {"either": parts, "take": raw.strip()}
     if key != "ratio":
-        raise PolicyError(f"--set 目前只能设定 ratio，实为“{key}”")
+        raise PolicyError(f"--set 目前只能设定 ratio 或 take，实为“{key}”")
     raw = raw.strip()
     if not raw.endswith("%"):
         try:
@@ -59,7 +68,7 @@ def _prepare(args):
     preset = load_preset(args.preset)
     quarter = Quarter.parse(args.quarter)
     for setting in args.set or []:
-        path, value = _parse_setting(setting)
+        path, value = _parse_setting(setting, preset, quarter.start)
         preset = preset.with_value(
             path, value, quarter.start, Reference(document="命令行设定", clause=f"--set {setting}")
         )
@@ -203,6 +212,7 @@ def register(commands) -> None:
         command.add_argument("--quarter", default=str(Quarter.of(dt.date.today())),
                              help="季度，如 2026Q2（默认本季度）")  # fmt: skip
         command.add_argument("--set", action="append", metavar="类别.ratio=比例",
-                             help="设定方案留给本局的值，如 SPECIAL.ratio=20%%")  # fmt: skip
+                             help="设定方案留给本局的值，如 SPECIAL.ratio=20%%；“或”的读法"
+                                  "如 GENERAL.take=smaller（取较小者）或 larger")  # fmt: skip
         command.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
         command.set_defaults(func=_run(handler))

@@ -12,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji import draw as engine
+from shuangsuiji.accounts.access import require_own
 from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Inspector, Target
 from shuangsuiji.directory.selectors import target_by_code
-from shuangsuiji.inspections.models import Inspection, InspectionMember
+from shuangsuiji.directory.vocabulary import InspectorCategory
+from shuangsuiji.inspections.models import Inspection, InspectionAssistant, InspectionMember
 from shuangsuiji.inspections.selectors import annual_counts, inspector_loads
 from shuangsuiji.planning.draws import check_coordinator as _check_coordinator
 from shuangsuiji.planning.draws import draw_prepare
@@ -311,3 +313,110 @@ def inspection_set_partners(*, actor, inspection: Inspection, names: list[str]) 
     inspection.partner_inspectors = [" ".join(n.split()) for n in names if n.strip()]
     inspection.save(update_fields=["partner_inspectors"])
     return inspection
+
+
+#: The register categories that may join an inspection beside its enforcement officers.
+ASSISTANT_CATEGORIES = (InspectorCategory.EXPERT, InspectorCategory.AUXILIARY)
+
+
+def assistant_candidates(organisation):
+    """The people a coordinator may name as 专家 or 辅助人员: the organisation's own register
+    (获嘉 一（二） 专家库, 绛县 四、（四） 辅助检查人员名录库), in the register and 在岗, and of a
+    non-enforcement category (an enforcement officer joins as a team member, never beside it)."""
+    return Inspector.objects.filter(
+        organisation=organisation,
+        in_register=True,
+        on_duty=True,
+        category__in=ASSISTANT_CATEGORIES,
+    )
+
+
+def _check_assistant_coordinator(actor, inspection: Inspection) -> None:
+    require_own(
+        actor,
+        inspection.organisation_id,
+        "manage_sampling",
+        "只有本单位的抽查管理员可以安排专家和辅助人员。",
+    )
+
+
+def _check_assistants_open(inspection: Inspection) -> None:
+    """保定 三（二） "在满足执法检查人数要求的基础上": an assistant joins a team that is complete
+    (待检查), and the record, once submitted, keeps who was there (退回重填 reopens it)."""
+    if inspection.status != Inspection.Status.ASSIGNED:
+        raise ValidationError(
+            "只有已配齐执法人员、尚未提交结果的检查可以安排或撤下专家和辅助人员"
+            "（保定方案三、（二）：在满足执法检查人数要求的基础上）。"
+        )
+
+
+def _assistant_described(assistant: InspectionAssistant, kwargs, verb: str):
+    inspection = kwargs["inspection"]
+    summary = f"{verb}{assistant.get_role_display()}：{assistant.person}，{inspection.target}"
+    detail = {
+        "人员": str(assistant.person),
+        "身份": assistant.get_role_display(),
+        "参与理由": assistant.reason,
+    }
+    return inspection, summary, detail
+
+
+@audited(
+    "inspection.assistant_add",
+    "安排专家或辅助人员",
+    describe=lambda result, kwargs: _assistant_described(result, kwargs, "安排"),
+)
+@transaction.atomic
+def inspection_add_assistant(
+    *, actor, inspection: Inspection, person: Inspector, reason: str
+) -> InspectionAssistant:
+    """保定 三（二）: a 专家 or 辅助人员 joins the inspection beside its enforcement officers,
+    named by the coordinator with a reason (no plan draws them at random). They never count
+    toward the team of at least two (行政处罚法 第四十二条), its lead or anyone's load."""
+    _check_assistant_coordinator(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    _check_assistants_open(inspection)
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明请专家或辅助人员参与的理由（如专业判断）。"})
+    if person.organisation_id != inspection.organisation_id:
+        raise ValidationError({"person": f"{person} 不在本单位的人员名录库中。"})
+    if person.category not in ASSISTANT_CATEGORIES:
+        raise ValidationError(
+            {"person": f"{person} 是执法人员：执法人员作为检查组成员指派，不作为专家或辅助人员。"}
+        )
+    if not (person.in_register and person.on_duty):
+        raise ValidationError({"person": f"{person} 已移出名录或不在岗，不能参加检查。"})
+    if ConflictOfInterest.objects.filter(
+        inspector=person, target=inspection.target, active=True
+    ).exists():
+        raise ValidationError({"person": f"{person} 对该检查对象须回避。"})
+    if inspection.assistants.filter(person=person).exists():
+        raise ValidationError({"person": f"{person} 已在本次检查中。"})
+    return InspectionAssistant.objects.create(
+        inspection=inspection,
+        person=person,
+        role=person.category,
+        reason=" ".join(reason.split()),
+        added_by=actor,
+    )
+
+
+@audited(
+    "inspection.assistant_remove",
+    "撤下专家或辅助人员",
+    describe=lambda result, kwargs: _assistant_described(result, kwargs, "撤下"),
+)
+@transaction.atomic
+def inspection_remove_assistant(
+    *, actor, inspection: Inspection, assistant: InspectionAssistant
+) -> InspectionAssistant:
+    """Take a 专家 or 辅助人员 off an inspection not yet submitted; the row's history and the
+    audit entry keep that they were named and by whom."""
+    _check_assistant_coordinator(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    _check_assistants_open(inspection)
+    if assistant.inspection_id != inspection.pk:
+        raise ValidationError("该人员不在本次检查中。")
+    removed = InspectionAssistant.objects.select_related("person").get(pk=assistant.pk)
+    removed.delete()
+    return removed

@@ -1,11 +1,14 @@
 from django import forms
 
 from shuangsuiji.bureau.dates import limit_dates
+from shuangsuiji.directory.models import Inspector
+from shuangsuiji.inspections.creation import assistant_candidates
 from shuangsuiji.inspections.models import (
     CHECK_METHODS,
     REVISIT_FORMS,
     Confidentiality,
     FollowUp,
+    InspectionAssistant,
     ItemOutcome,
     ResultCategory,
     Revisit,
@@ -103,12 +106,8 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-class _BureauDates(forms.Form):
-    """A form whose dates are limited to its bureau's range (``bureau.dates``)."""
-
-    def __init__(self, *args, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        limit_dates(self, organisation)
+class _ButtonRowForm(forms.Form):
+    """A small form posted from a row of the page; its errors go to a message above it."""
 
     def problems(self) -> list[str]:
         """The errors in words that name their field, for a message above the page."""
@@ -117,6 +116,14 @@ class _BureauDates(forms.Form):
             for name, errors in self.errors.items()
             for error in errors
         ]
+
+
+class _BureauDates(_ButtonRowForm):
+    """A form whose dates are limited to its bureau's range (``bureau.dates``)."""
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_dates(self, organisation)
 
 
 class FollowUpOpenForm(_BureauDates):
@@ -145,3 +152,26 @@ class RevisitForm(_BureauDates):
     escalation_note = forms.CharField(
         label="移交情况", required=False, max_length=_max_length(Revisit, "escalation_note")
     )
+
+
+class AssistantForm(_ButtonRowForm):
+    """保定 三（二）: a 专家 or 辅助人员 of the register, named with a reason. The service checks
+    the rest (在岗, 回避, not already on the inspection)."""
+
+    person = forms.ModelChoiceField(
+        label="专家或辅助人员", queryset=Inspector.objects.none(), empty_label="（请选择）"
+    )
+    reason = forms.CharField(
+        label="参与理由", max_length=_max_length(InspectionAssistant, "reason")
+    )
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.queryset = assistant_candidates(inspection.organisation).exclude(
+            pk__in=inspection.assistants.values("person")
+        )
+        field.label_from_instance = lambda p: (
+            f"{p.name}（{p.get_category_display()}"
+            f"{'，' + p.tags if p.tags else ''}{'，' + p.unit if p.unit else ''}）"
+        )

@@ -3,6 +3,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.permanence import (
     PermanentModel,
     PermanentQuerySet,
@@ -77,11 +78,18 @@ class InspectionQuerySet(PermanentScopedQuerySet):
         all but those cancelled with an aborted draw or replaced by a substitute."""
         return self.exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
 
-    def counted(self, year: int, organisation: Organisation | None = None) -> "InspectionQuerySet":
-        """The inspections a year's counts are made of: a target's number against 绛县's cap of
-        2 (random, coverage and targeted alike), an inspector's load, the 统计表 — the year's
-        active inspections, of one organisation when given."""
+    def counted(
+        self, year: int, organisation: Organisation | None = None, *, kind: str | None = None
+    ) -> "InspectionQuerySet":
+        """The inspections a year's counts are made of — the year's active inspections, of one
+        organisation and of one ``kind`` when given. All kinds make an inspector's load (绛县
+        四、（四） 年度检查次数标记: every check an officer takes part in) and the 统计表; a
+        target's number against 绛县's cap of 2 counts ``Kind.RANDOM`` only (四、（五）
+        “抽查次数”: the nine cases of 三、（一） checked 定向, and 全覆盖 checks, are no 抽查).
+        A random inspection's year is its plan's, so only the draws of that year count."""
         rows = self.filter(year=year).active()
+        if kind is not None:
+            rows = rows.filter(kind=kind)
         return rows if organisation is None else rows.filter(organisation=organisation)
 
 
@@ -203,6 +211,48 @@ class InspectionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector}"
+
+
+class InspectionAssistant(models.Model):
+    """A 专家 or 辅助人员 who joins an inspection beside its enforcement officers: 保定 三（二）
+    "在满足执法检查人数要求的基础上，吸收检测机构、科研院所和专家学者等参与", from the registers of
+    获嘉 一（二）(专家库) and 绛县 四、（四）(辅助检查人员名录库). Named by the coordinator with a
+    reason: no plan draws them at random.
+
+    Kept apart from ``InspectionMember`` on purpose: the team (``Inspection.team``, ``members``)
+    stays the law's enforcement officers (行政处罚法 第四十二条, at least two) and the drawn team,
+    so no count of the team, its lead, an inspector's load or the published draw can include an
+    assistant, whatever query reads it."""
+
+    class Role(models.TextChoices):
+        EXPERT = InspectorCategory.EXPERT.value, InspectorCategory.EXPERT.label
+        AUXILIARY = InspectorCategory.AUXILIARY.value, InspectorCategory.AUXILIARY.label
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="assistants")
+    person = models.ForeignKey(
+        "directory.Inspector", verbose_name="人员", on_delete=models.PROTECT, related_name="+"
+    )
+    #: The register category when added (the register may change later; the record may not).
+    role = models.CharField("身份", max_length=16, choices=Role.choices)
+    reason = models.CharField("参与理由", max_length=300)
+    added_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField("安排时间", auto_now_add=True)
+
+    # Who joined and who was taken off again, beside the audit entries of both acts.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "专家或辅助人员"
+        verbose_name_plural = "专家和辅助人员"
+        ordering = ["inspection", "added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "person"], name="assistant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.person}"
 
 
 class ItemCheck(models.Model):

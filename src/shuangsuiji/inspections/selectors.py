@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.bureau.organisation_settings import organisation_settings
+from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
 from shuangsuiji.inspections.models import Confidentiality, Inspection, InspectionMember
 from shuangsuiji.inspections.services import list_is_public
 from shuangsuiji.policy import Quarter
@@ -120,8 +121,9 @@ def archive_years(user) -> list[tuple[int, int, int]]:
 
 
 def inspections_this_year(obj) -> tuple[int, int | None]:
-    """(year, count) of this year's inspections of a target (random, coverage and targeted: 绛县's
-    cap of 2) or by an inspector (年度检查次数标记); None for other registers."""
+    """(year, count) of this year's inspections of a target or by an inspector, of every kind
+    (the register page's 年度检查次数; 绛县's cap of 2 counts random checks only, see
+    ``annual_counts``); None for other registers."""
     from shuangsuiji.directory.models import Inspector, Target
 
     year = timezone.localdate().year
@@ -134,9 +136,12 @@ def inspections_this_year(obj) -> tuple[int, int | None]:
 
 
 def annual_counts(organisation, year: int) -> Counter:
-    """Inspections per target this year, random and targeted alike (绛县 cap of 2)."""
-    rows = Inspection.objects.counted(year, organisation).values_list("target_id", flat=True)
-    return Counter(rows)
+    """双随机 抽查 per target this year, for 绛县's cap (四、（五） “同一年度内对同一污染源的
+    抽查次数不超过2次”): random inspections of the year's draws, inspected yet or not; cancelled
+    ones (an aborted draw) and those substituted away do not count, nor do 定向 checks (三、（一）'s
+    nine cases: complaints, 交办, emergencies …) or 全覆盖 checks, which are no 抽查."""
+    counted = Inspection.objects.counted(year, organisation, kind=Inspection.Kind.RANDOM)
+    return Counter(counted.values_list("target_id", flat=True))
 
 
 def inspector_loads(organisation, year: int) -> Counter:
@@ -144,3 +149,115 @@ def inspector_loads(organisation, year: int) -> Counter:
     counted = Inspection.objects.counted(year, organisation)
     rows = InspectionMember.objects.filter(inspection__in=counted)
     return Counter(rows.values_list("inspector_id", flat=True))
+
+
+# ---- 检查时限 (保定 三、（三） “在规定时限内”; 绛县 四、（五）4 “检查时限要求”) ----------
+
+#: Inspections still to be done: 待检查, and 待人工指派执法人员.
+OPEN_STATUSES = (Inspection.Status.ASSIGNED, Inspection.Status.NEEDS_TEAM)
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """An inspection with its task's 检查时限, and the days it is past it while still open."""
+
+    inspection: Inspection
+    deadline: dt.date | None
+    overdue_days: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+def deadline_row(inspection: Inspection, today: dt.date) -> DeadlineRow:
+    """``inspection.task`` read already (``select_related``); no deadline outside a task (定向)."""
+    deadline = inspection.task.inspection_deadline if inspection.task_id else None
+    late = deadline is not None and inspection.status in OPEN_STATUSES and deadline < today
+    return DeadlineRow(inspection, deadline, (today - deadline).days if late else 0)
+
+
+def overdue_inspections(organisation, today: dt.date) -> list[DeadlineRow]:
+    """The organisation's inspections still open after their task's deadline, the longest
+    overdue first: for the coordinator to chase (逾期事项)."""
+    rows = (
+        Inspection.objects.filter(
+            organisation=organisation,
+            status__in=OPEN_STATUSES,
+            task__inspection_deadline__lt=today,
+        )
+        .select_related("target", "task")
+        .prefetch_related("members__inspector")
+        .order_by("task__inspection_deadline", "task__sequence", "pk")
+    )
+    return [deadline_row(inspection, today) for inspection in rows]
+
+
+def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
+    """我的任务: the active inspections of the teams the inspector (the user whose login is the
+    执法证号) belongs to, and no others, each with its deadline; open ones first, the earliest
+    deadline first."""
+    rows = (
+        Inspection.objects.filter(
+            organisation=user.organisation,
+            members__inspector__certificate_no=user.username,
+        )
+        .active()
+        .select_related("target", "task", "draw")
+        .prefetch_related("members__inspector", "items")
+        .order_by(
+            "status",
+            F("task__inspection_deadline").asc(nulls_last=True),
+            "draw__reveal_on",
+            "pk",
+        )
+    )
+    return [deadline_row(inspection, today) for inspection in rows]
+
+
+@dataclass(frozen=True)
+class DeadlineFact:
+    """What the dashboard needs of an inspection against its deadline."""
+
+    quarter: int
+    deadline: dt.date
+    status: str
+    checked_on: dt.date | None
+
+
+def deadline_facts(organisations, year: int) -> dict[int, list[DeadlineFact]]:
+    """The year's active inspections of tasks with a deadline, by organisation, in one query;
+    each in its task's quarter (a task drawn once for the year: the quarter of its draw date)."""
+    rows = (
+        Inspection.objects.counted(year)
+        .filter(organisation__in=organisations, task__inspection_deadline__isnull=False)
+        .values_list(
+            "organisation_id",
+            "status",
+            "checked_at",
+            "submitted_at",
+            "task__inspection_deadline",
+            "task__quarter",
+            "task__draw_date",
+        )
+    )
+    facts: dict[int, list[DeadlineFact]] = defaultdict(list)
+    for organisation_id, status, checked_at, submitted_at, deadline, quarter, draw_date in rows:
+        done_at = checked_at or submitted_at
+        facts[organisation_id].append(
+            DeadlineFact(
+                quarter or Quarter.of(draw_date).number,
+                deadline,
+                status,
+                timezone.localdate(done_at) if done_at else None,
+            )
+        )
+    return facts
+
+
+def deadline_state(fact: DeadlineFact, today: dt.date) -> str:
+    """Done by the deadline (by its 检查时间) is on time, after it late; still open, it is late
+    once the deadline has passed and pending before."""
+    if fact.status == Inspection.Status.DONE:
+        return LATE if fact.checked_on and fact.checked_on > fact.deadline else ON_TIME
+    return LATE if fact.deadline < today else PENDING

@@ -13,6 +13,12 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("<int:pk>/assistants/", views.assistant_add, name="assistant_add"),
+    path(
+        "<int:pk>/assistants/<int:assistant_id>/remove/",
+        views.assistant_remove,
+        name="assistant_remove",
+    ),
     path("<int:pk>/follow-ups/", views.follow_up_open_view, name="follow_up_open"),
     path(
         "<int:pk>/follow-ups/<int:follow_up_id>/close/",

@@ -21,8 +21,14 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.inspections import selectors, services
-from shuangsuiji.inspections.creation import inspection_set_partners, targeted_inspection_create
+from shuangsuiji.inspections.creation import (
+    inspection_add_assistant,
+    inspection_remove_assistant,
+    inspection_set_partners,
+    targeted_inspection_create,
+)
 from shuangsuiji.inspections.forms import (
+    AssistantForm,
     AttachmentForm,
     FollowUpCloseForm,
     FollowUpOpenForm,
@@ -73,18 +79,11 @@ def _valid(request, form) -> bool:
 
 @role_required("record_inspections")
 def my_inspections(request):
-    """我的任务: an inspector sees the inspections of the teams they belong to, and no others."""
-    inspections = (
-        Inspection.objects.filter(
-            organisation=request.user.organisation,
-            members__inspector__certificate_no=request.user.username,
-        )
-        .active()
-        .select_related("target", "task", "draw")
-        .prefetch_related("members__inspector", "items")
-        .order_by("status", "draw__reveal_on", "pk")
-    )
-    return render(request, "inspections/mine.html", {"inspections": inspections})
+    """我的任务: an inspector sees the inspections of the teams they belong to, and no others,
+    each with its 检查时限 and, past it, 逾期 (保定 三、（三）)."""
+    rows = selectors.inspector_inspections(request.user, timezone.localdate())
+    overdue = sum(1 for row in rows if row.overdue)
+    return render(request, "inspections/mine.html", {"rows": rows, "overdue": overdue})
 
 
 @role_required(*ANYONE_INVOLVED)
@@ -111,8 +110,56 @@ def inspection_detail(request, pk: int):
             "inspection": inspection,
             "coordinator": coordinator,
             "members": inspection.members.select_related("inspector"),
+            **_assistants_context(inspection, coordinator),
         },
     )
+
+
+def _assistants_context(inspection: Inspection, coordinator: bool) -> dict:
+    """保定 三（二）: who joins beside the team, and the coordinator's form while it may change."""
+    open_ = coordinator and inspection.status == Inspection.Status.ASSIGNED
+    return {
+        "assistants": inspection.assistants.select_related("person"),
+        "assistants_open": open_,
+        "assistant_form": AssistantForm(inspection=inspection) if open_ else None,
+    }
+
+
+@role_required("manage_sampling")
+@require_POST
+def assistant_add(request, pk: int):
+    """保定 三（二）: name a 专家 or 辅助人员 of the register, with a reason."""
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    form = AssistantForm(request.POST, inspection=inspection)
+    if _valid(request, form):
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: inspection_add_assistant(
+                actor=request.user,
+                inspection=inspection,
+                person=data["person"],
+                reason=data["reason"],
+            ),
+            f"已安排{data['person'].get_category_display()} {data['person'].name} 参加检查"
+            "（不计入执法人员人数）。",
+        )
+    return redirect("inspections:detail", pk=pk)
+
+
+@role_required("manage_sampling")
+@require_POST
+def assistant_remove(request, pk: int, assistant_id: int):
+    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    assistant = get_object_or_404(inspection.assistants, pk=assistant_id)
+    _run(
+        request,
+        lambda: inspection_remove_assistant(
+            actor=request.user, inspection=inspection, assistant=assistant
+        ),
+        f"已撤下{assistant.get_role_display()} {assistant.person.name}。",
+    )
+    return redirect("inspections:detail", pk=pk)
 
 
 class TargetedForm(forms.Form):
@@ -333,9 +380,18 @@ def follow_up_close_view(request, pk: int, follow_up_id: int):
 
 @role_required("manage_sampling")
 def overdue(request):
-    """Follow-ups past their deadline, for the coordinator to chase."""
-    rows = services.overdue_follow_ups(request.user.organisation, timezone.localdate())
-    return render(request, "inspections/overdue.html", {"rows": rows})
+    """逾期事项, for the coordinator to chase: inspections still open after their task's 检查时限
+    (保定 三、（三）; 绛县 四、（五）4), and follow-ups past their deadline."""
+    today = timezone.localdate()
+    organisation = request.user.organisation
+    return render(
+        request,
+        "inspections/overdue.html",
+        {
+            "inspections": selectors.overdue_inspections(organisation, today),
+            "rows": services.overdue_follow_ups(organisation, today),
+        },
+    )
 
 
 @role_required("manage_sampling")

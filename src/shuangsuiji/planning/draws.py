@@ -32,7 +32,7 @@ from shuangsuiji.planning.models import (
     DrawSource,
     SamplingTask,
 )
-from shuangsuiji.policy import PolicyError, Quarter, classify, quotas
+from shuangsuiji.policy import PolicyError, PolicyValueMissing, Quarter, classify, quotas
 
 
 def check_coordinator(actor, organisation) -> None:
@@ -78,9 +78,11 @@ class Preparation:
 def draw_prepare(
     task: SamplingTask, *, counts: Counter, loads: Counter, today: dt.date | None = None
 ) -> Preparation:
-    """Classify the register and build pool and roster. ``counts`` (inspections per target this
-    year) and ``loads`` (per inspector) come from the inspections layer above, through the act
-    that calls this (``acts.draws``)."""
+    """Classify the register and build pool and roster. ``counts`` (双随机 抽查 per target this
+    year, for 绛县's cap of 2: ``inspections.selectors.annual_counts``) and ``loads`` (every
+    inspection per inspector) come from the inspections layer above, through the act that calls
+    this (``acts.draws``). The team size, the seniority of a lead and an inspector's annual cap
+    are the bureau's settings, numbers no plan states (``OrganisationSettings.BUREAU_DEFAULTS``)."""
     today = today or timezone.localdate()
     organisation = task.organisation
     settings = organisation_settings(organisation)
@@ -100,9 +102,12 @@ def draw_prepare(
     enforcement = Inspector.objects.drawable().filter(organisation=organisation)
     try:
         all_quotas = quotas(preset, classifications, quarter, inspectors=enforcement.count())
-    except PolicyError as error:
+    except PolicyValueMissing as error:
         # 获嘉 leaves its 特殊监管对象 ratio to the bureau: say so instead of failing.
         raise ValidationError(f"{error}。请在“本单位政策”中设定后再抽取。") from error
+    except PolicyError as error:
+        # 获嘉 “人均6家次” / 保定 1:5 with no officer on duty: the message names the register.
+        raise ValidationError(f"{error}。") from error
     chosen = [q for q in all_quotas if q.code in task.classes]
     fallback_region = organisation.code
     candidates = [

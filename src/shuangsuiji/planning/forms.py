@@ -5,9 +5,14 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.dates import limit_dates, policy_start
+from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.params import YEARS, DateRange, RangedDateField, horizon
 from shuangsuiji.planning.models import SOURCE_TYPES
+from shuangsuiji.policy import PolicyError
+from shuangsuiji.policy.inspection_deadline import rule_text, task_inspection_deadline
+from shuangsuiji.policy.targets import INSPECTION_DEADLINE, plan_target
 
 
 class PolicyAdjustmentForm(forms.Form):
@@ -84,6 +89,7 @@ class TaskForm(forms.ModelForm):
             "target_scope",
             "ratio_text",
             "draw_date",
+            "inspection_deadline",
             "initiator",
             "guidance_unit",
             "basis",
@@ -97,6 +103,7 @@ class TaskForm(forms.ModelForm):
         }
 
     draw_date = RangedDateField(label="抽取时间", future=True)
+    inspection_deadline = RangedDateField(label="检查时限", future=True)
     partners_text = forms.CharField(
         label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
     )
@@ -109,6 +116,44 @@ class TaskForm(forms.ModelForm):
         year = self.instance.plan.year
         start = max(policy_start(self.instance.organisation), dt.date(year, 1, 1))
         self.fields["draw_date"].limit(DateRange(start, dt.date(year, 12, 31)))
+        self._deadline_rule(DateRange(start, dt.date(year, 12, 31)))
+
+    def _deadline_rule(self, in_year: DateRange) -> None:
+        """检查时限 (保定 三、（三）, 绛县 四、（五）4): within the plan's year; the help names the
+        bureau's rule, and a task made before deadlines existed is offered the rule's day."""
+        field = self.fields["inspection_deadline"]
+        field.limit(in_year)
+        task = self.instance
+        try:
+            preset = effective_preset(organisation_policy(task.organisation))
+            target = plan_target(preset, INSPECTION_DEADLINE, task.draw_date)
+            if target is None:
+                field.help_text = "本单位政策未规定检查时限，请按本局或上级要求填写。"
+                return
+            field.help_text = (
+                f"本单位政策：{rule_text(target)}（{target.clause}）。"
+                "市局或本局另有要求的，在此修改。"
+            )
+            if task.inspection_deadline is None and not self.is_bound:
+                self.initial["inspection_deadline"] = task_inspection_deadline(
+                    preset,
+                    year=task.plan.year,
+                    quarter=task.quarter,
+                    draw_date=task.draw_date,
+                    calendar=workday_calendar(task.organisation),
+                )
+        except (NoPolicy, PolicyError):
+            field.help_text = "请按本局或上级要求填写。"
+
+    def clean(self):
+        data = super().clean()
+        draw_date, deadline = data.get("draw_date"), data.get("inspection_deadline")
+        if draw_date and deadline and deadline < draw_date:
+            self.add_error(
+                "inspection_deadline",
+                f"检查时限（{deadline:%Y-%m-%d}）不能早于抽取时间（{draw_date:%Y-%m-%d}）。",
+            )
+        return data
 
     def clean_partners_text(self):
         text = self.cleaned_data["partners_text"]

@@ -106,6 +106,10 @@ class SamplingTask(PermanentModel):
     target_scope = models.TextField("抽查对象范围")
     ratio_text = models.TextField("抽查比例或数量")
     draw_date = models.DateField("抽取时间")
+    #: 检查时限 (保定 三、（三）, 绛县 四、（五）4): set at plan generation from the policy's
+    #: ``inspection_deadline`` (``policy.inspection_deadline``), changed by the coordinator while
+    #: the plan is editable; empty for a task made before deadlines existed until it is set.
+    inspection_deadline = models.DateField("检查时限", null=True, blank=True)
     initiator = models.CharField("发起主体", max_length=200)
     guidance_unit = models.CharField("指导单位", max_length=200, blank=True)
     basis = models.TextField("检查依据")

@@ -19,6 +19,7 @@ from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan, PlanRevision, SamplingTask
 from shuangsuiji.policy import PolicyError, Preset, Quarter
+from shuangsuiji.policy.inspection_deadline import task_inspection_deadline
 from shuangsuiji.policy.targets import PLAN_DEADLINE, PLAN_PUBLICATION_WORKDAYS, plan_target
 from shuangsuiji.workdays import WorkdayCalendar
 
@@ -52,10 +53,15 @@ def _ratio_text(preset: Preset, codes: list[str], day: dt.date) -> str:
             amount = f"不低于 {value['ratio']}" + ("（全年）" if value.get("per") == "year" else "")
         elif "coverage" in value:
             amount = f"{value['method']}全覆盖"
-        elif "min_of" in value:
-            amount = "两项满足其一：" + "；".join(
+        elif "either" in value or "min_of" in value:
+            # 获嘉 附件 “或”: the reading the bureau's preset takes (``take``), said in words.
+            take = value.get("take", "smaller")
+            lead = (
+                "两项均须达到（取较大者）：" if take == "larger" else "两项满足其一（取较小者）："
+            )
+            amount = lead + "；".join(
                 f"不低于 {p['ratio']}" if "ratio" in p else f"不少于人均 {p['per_inspector']} 家次"
-                for p in value["min_of"]
+                for p in value.get("either") or value["min_of"]
             )
         elif "per_inspector" in value:
             period = "年度" if value["per"] == "year" else "季度"
@@ -102,13 +108,16 @@ def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan
         raise ValidationError(f"本单位 {year} 年度已有抽查计划。")
     preset = effective_preset(organisation_policy(organisation))
     day = dt.date(year, 1, 1)
+    # The day no plan states: the bureau's setting (default 15, ``BUREAU_DEFAULTS``).
+    draw_day_of_month = organisation_settings(organisation).draft_draw_day
     plan = AnnualPlan.objects.create(organisation=organisation, year=year)
     items = list(InspectionItem.objects.filter(organisation=organisation, in_register=True))
     parent = organisation.parent
+    calendar = workday_calendar(organisation)
     for sequence, spec in enumerate(_task_specs(preset, day), start=1):
         names = "、".join(preset.class_rule(code).name for code in spec.classes)
-        # A quarterly task is drawn on the 15th of its quarter's first month, a yearly one in Q1.
-        draw_day = Quarter(year, spec.quarter or 1).start.replace(day=15)
+        # A quarterly task is drawn on that day of its quarter's first month, a yearly one in Q1.
+        draw_day = Quarter(year, spec.quarter or 1).start.replace(day=draw_day_of_month)
         task = SamplingTask.objects.create(
             plan=plan,
             organisation=organisation,
@@ -121,6 +130,9 @@ def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan
             target_scope=f"{organisation.name}辖区内的{names}",
             ratio_text=_ratio_text(preset, spec.classes, day),
             draw_date=draw_day,
+            inspection_deadline=task_inspection_deadline(
+                preset, year=year, quarter=spec.quarter, draw_date=draw_day, calendar=calendar
+            ),
             initiator=organisation.name,
             guidance_unit=parent.name if parent else "",
             basis=f"《{preset.document}》；随机抽查事项清单所列检查依据",

@@ -10,7 +10,12 @@ from shuangsuiji.policy.engine import (
     compliance_targets,
     quotas,
 )
-from shuangsuiji.policy.errors import PolicyError, PolicyNotInForce, PolicyValueMissing
+from shuangsuiji.policy.errors import (
+    PolicyError,
+    PolicyInputMissing,
+    PolicyNotInForce,
+    PolicyValueMissing,
+)
 from shuangsuiji.policy.loader import Preset, available_presets, load_preset, load_preset_text
 from shuangsuiji.policy.quarter import Quarter
 from shuangsuiji.policy.targets import PlanTarget, TargetKind, plan_target, plan_targets
@@ -19,6 +24,7 @@ __all__ = [
     "Classification",
     "PlanTarget",
     "PolicyError",
+    "PolicyInputMissing",
     "PolicyNotInForce",
     "PolicyValueMissing",
     "Preset",

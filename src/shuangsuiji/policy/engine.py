@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from shuangsuiji.policy.errors import PolicyError, PolicyValueMissing
+from shuangsuiji.policy.errors import PolicyError, PolicyInputMissing, PolicyValueMissing
 from shuangsuiji.policy.loader import DatedValue, Preset, Reference, percent
 from shuangsuiji.policy.quarter import Quarter
 from shuangsuiji.policy.targets import plan_targets
@@ -29,7 +29,10 @@ class TargetRecord:
     fields: Mapping[str, str]
     region: str = ""
     tags: tuple[str, ...] = ()
-    #: Inspections of this target so far this year (random and targeted), for annual caps.
+    #: 双随机 抽查 of this target so far this year, for annual caps: random inspections of the
+    #: year's draws, drawn whether inspected yet or not, not those cancelled or substituted away.
+    #: 定向 checks (绛县 三、（一）'s nine cases: complaints, 交办, emergencies …) and 全覆盖 checks
+    #: are not 抽查 and do not count (绛县 四、（五）“同一污染源的抽查次数不超过2次”).
     inspections_this_year: int = 0
 
 
@@ -109,24 +112,43 @@ def _matches(
     return condition.get("always") is True
 
 
+@dataclass(frozen=True)
+class _Stay:
+    """Why a target is still in a class it entered earlier: the entry, then for each quarter
+    since, the first violation found in it (绛县 四、（五）3)."""
+
+    entry: EventRecord
+    extensions: tuple[EventRecord, ...]
+
+
 def _extended(condition: Mapping[str, Any], events: list[EventRecord], quarter: Quarter):
     """Entered in some earlier quarter E and extended through every quarter from E+1 to the
     previous one by an ``extended_by`` record (绛县 四、（五）3: 下一季度未发现违法问题则自动退出).
 
-    The latest entry decides: an earlier entry would need the same later quarters extended too.
+    A violation found in the quarter keeps the target in whoever found it: the bureau's own
+    inspection (本级检查发现问题) or the higher authority's (上级检查发现问题), as the preset's
+    ``extended_by`` lists. The latest entry decides: an earlier entry would need the same later
+    quarters extended too.
     """
     previous = quarter.previous()
     entries = [e for e in events if e.kind in condition["event"] and e.date <= previous.end]
     if not entries:
         return []
     latest = max(entries, key=lambda e: e.date)
-    extensions = {Quarter.of(e.date) for e in events if e.kind in condition["extended_by"]}
+    found: dict[Quarter, EventRecord] = {}
+    for event in events:  # sorted by date: the first finding of each quarter is kept
+        if event.kind in condition["extended_by"]:
+            found.setdefault(Quarter.of(event.date), event)
+    kept = []
     step = Quarter.of(latest.date).next()
     while step <= previous:
-        if step not in extensions:
+        if step not in found:
             return []
+        kept.append(found[step])
         step = step.next()
-    return [latest]
+    if not kept:
+        return [latest]
+    return _Stay(latest, tuple(kept))
 
 
 def _window(within: str, quarter: Quarter, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -138,11 +160,17 @@ def _window(within: str, quarter: Quarter, as_of: dt.date) -> tuple[dt.date, dt.
     return dt.date(quarter.year, 1, 1), as_of  # same_year, up to the day of the draw
 
 
+def _event_words(event: EventRecord) -> str:
+    detail = f"，{event.reference}" if event.reference else ""
+    return f"{event.kind} {event.date.isoformat()}{detail}"
+
+
 def _event_note(found: Any) -> str:
+    if isinstance(found, _Stay):
+        kept = "；".join(_event_words(e) for e in found.extensions)
+        return f"（{_event_words(found.entry)}；其后每季度发现违法问题，未退出：{kept}）"
     if isinstance(found, list) and found:
-        event = found[-1]
-        detail = f"，{event.reference}" if event.reference else ""
-        return f"（{event.kind} {event.date.isoformat()}{detail}）"
+        return f"（{_event_words(found[-1])}）"
     return ""
 
 
@@ -260,6 +288,7 @@ def _requirement(
     inspectors: int | None,
     clause: str,
     where: str,
+    name: str = "",
 ) -> tuple[int, str]:
     """How many the plan requires, and the arithmetic in words."""
     if "ratio" in quota_value:
@@ -279,6 +308,13 @@ def _requirement(
         if inspectors is None:
             raise PolicyValueMissing(f"{where}：按人均家次计算需要执法人员数（--inspectors 文件）")
         each = quota_value["per_inspector"]
+        if inspectors == 0:
+            # A quota of 0 would excuse the class from the plan without anyone deciding so.
+            raise PolicyInputMissing(
+                f"{where}：执法检查人员名录库中没有在编在岗的执法人员，"
+                f"无法按“每名执法人员 {each} 家”计算{name}的抽查数量（{clause}）。"
+                "请先在执法检查人员名录库中登记在编在岗的执法人员"
+            )
         if quota_value["per"] == "year":
             annual = each * inspectors
             required = ceil_fraction(Fraction(annual, 4))
@@ -331,6 +367,34 @@ def _method_summary(methods: Counter, default: str) -> str:
     return "，".join(f"{method} {count} 家" for method, count in methods.most_common())
 
 
+#: How a class whose plan gives alternatives (获嘉 “不低于5%或不少于人均6家次”) reads the “或”:
+#: ``larger`` — the quota meets every alternative; ``smaller`` — meeting one is enough.
+TAKE_WORDS = {
+    "larger": "两项均须达到，取较大者",
+    "smaller": "两项满足其一即符合方案，取较小者",
+}
+
+
+def _either(value, population, inspectors, clause, where, name):
+    """The alternatives, each computed and listed, and the one the bureau's reading takes.
+
+    ``{min_of: [...]}`` is the form presets were frozen in before the reading was a choice: it
+    is read as ``take: smaller`` and words its basis as it always did, so an adopted copy keeps
+    its numbers and its text.
+    """
+    key = "either" if "either" in value else "min_of"
+    take = value.get("take", "smaller")
+    options = [
+        _requirement(part, population, inspectors, clause.clause, f"{where}.{key}[{i}]", name)
+        for i, part in enumerate(value[key])
+    ]
+    alternatives = tuple(words for _, words in options)
+    counts = [count for count, _ in options]
+    required = max(counts) if take == "larger" else min(counts)
+    basis = "；".join(alternatives) + f"。{TAKE_WORDS[take]} {required} 家（{clause.clause}）"
+    return required, basis, alternatives
+
+
 def _quota_for(preset, code, name, entry, population, eligible, inspectors, method) -> Quota:
     value, clause = entry.value, entry.ref
     where = f"{preset.source}：classes.{code}.quota"
@@ -346,19 +410,10 @@ def _quota_for(preset, code, name, entry, population, eligible, inspectors, meth
         kind, method = "coverage", value["method"]
         required = eligible
         basis = f"{name} {eligible} 家，每季度{method}全覆盖（{clause.clause}）"
-    elif "min_of" in value:
-        options = [
-            _requirement(part, population, inspectors, clause.clause, f"{where}.min_of[{i}]")
-            for i, part in enumerate(value["min_of"])
-        ]
-        alternatives = tuple(words for _, words in options)
-        required = min(count for count, _ in options)
-        basis = (
-            "；".join(alternatives)
-            + f"。两项满足其一即符合方案，取较小者 {required} 家（{clause.clause}）"
-        )
+    elif "either" in value or "min_of" in value:
+        required, basis, alternatives = _either(value, population, inspectors, clause, where, name)
     else:
-        required, basis = _requirement(value, population, inspectors, clause.clause, where)
+        required, basis = _requirement(value, population, inspectors, clause.clause, where, name)
     quota = min(required, eligible)
     shortfall = required - quota
     if shortfall:

@@ -140,9 +140,14 @@ def validate_condition(value: Any, where: str) -> None:
         _fail(where, "条件应含 field、event、any、all、not 或 always 之一")
 
 
+#: How a quota with alternatives reads the plan's “或” (获嘉 附件 “不低于5%或不少于人均6家次”).
+TAKE = ("larger", "smaller")
+
+
 def validate_quota(value: Any, where: str) -> None:
     """{ratio: 25%} | {ratio: 100%, per: year} | {coverage: all, method: 非现场检查}
-    | {per_inspector: 5, per: year} | {min_of: [...]} | {set_by_bureau: ratio}"""
+    | {per_inspector: 5, per: year} | {either: [...], take: larger} | {set_by_bureau: ratio};
+    ``{min_of: [...]}`` (read as ``take: smaller``) stays valid for copies adopted before."""
     if not isinstance(value, dict):
         _fail(where, "抽查比例应为键值映射")
     if "ratio" in value:
@@ -157,20 +162,36 @@ def validate_quota(value: Any, where: str) -> None:
             _fail(where, "coverage 只能为 all（全覆盖）")
         if value["method"] not in METHODS:
             _fail(where, f"method 应为 {'、'.join(METHODS)} 之一")
+    elif "either" in value:
+        _keys(value, {"either", "take"}, where, {"either", "take"})
+        _alternatives(value["either"], f"{where}.either")
+        if value["take"] not in TAKE:
+            _fail(
+                where,
+                "take 应为 larger（两项均须达到，取较大者）或 smaller（满足其一即可，取较小者）",
+            )
     elif "min_of" in value:
         _keys(value, {"min_of"}, where)
-        if not isinstance(value["min_of"], list) or len(value["min_of"]) < 2:
-            _fail(where, "min_of 应列出至少两种要求")
-        for index, part in enumerate(value["min_of"]):
-            validate_quota(part, f"{where}.min_of[{index}]")
+        _alternatives(value["min_of"], f"{where}.min_of")
     elif "set_by_bureau" in value:
         _keys(value, {"set_by_bureau"}, where)
         if value["set_by_bureau"] != "ratio":
             _fail(where, "set_by_bureau 目前只能为 ratio")
     else:
-        _fail(where, "抽查比例应含 ratio、per_inspector、coverage、min_of 或 set_by_bureau")
+        _fail(where, "抽查比例应含 ratio、per_inspector、coverage、either、min_of 或 set_by_bureau")
     if "per" in value and value["per"] not in ("quarter", "year"):
         _fail(where, "per 应为 quarter 或 year")
+
+
+def _alternatives(parts: Any, where: str) -> None:
+    """The requirements a plan joins with “或”: each a ratio or a count per inspector."""
+    if not isinstance(parts, list) or len(parts) < 2:
+        _fail(where, "应列出至少两种要求")
+    for index, part in enumerate(parts):
+        part_where = f"{where}[{index}]"
+        if not isinstance(part, dict) or not ({"ratio", "per_inspector"} & set(part)):
+            _fail(part_where, "每种要求应为 ratio 或 per_inspector")
+        validate_quota(part, part_where)
 
 
 def validate_methods(value: Any, where: str) -> None:
@@ -240,6 +261,9 @@ def validate_target(value: Any, where: str, key: str = "") -> None:
     | {workdays: 20} | {enabled: true}; each kind (``key``) with the values it requires."""
     required = set(TARGET_KINDS_BY_KEY[key].requires) if key else set()
     allowed = {"min", "min_count", "per", "deadline", "workdays", "enabled"}
+    if key == "inspection_deadline":
+        # The end of the period, or N working days after the draw within it; nothing else.
+        allowed = {"per", "workdays"}
     _keys(value, allowed, where, required)
     if "min" in value:
         _percent(value["min"], f"{where}.min")

@@ -72,6 +72,13 @@ DEPARTMENT_JOINT_COUNT = TargetKind(
     "department_joint_count", "部门联合抽查次数", Stage.TASKS, ("min_count",), Period.YEAR
 )
 REVISIT_SHARE = TargetKind("revisit_share", "回访比例", Stage.INSPECTIONS, ("min",), Period.QUARTER)
+#: 检查时限 (保定 三、（三） “在规定时限内”, 绛县 四、（五）4 “检查时限要求”): the day by which a
+#: task's inspections are to be done, set on each task when its plan is generated
+#: (``policy.inspection_deadline``); ``per`` the period whose end it is, ``workdays`` optionally
+#: fewer working days after the draw.
+INSPECTION_DEADLINE = TargetKind(
+    "inspection_deadline", "检查时限", Stage.INSPECTIONS, ("per",), Period.QUARTER
+)
 TASKS_PER_QUARTER = TargetKind(
     "tasks_per_quarter", "每季度抽查任务数", Stage.TASKS, ("min_count",), Period.QUARTER
 )
@@ -97,6 +104,7 @@ KINDS: tuple[TargetKind, ...] = (
     DEPARTMENT_JOINT_COUNT,
     TASKS_PER_QUARTER,
     REVISIT_SHARE,
+    INSPECTION_DEADLINE,
     RESULT_PUBLICATION_WORKDAYS,
     RESULT_PUBLICATION_MONTHLY,
     PLAN_DEADLINE,

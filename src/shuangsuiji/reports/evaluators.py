@@ -10,6 +10,8 @@ function, registered with ``@evaluator("key")``. It reads the organisation's per
 from __future__ import annotations
 
 import datetime as dt
+import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,9 +19,12 @@ from fractions import Fraction
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
+from shuangsuiji.inspections.selectors import DeadlineFact, deadline_facts, deadline_state
 from shuangsuiji.planning.models import SamplingTask
 from shuangsuiji.planning.plans import plan_warnings
 from shuangsuiji.policy import Quarter
+from shuangsuiji.policy.inspection_deadline import rule_text
 from shuangsuiji.policy.targets import BY_KEY, PLAN_DEADLINE, Period, PlanTarget
 from shuangsuiji.reports.facts import Facts
 from shuangsuiji.reports.statistics import Table
@@ -221,6 +226,40 @@ def revisit_share(scope: Scope, target: PlanTarget) -> Verdict:
         _share(done, checked),
         _at_least(done, checked, target.share),
         figure="revisit_done",
+    )
+
+
+#: Each ``Facts``'s inspections against their deadlines, read once for all its organisations.
+_DEADLINE_FACTS: weakref.WeakKeyDictionary[Facts, dict[int, list[DeadlineFact]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _deadline_facts(scope: Scope) -> list[DeadlineFact]:
+    facts = scope.facts
+    if facts not in _DEADLINE_FACTS:
+        _DEADLINE_FACTS[facts] = deadline_facts(facts.organisations, facts.year)
+    return _DEADLINE_FACTS[facts].get(scope.organisation.pk, [])
+
+
+@evaluator("inspection_deadline")
+def inspection_deadline(scope: Scope, target: PlanTarget) -> Verdict:
+    """保定 三、（三） 在规定时限内开展现场检查; 绛县 四、（五）4 检查时限: the period's inspections
+    of tasks with a deadline, done by it (检查时间), done after it, or still open; one still open
+    after its deadline is late at once."""
+    quarter = scope.measured(target).quarter
+    counts = Counter(
+        deadline_state(fact, scope.today)
+        for fact in _deadline_facts(scope)
+        if quarter is None or fact.quarter == quarter
+    )
+    return scope.verdict(
+        target,
+        "检查按期完成",
+        rule_text(target),
+        f"按期 {counts[ON_TIME]}，逾期 {counts[LATE]}，未到期 {counts[PENDING]}",
+        counts[LATE] == 0,
+        at_once=True,
     )
 
 
