@@ -387,9 +387,16 @@ CASES: list[tuple[str, str, Edit, str, str]] = [
     (
         "spec",
         "params.json",
-        sub('"SHUANGSUIJI-DRAW-v1"', '"SHUANGSUIJI-DRAW-v2"'),
+        sub('"SHUANGSUIJI-DRAW-v1"', '"SHUANGSUIJI-DRAW-v3"'),
         "键 spec",
-        "必须是 SHUANGSUIJI-DRAW-v1",
+        "必须是 SHUANGSUIJI-DRAW-v1 或 SHUANGSUIJI-DRAW-v2",
+    ),
+    (
+        "v2-without-withheld-commit",
+        "params.json",
+        sub('"SHUANGSUIJI-DRAW-v1"', '"SHUANGSUIJI-DRAW-v2"'),
+        "键 withheld_commit",
+        "缺少此键",
     ),
     (
         "draw-id-space",

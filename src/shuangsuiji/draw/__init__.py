@@ -1,4 +1,4 @@
-"""SHUANGSUIJI-DRAW-v1: the verifiable random draw of inspection targets and inspectors.
+"""SHUANGSUIJI-DRAW-v1 and v2: the verifiable random draw of inspection targets and inspectors.
 
 Pure standard library, so that anyone can re-run a draw offline. Every function works on
 the bytes of the bundle files; ``read_files`` and ``load_bundle`` are the thin file layer.
@@ -17,18 +17,20 @@ from .build import (
     render_params,
     render_pool,
     render_roster,
+    render_withheld,
 )
 from .bundle import (
     COMMIT_INPUTS,
     DRAW_INPUTS,
     FILES,
+    WITHHELD,
     Bundle,
     load_bundle,
     parse_bundle,
     read_files,
 )
 from .documents import Commitment, EntropyValue, Params, Source, parse_commitment
-from .engine import Result, check_commitment, commit, compute, new_salt
+from .engine import Result, check_commitment, commit, commit_withheld, compute, new_salt
 from .errors import BundleError
 from .jsonfile import dumps
 from .revisit import RevisitDraw, Revisited, draw_revisit, parse_revisit
@@ -39,6 +41,7 @@ __all__ = [
     "COMMIT_INPUTS",
     "DRAW_INPUTS",
     "FILES",
+    "WITHHELD",
     "Bundle",
     "BundleError",
     "Candidate",
@@ -54,6 +57,7 @@ __all__ = [
     "Source",
     "check_commitment",
     "commit",
+    "commit_withheld",
     "compute",
     "draw_revisit",
     "dumps",
@@ -68,5 +72,6 @@ __all__ = [
     "render_params",
     "render_pool",
     "render_roster",
+    "render_withheld",
     "verify",
 ]

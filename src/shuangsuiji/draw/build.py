@@ -12,7 +12,7 @@ from typing import Any
 
 from .documents import EntropyValue, Source
 from .jsonfile import dumps
-from .primitives import SPEC
+from .primitives import SPEC, SPEC_V2
 from .tables import Inspector
 
 
@@ -62,17 +62,31 @@ def render_params(
     strata: Sequence[dict[str, Any]],
     sources: Sequence[Source],
     committed_at: str,
+    withheld_commit: bytes | None = None,
+    withheld_from: Sequence[str] = (),
 ) -> bytes:
-    """``strata`` items carry ``code`` and ``k``, and optionally ``name`` and ``basis``."""
-    return dumps(
-        {
-            "spec": SPEC,
-            "draw_id": draw_id,
-            "team_size": team_size,
-            "strata": list(strata),
-            "sources": [{"type": s.type, "label": s.label} for s in sources],
-            "committed_at": committed_at,
-        }
+    """``strata`` items carry ``code`` and ``k``, and optionally ``name`` and ``basis``.
+    With ``withheld_commit`` (and the earlier draws ``withheld_from``) the draw is v2."""
+    doc: dict[str, Any] = {
+        "spec": SPEC if withheld_commit is None else SPEC_V2,
+        "draw_id": draw_id,
+        "team_size": team_size,
+        "strata": list(strata),
+        "sources": [{"type": s.type, "label": s.label} for s in sources],
+        "committed_at": committed_at,
+    }
+    if withheld_commit is not None:
+        doc["withheld_commit"] = withheld_commit.hex()
+        doc["withheld_from"] = sorted(set(withheld_from), key=str.encode)
+    return dumps(doc)
+
+
+def render_withheld(entries: Iterable[tuple[str, Sequence[str], str]]) -> bytes:
+    """v2 withheld.txt from (id, earlier draw ids, reason)."""
+    rows = sorted(entries, key=lambda e: e[0].encode())
+    return _lines(
+        f"{uid}|{','.join(sorted(set(draws), key=str.encode))}|{reason}"
+        for uid, draws, reason in rows
     )
 
 

@@ -12,8 +12,17 @@ from pathlib import Path
 
 from .documents import EntropyValue, Params, parse_entropy, parse_params, parse_salt
 from .errors import BundleError
-from .primitives import gc_paused
-from .tables import Conflicts, Pool, Roster, parse_conflicts, parse_pool, parse_roster
+from .primitives import SPEC_V2, gc_paused
+from .tables import (
+    Conflicts,
+    Pool,
+    Roster,
+    Withheld,
+    parse_conflicts,
+    parse_pool,
+    parse_roster,
+    parse_withheld,
+)
 
 PARAMS = "params.json"
 POOL = "pool.txt"
@@ -25,7 +34,9 @@ COMMITMENT = "commitment.json"
 RESULT = "result.json"
 #: Optional, public once a revisit sample (回访) has been taken from the revealed draw.
 REVISIT = "revisit.json"
-FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT, REVISIT)
+#: v2: the withheld exclusions, kept with the salt and published with it at the reveal.
+WITHHELD = "withheld.txt"
+FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT, REVISIT, WITHHELD)
 
 COMMIT_INPUTS = (PARAMS, POOL, ROSTER, CONFLICTS)
 DRAW_INPUTS = (*COMMIT_INPUTS, ENTROPY, SALT)
@@ -41,6 +52,7 @@ class Bundle:
     conflicts: Conflicts | None = None
     entropy: tuple[EntropyValue, ...] | None = None
     salt: bytes | None = None
+    withheld: Withheld | None = None
 
 
 def read_files(folder: str | os.PathLike[str]) -> dict[str, bytes]:
@@ -79,13 +91,20 @@ def parse_bundle(files: Mapping[str, bytes], required: Iterable[str] = (PARAMS, 
     """Validate every input file present in ``files``; ``required`` ones must be there."""
     require(files, (PARAMS, POOL, *required))
     params = parse_params(files[PARAMS])
+    if params.spec == SPEC_V2 and SALT in required:
+        require(files, (WITHHELD,))  # a v2 draw cannot be computed without its exclusions
+    pool = parse_pool(files[POOL], (s.code for s in params.strata))
+    withheld = None
+    if params.spec == SPEC_V2 and WITHHELD in files:
+        withheld = parse_withheld(files[WITHHELD], pool, params.withheld_from)
     return Bundle(
         params=params,
-        pool=parse_pool(files[POOL], (s.code for s in params.strata)),
+        pool=pool,
         roster=parse_roster(files[ROSTER]) if ROSTER in files else None,
         conflicts=parse_conflicts(files[CONFLICTS]) if CONFLICTS in files else None,
         entropy=parse_entropy(files[ENTROPY], params) if ENTROPY in files else None,
         salt=parse_salt(files[SALT]) if SALT in files else None,
+        withheld=withheld,
     )
 
 

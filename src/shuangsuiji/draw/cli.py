@@ -12,6 +12,7 @@ from .bundle import (
     COMMIT_INPUTS,
     COMMITMENT,
     DRAW_INPUTS,
+    PARAMS,
     RESULT,
     SALT,
     parse_bundle,
@@ -24,7 +25,7 @@ from .engine import check_commitment, commit, compute, new_salt
 from .errors import BundleError
 from .jsonfile import dumps
 from .matching import NO_SENIOR, TEAM_INCOMPLETE
-from .primitives import gc_paused
+from .primitives import SPEC_V2, gc_paused
 from .verify import verify
 
 PUBLIC = 0o644
@@ -35,7 +36,7 @@ def register(subparsers: Any) -> None:
     """Add the ``draw`` command to an argparse subparsers object."""
     draw = subparsers.add_parser(
         "draw",
-        help="可验证的随机抽取（SHUANGSUIJI-DRAW-v1）",
+        help="可验证的随机抽取（SHUANGSUIJI-DRAW-v1、v2）",
         description="可验证的随机抽取：承诺、计算、核对。BUNDLE 是存放抽取文件的目录。",
     )
     commands = draw.add_subparsers(
@@ -56,6 +57,15 @@ def register(subparsers: Any) -> None:
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("bundle", metavar="BUNDLE", type=Path, help="抽取目录")
+        if name == "verify":
+            command.add_argument(
+                "--earlier",
+                metavar="DIR",
+                type=Path,
+                nargs="+",
+                default=[],
+                help="v2：暂不公开的排除所依据的此前抽取的公开文件目录（可多个），用来核对排除依据",
+            )
         command.set_defaults(func=gc_paused()(func))
 
 
@@ -81,6 +91,14 @@ def _commit(args: argparse.Namespace) -> int:
             if name in files:
                 raise BundleError(name, "", "已存在；commit 只能运行一次，不会覆盖已有的盐值或承诺")
         bundle = parse_bundle(files, COMMIT_INPUTS)
+        if bundle.params.spec == SPEC_V2:
+            # withheld_commit needs the salt and sits in params.json, whose hash is committed.
+            raise BundleError(
+                PARAMS,
+                "",
+                f"{SPEC_V2} 的 params.json 含依据盐值计算的 withheld_commit，只能由平台在承诺时"
+                "一并生成；此命令只承诺 SHUANGSUIJI-DRAW-v1 的抽取",
+            )
         salt = new_salt()
         commitment = commit(bundle, salt)
         write_new(folder / SALT, format_salt(salt), SECRET)
@@ -129,10 +147,11 @@ def _compute(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     try:
         files = read_files(args.bundle)
+        earlier = {str(folder): read_files(folder) for folder in args.earlier}
     except BundleError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
-    report = verify(files)
+    report = verify(files, earlier)
     for check in report.checks:
         print(check)
     failures = sum(1 for check in report.checks if check.ok is False)

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import jsonfile
 from .errors import BundleError, key
-from .primitives import SPEC, TXT, H
+from .primitives import SPEC, SPEC_V2, SPECS, TXT, H
 
 DRAW_ID_RE = re.compile(r"[0-9A-Za-z_.-]{1,64}")
 CODE_RE = re.compile(r"[0-9A-Z_-]{1,32}")
@@ -53,6 +53,11 @@ class Params:
     strata: tuple[Stratum, ...]
     sources: tuple[Source, ...]
     committed_at: str
+    spec: str = SPEC
+    #: v2: H(DOMAIN ‖ "WITHHELD" ‖ salt ‖ withheld_root), and the earlier draws whose lists
+    #: were not public at commit and on which a withheld exclusion may rest.
+    withheld_commit: bytes | None = None
+    withheld_from: tuple[str, ...] = ()
 
     @property
     def params_hash(self) -> bytes:
@@ -102,8 +107,9 @@ def _text(file: str, obj: dict[str, Any], name: str, path: str) -> str:
 def parse_params(data: bytes) -> Params:
     file = "params.json"
     doc = jsonfile.load(file, data)
-    if _require(file, doc, "spec", "spec") != SPEC:
-        raise BundleError(file, key("spec"), f"必须是 {SPEC}")
+    spec = _require(file, doc, "spec", "spec")
+    if spec not in SPECS:
+        raise BundleError(file, key("spec"), f"必须是 {' 或 '.join(SPECS)}")
     draw_id = _require(file, doc, "draw_id", "draw_id")
     if not isinstance(draw_id, str) or DRAW_ID_RE.fullmatch(draw_id) is None:
         raise BundleError(file, key("draw_id"), "必须是 1–64 个 [0-9A-Za-z_.-] 字符")
@@ -119,7 +125,29 @@ def parse_params(data: bytes) -> Params:
         strata=_parse_strata(file, _require(file, doc, "strata", "strata")),
         sources=_parse_sources(file, _require(file, doc, "sources", "sources")),
         committed_at=_parse_committed_at(file, _require(file, doc, "committed_at", "committed_at")),
+        spec=spec,
+        **(_parse_withheld_keys(file, doc) if spec == SPEC_V2 else {}),
     )
+
+
+def _parse_withheld_keys(file: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """v2's ``withheld_commit`` (64 hex digits) and ``withheld_from`` (earlier draw ids)."""
+    commit = _require(file, doc, "withheld_commit", "withheld_commit")
+    if not isinstance(commit, str) or HEX64_RE.fullmatch(commit) is None:
+        raise BundleError(file, key("withheld_commit"), "必须是 64 个小写十六进制数字")
+    earlier = _require(file, doc, "withheld_from", "withheld_from")
+    if not isinstance(earlier, list) or not earlier:
+        raise BundleError(file, key("withheld_from"), "必须是非空列表（此前尚未公开的抽取编号）")
+    for index, draw_id in enumerate(earlier):
+        if not isinstance(draw_id, str) or DRAW_ID_RE.fullmatch(draw_id) is None:
+            raise BundleError(
+                file, key(f"withheld_from[{index}]"), "必须是 1–64 个 [0-9A-Za-z_.-] 字符"
+            )
+        if index and draw_id.encode() <= earlier[index - 1].encode():
+            raise BundleError(file, key(f"withheld_from[{index}]"), "必须按字节升序排列且不得重复")
+    if doc.get("draw_id") in earlier:
+        raise BundleError(file, key("withheld_from"), "不得包含本次抽取自己的编号")
+    return {"withheld_commit": bytes.fromhex(commit), "withheld_from": tuple(earlier)}
 
 
 def _parse_strata(file: str, strata: Any) -> tuple[Stratum, ...]:
@@ -244,6 +272,6 @@ def parse_commitment(data: bytes) -> Commitment:
         if name not in ("spec", "draw_id") and HEX64_RE.fullmatch(value) is None:
             raise BundleError(file, key(name), "必须是 64 个小写十六进制数字")
         values[name] = value
-    if values["spec"] != SPEC:
-        raise BundleError(file, key("spec"), f"必须是 {SPEC}")
+    if values["spec"] not in SPECS:
+        raise BundleError(file, key("spec"), f"必须是 {' 或 '.join(SPECS)}")
     return Commitment(**values)

@@ -6,13 +6,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from .bundle import COMMITMENT, Bundle
+from .bundle import COMMITMENT, WITHHELD, Bundle
 from .documents import Commitment
 from .errors import BundleError, key
 from .matching import Assignment, match
-from .primitives import SPEC, gc_paused
-from .seed import derive_seed, entropy_bytes, salt_commit
+from .merkle import mth
+from .primitives import SPEC, SPEC_V2, gc_paused
+from .seed import derive_seed, entropy_bytes, salt_commit, withheld_commit
 from .selection import StratumDraw, draw_strata
+from .tables import WITHHELD_FIELDS
+from .textfile import split_lines
 
 
 @dataclass(frozen=True)
@@ -21,11 +24,12 @@ class Result:
     seed: bytes
     strata: list[StratumDraw]
     assignments: list[Assignment]
+    spec: str = SPEC
 
     @gc_paused()  # a hundred thousand small dicts beside a million live objects
     def as_dict(self) -> dict[str, Any]:
         return {
-            "spec": SPEC,
+            "spec": self.spec,
             "draw_id": self.draw_id,
             "seed": self.seed.hex(),
             "strata": [stratum.as_dict() for stratum in self.strata],
@@ -42,7 +46,7 @@ def commit(bundle: Bundle, salt: bytes) -> Commitment:
     if bundle.roster is None or bundle.conflicts is None:
         raise ValueError("commit needs roster.txt and conflicts.txt")
     return Commitment(
-        spec=SPEC,
+        spec=bundle.params.spec,
         draw_id=bundle.params.draw_id,
         params_hash=bundle.params.params_hash.hex(),
         pool_root=bundle.pool.root.hex(),
@@ -50,6 +54,12 @@ def commit(bundle: Bundle, salt: bytes) -> Commitment:
         conflicts_root=bundle.conflicts.root.hex(),
         salt_commit=salt_commit(salt).hex(),
     )
+
+
+def commit_withheld(salt: bytes, withheld: bytes) -> bytes:
+    """v2's ``withheld_commit`` for the bytes of withheld.txt, before params.json exists (it
+    carries the value). The file's own rules are checked when the bundle is parsed."""
+    return withheld_commit(salt, mth(split_lines(WITHHELD, withheld, WITHHELD_FIELDS)))
 
 
 def check_commitment(expected: Commitment, found: Commitment) -> None:
@@ -82,7 +92,16 @@ def compute(bundle: Bundle) -> Result:
         bundle.conflicts.root,
         entropy_bytes(bundle.entropy),
     )
-    strata = draw_strata(seed, params, bundle.pool)
+    skip = frozenset()
+    if params.spec == SPEC_V2:
+        if bundle.withheld is None:
+            raise BundleError(WITHHELD, "", "缺少此文件")
+        if withheld_commit(bundle.salt, bundle.withheld.root) != params.withheld_commit:
+            raise BundleError(WITHHELD, "", "与 params.json 的 withheld_commit 不一致")
+        skip = bundle.withheld.ids
+    strata = draw_strata(seed, params, bundle.pool, skip)
     units = [unit for stratum in strata for unit in stratum.selected]
     assignments = match(seed, params.team_size, units, bundle.roster.inspectors, bundle.conflicts)
-    return Result(draw_id=params.draw_id, seed=seed, strata=strata, assignments=assignments)
+    return Result(
+        draw_id=params.draw_id, seed=seed, strata=strata, assignments=assignments, spec=params.spec
+    )

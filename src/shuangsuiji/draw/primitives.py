@@ -12,6 +12,10 @@ from typing import Any
 
 DOMAIN = b"SHUANGSUIJI-DRAW-v1"
 SPEC = "SHUANGSUIJI-DRAW-v1"
+#: v2 adds the withheld exclusions (withheld.txt); every hash keeps v1's DOMAIN, and the seed
+#: still differs from any v1 draw's because params.json, whose hash enters it, names the spec.
+SPEC_V2 = "SHUANGSUIJI-DRAW-v2"
+SPECS = (SPEC, SPEC_V2)
 
 
 def _short_message_sha256() -> Callable[..., Any]:

@@ -13,6 +13,12 @@ def salt_commit(salt: bytes) -> bytes:
     return H(DOMAIN + b"SALT" + salt)
 
 
+def withheld_commit(salt: bytes, withheld_root: bytes) -> bytes:
+    """v2: hides which candidates are withheld until the salt is revealed, and binds them
+    (through params.json, whose hash enters the seed) before any entropy exists."""
+    return H(DOMAIN + b"WITHHELD" + salt + withheld_root)
+
+
 def entropy_bytes(values: Iterable[EntropyValue]) -> bytes:
     """``B``: every public value with the type and label it was announced under."""
     return b"".join(LP(TXT(v.type)) + LP(TXT(v.label)) + LP(TXT(v.value)) for v in values)

@@ -9,7 +9,7 @@ from typing import Any
 from . import parallel
 from .documents import Params
 from .primitives import DOMAIN, LP, TXT, sha256, u32
-from .tables import Pool, Unit
+from .tables import Pool, StratumPool, Unit
 
 # u32(j) for every ticket number a weight can reach, and u32(n) for every id length.
 TICKETS = [u32(j) for j in range(1001)]
@@ -88,8 +88,18 @@ def _decode(ids: Iterable[bytes]) -> list[str]:
     return joined.decode("ascii").split("\n") if joined else []
 
 
-def draw_stratum(seed: bytes, draw_id: str, code: str, k: int, pool: Pool) -> StratumDraw:
+def draw_stratum(
+    seed: bytes, draw_id: str, code: str, k: int, pool: Pool, skip: frozenset[bytes] = frozenset()
+) -> StratumDraw:
+    """``skip``: v2's withheld candidates, shown eligible in the pool but not drawn."""
     candidates = pool.strata[code]
+    if skip:
+        kept = [i for i, uid in enumerate(candidates.ids) if uid not in skip]
+        candidates = StratumPool(
+            ids=[candidates.ids[i] for i in kept],
+            weights=[candidates.weights[i] for i in kept],
+            rows=[candidates.rows[i] for i in kept],
+        )
     label = f"{draw_id}/{code}"
     ids, weights = candidates.ids, candidates.weights
     # Each half is hashed and sorted on its own core; sorting the two sorted runs back to
@@ -113,5 +123,7 @@ def draw_stratum(seed: bytes, draw_id: str, code: str, k: int, pool: Pool) -> St
     )
 
 
-def draw_strata(seed: bytes, params: Params, pool: Pool) -> list[StratumDraw]:
-    return [draw_stratum(seed, params.draw_id, s.code, s.k, pool) for s in params.strata]
+def draw_strata(
+    seed: bytes, params: Params, pool: Pool, skip: frozenset[bytes] = frozenset()
+) -> list[StratumDraw]:
+    return [draw_stratum(seed, params.draw_id, s.code, s.k, pool, skip) for s in params.strata]

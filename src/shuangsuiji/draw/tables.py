@@ -19,6 +19,7 @@ from .textfile import check_id, check_id_column, check_order, parse_tags, split_
 POOL_FIELDS = ("id", "stratum", "region", "weight", "eligible", "tags", "reason")
 ROSTER_FIELDS = ("id", "region", "senior", "tags", "load", "cap")
 CONFLICT_FIELDS = ("inspector_id", "unit_id")
+WITHHELD_FIELDS = ("id", "draws", "reason")
 # Every valid weight spelled out: one dict lookup replaces int() and four range checks.
 WEIGHTS = {str(n).encode(): n for n in range(1, 1001)}
 UINT_RE = re.compile(rb"0|[1-9][0-9]{0,9}")
@@ -204,3 +205,52 @@ def parse_conflicts(data: bytes) -> Conflicts:
         by_unit[unit.decode()].add(inspector.decode())
     frozen = {unit: frozenset(ids) for unit, ids in by_unit.items()}
     return Conflicts(root=mth(lines), by_unit=frozen)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """v2: the candidates left out for reasons resting on lists not public at commit."""
+
+    root: bytes
+    #: id → (the earlier draws the reason rests on, the reason)
+    entries: dict[str, tuple[tuple[str, ...], str]]
+
+    @property
+    def ids(self) -> frozenset[bytes]:
+        return frozenset(uid.encode() for uid in self.entries)
+
+
+def parse_withheld(data: bytes, pool: Pool, earlier: Iterable[str]) -> Withheld:
+    """Validate withheld.txt: each line a pool candidate shown eligible, the earlier draws
+    its exclusion rests on (all named in params.json ``withheld_from``) and the reason."""
+    file = "withheld.txt"
+    lines = split_lines(file, data, WITHHELD_FIELDS)
+    named = set(earlier)
+    shown_eligible = {uid for stratum in pool.strata.values() for uid in stratum.ids}
+    entries: dict[str, tuple[tuple[str, ...], str]] = {}
+    previous = None
+    for number, raw in enumerate(lines, 1):
+        uid, draws, reason = split_fields(file, number, raw, WITHHELD_FIELDS)
+        check_id(file, number, "id", uid)
+        check_order(file, number, "id", uid, previous)
+        previous = uid
+        if uid not in shown_eligible:
+            raise BundleError(
+                file, line(number), f"对象 {uid.decode()} 不在 pool.txt 中，或在其中已标为不可抽取"
+            )
+        cited = draws.decode().split(",") if draws else []
+        if not cited:
+            raise BundleError(file, line(number), "draws 不得为空（须写明所依据的此前抽取编号）")
+        if cited != sorted(set(cited), key=str.encode):
+            raise BundleError(file, line(number), "draws 中的抽取编号须按字节升序排列且不得重复")
+        strangers = [d for d in cited if d not in named]
+        if strangers:
+            raise BundleError(
+                file,
+                line(number),
+                f"抽取编号 {'、'.join(strangers)} 不在 params.json 的 withheld_from 中",
+            )
+        if not reason:
+            raise BundleError(file, line(number), "reason 不得为空（须写明排除理由）")
+        entries[uid.decode()] = (tuple(cited), reason.decode())
+    return Withheld(root=mth(lines), entries=entries)

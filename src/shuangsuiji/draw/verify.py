@@ -8,15 +8,26 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import jsonfile
-from .bundle import COMMITMENT, CONFLICTS, ENTROPY, PARAMS, POOL, RESULT, REVISIT, ROSTER, SALT
+from .bundle import (
+    COMMITMENT,
+    CONFLICTS,
+    ENTROPY,
+    PARAMS,
+    POOL,
+    RESULT,
+    REVISIT,
+    ROSTER,
+    SALT,
+    WITHHELD,
+)
 from .documents import parse_commitment, parse_entropy, parse_params, parse_salt
 from .errors import BundleError
 from .matching import match, task_order
-from .primitives import SPEC, H, gc_paused
+from .primitives import SPEC_V2, H, gc_paused
 from .revisit import draw_revisit, parse_revisit
-from .seed import derive_seed, entropy_bytes, salt_commit
+from .seed import derive_seed, entropy_bytes, salt_commit, withheld_commit
 from .selection import StratumDraw, draw_strata
-from .tables import parse_conflicts, parse_pool, parse_roster
+from .tables import Withheld, parse_conflicts, parse_pool, parse_roster, parse_withheld
 
 T = TypeVar("T")
 MAX_LISTED = 10
@@ -68,8 +79,11 @@ class Report:
 
 
 @gc_paused()
-def verify(files: Mapping[str, bytes]) -> Report:
-    """Check everything the files present allow, in the order a reader would."""
+def verify(
+    files: Mapping[str, bytes], earlier: Mapping[str, Mapping[str, bytes]] | None = None
+) -> Report:
+    """Check everything the files present allow, in the order a reader would. ``earlier``: the
+    public files of the draws a v2 bundle's withheld exclusions rest on, by folder name."""
     report = Report()
     if COMMITMENT not in files or PARAMS not in files or POOL not in files:
         missing = [name for name in (COMMITMENT, PARAMS, POOL) if name not in files]
@@ -85,6 +99,7 @@ def verify(files: Mapping[str, bytes]) -> Report:
     if params is None:
         return report
     report.same("抽取编号 draw_id", params.draw_id, commitment.draw_id, "承诺")
+    report.same("规范版本 spec", params.spec, commitment.spec, "承诺")
     codes = [s.code for s in params.strata]
     pool = report.attempt("候选名单 pool.txt 符合规范", lambda: parse_pool(files[POOL], codes))
     if pool is not None:
@@ -120,6 +135,12 @@ def verify(files: Mapping[str, bytes]) -> Report:
             "未提供 conflicts.txt（仅向审计人员提供）：不核对 conflicts_root，也不核对人员匹配"
         )
 
+    if params.spec == SPEC_V2:
+        report.note(
+            f"本次抽取为 {SPEC_V2}：承诺时 {'、'.join(params.withheld_from)} 的名单尚未公开，"
+            f"依据这些名单排除的对象（{WITHHELD}）在 pool.txt 中仍显示为可抽取，"
+            "随盐值一并公开"
+        )
     if SALT not in files:
         report.note(
             "盐值尚未公开（目录中没有 salt.hex）：以上只核对了承诺；"
@@ -130,6 +151,13 @@ def verify(files: Mapping[str, bytes]) -> Report:
     salt = report.attempt("盐值 salt.hex 格式正确", lambda: parse_salt(files[SALT]))
     if salt is not None:
         report.same("盐值承诺 salt_commit", salt_commit(salt).hex(), commitment.salt_commit, "承诺")
+    withheld = None
+    if params.spec == SPEC_V2:
+        withheld = _check_withheld(report, files, params, pool, salt, earlier)
+        if withheld is None:
+            report.note("暂不公开的排除文件有误，无法核对抽取结果")
+            _cannot_check_revisit(report, files)
+            return report
     if ENTROPY not in files:
         report.note("尚无 entropy.json（公开随机源的取值尚未录入）：暂不能计算抽取种子")
         _cannot_check_revisit(report, files)
@@ -161,11 +189,11 @@ def verify(files: Mapping[str, bytes]) -> Report:
     if result is None:
         _cannot_check_revisit(report, files)
         return report
-    report.same("抽取结果的 spec", SPEC, result.get("spec"), "result.json ")
+    report.same("抽取结果的 spec", params.spec, result.get("spec"), "result.json ")
     report.same("抽取结果的抽取编号 draw_id", params.draw_id, result.get("draw_id"), "result.json ")
     report.same("抽取种子 seed", seed.hex(), result.get("seed"), "result.json ")
 
-    strata = draw_strata(seed, params, pool)
+    strata = draw_strata(seed, params, pool, withheld.ids if withheld else frozenset())
     _compare_strata(report, [stratum.as_dict() for stratum in strata], result.get("strata"))
     units = [unit for stratum in strata for unit in stratum.selected]
     found = result.get("assignments")
@@ -188,6 +216,84 @@ def verify(files: Mapping[str, bytes]) -> Report:
     if REVISIT in files:
         _check_revisit(report, files[REVISIT], seed, params.draw_id, strata)
     return report
+
+
+def _check_withheld(report, files, params, pool, salt, earlier) -> Withheld | None:
+    """v2: withheld.txt matches its commitment, and each exclusion rests on the earlier draws
+    it cites — each of which must itself verify, with the unit on its list."""
+    if WITHHELD not in files:
+        report.failed(f"缺少 {WITHHELD}：{SPEC_V2} 的抽取在公开盐值时须同时公开暂不公开的排除")
+        return None
+    if pool is None or salt is None:
+        return None
+    withheld = report.attempt(
+        f"暂不公开的排除 {WITHHELD} 符合规范",
+        lambda: parse_withheld(files[WITHHELD], pool, params.withheld_from),
+    )
+    if withheld is None:
+        return None
+    computed = withheld_commit(salt, withheld.root).hex()
+    if not report.same(
+        "排除承诺 withheld_commit", computed, params.withheld_commit.hex(), "params.json "
+    ):
+        return None
+    if not earlier:
+        report.note(
+            f"未提供此前抽取 {'、'.join(params.withheld_from)} 的公开文件（--earlier）："
+            f"不核对 {WITHHELD} 中 {len(withheld.entries)} 家的排除依据"
+        )
+        return withheld
+    lists: dict[str, tuple[set[str], set[str]]] = {}
+    for name, other in earlier.items():
+        sub = verify(other)
+        draw_id = _draw_id(other)
+        if not sub.ok or draw_id is None or RESULT not in other:
+            report.failed(f"此前抽取 {name} 的公开文件核对未通过或尚无抽取结果，不能作为排除依据")
+            continue
+        report.passed(f"此前抽取 {draw_id} 的公开文件核对通过")
+        result = jsonfile.load(RESULT, other[RESULT])
+        selected = {item["id"] for stratum in result["strata"] for item in stratum["selected"]}
+        reserve = {unit for stratum in result["strata"] for unit in stratum["reserve"]}
+        lists[draw_id] = (selected, reserve)
+    missing = [d for d in params.withheld_from if d not in lists]
+    if missing:
+        report.note(f"未提供此前抽取 {'、'.join(missing)} 的公开文件：引用它们的排除未核对")
+    unsupported: list[str] = []
+    substitutes: list[str] = []
+    for uid, (cited, _reason) in withheld.entries.items():
+        for draw_id in cited:
+            if draw_id not in lists:
+                continue
+            selected, reserve = lists[draw_id]
+            if uid in reserve and uid not in selected:
+                # Drawn only if it replaced a selected unit: the bundle does not say, the
+                # published substitution record (替补记录) of that draw does.
+                substitutes.append(f"{uid}（{draw_id}）")
+            elif uid not in selected:
+                unsupported.append(f"{uid}（{draw_id}）")
+    if unsupported:
+        report.failed(f"{WITHHELD} 中有对象不在其所引用的此前抽取名单中：{_listed(unsupported)}")
+    else:
+        checked = len(withheld.entries) - len({s.split("（")[0] for s in substitutes})
+        report.passed(f"{WITHHELD} 中 {checked} 家均在其所引用的此前抽取名单中")
+    if substitutes:
+        report.note(
+            f"{WITHHELD} 中以下对象是此前抽取的备选对象，只有作为替补被检查过才能排除，"
+            f"请对照该次抽取公开的替补记录：{_listed(substitutes)}"
+        )
+    return withheld
+
+
+def _listed(items: list[str]) -> str:
+    shown = "、".join(items[:MAX_LISTED])
+    return shown + (f" 等 {len(items)} 项" if len(items) > MAX_LISTED else "")
+
+
+def _draw_id(files: Mapping[str, bytes]) -> str | None:
+    try:
+        return parse_params(files[PARAMS]).draw_id if PARAMS in files else None
+    except BundleError:
+        return None
 
 
 def _cannot_check_revisit(report: Report, files: Mapping[str, bytes]) -> None:
