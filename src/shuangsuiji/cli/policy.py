@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from shuangsuiji.policy import (
@@ -30,16 +31,22 @@ def _read_register(key: str, path: str):
         raise PolicyError(f"找不到文件 {file}")
     parsed = parse_workbook(register_by_key(key), file.read_bytes(), file.name)
     if parsed.problems:
-        print("行号\t列\t值\t问题", file=sys.stderr)
-        for p in parsed.problems:
-            print(f"{p.row or ''}\t{p.column}\t{p.value}\t{p.message}", file=sys.stderr)
+        _print_problems(parsed.problems)
         raise PolicyError(f"{file.name} 有 {len(parsed.problems)} 处问题，请先改正")
     return [values for _, values in parsed.records]
 
 
+def _print_problems(problems) -> None:
+    """The import's error table (行号, 列, 值, 问题) on stderr."""
+    print("行号\t列\t值\t问题", file=sys.stderr)
+    for p in problems:
+        print(f"{p.row or ''}\t{p.column}\t{p.value}\t{p.message}", file=sys.stderr)
+
+
 def _parse_setting(text: str, preset, day: dt.date) -> tuple[str, dict]:
     """``SPECIAL.ratio=20%`` (or ``=0.2``) → (``classes.SPECIAL.quota``, {"ratio": "20%"});
-    ``GENERAL.take=smaller`` → the class's alternatives read the other way (获嘉 “或”)."""
+    ``GENERAL.take=smaller`` → the class's alternatives read the other way (获嘉 “或”);
+    ``KEY.no_repeat=false`` → (``classes.KEY.no_repeat``, False)."""
     try:
         target, raw = text.split("=", 1)
         code, key = target.strip().split(".", 1)
@@ -53,8 +60,26 @@ def _parse_setting(text: str, preset, day: dt.date) -> tuple[str, dict]:
         if not parts:
             raise PolicyError(f"--set：类别 {code} 的抽查数量没有“或”连接的几项要求，不能设定 take")
         return f"classes.{code}.quota", {"either": parts, "take": raw.strip()}
+    if code.strip() == "grading" and key == "weights":
+        # 信用风险 差别化抽查: each grade's draw weight, e.g. A:1,B:1,C:2,D:4,无:1.
+        try:
+            pairs = [part.split(":", 1) for part in raw.replace("：", ":").split(",")]
+            weights = {grade.strip(): int(weight) for grade, weight in pairs}
+        except ValueError as error:
+            raise PolicyError(
+                f"--set grading.weights 的格式应为 A:1,B:1,C:2,D:4,无:1，实为“{raw}”"
+            ) from error
+        return "grading", {"weights": weights}
+    if key == "no_repeat":
+        # 绛县 四、（五）1–2: whether a target drawn at random this year may be drawn again.
+        words = {"true": True, "是": True, "false": False, "否": False}
+        if raw.strip().lower() not in words:
+            raise PolicyError(f"--set {code}.no_repeat 应为 true 或 false，实为“{raw.strip()}”")
+        return f"classes.{code}.no_repeat", words[raw.strip().lower()]
     if key != "ratio":
-        raise PolicyError(f"--set 目前只能设定 ratio 或 take，实为“{key}”")
+        raise PolicyError(
+            f"--set 目前只能设定 ratio、take、no_repeat 或 grading.weights，实为“{key}”"
+        )
     raw = raw.strip()
     if not raw.endswith("%"):
         try:
@@ -76,7 +101,45 @@ def _prepare(args):
 
     targets = [target_record(v) for v in _read_register("targets", args.targets)]
     events = [event_record(v) for v in _read_register("events", args.events)] if args.events else []
-    return preset, quarter, classify(preset, targets, events, quarter)
+    archive = None
+    if args.inspections:
+        targets, archive = _with_draws(targets, args.inspections, quarter.year)
+    return preset, quarter, classify(preset, targets, events, quarter), archive
+
+
+def _with_draws(targets, path: str, year: int):
+    """Each target with its random draws of the year from the 检查档案 (绛县 四、（五）), and
+    what the workbook held: {"file", "year", "counted", "targets", "not_in_register"}."""
+    from shuangsuiji.cli.inspections_workbook import ArchiveProblems, read_year_draws
+
+    try:
+        draws = read_year_draws(path, year)
+    except ArchiveProblems as error:
+        _print_problems(error.problems)
+        raise
+    known = {t.id for t in targets}
+    counted = [replace(t, inspections_this_year=draws.counts[t.id]) if t.id in draws.counts else t
+               for t in targets]  # fmt: skip
+    archive = {
+        "file": draws.filename,
+        "year": year,
+        "counted": sum(n for code, n in draws.counts.items() if code in known),
+        "targets": sum(1 for code in draws.counts if code in known),
+        "not_in_register": sum(n for code, n in draws.counts.items() if code not in known),
+    }
+    return counted, archive
+
+
+def _archive_lines(archive) -> list[str]:
+    if archive is None:
+        return []
+    lines = [f"检查档案 {archive['file']}：{archive['year']} 年随机抽查（不含已替补、已撤销）"
+             f"计入 {archive['counted']} 条，涉及 {archive['targets']} 家"]  # fmt: skip
+    if archive["not_in_register"]:
+        lines.append(
+            f"检查档案中 {archive['not_in_register']} 条随机抽查记录的对象不在名录中，未计入"
+        )
+    return ["", *lines]
 
 
 def _inspector_count(path: str | None) -> int | None:
@@ -110,7 +173,7 @@ def _show(args) -> int:
 
 
 def _classify(args) -> int:
-    preset, quarter, results = _prepare(args)
+    preset, quarter, results, archive = _prepare(args)
     names = {rule.code: rule.name for rule in preset.classes}
     rows = [
         {
@@ -126,8 +189,10 @@ def _classify(args) -> int:
         for c in results
     ]
     if args.format == "json":
-        print(json.dumps({"preset": preset.name, "quarter": str(quarter), "targets": rows},
-                         ensure_ascii=False, indent=2))  # fmt: skip
+        payload = {"preset": preset.name, "quarter": str(quarter), "targets": rows}
+        if archive is not None:
+            payload["inspections"] = archive
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
     print(f"{preset.title}，{quarter.label}\n")
     print("对象\t名称\t类别\t可抽取\t检查方式\t原因\t依据")
@@ -137,11 +202,13 @@ def _classify(args) -> int:
         cells = [row["id"], row["name"], row["class_name"] or "—", eligible, row["method"],
                  row["reason"], clause]  # fmt: skip
         print("\t".join(cells))
+    for line in _archive_lines(archive):
+        print(line)
     return 0
 
 
 def _quota(args) -> int:
-    preset, quarter, results = _prepare(args)
+    preset, quarter, results, archive = _prepare(args)
     strata = quotas(preset, results, quarter, inspectors=_inspector_count(args.inspectors))
     payload = {
         "preset": preset.name,
@@ -165,6 +232,8 @@ def _quota(args) -> int:
         ],
         "excluded": [{"id": c.target.id, "reason": c.reason} for c in results if not c.eligible],
     }
+    if archive is not None:
+        payload["inspections"] = archive
     if args.format == "json":
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
@@ -177,6 +246,8 @@ def _quota(args) -> int:
         print(f"\n不参与抽取 {len(payload['excluded'])} 家：")
         for item in payload["excluded"]:
             print(f"    {item['id']}\t{item['reason']}")
+    for line in _archive_lines(archive):
+        print(line)
     return 0
 
 
@@ -209,10 +280,14 @@ def register(commands) -> None:
         command.add_argument("--events", metavar="FILE", help="监管记录 Excel")
         if name == "quota":
             command.add_argument("--inspectors", metavar="FILE", help="执法检查人员名录 Excel")
+        command.add_argument("--inspections", metavar="FILE",
+                             help="平台导出的检查档案 Excel：计入本年度随机抽查次数"
+                                  "（已替补、已撤销、定向检查、全覆盖检查不计）")  # fmt: skip
         command.add_argument("--quarter", default=str(Quarter.of(dt.date.today())),
                              help="季度，如 2026Q2（默认本季度）")  # fmt: skip
         command.add_argument("--set", action="append", metavar="类别.ratio=比例",
                              help="设定方案留给本局的值，如 SPECIAL.ratio=20%%；“或”的读法"
-                                  "如 GENERAL.take=smaller（取较小者）或 larger")  # fmt: skip
+                                  "如 GENERAL.take=smaller（取较小者）或 larger；本年度已随机抽中"
+                                  "的可否再抽如 KEY.no_repeat=false")  # fmt: skip
         command.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
         command.set_defaults(func=_run(handler))

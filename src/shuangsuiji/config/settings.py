@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from shuangsuiji.directory.limits import DEFAULTS as import_limit_defaults
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -251,19 +253,24 @@ LOGGING = {
 # Operational limits, not policy: a file beyond any of them is refused as a whole, before it is
 # read, with a message naming the file and the limit (docs/registers.md “导入限制”). The defaults
 # fit a province's register: 100,000 targets are a 10 MB xlsx (about 100 MB unpacked) or a 21 MB
-# CSV with 18 columns.
-SHUANGSUIJI_IMPORT_MAX_BYTES = env.int("SHUANGSUIJI_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+# CSV with 18 columns. The defaults live with the limits (pure, read by the command line too).
+IMPORT = import_limit_defaults
+SHUANGSUIJI_IMPORT_MAX_BYTES = env.int("SHUANGSUIJI_IMPORT_MAX_BYTES", default=IMPORT.max_bytes)
 #: Data rows below the header (a title block above it is not counted).
-SHUANGSUIJI_IMPORT_MAX_ROWS = env.int("SHUANGSUIJI_IMPORT_MAX_ROWS", default=100_000)
-SHUANGSUIJI_IMPORT_MAX_COLUMNS = env.int("SHUANGSUIJI_IMPORT_MAX_COLUMNS", default=60)
+SHUANGSUIJI_IMPORT_MAX_ROWS = env.int("SHUANGSUIJI_IMPORT_MAX_ROWS", default=IMPORT.max_rows)
+SHUANGSUIJI_IMPORT_MAX_COLUMNS = env.int(
+    "SHUANGSUIJI_IMPORT_MAX_COLUMNS", default=IMPORT.max_columns
+)
 #: An xlsx is a zip: what it unpacks to is limited too (a "zip bomb" is a small file that
 #: unpacks to gigabytes).
 SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES = env.int(
-    "SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES", default=300 * 1024 * 1024
+    "SHUANGSUIJI_IMPORT_MAX_UNPACKED_BYTES", default=IMPORT.max_unpacked_bytes
 )
 #: Problems listed one by one (on the page, in the error workbook, at the command line); the
 #: rest are counted.
-SHUANGSUIJI_IMPORT_MAX_PROBLEMS = env.int("SHUANGSUIJI_IMPORT_MAX_PROBLEMS", default=1000)
+SHUANGSUIJI_IMPORT_MAX_PROBLEMS = env.int(
+    "SHUANGSUIJI_IMPORT_MAX_PROBLEMS", default=IMPORT.max_problems
+)
 #: An uploaded file not confirmed within this many hours is abandoned and deleted.
 SHUANGSUIJI_IMPORT_KEEP_HOURS = env.int("SHUANGSUIJI_IMPORT_KEEP_HOURS", default=24)
 # ---- end of register imports -----------------------------------------------------------------

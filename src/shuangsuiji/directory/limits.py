@@ -24,7 +24,7 @@ import copy
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 #: How far down a title block may push the header row (the reader looks no further).
@@ -62,6 +62,31 @@ class ImportLimits:
     @property
     def max_cells(self) -> int:
         return self.max_sheet_rows * self.max_columns
+
+
+#: The defaults of the ``SHUANGSUIJI_IMPORT_*`` settings, by field (config/settings.py reads
+#: the environment with them; the command line, which sets up no Django, does the same here).
+DEFAULTS = ImportLimits(
+    max_bytes=30 * 1024 * 1024,
+    max_rows=100_000,
+    max_columns=60,
+    max_unpacked_bytes=300 * 1024 * 1024,
+    max_problems=1000,
+)
+
+
+def limits_from_environment(environ: Mapping[str, str]) -> ImportLimits:
+    """The limits as the settings would read them from ``environ``, without Django."""
+    values = {}
+    for name in ("max_bytes", "max_rows", "max_columns", "max_unpacked_bytes", "max_problems"):
+        variable = f"SHUANGSUIJI_IMPORT_{name.upper()}"
+        raw = environ.get(variable, "").strip()
+        try:
+            values[name] = int(raw) if raw else getattr(DEFAULTS, name)
+        except ValueError:
+            raise LimitError(f"环境变量 {variable} 应为整数，实为“{raw}”") from None
+    values["max_problems"] = max(values["max_problems"], 1)
+    return ImportLimits(**values)
 
 
 # ---- messages ------------------------------------------------------------------------------------
