@@ -196,7 +196,7 @@ def parameter_values(user) -> tuple[dict, dict]:
     )
     for name in ("import_batch", "import_apply", "import_abandon", "import_errors"):
         values["directory:" + name, "pk"] = batches
-    for name in ("plan_detail", "plan_approve", "plan_publish", "plan_adjust"):
+    for name in ("plan_detail", "plan_approve", "plan_publish", "plan_adjust", "task_add"):
         values["planning:" + name, "pk"] = one_per(plans, "status")
     tasks = SamplingTask.objects.filter(plan__organisation__in=scope)
     for name in ("task_edit", "task_prepare", "task_coverage"):

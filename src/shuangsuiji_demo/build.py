@@ -141,13 +141,39 @@ def _demo_inspector(organisation: Organisation):
     )
 
 
+def _start(preset: str):
+    """The day the preset's first values take effect (its year's 1 January)."""
+    import datetime as dt
+
+    return dt.date(int(preset.rsplit("-", 1)[1]), 1, 1)
+
+
 def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
-    """获嘉's plan leaves the 特殊监管对象 ratio to the bureau; the demo bureau sets it the way a
-    coordinator would, with a reason, so its quarter can be drawn."""
+    """Every plan asks for sampling differentiated by 信用风险 without numbers: each demo
+    bureau sets its draw weights. 获嘉's plan leaves the 特殊监管对象 ratio to the bureau, and
+    its 附件 “不低于5%或不少于人均6家次” to the bureau's reading of “或”. The demo bureau sets
+    both the way a coordinator
+    would, with a reason: the ratio so its quarter can be drawn, and “满足其一即可” (the smaller
+    of the two), since with the demo register's officers “人均6家次” alone would be most of the
+    一般 class every quarter."""
     import datetime as dt
 
     from shuangsuiji.bureau.policies import organisation_policy, policy_value_set
 
+    for code, _name, _parent, preset in DEMO_ORGANISATIONS:
+        if not preset:
+            continue
+        graded = organisation_policy(organisations[code])
+        if not graded.adjustments.filter(path="grading").exists():
+            # Every plan asks for 信用风险 差别化抽查 and leaves the numbers to the bureau.
+            policy_value_set(
+                actor=None,
+                policy=graded,
+                path="grading",
+                value={"weights": {"A": 1, "B": 1, "C": 2, "D": 4, "无": 1}},
+                since=_start(preset),
+                reason="演示：局务会确定按信用等级加权抽取，C 级 2 倍、D 级 4 倍于 A、B 级的机会",
+            )
     policy = organisation_policy(organisations["410724"])
     if not policy.adjustments.filter(path="classes.SPECIAL.quota").exists():
         policy_value_set(
@@ -157,6 +183,18 @@ def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
             value={"ratio": "30%"},
             since=dt.date(2024, 1, 1),
             reason="演示：局务会确定特殊监管对象每季度抽查 30%（方案附件“根据实际自行设定”）",
+        )
+    if not policy.adjustments.filter(path="classes.GENERAL.quota").exists():
+        policy_value_set(
+            actor=None,
+            policy=policy,
+            path="classes.GENERAL.quota",
+            value={
+                "either": [{"ratio": "5%"}, {"per_inspector": 6, "per": "quarter"}],
+                "take": "smaller",
+            },
+            since=dt.date(2024, 1, 1),
+            reason="演示：局务会确定附件“不低于5%或不少于人均6家次”满足其一即可（取较小者）",
         )
 
 

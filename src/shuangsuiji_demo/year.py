@@ -68,9 +68,11 @@ from shuangsuiji.inspections.services import (
 from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
 from shuangsuiji.planning.plans import (
     organisation_settings,
+    plan_adjust,
     plan_approve,
     plan_generate,
     plan_publish,
+    task_add,
     task_update,
 )
 from shuangsuiji.policy import Quarter
@@ -198,6 +200,30 @@ TARGETED = {
         (3, "assigned", "运环督办〔{year}〕23 号", ResultCategory.NO_PROBLEM),
     ],
 }
+#: A bureau adjusting its published plan mid-year (藁城 二、（八）: reason, approval, a new
+#: public version) to add a 定向 task (遵化 二、（四） 定向抽查: 危废 units only) and a 部门联合
+#: task, both drawn in the quarter given.
+ADDED_TASKS = {
+    "zunhua-2024": (
+        3,
+        "唐山市生态环境局部署涉危险废物企业专项执法行动",
+        [
+            {
+                "name": "{year} 年涉危险废物企业定向随机抽查",
+                "classes": ["KEY", "GENERAL"],
+                "filters": {"要素标签": ["危废"]},
+                "sample": {"ratio": "20%"},
+            },
+            {
+                "name": "{year} 年危险化学品使用单位部门联合随机抽查",
+                "classes": ["KEY"],
+                "scope": SamplingTask.Scope.DEPARTMENT_JOINT,
+                "partners": ["遵化市应急管理局"],
+                "sample": {"ratio": "10%"},
+            },
+        ],
+    ),
+}
 #: 保定 三、（二）“对特定领域的抽查，可在满足执法检查人数要求的基础上，吸收……专家学者等参与，通过
 #: 听取专家咨询意见等方式辅助抽查”: in the quarter given, the coordinator names one 专家 of the
 #: register, whose 业务专长 is one of a drawn unit's 要素标签, to join that unit's check.
@@ -310,6 +336,7 @@ class CountyYear:
     users: dict[str, User] = field(default_factory=dict)
     case_numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
     expert_added: bool = False
+    added: list = field(default_factory=list)  # tasks added by the mid-year adjustment
 
     @property
     def code(self) -> str:
@@ -363,6 +390,26 @@ class CountyYear:
         for quarter, case, reference, category in TARGETED.get(self.preset, []):
             if quarter < self.current:
                 self.schedule_targeted(quarter, case, reference.format(year=self.year), category)
+        added = ADDED_TASKS.get(self.preset)
+        if added and added[0] <= self.current:
+            start = self.days.on_or_after(Quarter(self.year, added[0]).start)
+            self.timeline.at(at(start, 9, 0), self.adjust, due=True)
+            self.timeline.at(at(self.days.add(start, 1), 15, 0), self.approve, due=True)
+            self.timeline.at(at(self.days.add(start, 2), 10, 0), self.publish_added, due=True)
+
+    def adjust(self) -> None:
+        """Reopen the published plan with the reason and add the tasks the city asked for."""
+        quarter, reason, tasks = ADDED_TASKS[self.preset]
+        plan_adjust(actor=self.coordinator, plan=self.plan, reason=reason)
+        for spec in tasks:
+            self.added.append(task_add(actor=self.coordinator, plan=self.plan, quarter=quarter,
+                              **{**spec, "name": spec["name"].format(year=self.year)}))  # fmt: skip
+
+    def publish_added(self) -> None:
+        plan_publish(actor=self.coordinator, plan=self.plan)
+        quarter = ADDED_TASKS[self.preset][0]
+        for task in self.added:
+            self.schedule_draw(task, quarter)
 
     # A quarter's draw --------------------------------------------------------------------------
 

@@ -30,7 +30,10 @@ PRESET_NAMES = ["baoding-2021", "gaocheng-2026", "huojia-2024", "jiangxian-2025"
 #: Each preset's demo county in its plan year, drawn in the second quarter.
 YEARS = {"zunhua-2024": 2024, "baoding-2021": 2021, "huojia-2024": 2024, "gaocheng-2026": 2026,
          "jiangxian-2025": 2025}  # fmt: skip
-SETTINGS = {"huojia-2024": ["--set", "SPECIAL.ratio=0.2"]}
+#: Every plan leaves the 信用风险 weights to the bureau (refused until set, as 获嘉's 特殊 ratio).
+WEIGHTS = {"A": 1, "B": 1, "C": 2, "D": 4, "无": 1}
+GRADING = ["--set", "grading.weights=A:1,B:1,C:2,D:4,无:1"]
+SETTINGS = dict.fromkeys(YEARS, GRADING) | {"huojia-2024": ["--set", "SPECIAL.ratio=0.2", *GRADING]}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,12 @@ def command(kind: str, name: str, paths: dict[str, str], *extra: str) -> list[st
     return argv
 
 
+def without_special_ratio(argv: list[str]) -> list[str]:
+    """The command without 获嘉's 特殊 ratio (its other settings kept)."""
+    at = argv.index("SPECIAL.ratio=0.2")
+    return argv[: at - 1] + argv[at + 1 :]
+
+
 def expected_from_rows(name: str, registers) -> tuple[list, list]:
     """The engine's answer computed straight from the generated rows, without the workbooks."""
     preset = load_preset(name)
@@ -69,6 +78,12 @@ def expected_from_rows(name: str, registers) -> tuple[list, list]:
             quarter.start,
             Reference(document="命令行设定", clause="--set SPECIAL.ratio=0.2"),
         )
+    preset = preset.with_value(
+        "grading",
+        {"weights": WEIGHTS},
+        quarter.start,
+        Reference(document="命令行设定", clause=f"--set {GRADING[1]}"),
+    )
     targets = []
     for row in registers.targets:
         cells = dict(zip(TARGET_HEADERS, row, strict=True))
@@ -239,7 +254,7 @@ def test_quota_text_explains_each_number(capsys, demo):
 
 def test_huojia_special_ratio_missing_is_a_chinese_error_naming_the_clause(capsys, demo):
     _, paths = demo["huojia-2024"]
-    argv = [a for a in command("quota", "huojia-2024", paths) if a not in SETTINGS["huojia-2024"]]
+    argv = without_special_ratio(command("quota", "huojia-2024", paths))
     code, out, err = run(capsys, *argv)
     assert code == 1
     assert out == ""
@@ -251,8 +266,8 @@ def test_huojia_special_ratio_missing_is_a_chinese_error_naming_the_clause(capsy
 @pytest.mark.parametrize("setting", ["SPECIAL.ratio=0.2", "SPECIAL.ratio=20%"])
 def test_huojia_special_ratio_from_the_command_line(capsys, demo, setting):
     registers, paths = demo["huojia-2024"]
-    argv = [a for a in command("quota", "huojia-2024", paths, "--format", "json")
-            if a not in SETTINGS["huojia-2024"]] + ["--set", setting]  # fmt: skip
+    argv = without_special_ratio(command("quota", "huojia-2024", paths, "--format", "json"))
+    argv += ["--set", setting]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     special = json.loads(out)["strata"][0]
@@ -260,7 +275,7 @@ def test_huojia_special_ratio_from_the_command_line(capsys, demo, setting):
     _, strata = expected_from_rows("huojia-2024", registers)
     assert special["quota"] == strata[0].quota
     assert special["basis"].startswith(f"20% × {special['population']} 家 = ")
-    assert special["basis"].endswith(f"（--set {setting}）")
+    assert f"家（--set {setting}）；按信用等级加权抽取" in special["basis"]
     assert special["clause"] == f"《命令行设定》--set {setting}"
 
 

@@ -591,7 +591,13 @@ def test_gaocheng_quota_reports_the_method_its_targets_get():
     """
     targets = many("S", 4, 排污许可管理类别="简化管理", 信用等级="A", 具备非现场监管条件="是")
     assert {c.method for c in sort(GC, targets, quarter=GC_Q).values()} == {"非现场检查"}
-    assert count(GC, targets, quarter=GC_Q)["GENERAL_SIMPLIFIED"].method == "非现场检查"
+    graded = PRESETS[GC].with_value(
+        "grading",
+        {"weights": {"A": 1, "B": 1, "C": 2, "D": 4, "无": 1}},
+        dt.date(2026, 1, 1),
+        BUREAU,
+    )
+    assert count(graded, targets, quarter=GC_Q)["GENERAL_SIMPLIFIED"].method == "非现场检查"
 
 
 def test_gaocheng_targets_outside_the_plans_classes_are_excluded_with_a_reason():
@@ -734,16 +740,23 @@ def test_jiangxian_annual_cap_of_two_inspections_special_exempt():
         target("special-twice", 2),
     ]
     events = [event("special-twice", "举报查实", "2025-03-03")]
-    results = sort(JX, targets, events, JX_Q)
+    # Without the no-repeat rule of 四、（五）1–2, which would take out "once" too.
+    since = dt.date(2025, 1, 1)
+    cap_only = (
+        load_preset(JX)
+        .with_value("classes.KEY.no_repeat", False, since, BUREAU)
+        .with_value("classes.GENERAL.no_repeat", False, since, BUREAU)
+    )
+    results = sort(cap_only, targets, events, JX_Q)
     assert results["once"].eligible
     twice = results["twice"]
     assert (twice.class_code, twice.in_population, twice.eligible) == ("KEY", True, False)
-    assert twice.reason == "年度已检查2次"
+    assert twice.reason == "年度已随机抽查2次"
     assert twice.clauses["排除"].clause == "四、（五）"
-    assert results["thrice"].reason == "年度已检查3次"
+    assert results["thrice"].reason == "年度已随机抽查3次"
     special = results["special-twice"]
     assert (special.class_code, special.eligible, special.reason) == ("SPECIAL", True, "")
-    key = count(JX, targets, events, JX_Q)["KEY"]
+    key = count(cap_only, targets, events, JX_Q)["KEY"]
     assert (key.population, key.eligible) == (2, 1)
 
 

@@ -52,7 +52,16 @@ methods:
 BASE = load_preset_text(ONE_CLASS, "property.yaml")
 QUARTER = Quarter(2024, 2)
 REF = Reference("性质测试", "二、（五）")
-PRESETS = {name: load_preset(name) for name in available_presets()}
+#: Each preset with the 信用风险 weights a bureau must set before graded targets are drawn.
+PRESETS = {
+    name: load_preset(name).with_value(
+        "grading",
+        {"weights": {"A": 1, "B": 1, "C": 2, "D": 4, "无": 1}},
+        load_preset(name).population.entries[0].since,
+        Reference(document="本局设定", clause="局务会议纪要"),
+    )
+    for name in available_presets()
+}
 HUOJIA_SET = PRESETS["huojia-2024"].with_value(
     "classes.SPECIAL.quota", {"ratio": "20%"}, dt.date(2024, 1, 1), REF
 )

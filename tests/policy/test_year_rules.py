@@ -74,13 +74,20 @@ def either(take: str) -> dict:
 # ---- 绛县 四、（五）：同一污染源同一年度抽查不超过 2 次 -------------------------------------------------
 
 
+#: 绛县 without its no-repeat rule (四、（五）1–2), so that the cap alone decides: with it, a unit
+#: drawn once is out of its class's pool already.
+JX_CAP_ONLY = JX.with_value("classes.KEY.no_repeat", False, dt.date(2025, 1, 1), BUREAU).with_value(
+    "classes.GENERAL.no_repeat", False, dt.date(2025, 1, 1), BUREAU
+)
+
+
 def test_jiangxian_cap_compares_the_years_random_checks_with_two():
     """JX-4.5.c 绛县 四、（五）“原则上，在同一年度内对同一污染源的抽查次数不超过2次，特殊监管对象不受该
     条款约束”: a 重点排污单位 with 1 抽查 so far stays in the pool, with 2 it leaves it."""
     once, twice = target("A", 1, 重点排污单位="是"), target("B", 2, 重点排污单位="是")
-    results = {c.target.id: c for c in classify(JX, [once, twice], [], Quarter(2025, 3))}
+    results = {c.target.id: c for c in classify(JX_CAP_ONLY, [once, twice], [], Quarter(2025, 3))}
     assert results["A"].eligible
-    assert not results["B"].eligible and results["B"].reason == "年度已检查2次"
+    assert not results["B"].eligible and results["B"].reason == "年度已随机抽查2次"
     assert results["B"].clauses["排除"].clause == "四、（五）"
 
 

@@ -14,18 +14,19 @@ from django.db import transaction
 
 from shuangsuiji.inspections.creation import inspections_create_from_draw
 from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.inspections.selectors import annual_counts, inspector_loads
+from shuangsuiji.inspections.selectors import annual_draws, inspector_loads
 from shuangsuiji.inspections.services import results_publish_with_list
 from shuangsuiji.planning import draws as planning
 from shuangsuiji.planning.models import Draw, SamplingTask
 
 
 def draw_prepare(task: SamplingTask, *, today: dt.date | None = None) -> planning.Preparation:
-    """What a commit would freeze, with this year's inspections counted (绛县 cap, loads)."""
+    """What a commit would freeze, with this year's inspections counted (绛县's cap and
+    no-repeat classes, each inspector's load)."""
     organisation, year = task.organisation, task.plan.year
     return planning.draw_prepare(
         task,
-        counts=annual_counts(organisation, year),
+        drawn=annual_draws(organisation, year),
         loads=inspector_loads(organisation, year),
         today=today,
     )
@@ -39,7 +40,7 @@ def draw_commit(*, actor, task: SamplingTask, sources, reveal_on: dt.date) -> Dr
         task=task,
         sources=sources,
         reveal_on=reveal_on,
-        counts=annual_counts(organisation, year),
+        drawn=annual_draws(organisation, year),
         loads=inspector_loads(organisation, year),
     )
 

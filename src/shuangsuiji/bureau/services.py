@@ -19,7 +19,7 @@ from shuangsuiji.audit.services import audited, snapshot
 from shuangsuiji.bureau.models import OrganisationPolicy, OrganisationSettings
 from shuangsuiji.bureau.organisation_settings import preset_settings
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset
-from shuangsuiji.policy import PolicyError, load_preset
+from shuangsuiji.policy import PolicyError, load_preset, load_preset_text
 from shuangsuiji.policy.loader import PRESET_DIR
 
 
@@ -89,3 +89,58 @@ def policy_adopt(*, actor, organisation: Organisation) -> Adoption:
             defaults = {}
         settings = OrganisationSettings.objects.create(organisation=organisation, **defaults)
     return Adoption(policy, settings, policy_created, settings_created)
+
+
+def release_changes(policy: OrganisationPolicy) -> list[str]:
+    """The parameters in which this release's preset differs from the bureau's frozen copy
+    (added, removed or with other dated values), by path; empty when they are the same."""
+    try:
+        current = load_preset(policy.preset)
+    except PolicyError:
+        return []
+    frozen = load_preset_text(policy.text, f"{policy.preset}.yaml")
+    mine = {p.path: p.entries for p in frozen.parameters()}
+    theirs = {p.path: p.entries for p in current.parameters()}
+    return sorted(
+        path for path in mine.keys() | theirs.keys() if mine.get(path) != theirs.get(path)
+    )
+
+
+@dataclass(frozen=True)
+class PolicyUpdate:
+    policy: OrganisationPolicy
+    #: The parameter paths whose values the new text changed.
+    changed: list[str]
+
+
+def _describe_update(update: PolicyUpdate, kwargs: dict):
+    policy = update.policy
+    summary = f"采用新版预设原文：{policy.organisation.name}“{policy.preset}”"
+    return policy, summary, {"变化的参数": update.changed}
+
+
+@audited("policy.update", "采用新版预设原文", describe=_describe_update)
+@transaction.atomic
+def policy_update(*, actor, organisation: Organisation) -> PolicyUpdate:
+    """Replace the bureau's frozen copy with this release's text of the same preset (绛县's
+    no-repeat classes, every plan's 信用风险 grading …), keeping its own adjustments. A new
+    release never changes a bureau's rules by itself: this explicit, audited act does, and it is
+    refused when an adjustment would no longer apply."""
+    _check_adopter(actor, organisation)
+    policy = (
+        OrganisationPolicy.objects.select_for_update()
+        .filter(organisation=organisation, preset=organisation.policy_preset)
+        .first()
+    )
+    if policy is None:
+        raise NoPolicy(f"{organisation.name}尚未采用政策预设。")
+    changed = release_changes(policy)
+    if not changed:
+        raise ValidationError("本单位的预设原文与本版软件所带的相同，无需更新。")
+    policy.text = (PRESET_DIR / f"{policy.preset}.yaml").read_text(encoding="utf-8")
+    try:
+        effective_preset(policy)  # every adjustment must still apply to the new text
+    except PolicyError as error:
+        raise ValidationError(f"本单位的调整与新版预设不相容，未更新：{error}") from error
+    policy.save(update_fields=["text"])
+    return PolicyUpdate(policy, changed)

@@ -9,15 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from shuangsuiji.directory.registers import EVENTS, TARGETS
-from shuangsuiji.policy.engine import EventRecord, TargetRecord
+from shuangsuiji.policy.engine import DrawnIn, EventRecord, TargetRecord
 from shuangsuiji.policy.schema import TARGET_FIELDS
 
 _TARGET_COLUMNS = [c for c in TARGETS.columns if c.header in TARGET_FIELDS]
 _EVENT_KIND = EVENTS.column_for_field("kind")
 
 
-def target_record(values: dict[str, Any], inspections_this_year: int = 0) -> TargetRecord:
-    """``values``: a register row by field name (as parsed, or ``vars`` of a model instance)."""
+def target_record(values: dict[str, Any], drawn: tuple[DrawnIn, ...] = ()) -> TargetRecord:
+    """``values``: a register row by field name (as parsed, or ``vars`` of a model instance);
+    ``drawn``: the draws that chose it at random this year (``inspections.selectors``)."""
     fields = {}
     for column in _TARGET_COLUMNS:
         value = values.get(column.field, column.default)
@@ -29,7 +30,8 @@ def target_record(values: dict[str, Any], inspections_this_year: int = 0) -> Tar
         fields=fields,
         region=values.get("area") or values.get("division_code") or "",
         tags=tuple(t for t in (values.get("tags") or "").split(",") if t),
-        inspections_this_year=inspections_this_year,
+        inspections_this_year=len(drawn),
+        drawn=drawn,
     )
 
 

@@ -62,6 +62,7 @@ def render_params(
     strata: Sequence[dict[str, Any]],
     sources: Sequence[Source],
     committed_at: str,
+    filter_text: str = "",
     withheld_commit: bytes | None = None,
     withheld_from: Sequence[str] = (),
 ) -> bytes:
@@ -75,6 +76,9 @@ def render_params(
         "sources": [{"type": s.type, "label": s.label} for s in sources],
         "committed_at": committed_at,
     }
+    if filter_text:
+        # Free text for people: the range of a 定向 task; the pool holds only units inside it.
+        doc["filter"] = filter_text
     if withheld_commit is not None:
         doc["withheld_commit"] = withheld_commit.hex()
         doc["withheld_from"] = sorted(set(withheld_from), key=str.encode)

@@ -19,7 +19,7 @@ from shuangsuiji.directory.models import Inspector, Target
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Inspection, InspectionAssistant, InspectionMember
-from shuangsuiji.inspections.selectors import annual_counts, inspector_loads
+from shuangsuiji.inspections.selectors import annual_draws, inspector_loads
 from shuangsuiji.planning.draws import check_coordinator as _check_coordinator
 from shuangsuiji.planning.draws import draw_prepare
 from shuangsuiji.planning.models import (
@@ -230,7 +230,7 @@ def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection
     year = task.plan.year
     preparation = draw_prepare(
         task,
-        counts=annual_counts(task.organisation, year),
+        drawn=annual_draws(task.organisation, year),
         loads=inspector_loads(task.organisation, year),
     )
     if not preparation.coverage:

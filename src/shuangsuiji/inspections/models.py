@@ -76,7 +76,7 @@ class InspectionQuerySet(PermanentScopedQuerySet):
     def active(self) -> "InspectionQuerySet":
         """Inspections that count (toward a target's annual number and an inspector's load):
         all but those cancelled with an aborted draw or replaced by a substitute."""
-        return self.exclude(status__in=[Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED])
+        return self.exclude(status__in=INACTIVE_STATUSES)
 
     def counted(
         self, year: int, organisation: Organisation | None = None, *, kind: str | None = None
@@ -192,6 +192,10 @@ class Inspection(PermanentModel):
 
     def __str__(self) -> str:
         return f"{self.target}（{self.get_kind_display()}）"
+
+
+#: Inspections that no longer count: cancelled with an aborted draw, or replaced by a substitute.
+INACTIVE_STATUSES = (Inspection.Status.CANCELLED, Inspection.Status.SUBSTITUTED)
 
 
 class InspectionMember(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +34,9 @@ from shuangsuiji.planning.models import (
     SamplingTask,
 )
 from shuangsuiji.policy import PolicyError, PolicyValueMissing, Quarter, classify, quotas
+from shuangsuiji.policy.engine import DrawnIn
+from shuangsuiji.policy.loader import Reference
+from shuangsuiji.policy.targeting import filter_matches, filter_words
 
 
 def check_coordinator(actor, organisation) -> None:
@@ -65,6 +69,9 @@ class Preparation:
     conflicts: list[tuple[str, str]]
     team_size: int
     as_of: dt.date
+    #: Earlier draws of the year whose lists are not public (draw-spec v2 ``withheld_from``);
+    #: empty, or no rule of the plan looks at earlier draws, means a v1 draw.
+    withheld_from: tuple[str, ...] = ()
 
     @property
     def excluded(self):
@@ -74,23 +81,63 @@ class Preparation:
             if c.class_code in self.task.classes and c.in_population and not c.eligible
         ]
 
+    @property
+    def withheld(self):
+        """Pooled candidates left out for reasons resting on lists not yet public: the bureau
+        sees them here; the public sees them as eligible until those lists are revealed."""
+        pooled = {c.id for c in self.candidates}
+        return [c for c in self.classifications if c.withheld and c.target.id in pooled]
+
+
+def _looks_at_earlier_draws(preset, day: dt.date) -> bool:
+    """Whether the plan has a rule resting on the year's earlier draws (绛县 四、（五）'s
+    cap, its no-repeat classes): a public fact, so the choice of spec version tells nothing."""
+    no_repeat = any(r.no_repeat is not None and r.no_repeat.at(day).value for r in preset.classes)
+    return no_repeat or "annual_cap" in preset.exclusions
+
 
 def draw_prepare(
-    task: SamplingTask, *, counts: Counter, loads: Counter, today: dt.date | None = None
+    task: SamplingTask,
+    *,
+    drawn: Mapping[int, tuple[DrawnIn, ...]],
+    loads: Counter,
+    today: dt.date | None = None,
 ) -> Preparation:
-    """Classify the register and build pool and roster. ``counts`` (双随机 抽查 per target this
-    year, for 绛县's cap of 2: ``inspections.selectors.annual_counts``) and ``loads`` (every
-    inspection per inspector) come from the inspections layer above, through the act that calls
-    this (``acts.draws``). The team size, the seniority of a lead and an inspector's annual cap
-    are the bureau's settings, numbers no plan states (``OrganisationSettings.BUREAU_DEFAULTS``)."""
+    """Classify the register and build pool and roster. ``drawn`` (the draws that chose each
+    target at random this year, public or not: ``inspections.selectors.annual_draws``, for
+    绛县's cap of 2 and its no-repeat classes) and ``loads`` (every inspection per inspector)
+    come from the inspections layer above, through the act that calls this (``acts.draws``).
+    The team size, the seniority of a lead and an inspector's annual cap are the bureau's
+    settings, numbers no plan states (``OrganisationSettings.BUREAU_DEFAULTS``)."""
     today = today or timezone.localdate()
     organisation = task.organisation
     settings = organisation_settings(organisation)
     preset = effective_preset(organisation_policy(organisation))
     quarter = task_quarter(task, today)
     year = task.plan.year
+    withheld_from: tuple[str, ...] = ()
+    if _looks_at_earlier_draws(preset, quarter.start):
+        # The secret lists this draw may rest on: the year's drawn, unrevealed draws of tasks
+        # sharing a class with it (public facts: task and classes). An annual 在建 draw revealed
+        # in December must not hold back every quarterly reveal of the year.
+        secret = (
+            Draw.objects.filter(
+                organisation=organisation, task__plan__year=year, status=Draw.Status.DRAWN
+            )
+            .exclude(task=task)
+            .values_list("draw_id", "task__classes")
+        )
+        withheld_from = tuple(
+            sorted(d for d, classes in secret if set(classes) & set(task.classes))
+        )
+    # A secret draw outside ``withheld_from`` cannot ground an exclusion without naming its
+    # units: the unit stays drawable, as if that draw had not chosen it.
+    kept = set(withheld_from)
+    drawn = {
+        pk: tuple(d for d in found if d.public or d.draw_id in kept) for pk, found in drawn.items()
+    }
     targets = list(Target.objects.filter(organisation=organisation, in_register=True))
-    records = [target_record(vars(t), counts.get(t.pk, 0)) for t in targets]
+    records = [target_record(vars(t), drawn.get(t.pk, ())) for t in targets]
     events = [
         event_record(row)
         for row in RegulatoryEvent.objects.filter(organisation=organisation).values(
@@ -99,6 +146,29 @@ def draw_prepare(
     ]
     as_of = min(today, quarter.end)
     classifications = classify(preset, records, events, quarter, as_of=as_of)
+    if task.filters:
+        # 定向抽查: units of the task's classes outside its range are not in this draw at all;
+        # the quota is computed on those inside it.
+        records_of: dict[str, list[tuple[str, dt.date]]] = {}
+        for event in events:
+            if event.date <= as_of:
+                records_of.setdefault(event.credit_code, []).append((event.kind, event.date))
+        classifications = [
+            c
+            for c in classifications
+            if c.class_code not in task.classes
+            or filter_matches(
+                task.filters,
+                c.target.fields,
+                c.target.tags,
+                records_of.get(c.target.credit_code, ()),
+            )
+        ]
+    if task.sample:
+        # A 专项 or 定向 task's own share of each class, set when the task was added.
+        ref = Reference(document="抽查任务", clause=f"任务 {task.number}")
+        for code in task.classes:
+            preset = preset.with_value(f"classes.{code}.quota", task.sample, quarter.start, ref)
     enforcement = Inspector.objects.drawable().filter(organisation=organisation)
     try:
         all_quotas = quotas(preset, classifications, quarter, inspectors=enforcement.count())
@@ -115,6 +185,7 @@ def draw_prepare(
             id=c.target.id,
             stratum=c.class_code,
             region=_field(c.target.region) or fallback_region,
+            weight=c.weight,
             eligible=c.eligible,
             tags=c.target.tags,
             reason=_field(c.reason) if not c.eligible else "",
@@ -145,6 +216,7 @@ def draw_prepare(
     return Preparation(
         task=task,
         quarter=quarter,
+        withheld_from=withheld_from,
         strata=[q for q in chosen if q.kind == "draw"],
         coverage=[q for q in chosen if q.kind == "coverage"],
         classifications=classifications,
@@ -164,7 +236,7 @@ def draw_commit(
     task: SamplingTask,
     sources: list[tuple[str, str]],
     reveal_on: dt.date,
-    counts: Counter,
+    drawn: Mapping[int, tuple[DrawnIn, ...]],
     loads: Counter,
 ) -> Draw:
     """Freeze pool, roster and conflicts, name the random sources, commit to a secret salt."""
@@ -181,7 +253,7 @@ def draw_commit(
         )
     if reveal_on < timezone.localdate():
         raise ValidationError({"reveal_on": "最迟公开日期不能早于今天。"})
-    preparation = draw_prepare(task, counts=counts, loads=loads)
+    preparation = draw_prepare(task, drawn=drawn, loads=loads)
     if not preparation.strata:
         raise ValidationError("该任务没有需要随机抽取的类别。")
     attempt = task.draws.count() + 1
@@ -190,12 +262,22 @@ def draw_commit(
     strata = [
         {"code": q.code, "k": q.quota, "name": q.name, "basis": q.basis} for q in preparation.strata
     ]
+    salt = engine.new_salt()
+    withheld = None
+    if preparation.withheld_from:
+        # draw-spec v2: what rests on the earlier secret lists is committed, not shown.
+        withheld = engine.render_withheld(
+            (c.target.id, c.withheld_from, _field(c.withheld)) for c in preparation.withheld
+        )
     params = engine.render_params(
         draw_id=draw_id,
         team_size=preparation.team_size,
         strata=strata,
         sources=[engine.Source(type=t, label=label) for t, label in sources],
         committed_at=now.isoformat(timespec="seconds"),
+        filter_text=filter_words(task.filters),
+        withheld_commit=engine.commit_withheld(salt, withheld) if withheld is not None else None,
+        withheld_from=preparation.withheld_from,
     )
     files = {
         "params.json": params,
@@ -203,9 +285,10 @@ def draw_commit(
         "roster.txt": engine.render_roster(preparation.inspectors),
         "conflicts.txt": engine.render_conflicts(preparation.conflicts),
     }
+    if withheld is not None:
+        files[engine.WITHHELD] = withheld
     bundle = engine.parse_bundle(files, engine.COMMIT_INPUTS)  # the spec's own validation
     pooled = {c.id for c in preparation.candidates}
-    salt = engine.new_salt()
     commitment = engine.dumps(engine.commit(bundle, salt).as_dict())
     try:
         with transaction.atomic():
@@ -220,8 +303,15 @@ def draw_commit(
                 roster=files["roster.txt"].decode(),
                 conflicts=files["conflicts.txt"].decode(),
                 commitment=commitment.decode(),
+                withheld=withheld.decode() if withheld is not None else "",
+                withheld_from=list(preparation.withheld_from),
                 methods={
                     c.target.id: c.method
+                    for c in preparation.classifications
+                    if c.target.id in pooled
+                },
+                grades={
+                    c.target.id: c.grade
                     for c in preparation.classifications
                     if c.target.id in pooled
                 },
@@ -281,6 +371,13 @@ def draw_reveal(*, actor, draw: Draw, open_inspections: int, today: dt.date | No
     today = today or timezone.localdate()
     if draw.status != Draw.Status.DRAWN:
         raise ValidationError("只有已抽取的名单可以公开。")
+    pending = draw.withheld_pending()
+    if pending:
+        # Publishing this draw's withheld file would name units of those secret lists.
+        raise ValidationError(
+            f"本次抽取排除的部分对象依据此前抽取 {'、'.join(pending)} 的名单，"
+            "须先公开这些名单，才能公开本次名单（保密纪律，JX-6.4）。"
+        )
     if open_inspections and today < draw.reveal_on:
         raise ValidationError(
             f"还有 {open_inspections} 项检查未完成，名单须在检查结束后或 {draw.reveal_on:%Y-%m-%d} "

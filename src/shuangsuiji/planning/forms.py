@@ -12,6 +12,7 @@ from shuangsuiji.params import YEARS, DateRange, RangedDateField, horizon
 from shuangsuiji.planning.models import SOURCE_TYPES
 from shuangsuiji.policy import PolicyError
 from shuangsuiji.policy.inspection_deadline import rule_text, task_inspection_deadline
+from shuangsuiji.policy.schema import EVENT_KINDS
 from shuangsuiji.policy.targets import INSPECTION_DEADLINE, plan_target
 
 
@@ -49,6 +50,8 @@ class PolicyAdjustmentForm(forms.Form):
             ) from error
         if isinstance(value, dict | list):
             return value
+        if isinstance(value, bool) and path.endswith(".no_repeat"):
+            return value  # 本年度已随机抽中的不再抽取: 是/否 (true/false)
         raise forms.ValidationError("取值应为 {…} 形式的映射、[…] 列表，或抽查比例的百分数。")
 
 
@@ -242,3 +245,96 @@ class ConflictForm(forms.Form):
     def __init__(self, *args, inspectors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspector"].queryset = inspectors
+
+
+class TaskAddForm(forms.Form):
+    """A 专项, 定向 or 部门联合 task added to a draft plan or to one under adjustment."""
+
+    from shuangsuiji.planning.models import SamplingTask as _Task
+
+    QUARTERS = [("", "全年"), ("1", "一季度"), ("2", "二季度"), ("3", "三季度"), ("4", "四季度")]
+
+    name = forms.CharField(
+        label="抽查任务名称", max_length=200, help_text="如“2026 年化工行业专项随机抽查”"
+    )
+    quarter = forms.TypedChoiceField(
+        label="抽查时段", choices=QUARTERS, required=False, coerce=int, empty_value=None
+    )
+    classes = forms.MultipleChoiceField(
+        label="抽取类别", widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    scope = forms.ChoiceField(label="联合类型", choices=_Task.Scope.choices)
+    partners = forms.CharField(
+        label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
+    )
+    ratio = forms.CharField(
+        label="本任务抽查比例",
+        required=False,
+        help_text="如 10%；不填则按本单位政策中各类别的抽查比例计算。",
+    )
+    industries = forms.CharField(
+        label="定向：行业类别", required=False, help_text="行业名称或代码开头，多个用“、”分隔。"
+    )
+    divisions = forms.CharField(
+        label="定向：行政区划代码", required=False, help_text="代码开头，多个用“、”分隔。"
+    )
+    areas = forms.CharField(label="定向：执法片区", required=False, help_text="多个用“、”分隔。")
+    tags = forms.CharField(
+        label="定向：要素标签", required=False, help_text="如 危废、大气，有其中之一即在范围内。"
+    )
+    record_kinds = forms.MultipleChoiceField(
+        label="定向：期间内有以下监管记录",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(k, k) for k in EVENT_KINDS],
+    )
+    record_from = forms.DateField(label="监管记录起始日期", required=False)
+    record_to = forms.DateField(label="监管记录截止日期", required=False)
+
+    def __init__(self, *args, class_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["classes"].choices = class_choices
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        return [
+            w.strip() for w in text.replace(",", "、").replace("，", "、").split("、") if w.strip()
+        ]
+
+    def clean_ratio(self):
+        text = self.cleaned_data["ratio"].strip()
+        if text and not text.endswith("%"):
+            raise forms.ValidationError("请写百分数，如 10%。")
+        return text
+
+    def clean(self):
+        data = super().clean()
+        kinds = data.get("record_kinds") or []
+        start, end = data.get("record_from"), data.get("record_to")
+        if kinds and not (start and end):
+            raise forms.ValidationError("按监管记录定向时，请填写记录的起始和截止日期。")
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        filters = {
+            "行业类别": self._words(data["industries"]),
+            "行政区划代码": self._words(data["divisions"]),
+            "执法片区": self._words(data["areas"]),
+            "要素标签": self._words(data["tags"]),
+        }
+        if data.get("record_kinds"):
+            filters["监管记录"] = {
+                "kinds": list(data["record_kinds"]),
+                "from": data["record_from"].isoformat(),
+                "to": data["record_to"].isoformat(),
+            }
+        return {
+            "name": data["name"],
+            "quarter": data["quarter"],
+            "classes": list(data["classes"]),
+            "scope": data["scope"],
+            "partners": self._words(data["partners"]),
+            "filters": filters,
+            "sample": {"ratio": data["ratio"]} if data["ratio"] else None,
+        }

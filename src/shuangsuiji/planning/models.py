@@ -115,6 +115,12 @@ class SamplingTask(PermanentModel):
     basis = models.TextField("检查依据")
     partners = models.JSONField("联合部门", default=list, blank=True)
     lead_department = models.CharField("牵头部门", max_length=200, blank=True)
+    #: 定向抽查 (藁城 二、（六）, 遵化 二、（四）): the pool restricted to an industry, an area, a
+    #: 要素 or a period of records (``policy.targeting``); empty for an undirected task.
+    filters = models.JSONField("定向抽查范围", default=dict, blank=True)
+    #: A task's own share of each drawn class, e.g. {"ratio": "10%"} for a 专项 task added
+    #: through the adjustment procedure; empty: the plan's quota of each class.
+    sample = models.JSONField("本任务抽查比例", default=dict, blank=True)
 
     objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[items])
@@ -217,9 +223,17 @@ class Draw(PermanentModel):
     #: Each pooled unit's inspection method (现场/非现场 …) as classified at commit, frozen with
     #: the pool so that the draw, and any substitution, never re-read the live register.
     methods = models.JSONField("检查方式（承诺时冻结）", default=dict, blank=True)
+    #: Each pooled unit's 信用等级 as the draw weighted it (its pool ``weight`` follows from the
+    #: bureau's grading), frozen at commit, so that the checks sampled with the grading can be
+    #: told later (遵化 二、（三） 运用信用风险分级分类的抽查次数占比).
+    grades = models.JSONField("信用等级（承诺时冻结）", default=dict, blank=True)
     #: revisit.json: the 回访 sample drawn from this draw's seed (docs/draw-spec.md), published
     #: with the bundle once taken, so anyone can recompute it with ``shuangsuiji draw verify``.
     revisit = models.TextField("回访名单", blank=True)
+    #: draw-spec v2: withheld.txt, the exclusions resting on earlier lists not public at commit,
+    #: kept with the salt and published with it; and those earlier draws (empty for v1).
+    withheld = models.TextField("暂不公开的排除", blank=True)
+    withheld_from = models.JSONField("排除所依据的此前抽取", default=list, blank=True)
     #: Secret until reveal (or abort): nothing in the app shows it before.
     salt = models.BinaryField(editable=False)
     reveal_on = models.DateField("最迟公开日期")
@@ -257,9 +271,23 @@ class Draw(PermanentModel):
     def __str__(self) -> str:
         return self.draw_id
 
+    def withheld_pending(self) -> list[str]:
+        """The earlier draws of ``withheld_from`` whose lists are not public yet."""
+        if not self.withheld_from:
+            return []
+        public = Draw.objects.filter(
+            draw_id__in=self.withheld_from, status__in=Draw.LIST_PUBLIC
+        ).values_list("draw_id", flat=True)
+        return sorted(set(self.withheld_from) - set(public))
+
     @property
     def salt_public(self) -> bool:
-        return self.status in Draw.LIST_PUBLIC
+        """Revealed, or aborted in public. An aborted v2 draw keeps its salt and withheld file
+        until the earlier lists they rest on are public: with the salt, the withheld
+        commitment could be tested against guessed lists."""
+        if self.status not in Draw.LIST_PUBLIC:
+            return False
+        return self.status == Draw.Status.REVEALED or not self.withheld_pending()
 
     def public_files(self) -> dict[str, bytes]:
         """What anyone outside the bureau may hold: before reveal the params, the pool and the
@@ -286,6 +314,8 @@ class Draw(PermanentModel):
             files["revisit.json"] = self.revisit.encode()
         if with_salt:
             files["salt.hex"] = bytes(self.salt).hex().encode() + b"\n"
+            if self.withheld_from:
+                files["withheld.txt"] = self.withheld.encode()
         return files
 
 

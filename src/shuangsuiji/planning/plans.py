@@ -20,6 +20,8 @@ from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan, PlanRevision, SamplingTask
 from shuangsuiji.policy import PolicyError, Preset, Quarter
 from shuangsuiji.policy.inspection_deadline import task_inspection_deadline
+from shuangsuiji.policy.schema import validate_quota
+from shuangsuiji.policy.targeting import filter_words, validate_filters
 from shuangsuiji.policy.targets import PLAN_DEADLINE, PLAN_PUBLICATION_WORKDAYS, plan_target
 from shuangsuiji.workdays import WorkdayCalendar
 
@@ -166,6 +168,87 @@ def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
     return task
 
 
+@audited("plan.task_add", "添加抽查任务", subject="task")
+@transaction.atomic
+def task_add(
+    *,
+    actor,
+    plan: AnnualPlan,
+    name: str,
+    quarter: int | None,
+    classes: list[str],
+    scope: str = SamplingTask.Scope.OWN,
+    partners: list[str] | tuple[str, ...] = (),
+    filters: dict | None = None,
+    sample: dict | None = None,
+) -> SamplingTask:
+    """A 专项, 定向 or 部门联合 task beside the generated ones (获嘉 二, 保定 三、（四）). A draft
+    takes it directly; a published plan only through the adjustment procedure (藁城 二、（八）
+    GC-2.8): ``plan_adjust`` with a reason, then approval and a new public version."""
+    require_own(
+        actor, plan.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以添加任务。"
+    )
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    _check_editable(plan)
+    organisation = plan.organisation
+    preset = effective_preset(organisation_policy(organisation))
+    known = {rule.code: rule.name for rule in preset.classes}
+    if not classes or any(code not in known for code in classes):
+        raise ValidationError({"classes": "请从本单位政策的监管类别中选择至少一类。"})
+    if quarter not in (None, 1, 2, 3, 4):
+        raise ValidationError({"quarter": "季度应为一至四季度，或全年。"})
+    try:
+        filters = validate_filters(filters or {})
+        if sample:
+            validate_quota(sample, "本任务抽查比例")
+            if set(sample) != {"ratio"}:
+                raise PolicyError("本任务抽查比例只能写百分数，如 10%")
+    except PolicyError as error:
+        raise ValidationError(str(error)) from error
+    partners = [p.strip() for p in partners if p.strip()]
+    if scope == SamplingTask.Scope.DEPARTMENT_JOINT and not partners:
+        raise ValidationError({"partners": "部门联合抽查须写明联合部门。"})
+    sequence = (
+        plan.tasks.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    ) + 1
+    day = dt.date(plan.year, 1, 1)
+    settings = organisation_settings(organisation)
+    draw_day = Quarter(plan.year, quarter or 1).start.replace(day=settings.draft_draw_day)
+    names = "、".join(known[code] for code in classes)
+    ratio = f"本任务各类别抽取 {sample['ratio']}" if sample else _ratio_text(preset, classes, day)
+    task = SamplingTask.objects.create(
+        plan=plan,
+        organisation=organisation,
+        sequence=sequence,
+        number=f"{plan.year}{sequence:03d}",
+        name=name.strip() or task_name(organisation, plan.year, quarter, "专项抽查"),
+        kind=SamplingTask.Kind.DIRECTED if filters else SamplingTask.Kind.UNDIRECTED,
+        scope=scope,
+        quarter=quarter,
+        classes=list(classes),
+        target_scope=f"{organisation.name}辖区内的{names}"
+        + (f"（{filter_words(filters)}）" if filters else ""),
+        ratio_text=ratio,
+        draw_date=draw_day,
+        inspection_deadline=task_inspection_deadline(
+            preset,
+            year=plan.year,
+            quarter=quarter,
+            draw_date=draw_day,
+            calendar=workday_calendar(organisation),
+        ),
+        initiator=organisation.name,
+        guidance_unit=organisation.parent.name if organisation.parent else "",
+        basis=f"《{preset.document}》；随机抽查事项清单所列检查依据",
+        partners=partners,
+        lead_department=organisation.name if partners else "",
+        filters=filters,
+        sample=sample or {},
+    )
+    task.items.set(InspectionItem.objects.filter(organisation=organisation, in_register=True))
+    return task
+
+
 @audited("plan.approve", "审批年度抽查计划", subject="plan")
 @transaction.atomic
 def plan_approve(*, actor, plan: AnnualPlan) -> AnnualPlan:
@@ -205,6 +288,7 @@ def plan_snapshot(plan: AnnualPlan) -> dict:
                 "guidance_unit": t.guidance_unit,
                 "basis": t.basis,
                 "partners": t.partners,
+                "filter": filter_words(t.filters),
             }
             for t in tasks
         ],

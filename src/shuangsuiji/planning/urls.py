@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/<int:pk>/approve/", workflow_views.plan_approve, name="plan_approve"),
     path("plans/<int:pk>/publish/", workflow_views.plan_publish, name="plan_publish"),
     path("plans/<int:pk>/adjust/", workflow_views.plan_adjust, name="plan_adjust"),
+    path("plans/<int:pk>/tasks/add/", workflow_views.task_add, name="task_add"),
     path("tasks/<int:pk>/edit/", workflow_views.task_edit, name="task_edit"),
     path("tasks/<int:pk>/draw/", workflow_views.task_prepare, name="task_prepare"),
     path("draws/<int:pk>/", workflow_views.draw_detail, name="draw_detail"),

@@ -14,7 +14,7 @@ from shuangsuiji.bureau.policies import (
     policy_parameters,
     policy_value_set,
 )
-from shuangsuiji.bureau.services import policy_adopt
+from shuangsuiji.bureau.services import policy_adopt, policy_update, release_changes
 from shuangsuiji.params import horizon
 from shuangsuiji.planning.forms import PolicyAdjustmentForm
 from shuangsuiji.planning.quarters import quarter_view
@@ -45,9 +45,24 @@ def policy_detail(request):
         return render(request, "planning/no_policy.html", context)
     preset = effective_preset(policy)
     paths = [(p.path, p.path) for p in preset.parameters() if p.path != "precedence"]
+    # A class the plan is silent on may still be drawn without repeats (the bureau's choice).
+    paths += [(f"classes.{r.code}.no_repeat",) * 2 for r in preset.classes if r.no_repeat is None]
     form = PolicyAdjustmentForm(
         request.POST or None, paths=paths, organisation=request.user.organisation
     )
+    if request.method == "POST" and request.POST.get("action") == "update":
+        if not can_edit:
+            return render(request, "403.html", status=403)
+        try:
+            update = policy_update(actor=request.user, organisation=organisation)
+        except (ValidationError, PermissionDenied, NoPolicy) as refused:
+            messages.error(request, "；".join(getattr(refused, "messages", [str(refused)])))
+        else:
+            messages.success(
+                request,
+                f"已采用新版预设原文（{len(update.changed)} 项参数有变化，已记入审计日志）。",
+            )
+        return redirect("planning:policy")
     if request.method == "POST":
         if not can_edit:
             return render(request, "403.html", status=403)
@@ -76,6 +91,8 @@ def policy_detail(request):
             "parameters": parameters,
             "adjustments": policy.adjustments.select_related("created_by").order_by("-created_at"),
             "form": form if can_edit else None,
+            "release_changes": release_changes(policy),
+            "can_update": can_edit,
         },
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.acts import draws as draw_acts
-from shuangsuiji.bureau.policies import NoPolicy
+from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
@@ -29,10 +29,12 @@ from shuangsuiji.planning.forms import (
     PlanGenerateForm,
     ReasonForm,
     SubstituteForm,
+    TaskAddForm,
     TaskForm,
     ValuesForm,
 )
 from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
+from shuangsuiji.policy import PolicyError
 
 READERS = ("manage_sampling", "read_org_data", "approve_plans")
 #: Who sees an unrevealed draw's list and teams: 抽查管理员, 领导, 监督员 (and each team its own).
@@ -160,6 +162,32 @@ def task_edit(request, pk: int):
     return render(request, "planning/task_form.html", {"form": form, "task": task})
 
 
+@role_required("manage_sampling")
+@require_http_methods(["GET", "POST"])
+def task_add(request, pk: int):
+    """Add a 专项, 定向 or 部门联合 task to a draft plan, or to a published one after
+    “调整计划” (藁城 二、（八）: the adjusted plan is approved and published again)."""
+    plan = get_object_or_404(
+        AnnualPlan.objects.filter(organisation=request.user.organisation), pk=pk
+    )
+    try:
+        preset = effective_preset(organisation_policy(plan.organisation))
+    except (NoPolicy, PolicyError) as error:
+        messages.error(request, str(error))
+        return redirect("planning:plan_detail", pk=plan.pk)
+    choices = [(rule.code, rule.name) for rule in preset.classes]
+    form = TaskAddForm(request.POST or None, class_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = plans.task_add(actor=request.user, plan=plan, **form.service_arguments())
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"已添加任务 {task.number}：{task.name}。")
+            return redirect("planning:plan_detail", pk=plan.pk)
+    return render(request, "planning/task_add.html", {"form": form, "plan": plan})
+
+
 @role_required(*READERS)
 @require_http_methods(["GET", "POST"])
 def task_prepare(request, pk: int):
@@ -206,6 +234,12 @@ def task_prepare(request, pk: int):
         {
             "task": task,
             "p": preparation,
+            # The withheld exclusions name units of secret lists: only those who may read
+            # the bureau's lists before reveal see them (not a 市局 above it).
+            "withheld": preparation.withheld
+            if task.organisation_id == request.user.organisation_id
+            and any(has_permission(request.user, p) for p in LIST_READERS)
+            else None,
             "form": form if can_commit else None,
             "roster_regions": sorted(roster_regions.items()),
             "draws": task.draws.all(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -18,6 +18,16 @@ from shuangsuiji.policy.errors import PolicyError, PolicyInputMissing, PolicyVal
 from shuangsuiji.policy.loader import DatedValue, Preset, Reference, percent
 from shuangsuiji.policy.quarter import Quarter
 from shuangsuiji.policy.targets import plan_targets
+
+
+@dataclass(frozen=True)
+class DrawnIn:
+    """A random inspection of the target this year: the draw that chose it, and whether that
+    draw's list is public (revealed). An exclusion resting on a list that is not public must not
+    be readable before it is (绛县 六、四 保密): it is withheld, not written in the pool."""
+
+    draw_id: str
+    public: bool = True
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,23 @@ class TargetRecord:
     #: 定向 checks (绛县 三、（一）'s nine cases: complaints, 交办, emergencies …) and 全覆盖 checks
     #: are not 抽查 and do not count (绛县 四、（五）“同一污染源的抽查次数不超过2次”).
     inspections_this_year: int = 0
+    #: The draws behind ``inspections_this_year`` when known (the web app); a workbook's
+    #: counts leave it empty and are all public to whoever holds the workbook.
+    drawn: tuple[DrawnIn, ...] = ()
+
+    @property
+    def public_inspections(self) -> int:
+        """Of ``inspections_this_year``, those whose draw's list is public."""
+        return self.inspections_this_year - sum(1 for d in self.drawn if not d.public)
+
+    @property
+    def secret_draws(self) -> tuple[str, ...]:
+        """The draws not yet public that chose this target this year, sorted and unique."""
+        return tuple(sorted({d.draw_id for d in self.drawn if not d.public}))
+
+    @property
+    def public_draws(self) -> tuple[str, ...]:
+        return tuple(sorted({d.draw_id for d in self.drawn if d.public}))
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,20 @@ class Classification:
     method: str
     #: Which clause decided what: {"类别": Reference, "检查方式": …, "排除": …}.
     clauses: dict[str, Reference] = field(default_factory=dict)
+    #: Excluded for a reason that rests on lists not yet public (already drawn this year,
+    #: annual cap reached): ``eligible`` stays True, as the public pool shows it, and the
+    #: reason goes to the draw's withheld file, published once those lists are.
+    withheld: str = ""
+    #: The unrevealed draws the withheld reason rests on.
+    withheld_from: tuple[str, ...] = ()
+    #: 信用等级 as the draw used it, and its draw weight (1 without a grading rule in force).
+    grade: str = ""
+    weight: int = 1
+
+    @property
+    def drawable(self) -> bool:
+        """Whether the selection may choose it: eligible and not withheld."""
+        return self.eligible and not self.withheld
 
 
 @dataclass(frozen=True)
@@ -200,15 +241,31 @@ def classify(
     for found in by_code.values():
         found.sort(key=lambda e: e.date)
 
+    once = {
+        rule.code: rule.no_repeat.at(day)
+        for rule in preset.classes
+        if rule.no_repeat is not None and rule.no_repeat.at(day).value
+    }
+
+    grading = preset.grading.at(day).value["weights"] if preset.grading is not None else None
     results = []
     for target in targets:
         own_events = by_code.get(target.credit_code, [])
-        context = (rules, fallback, methods, cap, higher)
-        results.append(_classify_one(preset, target, own_events, when, *context))
+        context = (rules, fallback, methods, cap, higher, once)
+        found = _classify_one(preset, target, own_events, when, *context)
+        grade = target.fields.get("信用等级") or "无"
+        # 差别化抽查 by 信用风险 (遵化 一、（二）, 保定 三、（六）, 藁城 一、（三）,
+        # 绛县 四、（五）): the grade's weight in the draw, once the bureau has set the weights.
+        weight = grading[grade] if isinstance(grading, dict) else 1
+        results.append(replace(found, grade=grade, weight=weight))
     return results
 
 
-def _classify_one(preset, target, events, when, rules, fallback, methods, cap, higher):
+def _drawn_words(draw_ids: tuple[str, ...]) -> str:
+    return f"（{'、'.join(draw_ids)}）" if draw_ids else ""
+
+
+def _classify_one(preset, target, events, when, rules, fallback, methods, cap, higher, once):
     status = target.fields.get("经营状态", "存续")
     method_value = methods.value
     if status == "注销":
@@ -236,16 +293,21 @@ def _classify_one(preset, target, events, when, rules, fallback, methods, cap, h
             break
     clauses["检查方式"] = method_ref
 
+    # Exclusions from what is public: the pool line says why. Those resting on a list not yet
+    # public follow below and are withheld (绛县 六、四 保密).
     eligible, reason = True, ""
+    no_repeat = once.get(class_code)
+    capped = cap is not None and class_code not in (cap.value.get("exempt") or [])
     if status == "停产":
         eligible, reason = False, "停产"
-    elif (
-        cap is not None
-        and class_code not in (cap.value.get("exempt") or [])
-        and target.inspections_this_year >= cap.value["max"]
-    ):
+    elif no_repeat is not None and target.public_inspections > 0:
+        # 绛县 四、（五）1–2 “全年抽查比例为 100%/20%”: drawn once a year, the rest next time.
         eligible = False
-        reason = f"年度已检查{target.inspections_this_year}次"
+        reason = "本年度已被随机抽中" + _drawn_words(target.public_draws)
+        clauses["排除"] = no_repeat.ref
+    elif capped and target.public_inspections >= cap.value["max"]:
+        eligible = False
+        reason = f"年度已随机抽查{target.public_inspections}次" + _drawn_words(target.public_draws)
         clauses["排除"] = cap.ref
     if eligible and higher is not None:
         found = _matches(
@@ -258,11 +320,29 @@ def _classify_one(preset, target, events, when, rules, fallback, methods, cap, h
             eligible = False
             reason = higher.value["reason"] + _event_note(found)
             clauses["排除"] = higher.ref
+    withheld = ""
+    if eligible and target.secret_draws:
+        if no_repeat is not None:
+            withheld = "本年度已被随机抽中"
+            clauses["保密排除"] = no_repeat.ref
+        elif capped and target.inspections_this_year >= cap.value["max"]:
+            withheld = f"年度已随机抽查{target.inspections_this_year}次"
+            clauses["保密排除"] = cap.ref
     if decided_by and eligible:
         clauses["类别依据"] = Reference(
             document=clauses["类别"].document, clause=clauses["类别"].clause, note=decided_by
         )
-    return Classification(target, class_code, True, eligible, reason, method, clauses)
+    return Classification(
+        target,
+        class_code,
+        True,
+        eligible,
+        reason,
+        method,
+        clauses,
+        withheld=withheld,
+        withheld_from=target.secret_draws if withheld else (),
+    )
 
 
 def ceil_fraction(value: Fraction) -> int:
@@ -340,6 +420,7 @@ def quotas(
     """Per class: population N, eligible, quota and the arithmetic in words, with the clause."""
     day = quarter.start
     population_rule = preset.population.at(day).value
+    grading = _grading(preset, classifications, day)
     result = []
     for rule in preset.classes:
         members = [c for c in classifications if c.class_code == rule.code]
@@ -351,11 +432,35 @@ def quotas(
         )
         entry: DatedValue = rule.quota.at(day)
         methods = Counter(c.method for c in members if c.eligible)
-        result.append(
-            _quota_for(preset, rule.code, rule.name, entry, population, eligible, inspectors,
-                       _method_summary(methods, preset.methods.at(day).value["default"]))
-        )  # fmt: skip
+        method = _method_summary(methods, preset.methods.at(day).value["default"])
+        quota = _quota_for(
+            preset, rule.code, rule.name, entry, population, eligible, inspectors, method
+        )
+        if grading and quota.kind == "draw" and quota.quota:
+            quota = replace(quota, basis=f"{quota.basis}；{grading}")
+        result.append(quota)
     return result
+
+
+def _grading(preset: Preset, classifications: list[Classification], day: dt.date) -> str:
+    """The grading rule in words for the basis, or "" without one. Refused while the plan's
+    principle waits for the bureau's numbers and graded units are in the pool (like 获嘉's
+    特殊 ratio): a draw must not quietly ignore a rule the plan states."""
+    if preset.grading is None:
+        return ""
+    entry = preset.grading.at(day)
+    weights = entry.value["weights"]
+    if weights == "set_by_bureau":
+        graded = sum(1 for c in classifications if c.eligible and c.grade not in ("", "无"))
+        if graded:
+            raise PolicyValueMissing(
+                f"{preset.source}：grading：方案要求按信用风险等级差别化抽查（{entry.ref.clause}），"
+                f"但未规定各等级的抽取权重，名录中有 {graded} 家已评定信用等级。请先设定各信用等级"
+                "的抽取权重（如 --set grading.weights=A:1,B:1,C:2,D:4,无:1）"
+            )
+        return ""
+    words = "、".join(f"{grade} {weight}" for grade, weight in weights.items())
+    return f"按信用等级加权抽取，权重 {words}（{entry.ref.clause}）"
 
 
 def _method_summary(methods: Counter, default: str) -> str:

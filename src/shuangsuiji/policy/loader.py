@@ -78,6 +78,9 @@ class ClassRule:
     condition: Parameter
     quota: Parameter
     partners: Parameter | None = None
+    #: Drawn at most once a year at random (绛县 四、（五）1–2: a quarterly share adding up to an
+    #: annual coverage); None where the plan says nothing, which allows repeats.
+    no_repeat: Parameter | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class Preset:
     methods: Parameter
     #: Attachments a result needs (绛县 四、（六））; None where the plan sets no such rule.
     records: Parameter | None = None
+    #: How 信用风险等级 changes the draw (draw weights per grade); None where the plan says
+    #: nothing of it.
+    grading: Parameter | None = None
     exclusions: dict[str, Parameter] = field(default_factory=dict)
     targets: dict[str, Parameter] = field(default_factory=dict)
     target_names: dict[str, str] = field(default_factory=dict)
@@ -113,11 +119,15 @@ class Preset:
             yield rule.quota
             if rule.partners is not None:
                 yield rule.partners
+            if rule.no_repeat is not None:
+                yield rule.no_repeat
         if self.fallback is not None:
             yield self.fallback
         yield self.methods
         if self.records is not None:
             yield self.records
+        if self.grading is not None:
+            yield self.grading
         yield from self.exclusions.values()
         yield from self.targets.values()
 
@@ -129,9 +139,17 @@ class Preset:
 
     def with_value(self, path: str, value: Any, since: dt.date, ref: Reference) -> Preset:
         """A copy with one value changed from ``since`` on (a bureau's adjustment)."""
-        old = self.parameter(path)
-        validate = schema.VALIDATORS[schema.kind_of(path)]
-        validate(value, f"{self.source}：{path}")
+        try:
+            old = self.parameter(path)
+        except PolicyError:
+            # A class rule the plan is silent on may be switched on by the bureau (绛县's
+            # no-repeat rule for another class); any other unknown path is an error.
+            parts = path.split(".")
+            if len(parts) != 3 or parts[0] != "classes" or parts[2] != "no_repeat":
+                raise
+            self.class_rule(parts[1])
+            old = Parameter(source=self.source, path=path, entries=())
+        schema.VALIDATORS[schema.kind_of(path)](value, f"{self.source}：{path}")
         new = old.with_value(value, since, ref)
         if path.startswith("classes."):
             code = path.split(".")[1]
@@ -167,10 +185,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 TOP_KEYS = {"preset", "title", "document", "issuer", "source", "population", "precedence",
-            "classes", "fallback", "methods", "exclusions", "targets", "records"}  # fmt: skip
+            "classes", "fallback", "methods", "exclusions", "targets", "records",
+            "grading"}  # fmt: skip
 REQUIRED_TOP = {"preset", "title", "document", "issuer", "population", "precedence", "classes",
                 "methods"}  # fmt: skip
-CLASS_KEYS = {"code", "name", "condition", "quota", "partners"}
+CLASS_KEYS = {"code", "name", "condition", "quota", "partners", "no_repeat"}
 ENTRY_KEYS = {"value", "ref", "bureau_default"}
 REF_KEYS = {"clause", "document", "quote", "note"}
 
@@ -268,6 +287,9 @@ def load_preset_text(text: str, source: str) -> Preset:
                 partners=param(item["partners"], f"{prefix}.partners", "partners")
                 if "partners" in item
                 else None,
+                no_repeat=param(item["no_repeat"], f"{prefix}.no_repeat", "no_repeat")
+                if "no_repeat" in item
+                else None,
             )
         )
     exclusions = raw.get("exclusions") or {}
@@ -286,6 +308,7 @@ def load_preset_text(text: str, source: str) -> Preset:
         fallback=param(raw["fallback"], "fallback", "fallback") if raw.get("fallback") else None,
         methods=param(raw["methods"], "methods", "methods"),
         records=param(raw["records"], "records", "records") if raw.get("records") else None,
+        grading=param(raw["grading"], "grading", "grading") if raw.get("grading") else None,
         exclusions={
             key: param(value, f"exclusions.{key}", f"exclusion.{key}")
             for key, value in exclusions.items()

@@ -230,6 +230,29 @@ def validate_partners(value: Any, where: str) -> None:
         _fail(where, "应为联合部门名称列表")
 
 
+#: The register's 信用等级 (A best … D worst; 无 not graded), the grades a draw may weight.
+GRADES = TARGET_FIELDS["信用等级"]
+
+
+def validate_grading(value: Any, where: str) -> None:
+    """{weights: set_by_bureau} | {weights: {A: 1, B: 1, C: 2, D: 4, 无: 1}}: each grade's
+    draw weight (draw-spec ``weight``, 1–1000; 1 is an equal chance)."""
+    _keys(value, {"weights"}, where, {"weights"})
+    weights = value["weights"]
+    if weights == "set_by_bureau":
+        return
+    if not isinstance(weights, dict) or set(weights) != set(GRADES):
+        _fail(where, f"weights 应为 set_by_bureau，或为每个信用等级（{'、'.join(GRADES)}）的权重")
+    for grade, weight in weights.items():
+        if type(weight) is not int or not 1 <= weight <= 1000:
+            _fail(where, f"信用等级 {grade} 的权重应为 1–1000 的整数，实为“{weight}”")
+
+
+def validate_no_repeat(value: Any, where: str) -> None:
+    if not isinstance(value, bool):
+        _fail(where, "应为 true（本年度已随机抽中的不再抽取）或 false")
+
+
 def validate_annual_cap(value: Any, where: str) -> None:
     _keys(value, {"max", "exempt"}, where, {"max"})
     _positive_int(value["max"], f"{where}.max")
@@ -289,6 +312,8 @@ VALIDATORS = {
     "precedence": validate_precedence,
     "fallback": validate_fallback,
     "partners": validate_partners,
+    "no_repeat": validate_no_repeat,
+    "grading": validate_grading,
     "exclusion.annual_cap": validate_annual_cap,
     "exclusion.higher_level_clean": validate_higher_level_clean,
     "target": validate_target,
