@@ -268,3 +268,34 @@ def test_a_graded_register_is_drawn_with_the_bureaus_weights(organisations, make
     params = json.loads(draw.params)
     key = next(s for s in params["strata"] if s["code"] == "KEY")
     assert "；按信用等级加权抽取，权重 A 1、B 1、C 2、D 4、无 1（" in key["basis"]
+
+
+def test_a_secret_annual_draw_of_other_classes_holds_back_no_quarterly_reveal(
+    organisations, make_user
+):
+    """绛县 四、（五）4 draws 在建工程建设项目 once for the year, in January, and reveals it when
+    the year's checks are done. The quarterly draws share no class with it: they stay v1, rest
+    on no exclusion from it and are revealed each quarter."""
+    county = organisations["a"]
+    adopt_preset(county, "jiangxian-2025")
+    rows = [["统一社会信用代码", "单位名称", "重点排污单位", "经营状态", "对象类型", "项目代码"]]
+    rows += [[uscc(i), f"重点{i}", "是", "存续", "排污单位", None] for i in range(1, 9)]
+    rows += [[uscc(900), "建设单位", "否", "存续", "在建工程建设项目", f"2501-140826-04-01-00000{n}"]
+             for n in range(1, 4)]  # fmt: skip
+    load(county, TARGETS, rows)
+    people = [["姓名", "执法证号", "人员类别", "在编在岗", "参加执法工作年份"]]
+    load(county, INSPECTORS, people + [[f"执法{n}", f"ZF{n:03d}", "执法人员", "是", "2010"]
+                                       for n in range(4)])  # fmt: skip
+    coordinator = make_user("jx-coord", county, Role.COORDINATOR)
+    plan = plan_generate(actor=coordinator, organisation=county, year=2025)
+    plan_approve(actor=make_user("jx-leader", county, Role.LEADER), plan=plan)
+    plan_publish(actor=coordinator, plan=plan)
+    annual = plan.tasks.get(quarter=None, classes=["CONSTRUCTION"])
+    yearly = draw_commit(actor=coordinator, task=annual, sources=SOURCES, reveal_on=REVEAL_ON)
+    yearly = draw_execute(actor=coordinator, draw=yearly, values=["3.7.12.19.25.31./9./", "1"])
+    first = quarter_draw(plan, coordinator, 1)
+    assert json.loads(first.params)["spec"] == "SHUANGSUIJI-DRAW-v1"
+    assert reveal(first, coordinator).status == Draw.Status.REVEALED
+    second = quarter_draw(plan, coordinator, 2)
+    assert "本年度已被随机抽中（" in second.pool  # Q1's exclusions, public
+    assert Draw.objects.get(pk=yearly.pk).status == Draw.Status.DRAWN  # still secret
