@@ -158,11 +158,12 @@ def test_huojia_revisits_ten_percent(db, build):
     from shuangsuiji.inspections.models import Revisit
     from shuangsuiji.planning.models import Draw
 
+    late = done_in_all = 0
     for draw in Draw.objects.filter(organisation__code=HUOJIA, status="revealed"):
         # 获嘉 三、（四） “按照 10%的比例进行回访”: 10 % (rounded up) of the checks done when the
         # list was revealed, as revisit.json records them; a late result may follow (about 5 %
-        # of the demo's checks are entered late), so today's count of done checks is compared
-        # with the candidates, not with the sample.
+        # of the demo's checks are entered late, more in one quarter than another), so today's
+        # done checks are compared with the candidates over the year, not with the sample.
         sample = json.loads(draw.revisit)
         candidates = set(sample["candidates"])
         done = {
@@ -170,8 +171,10 @@ def test_huojia_revisits_ten_percent(db, build):
             for i in draw.inspections.filter(status="done").select_related("target")
         }
         assert candidates and candidates <= done, draw
-        assert len(done - candidates) < len(done) / 10, draw
+        late += len(done - candidates)
+        done_in_all += len(done)
         assert sample["k"] == math.ceil(len(candidates) / 10) == draw.revisits.count(), draw
+    assert late < done_in_all / 10
     revisits = Revisit.objects.filter(draw__organisation__code=HUOJIA)
     assert revisits.filter(done_on__isnull=False).count() > revisits.count() / 2
     assert not Revisit.objects.exclude(draw__organisation__code=HUOJIA).exists()
@@ -226,29 +229,36 @@ def test_baoding_names_one_expert_beside_a_team(db, build):
     assert len(members) >= 2 and set(members) == {"enforcement"}
 
 
-def test_huojia_general_meets_both_requirements_by_default(db, build):
-    """获嘉 附件 “对一般监管对象抽查比例不低于5%或不少于人均6家次”, read by default (a marked bureau
-    default) as both: each quarter's 一般 class draws the larger of ⌈5 % × N⌉ and 6 × the officers
-    on duty, up to the units that can be drawn (a shortfall is stated, not hidden)."""
+def test_huojia_general_as_the_demo_bureau_reads_its_or(db, build):
+    """获嘉 附件 “对一般监管对象抽查比例不低于5%或不少于人均6家次”: the default reading (both,
+    the larger) is a marked bureau default; the demo bureau records the other reading, “满足其一”,
+    with its reason, and each quarter's 一般 class draws the smaller of ⌈5 % × N⌉ and 6 × the
+    officers on duty, both computed and listed, weighted by 信用等级 as the bureau set."""
     import re
 
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.bureau.policies import organisation_policy
     from shuangsuiji.planning.models import Draw
 
     words = re.compile(
-        r"5% × (\d+) 家 = [^（]*（附件）；执法人员 (\d+) 人 × 人均 6 家次 = (\d+) 家（附件）。"
-        r"两项均须达到，取较大者 (\d+) 家（附件）(?:；可抽对象仅 (\d+) 家，缺口 (\d+) 家)?"
+        r"5% × (\d+) 家 = [^（]*（([^）]+)）；执法人员 (\d+) 人 × 人均 6 家次 = (\d+) 家（\2）。"
+        r"两项满足其一即符合方案，取较小者 (\d+) 家（\2）(?:；可抽对象仅 (\d+) 家，缺口 (\d+) 家)?"
+        r"；按信用等级加权抽取，权重 A 1、B 1、C 2、D 4、无 1（[^）]+）"
     )
+    policy = organisation_policy(Organisation.objects.get(code=HUOJIA))
+    reading = policy.adjustments.get(path="classes.GENERAL.quota")
+    assert reading.value["take"] == "smaller" and "满足其一即可" in reading.reason
     draws = Draw.objects.filter(organisation__code=HUOJIA).exclude(status="aborted")
     assert draws.count() == 4
     for draw in draws:
         general = next(s for s in json.loads(draw.params)["strata"] if s["code"] == "GENERAL")
         match = words.fullmatch(general["basis"])
         assert match, general["basis"]
-        population, officers, per_officer, required, eligible, shortfall = (
-            int(g) if g else None for g in match.groups()
+        population, _, officers, per_officer, required, eligible, shortfall = (
+            int(g) if g and g.isdigit() else None for g in match.groups()
         )
         assert per_officer == 6 * officers > 0
-        assert required == max(math.ceil(population / 20), per_officer)
+        assert required == min(math.ceil(population / 20), per_officer)
         if eligible is None:
             assert general["k"] == required
         else:
@@ -259,6 +269,7 @@ def test_second_run_keeps_the_year(db, build):
     assert build.before == build.after
     summary = build.first.split("演示账号")[0].strip().splitlines()
     assert len(summary) == len(PRESET_CODES)
-    assert "4 次抽取（已公开 3 次）" in summary[0] and "回访" in summary[3]
+    # 遵化 adds a 定向 and a 部门联合 task in Q3 (ADDED_TASKS): six draws, five revealed.
+    assert "6 次抽取（已公开 5 次）" in summary[0] and "回访" in summary[3]
     again = build.second.split("演示账号")[0].strip().splitlines()
     assert all("已存在" in line for line in again)

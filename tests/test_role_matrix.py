@@ -65,6 +65,9 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "planning:plan_approve": ("post", "plan", {**only(Role.LEADER), "leader": 302}),
     "planning:plan_publish": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
     "planning:plan_adjust": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # The matrix's bureau has no adopted policy: the coordinator is sent back to the plan with
+    # the reason (the form itself: tests/planning/test_added_tasks.py).
+    "planning:task_add": ("get", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
     "planning:task_edit": ("get", "task", only(Role.COORDINATOR)),
     "planning:task_prepare": ("get", "task", only(*PLAN_READERS)),
     "planning:draw_detail": ("get", "draw", only(*PLAN_READERS)),
