@@ -92,11 +92,6 @@ class Classification:
     grade: str = ""
     weight: int = 1
 
-    @property
-    def drawable(self) -> bool:
-        """Whether the selection may choose it: eligible and not withheld."""
-        return self.eligible and not self.withheld
-
 
 @dataclass(frozen=True)
 class Quota:
