@@ -29,7 +29,7 @@ def only(*allowed: Role) -> dict[str, int]:
     return {ANON: LOGIN, **{r.value: 200 if r in allowed else 403 for r in Role}}
 
 
-# The rows page without a figure answers 404 to those who may read it (nothing to list).
+# The rows pages without a figure (or a check) answer 404 to those who may read it (nothing to list).
 NO_FIGURE = {r.value: 404 for r in (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)}
 
 
@@ -138,6 +138,9 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "reports:statistics_file": ("get", "xlsx", only(*PLAN_READERS)),
     "reports:rows": ("get", None, {**only(*PLAN_READERS), **NO_FIGURE}),
     "reports:dashboard": ("get", None, only(*PLAN_READERS)),
+    "reports:dashboard_file": ("get", "xlsx", only(*PLAN_READERS)),
+    # Without a check named, there are no rows to list.
+    "reports:check_rows": ("get", None, {**only(*PLAN_READERS), **NO_FIGURE}),
     "reports:plan_file": ("get", "plan_xlsx", only(*PLAN_READERS)),
     "reports:items_file": ("get", "xlsx", only(*PLAN_READERS)),
     "reports:archive": ("get", None, only(*PLAN_READERS)),

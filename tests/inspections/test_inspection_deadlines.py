@@ -40,7 +40,7 @@ from shuangsuiji.planning.plans import (
 from shuangsuiji.policy import Quarter, available_presets, load_preset
 from shuangsuiji.policy.inspection_deadline import task_inspection_deadline
 from shuangsuiji.policy.targets import INSPECTION_DEADLINE, plan_target
-from shuangsuiji.reports.evaluators import Scope, evaluate
+from shuangsuiji.reports.evaluators import RUNNING, Scope, evaluate
 from shuangsuiji.reports.facts import Facts
 from shuangsuiji.workdays import WorkdayCalendar
 from tests.support.county import build_county
@@ -297,7 +297,8 @@ def test_dashboard_counts_inspections_against_their_deadline(setup):
 
     before = verdict(DEADLINE)
     assert (before.label, before.actual) == ("检查按期完成", f"按期 1，逾期 0，未到期 {open_}")
-    assert before.met and before.required == "本季度末（全年任务为年底）前完成检查"
+    # Nothing late, but most still to do before the deadline: 进行中, not yet 达标.
+    assert before.state == RUNNING and before.required == "本季度末（全年任务为年底）前完成检查"
     after = verdict(AFTER)
     assert (after.actual, after.met, after.settled) == (
         f"按期 1，逾期 {open_}，未到期 0",

@@ -216,7 +216,8 @@ def test_one_visit_covers_every_applicable_item(published_plan, coordinator):
         names = set(inspection.items.values_list("name", flat=True))
         # “排放检查” (水、大气) applies to every tagged target here; the 涉密事项 has no tags.
         assert names == {"排放检查", "涉密事项"}, inspection.target
-        assert inspection.internal_joint is True  # 水 and 大气 are two business lines
+        # 水 and 大气 are two business lines, but the team is of one unit: no 内部联合 (ZH-2.2).
+        assert inspection.internal_joint is False
     coverage = coverage_inspections_create(actor=coordinator, task=q4(published_plan))
     untagged = [i for i in coverage if not i.target.tag_list]
     assert untagged and all(

@@ -48,8 +48,9 @@ def test_fourth_quarter_by_hand(portal):
     assert f["method:现场检查"] == 4 and f["method:非现场检查"] == 0
     assert f["result:no_problem"] == 3 and f["result:ordered"] == 1
     assert (f["problems"], f["rectify"], f["case"], f["transfer"]) == (1, 1, 0, 0)
-    # 排放检查 is tagged 水、大气: two business lines in one visit, so every draw is 内部联合.
-    assert f["internal_joint"] == 17 and f["department_joint"] == 0
+    # 排放检查 is tagged 水、大气, but every team is of one unit (综合执法大队): no draw is
+    # 内部联合 (ZH-2.2: two or more of the bureau's units, more than one business line).
+    assert f["internal_joint"] == 0 and f["department_joint"] == 0
     assert f["inspectors"] == 12  # every enforcement officer is in some Q4 team
     assert table.figure("result:ordered").ids == {portal.ordered.pk}
 

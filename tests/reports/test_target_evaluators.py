@@ -13,7 +13,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.policy import available_presets, load_preset, plan_targets
-from shuangsuiji.reports.compliance import BAD, NONE, OK, RUNNING, dashboard
+from shuangsuiji.reports.compliance import ABSENT, BAD, NONE, RUNNING, dashboard
 from shuangsuiji.reports.evaluators import EVALUATORS, Scope, evaluate, evaluator
 from shuangsuiji.reports.facts import Facts
 from tests.support.portal import build_portal
@@ -67,11 +67,15 @@ def test_zunhua_shares_on_the_county(portal):
     """ZH 二、（二） 35 % a quarter; 二、（三） 85 % a year, measured over the year in Q4's view."""
     found = verdicts(portal.county, 4, IN_Q4)
     joint = found["内部联合抽查占比"]
-    assert (joint.actual, joint.met, joint.settled) == ("17/17（100%）", True, False)
-    assert joint.required == "≥ 35%" and joint.figure == "internal_joint"
+    # One unit's teams (综合执法大队) checking two business lines: no 内部联合 (ZH-2.2).
+    assert (joint.actual, joint.met, joint.settled) == ("0/17（0%）", False, False)
+    assert joint.required == "≥ 35%" and len(joint.rows.ids) == 17
+    assert set(joint.rows.notes.values()) == {"非内部联合：1 个部门，2 个业务条线"}
     assert "二、（二）" in joint.clause
     credit = found["运用信用风险分级分类的抽查占比（全年）"]
-    assert credit.met and credit.figure == "random"
+    # No draw was weighted by 信用等级: the bureau has not set the weights.
+    assert credit.actual.startswith("0/") and not credit.met
+    assert set(credit.rows.notes.values()) == {"未运用信用风险分级"}
     publication = found["抽查结果按期公示"]
     assert publication.actual == "按期 2，逾期 0，未到期 1"
     assert publication.clause.endswith("（方案未规定，采用默认值）")
@@ -84,7 +88,7 @@ def test_huojia_task_share_and_revisits_on_the_county(portal):
     tasks = found["部门联合抽查任务占比（全年）"]
     assert (tasks.actual, tasks.met, tasks.settled) == ("0/4（0%）", False, False)
     revisits = found["回访比例"]
-    assert (revisits.actual, revisits.figure) == ("0/3（0%）", "revisit_done")
+    assert revisits.actual == "0/3（0%）" and set(revisits.rows.notes.values()) == {"未回访"}
     assert found["本季度抽查任务数"].actual == "1 个" and found["本季度抽查任务数"].met
     # The year's view: the task count is a quarter's, not measured; the shares are the year's.
     year = verdicts(portal.county, None, AFTER_Q4)
@@ -93,19 +97,30 @@ def test_huojia_task_share_and_revisits_on_the_county(portal):
 
 
 def test_baoding_monthly_publication(portal):
-    """BD 二 每月公示: a result determined in November is due in December's batch at the latest;
-    the Q3 draw's result (list still secret, determined 2026-11-20) is late in January."""
+    """BD-2 每月公示: a result determined in November is due in December's batch at the latest.
+    The three Q4 results are determined in November: two published on 2026-11-21, one (the Q3
+    draw's, list still secret) not. December is the one month with results due: still running
+    in November, missing once January comes."""
     adopt_preset(portal.county, "baoding-2021")
     board = {c.label: c for c in dashboard(portal.county, 2026, 4, today=IN_Q4).checks}
     monthly = board["抽查结果每月公示"]
-    assert (monthly.state, monthly.actual) == (OK, "按月 2，逾月 0，未到期 1")
-    assert monthly.clause.endswith("二")
+    assert (monthly.state, monthly.actual) == (RUNNING, "应公示的月份 1 个，缺失 0 个，未到期 1 个")
+    (december,) = monthly.rows.months
+    assert (december.label, december.due, december.on_time, december.pending) == (
+        "2026 年 12 月",
+        3,
+        2,
+        1,
+    )
+    # The reading (the month after determination) is the preset's bureau default, flagged so.
+    assert monthly.clause.endswith("》二（方案未规定，采用默认值）")
     later = {c.label: c for c in dashboard(portal.county, 2026, 4, today=AFTER_Q4).checks}
     assert (later["抽查结果每月公示"].state, later["抽查结果每月公示"].actual) == (
         BAD,
-        "按月 2，逾月 1，未到期 0",
+        "应公示的月份 1 个，缺失 1 个，未到期 0 个",
     )
-    assert later["部门联合抽查次数（全年）"].state == BAD
+    # No 部门联合 check in the whole year: 未开展.
+    assert later["部门联合抽查次数（全年）"].state == ABSENT
 
 
 def test_gaocheng_quarterly_report_is_shown_not_judged(portal):

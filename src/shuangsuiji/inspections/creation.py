@@ -76,11 +76,6 @@ def applicable_items(task: SamplingTask | None, target: Target) -> list:
 def _attach_items(inspection: Inspection) -> None:
     items = applicable_items(inspection.task, inspection.target)
     inspection.items.set(items)
-    lines = {tag for item in items for tag in item.tag_list}
-    joint = len(lines) > 1
-    if joint != inspection.internal_joint:
-        inspection.internal_joint = joint
-        inspection.save(update_fields=["internal_joint"])
 
 
 def _set_team(inspection: Inspection, team: list[Inspector]) -> None:

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -60,6 +62,16 @@ CHECK_METHODS = [(m, m) for m in METHODS_USED]
 
 
 #: A drawn inspection whose draw's list is not public yet (``Draw.LIST_PUBLIC``).
+def is_internal_joint(departments: Iterable[str], lines: Iterable[str]) -> bool:
+    """内部联合抽查 (遵化 二、（二）, ZH-2.2): one visit organised jointly by two or more of the
+    bureau's own units — the team's 所属部门 from the inspector register (JX-6.2) — that checks
+    items of more than one business line (the items' 要素标签): 一业一查，进一次门查多项事.
+    Tags alone (one unit checking water and air) are not a joint check, nor two units checking
+    one line. What happened is measured: a task declared 内部联合 at planning time counts only
+    where its inspections meet this."""
+    return len({d for d in departments if d}) >= 2 and len({t for t in lines if t}) >= 2
+
+
 ON_SECRET_LIST = Q(draw__isnull=False) & ~Q(draw__status__in=Draw.LIST_PUBLIC)
 
 
@@ -136,8 +148,6 @@ class Inspection(PermanentModel):
     items = models.ManyToManyField(
         "directory.InspectionItem", verbose_name="抽查事项", blank=True, related_name="inspections"
     )
-    #: 内部联合: the items span more than one business line (要素), checked in one visit.
-    internal_joint = models.BooleanField("内部联合抽查", default=False)
     flags = models.JSONField("抽取标记", default=list, blank=True)
     targeted_case = models.CharField(
         "定向检查事由", max_length=16, choices=TARGETED_CASES, blank=True
@@ -179,6 +189,12 @@ class Inspection(PermanentModel):
 
     objects = InspectionQuerySet.as_manager()
     history = HistoricalRecords()
+
+    @property
+    def internal_joint(self) -> bool:
+        """Whether this inspection is 内部联合 (``is_internal_joint``), from its team and items."""
+        departments = [m.inspector.department for m in self.members.all()]
+        return is_internal_joint(departments, [t for i in self.items.all() for t in i.tag_list])
 
     class Meta:
         verbose_name = "检查"

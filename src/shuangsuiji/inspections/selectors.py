@@ -13,6 +13,7 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
 from shuangsuiji.inspections.models import (
     INACTIVE_STATUSES,
+    ON_SECRET_LIST,
     Confidentiality,
     Inspection,
     InspectionMember,
@@ -254,6 +255,7 @@ def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
 class DeadlineFact:
     """What the dashboard needs of an inspection against its deadline."""
 
+    pk: int
     quarter: int
     deadline: dt.date
     status: str
@@ -262,11 +264,12 @@ class DeadlineFact:
 
 def deadline_facts(organisations, year: int) -> dict[int, list[DeadlineFact]]:
     """The year's active inspections of tasks with a deadline, by organisation, in one query;
-    each in its task's quarter (a task drawn once for the year: the quarter of its draw date)."""
+    each in its task's quarter (a task drawn once for the year: the quarter it was drawn in)."""
     rows = (
         Inspection.objects.counted(year)
         .filter(organisation__in=organisations, task__inspection_deadline__isnull=False)
         .values_list(
+            "pk",
             "organisation_id",
             "status",
             "checked_at",
@@ -274,14 +277,19 @@ def deadline_facts(organisations, year: int) -> dict[int, list[DeadlineFact]]:
             "task__inspection_deadline",
             "task__quarter",
             "task__draw_date",
+            "draw__drawn_at",
         )
     )
     facts: dict[int, list[DeadlineFact]] = defaultdict(list)
-    for organisation_id, status, checked_at, submitted_at, deadline, quarter, draw_date in rows:
+    for pk, organisation_id, status, checked_at, submitted_at, deadline, quarter, *dates in rows:
+        draw_date, drawn_at = dates
+        drawn_on = timezone.localdate(drawn_at) if drawn_at else draw_date
         done_at = checked_at or submitted_at
         facts[organisation_id].append(
             DeadlineFact(
-                quarter or Quarter.of(draw_date).number,
+                pk,
+                # A once-a-year task counts in the quarter it was drawn in.
+                quarter or Quarter.of(drawn_on).number,
                 deadline,
                 status,
                 timezone.localdate(done_at) if done_at else None,
@@ -296,3 +304,16 @@ def deadline_state(fact: DeadlineFact, today: dt.date) -> str:
     if fact.status == Inspection.Status.DONE:
         return LATE if fact.checked_on and fact.checked_on > fact.deadline else ON_TIME
     return LATE if fact.deadline < today else PENDING
+
+
+def secret_lists_hidden_from(user, organisation, year: int) -> bool:
+    """Whether ``user`` reads ``organisation`` from above (a 市局) while one of its draws of the
+    year is still unrevealed: then no list derived from who was drawn — such as the units not
+    yet covered — may be shown to them (JX-6.4 保密, docs/security.md)."""
+    if user.organisation_id == organisation.pk:
+        return False
+    return (
+        Inspection.objects.filter(organisation=organisation, year=year)
+        .filter(ON_SECRET_LIST)
+        .exists()
+    )

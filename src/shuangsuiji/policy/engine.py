@@ -437,6 +437,11 @@ def quotas(
     return result
 
 
+#: How a class's basis says its draw was weighted by 信用等级: the draw's frozen parameters
+#: are the record that the sampling used the grading (遵化 二、（三） 运用信用风险分级分类).
+GRADED_BASIS = "按信用等级加权抽取"
+
+
 def _grading(preset: Preset, classifications: list[Classification], day: dt.date) -> str:
     """The grading rule in words for the basis, or "" without one. Refused while the plan's
     principle waits for the bureau's numbers and graded units are in the pool (like 获嘉's
@@ -455,7 +460,7 @@ def _grading(preset: Preset, classifications: list[Classification], day: dt.date
             )
         return ""
     words = "、".join(f"{grade} {weight}" for grade, weight in weights.items())
-    return f"按信用等级加权抽取，权重 {words}（{entry.ref.clause}）"
+    return f"{GRADED_BASIS}，权重 {words}（{entry.ref.clause}）"
 
 
 def _method_summary(methods: Counter, default: str) -> str:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan
+from shuangsuiji.reports.compliance import ABSENT, BAD, OK, RUNNING, Dashboard
+from shuangsuiji.reports.evaluators import Verdict
 from shuangsuiji.reports.statistics import Figure, Table
 
 
@@ -235,4 +237,72 @@ def archive_sheet(inspections, description: str, filename: str) -> Sheet:
         widths=[6, 22, 26, 20, 24, 14, 12, 16, 20, 8, 12, 12],
         landscape=True,
         filename=filename,
+    )
+
+
+@dataclass
+class MatrixRow:
+    """One check across the organisations below: each one's verdict, ``None`` where its plan
+    sets no such requirement (不适用)."""
+
+    label: str
+    #: Each organisation below and its verdict of the check.
+    cells: list[tuple[Organisation, Verdict | None]]
+
+
+def dashboard_matrix(boards: list[Dashboard]) -> list[MatrixRow]:
+    """The 市局's side-by-side view: every check any of ``boards`` reads, one row each, in the
+    order they first appear."""
+    labels: dict[str, str] = {}
+    for board in boards:
+        for check in board.checks:
+            labels.setdefault(check.key, check.label)
+    return [
+        MatrixRow(label, [(board.organisation, board.check(key)) for board in boards])
+        for key, label in labels.items()
+    ]
+
+
+def dashboard_sheet(boards: list[Dashboard]) -> Sheet:
+    """监管工作看板 as filed: every check of the organisation and of each one below it, with its
+    state, figures, period and clause; then each organisation's count of 未达标 and 未开展."""
+    first = boards[0]
+    rows: list[list[str | int]] = []
+    for board in boards:
+        if board.error:
+            rows.append(
+                [board.organisation.name, "本单位政策", "", board.error, "无法评估", "", ""]
+            )
+        for check in board.checks:
+            rows.append(
+                [
+                    board.organisation.name,
+                    check.label,
+                    check.required,
+                    check.actual,
+                    check.state_label,
+                    check.period,
+                    check.clause,
+                ]
+            )
+    summary = [
+        f"{board.organisation.name}：未达标 {board.counts[BAD]} 项，"
+        f"未开展 {board.counts[ABSENT]} 项，进行中 {board.counts[RUNNING]} 项，"
+        f"达标 {board.counts[OK]} 项"
+        for board in boards
+    ]
+    return Sheet(
+        title="双随机一公开监管工作看板",
+        subtitle=f"单位：{first.organisation.name}    统计期间：{first.period}    "
+        f"生成时间：{timezone.localtime():%Y-%m-%d %H:%M}",
+        header=[[Cell(t) for t in ("单位", "指标", "要求", "实际", "状态", "统计期间", "出处")]],
+        rows=rows,
+        notes=[
+            *summary,
+            "状态：达标、未达标、进行中（期间未结束，仍可完成）、未开展（期间已结束，应做的工作没有做）、"
+            "不适用（名录中无此类对象）、未评估（本平台尚无记录可据以评估）。各项统计口径见看板页面。",
+        ],
+        widths=[20, 24, 22, 30, 8, 16, 40],
+        landscape=True,
+        filename=f"{first.organisation.code}-{first.year}{_quarter_suffix(first)}-监管工作看板",
     )

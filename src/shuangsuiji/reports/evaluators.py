@@ -13,7 +13,7 @@ import datetime as dt
 import weakref
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.utils import timezone
@@ -26,15 +26,42 @@ from shuangsuiji.planning.plans import plan_warnings
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.inspection_deadline import rule_text
 from shuangsuiji.policy.targets import BY_KEY, PLAN_DEADLINE, Period, PlanTarget
-from shuangsuiji.reports.facts import Facts
+from shuangsuiji.reports.facts import Facts, Month
 from shuangsuiji.reports.statistics import Table
+
+#: The states a check reads (issue 18). Nothing is 达标 unless the data show the work done.
+OK, BAD, RUNNING, ABSENT, NA, NONE = "ok", "bad", "running", "absent", "na", "none"
+STATE_LABELS = {
+    OK: "达标",
+    BAD: "未达标",
+    RUNNING: "进行中",
+    ABSENT: "未开展",
+    NA: "不适用",
+    NONE: "未评估",
+}
+
+#: What a drill-down lists: inspections, register units, or months.
+INSPECTIONS, TARGETS, MONTHS, TASKS = "inspections", "targets", "months", "tasks"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows behind a check's figure, listed on its drill-down page."""
+
+    kind: str
+    title: str
+    ids: tuple[int, ...] = ()
+    #: A word on each row (why it is late, which quarter it was missed in), by id.
+    notes: dict[int, str] = field(default_factory=dict)
+    months: tuple[Month, ...] = ()
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What an evaluator found. The dashboard's states (达标, 未达标, 进行中, 未评估) follow from
-    ``met`` and ``settled``; the figures stay here for pages that say more."""
+    """What an evaluator found: the measured and required figures, the period, the clause and
+    the definition the figure follows, and the rows behind it."""
 
+    key: str
     label: str
     required: str
     actual: str
@@ -44,8 +71,31 @@ class Verdict:
     #: (a result published late is late the day it happens).
     settled: bool
     clause: str = ""
-    #: The statistics figure behind ``actual``, for the link to its rows.
-    figure: str = ""
+    #: Whether any of the work the target measures was done in the period: a past period
+    #: without it reads 未开展, never 达标.
+    started: bool = True
+    #: ``False`` where the plan sets the requirement but nothing in the register is subject to
+    #: it (a class with no unit): 不适用.
+    applicable: bool = True
+    period: str = ""
+    definition: str = ""
+    rows: Rows | None = None
+
+    @property
+    def state(self) -> str:
+        if not self.applicable:
+            return NA
+        if self.met is None:
+            return NONE
+        if self.met and self.started:
+            return OK
+        if not self.settled:
+            return RUNNING
+        return BAD if self.started else ABSENT
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
 
 
 def period_over(year: int, quarter: int | None, today: dt.date) -> bool:
@@ -53,6 +103,10 @@ def period_over(year: int, quarter: int | None, today: dt.date) -> bool:
     if quarter is None:
         return today > dt.date(year, 12, 31)
     return today > Quarter(year, quarter).end
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    return f"{year} 年第 {quarter} 季度" if quarter else f"{year} 年全年"
 
 
 @dataclass(frozen=True)
@@ -78,12 +132,14 @@ class Scope:
     def over(self) -> bool:
         return period_over(self.year, self.quarter, self.today)
 
-    def measured(self, target: PlanTarget) -> Measured:
+    def measured(self, target: PlanTarget | None = None, *, yearly: bool = False) -> Measured:
         """A per-year target is measured over the year (red only once the year is over), a
         per-quarter one over the chosen quarter (in the year view, the year's total)."""
-        if target.period == Period.YEAR and self.quarter is not None:
+        yearly = yearly or (target is not None and target.period == Period.YEAR)
+        if yearly and self.quarter is not None:
             return Measured(None, period_over(self.year, None, self.today), "（全年）")
-        suffix = "（全年合计）" if target.period == Period.QUARTER and self.quarter is None else ""
+        quarterly = target is not None and target.period == Period.QUARTER
+        suffix = "（全年合计）" if quarterly and self.quarter is None else ""
         return Measured(self.quarter, self.over, suffix)
 
     def table(self, target: PlanTarget) -> Table:
@@ -97,19 +153,62 @@ class Scope:
         actual: str,
         met: bool | None,
         *,
-        figure: str = "",
-        at_once: bool = False,
+        started: bool = True,
+        late: bool = False,
+        rows: Rows | None = None,
     ) -> Verdict:
+        """``late``: something is already missed for good (a result published late)."""
         measured = self.measured(target)
         return Verdict(
+            target.key,
             label + measured.suffix,
             required,
             actual,
             met,
-            settled=at_once or measured.over,
+            settled=late or measured.over,
             clause=target.clause,
-            figure=figure,
+            started=started,
+            period=period_label(self.year, measured.quarter),
+            definition=DEFINITIONS.get(target.key, ""),
+            rows=rows,
         )
+
+
+#: How each figure is counted, shown beside the check and in docs/reports.md (issue 18).
+DEFINITIONS = {
+    "internal_joint_share": (
+        "内部联合抽查：检查组由本局两个及以上内部单位（执法人员名录“所属部门”）的人员组成，"
+        "且一次检查的事项涉及两个及以上业务条线（事项“要素标签”），即一业一查、进一次门查多项事。"
+        "仅事项标签多、或仅人员来自多个部门，均不算。计划时标为内部联合的任务，按实际检查组和事项计。"
+        "分母为本期随机抽查的检查数。"
+    ),
+    "credit_risk_share": (
+        "运用信用风险分级分类的抽查：抽取时按信用等级加权（抽取参数写明“按信用等级加权抽取”）"
+        "的随机抽查。分母为本期全部检查：随机抽查、全覆盖检查和定向检查。"
+    ),
+    "revisit_share": "回访比例：已完成回访的检查数 ÷ 本期已完成的随机抽查数。",
+    "department_joint_task_share": (
+        "部门联合抽查任务占比：已公开计划中范围为“部门联合”的任务数 ÷ 全部任务数。"
+    ),
+    "department_joint_count": "部门联合抽查次数：范围为“部门联合”且已实施抽取的任务数。",
+    "tasks_per_quarter": (
+        "本季度开展的抽查任务数：本季度的任务中已实施抽取的个数，只列入计划、未抽取的不算。"
+    ),
+    "inspection_deadline": (
+        "检查按期完成：每项检查按其任务的检查时限，检查时间在期限内为按期；"
+        "超过期限才检查、或期限已过仍未完成，为逾期，逐项列出。"
+    ),
+    "result_publication_workdays": (
+        "结果按期公示：每项应公示的结果自认定之日起按工作日计算公示期限；"
+        "超过期限才公示、或期限已过仍未公示，为逾期，逐项列出。"
+    ),
+    "result_publication_monthly": (
+        "每月公示：当月认定的结果在次月公示批次中公示（局默认理解，见政策页）；"
+        "有结果应公示的月份，结果均在该月底前公示为按月，否则该月列为缺失。"
+    ),
+    "plan_deadline": "年度抽查计划按期制定（印发）并在印发后规定工作日内向社会公开。",
+    "plan_publication_workdays": "年度抽查计划按期制定（印发）并在印发后规定工作日内向社会公开。",
+}
 
 
 #: An evaluator answers for the targets of its keys the preset sets (at least one); ``None``
@@ -145,7 +244,13 @@ def evaluator(*keys: str) -> Callable[[EvaluatorFunction], EvaluatorFunction]:
 def unevaluated(target: PlanTarget) -> Verdict:
     """A target no evaluator knows: shown with its clause, never dropped."""
     return Verdict(
-        target.name, target.requirement, "本平台尚不能评估此项", None, False, target.clause
+        target.key,
+        target.name,
+        target.requirement,
+        "本平台尚不能评估此项",
+        None,
+        False,
+        target.clause,
     )
 
 
@@ -168,7 +273,7 @@ def evaluate(scope: Scope, targets: list[PlanTarget]) -> list[Verdict]:
     return verdicts
 
 
-def _share(part: int, whole: int) -> str:
+def share_text(part: int, whole: int) -> str:
     # Shown rounded down, so a share just short of its target never reads as meeting it.
     return f"{part}/{whole}（{part * 100 // whole}%）" if whole else "0/0"
 
@@ -177,39 +282,55 @@ def _at_least(part: int, whole: int, share: Fraction) -> bool:
     return whole > 0 and Fraction(part, whole) >= share
 
 
+def _inspection_rows(title: str, ids, notes: dict[int, str] | None = None) -> Rows:
+    return Rows(INSPECTIONS, title, tuple(sorted(ids)), notes or {})
+
+
 # ---- 检查 ---------------------------------------------------------------------------------------
 
 
 @evaluator("internal_joint_share")
 def internal_joint_share(scope: Scope, target: PlanTarget) -> Verdict:
-    """遵化 二、（二）: drawn checks made by more than one business line, over all drawn."""
+    """遵化 二、（二）: drawn checks that were 内部联合 (``is_internal_joint``) over all drawn."""
     table = scope.table(target)
     drawn = table.figures["random"].ids
-    joint = len(table.figures["internal_joint"].ids & drawn)
+    joint = table.figures["internal_joint"].ids & drawn
+    declared = table.figures["declared_internal_joint"].ids
+    parts = scope.facts.records.joint_parts
+    notes = {}
+    for pk in drawn:
+        units, lines = parts.get(pk, (0, 0))
+        note = f"{'内部联合' if pk in joint else '非内部联合'}：{units} 个部门，{lines} 个业务条线"
+        notes[pk] = ("任务计划为内部联合；" if pk in declared else "") + note
     return scope.verdict(
         target,
         "内部联合抽查占比",
         f"≥ {target.share_text}",
-        _share(joint, len(drawn)),
-        _at_least(joint, len(drawn), target.share),
-        figure="internal_joint",
+        share_text(len(joint), len(drawn)),
+        _at_least(len(joint), len(drawn), target.share),
+        started=bool(drawn),
+        rows=_inspection_rows("本期随机抽查及是否内部联合", drawn, notes),
     )
 
 
 @evaluator("credit_risk_share")
 def credit_risk_share(scope: Scope, target: PlanTarget) -> Verdict:
-    """遵化 二、（三）: checks chosen by supervision class (drawn by class, or 全覆盖 of a class
-    such as 遵化's 正面清单) over every check, 定向检查 included."""
+    """遵化 二、（三）: checks whose draw was weighted by 信用等级 over every check (drawn, 全覆盖
+    and 定向). A draw without the grading — weights not set, or no grading rule — counts in the
+    whole only."""
     table = scope.table(target)
-    graded = len(table.figures["random"].ids | table.figures["coverage"].ids)
-    every = graded + len(table.figures["targeted"].ids)
+    figures = table.figures
+    every = figures["random"].ids | figures["coverage"].ids | figures["targeted"].ids
+    graded = figures["graded"].ids & every
+    notes = {pk: "按信用等级加权抽取" if pk in graded else "未运用信用风险分级" for pk in every}
     return scope.verdict(
         target,
         "运用信用风险分级分类的抽查占比",
         f"≥ {target.share_text}",
-        _share(graded, every),
-        _at_least(graded, every, target.share),
-        figure="random",
+        share_text(len(graded), len(every)),
+        _at_least(len(graded), len(every), target.share),
+        started=bool(every),
+        rows=_inspection_rows("本期全部检查及是否运用信用风险分级", every, notes),
     )
 
 
@@ -217,15 +338,17 @@ def credit_risk_share(scope: Scope, target: PlanTarget) -> Verdict:
 def revisit_share(scope: Scope, target: PlanTarget) -> Verdict:
     """获嘉 三、（四）: 回访 done over the drawn checks completed."""
     table = scope.table(target)
-    done = len(table.figures["revisit_done"].ids)
-    checked = len(table.figures["checked"].ids & table.figures["random"].ids)
+    checked = table.figures["checked"].ids & table.figures["random"].ids
+    done = table.figures["revisit_done"].ids & checked
+    notes = {pk: "已回访" if pk in done else "未回访" for pk in checked}
     return scope.verdict(
         target,
         "回访比例",
         f"≥ {target.share_text}",
-        _share(done, checked),
-        _at_least(done, checked, target.share),
-        figure="revisit_done",
+        share_text(len(done), len(checked)),
+        _at_least(len(done), len(checked), target.share),
+        started=bool(checked),
+        rows=_inspection_rows("本期已完成的随机抽查及回访情况", checked, notes),
     )
 
 
@@ -244,22 +367,29 @@ def _deadline_facts(scope: Scope) -> list[DeadlineFact]:
 
 @evaluator("inspection_deadline")
 def inspection_deadline(scope: Scope, target: PlanTarget) -> Verdict:
-    """保定 三、（三） 在规定时限内开展现场检查; 绛县 四、（五）4 检查时限: the period's inspections
-    of tasks with a deadline, done by it (检查时间), done after it, or still open; one still open
-    after its deadline is late at once."""
+    """保定 三、（三） 在规定时限内开展现场检查; 绛县 四、（五）4 检查时限; 藁城 四、（三） and
+    遵化 三、（二） 不走过场: the period's inspections of tasks with a deadline, done by it
+    (检查时间), done after it, or still open; one still open after its deadline is late at once.
+    Each late one is listed."""
     quarter = scope.measured(target).quarter
-    counts = Counter(
-        deadline_state(fact, scope.today)
-        for fact in _deadline_facts(scope)
-        if quarter is None or fact.quarter == quarter
-    )
+    facts = [f for f in _deadline_facts(scope) if quarter is None or f.quarter == quarter]
+    states = {fact.pk: deadline_state(fact, scope.today) for fact in facts}
+    counts = Counter(states.values())
+    notes = {
+        f.pk: f"期限 {f.deadline:%Y-%m-%d}，"
+        + (f"检查于 {f.checked_on:%Y-%m-%d}" if f.checked_on else "尚未完成")
+        for f in facts
+        if states[f.pk] == LATE
+    }
     return scope.verdict(
         target,
         "检查按期完成",
         rule_text(target),
         f"按期 {counts[ON_TIME]}，逾期 {counts[LATE]}，未到期 {counts[PENDING]}",
-        counts[LATE] == 0,
-        at_once=True,
+        counts[LATE] == 0 and counts[PENDING] == 0,
+        started=bool(facts),
+        late=counts[LATE] > 0,
+        rows=_inspection_rows("逾期检查", notes, notes),
     )
 
 
@@ -276,6 +406,16 @@ def _department_joint(tasks: list[dict]) -> int:
     return sum(1 for t in tasks if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT)
 
 
+def _task_rows(title: str, tasks: list[dict]) -> Rows:
+    """The tasks behind a count, each said 部门联合 or not and drawn or not."""
+    notes = {
+        t["pk"]: ("部门联合" if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT else "非部门联合")
+        + ("，已抽取" if t["drawn"] else "，尚未抽取")
+        for t in tasks
+    }
+    return Rows(TASKS, title, tuple(sorted(notes)), notes)
+
+
 @evaluator("department_joint_task_share")
 def department_joint_task_share(scope: Scope, target: PlanTarget) -> Verdict:
     """获嘉 二: 部门联合抽查任务数 over all tasks (本部门 + 部门联合)."""
@@ -285,72 +425,105 @@ def department_joint_task_share(scope: Scope, target: PlanTarget) -> Verdict:
         target,
         "部门联合抽查任务占比",
         f"≥ {target.share_text}",
-        _share(joint, len(tasks)),
+        share_text(joint, len(tasks)),
         _at_least(joint, len(tasks), target.share),
+        started=bool(tasks),
+        rows=_task_rows("本期已公开计划中的任务", tasks),
     )
 
 
 @evaluator("department_joint_count")
 def department_joint_count(scope: Scope, target: PlanTarget) -> Verdict:
     """保定 三、（四）: 部门联合抽查 actually drawn (not merely planned or committed)."""
-    joint = _department_joint([t for t in _tasks(scope, target) if t["drawn"]])
+    tasks = _tasks(scope, target)
+    joint = _department_joint([t for t in tasks if t["drawn"]])
     return scope.verdict(
         target,
         "部门联合抽查次数",
         f"≥ {target.min_count} 次/年",
         f"{joint} 次",
         joint >= target.min_count,
+        started=joint > 0,
+        rows=_task_rows(
+            "部门联合抽查任务",
+            [t for t in tasks if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT],
+        ),
     )
 
 
 @evaluator("tasks_per_quarter")
 def tasks_per_quarter(scope: Scope, target: PlanTarget) -> Verdict | None:
-    """获嘉 附件: at least one task a quarter; measured in a quarter's view only."""
+    """获嘉 附件 每季度开展抽查任务数不少于1次: tasks of the quarter actually drawn (开展), not
+    merely planned; measured in a quarter's view only."""
     if scope.quarter is None:
         return None
-    tasks = scope.table(target).tasks.value
+    planned = _tasks(scope, target)
+    tasks = sum(1 for t in planned if t["drawn"])
     return scope.verdict(
         target,
         "本季度抽查任务数",
         f"≥ {target.min_count}",
         f"{tasks} 个",
         tasks >= target.min_count,
+        rows=_task_rows("本季度计划中的任务", planned),
+        started=tasks > 0,
     )
 
 
 # ---- 结果公示 -----------------------------------------------------------------------------------
 
 
+def _late_results(results) -> tuple[dict[int, str], Counter]:
+    notes, counts = {}, Counter()
+    for result, state in results:
+        counts[state] += 1
+        if state == LATE:
+            published = (
+                f"公示于 {result.published_on:%Y-%m-%d}" if result.published_on else "尚未公示"
+            )
+            notes[result.pk] = (
+                f"认定 {result.determined_on:%Y-%m-%d}，期限 {result.due:%Y-%m-%d}，{published}"
+            )
+    return notes, counts
+
+
 @evaluator("result_publication_workdays")
 def result_publication_workdays(scope: Scope, target: PlanTarget) -> Verdict:
     """绛县 四、（七）: each result published within N working days of its determination (the
     due date stored with it); a result published late, or overdue, is late now."""
-    counts = scope.facts.publication(scope.organisation, scope.quarter)
+    notes, counts = _late_results(scope.facts.publication(scope.organisation, scope.quarter))
     return scope.verdict(
         target,
         "抽查结果按期公示",
         f"认定后 {target.workdays} 个工作日内",
-        f"按期 {counts.on_time}，逾期 {counts.late}，未到期 {counts.pending}",
-        counts.late == 0,
-        at_once=True,
+        f"按期 {counts[ON_TIME]}，逾期 {counts[LATE]}，未到期 {counts[PENDING]}",
+        counts[LATE] == 0 and counts[PENDING] == 0,
+        started=sum(counts.values()) > 0,
+        late=counts[LATE] > 0,
+        rows=_inspection_rows("逾期公示的结果", notes, notes),
     )
 
 
 @evaluator("result_publication_monthly")
 def result_publication_monthly(scope: Scope, target: PlanTarget) -> Verdict | None:
     """保定 二 每月向社会公示随机抽查结果: read as each month's batch carrying the results
-    determined the month before, so a result is published by the end of the month after its
-    determination; one published later, or still unpublished then, is late at once."""
+    determined the month before (a bureau default of the preset), so a result is published by
+    the end of the month after its determination. Each month with results due is listed; a
+    month whose results were not all published in it is missing."""
     if not target.enabled:
         return None
-    counts = scope.facts.monthly_publication(scope.organisation, scope.quarter)
+    months = scope.facts.monthly_publication(scope.organisation, scope.quarter)
+    missing = [m for m in months if m.late]
+    pending = [m for m in months if m.pending]
     return scope.verdict(
         target,
         "抽查结果每月公示",
-        "认定次月底前公示",
-        f"按月 {counts.on_time}，逾月 {counts.late}，未到期 {counts.pending}",
-        counts.late == 0,
-        at_once=True,
+        "有结果应公示的月份，当月公示完毕",
+        f"应公示的月份 {len(months)} 个，缺失 {len(missing)} 个，未到期 {len(pending)} 个",
+        not missing and not pending,
+        started=bool(months),
+        late=bool(missing),
+        rows=Rows(MONTHS, "各月应公示的结果", months=tuple(months)),
     )
 
 
@@ -361,15 +534,23 @@ def result_publication_monthly(scope: Scope, target: PlanTarget) -> Verdict | No
 def plan_made_and_published(scope: Scope, *targets: PlanTarget) -> Verdict:
     """绛县 四、（一）: 3 月底前制定；印发 20 个工作日内公开 — from the plan's own warnings."""
     facts, organisation = scope.facts, scope.organisation
-    clause = "；".join(str(t.ref) for t in targets)
+    clause = "；".join(dict.fromkeys(str(t.ref) for t in targets))  # one clause may set both
     label, required = "年度抽查计划制定与公开", "按期制定并公开"
+    common = {
+        "clause": clause,
+        "period": period_label(scope.year, None),
+        "definition": DEFINITIONS["plan_deadline"],
+    }
     plan = facts.plans.get(organisation.pk)
     if plan is None:
         deadline = next(
             (t.deadline(scope.year) for t in targets if t.kind == PLAN_DEADLINE),
             dt.date(scope.year, 3, 31),
         )
-        return Verdict(label, required, "尚未制定", False, scope.today > deadline, clause)
+        late = scope.today > deadline
+        return Verdict(
+            targets[0].key, label, required, "尚未制定", False, late, started=False, **common
+        )
     warnings = plan_warnings(
         plan,
         scope.today,
@@ -380,7 +561,7 @@ def plan_made_and_published(scope: Scope, *targets: PlanTarget) -> Verdict:
         f"，公开 {timezone.localdate(plan.published_at):%Y-%m-%d}" if plan.published_at else ""
     )
     met = not warnings and plan.published_at is not None
-    return Verdict(label, required, actual, met, bool(warnings), clause)
+    return Verdict(targets[0].key, label, required, actual, met, bool(warnings), **common)
 
 
 # ---- 统计报送 -----------------------------------------------------------------------------------

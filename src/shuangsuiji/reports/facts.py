@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,12 +20,14 @@ from shuangsuiji.bureau.calendar import workday_calendars
 from shuangsuiji.bureau.models import OrganisationSettings
 from shuangsuiji.bureau.organisation_settings import organisation_settings_many as settings_of
 from shuangsuiji.bureau.policies import NoPolicy, effective_presets
-from shuangsuiji.directory.models import Inspector
-from shuangsuiji.inspections.deadlines import timeliness
+from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
+from shuangsuiji.directory.policy_input import event_record, target_record
+from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING, timeliness
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import publishable
 from shuangsuiji.planning.models import AnnualPlan
-from shuangsuiji.policy import Preset
+from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
+from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
 from shuangsuiji.reports.statistics import Table, YearRecords, quarter_of
 from shuangsuiji.workdays import WorkdayCalendar
 
@@ -35,20 +37,26 @@ class Result:
     """A result to be published (``inspections.selectors.publishable``), as far as its
     timeliness goes."""
 
+    pk: int
     determined_on: dt.date | None
     due: dt.date | None
     published_on: dt.date | None
 
 
-@dataclass
-class Timeliness:
-    on_time: int = 0
-    late: int = 0
-    pending: int = 0
+@dataclass(frozen=True)
+class Month:
+    """A month of 保定's monthly publication: the results due in its batch, where they stand."""
 
-    def count(self, state: str | None) -> None:
-        if state is not None:
-            setattr(self, state, getattr(self, state) + 1)
+    year: int
+    month: int
+    due: int
+    on_time: int
+    late: int
+    pending: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年 {self.month} 月"
 
 
 def month_after(day: dt.date) -> dt.date:
@@ -56,6 +64,16 @@ def month_after(day: dt.date) -> dt.date:
     published in April at the latest (保定 二 每月公示)."""
     first = dt.date(day.year + (day.month >= 11), (day.month + 1) % 12 + 1, 1)
     return first - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """An organisation's register classified for one quarter: the eligible units of each class
+    (row ids) and the quarter's quota of each, or why the quotas cannot be computed."""
+
+    members: dict[str, set[int]]
+    quotas: dict[str, Quota]
+    error: str = ""
 
 
 class Facts:
@@ -66,6 +84,7 @@ class Facts:
         self.year = year
         self.today = today
         self._tables: dict[tuple[int, int | None], Table] = {}
+        self._classified: dict[tuple[int, int], Classified | None] = {}
 
     @cached_property
     def records(self) -> YearRecords:
@@ -106,11 +125,11 @@ class Facts:
         rows = functools.reduce(operator.or_, (publishable(o) for o in self.organisations))
         rows = rows.filter(
             Q(determined_on__year=self.year) | Q(determined_on__isnull=True, year=self.year)
-        ).values_list("organisation_id", "determined_on", "publication_due", "published_at")
+        ).values_list("pk", "organisation_id", "determined_on", "publication_due", "published_at")
         results: dict[int, list[Result]] = defaultdict(list)
-        for organisation_id, determined_on, due, published_at in rows:
+        for pk, organisation_id, determined_on, due, published_at in rows:
             published_on = timezone.localdate(published_at) if published_at else None
-            results[organisation_id].append(Result(determined_on, due, published_on))
+            results[organisation_id].append(Result(pk, determined_on, due, published_on))
         return results
 
     def _period_results(self, organisation: Organisation, quarter: int | None) -> list[Result]:
@@ -120,36 +139,89 @@ class Facts:
             return rows
         return [r for r in rows if r.determined_on and quarter_of(r.determined_on) == quarter]
 
-    def publication(self, organisation: Organisation, quarter: int | None) -> Timeliness:
+    def publication(
+        self, organisation: Organisation, quarter: int | None
+    ) -> list[tuple[Result, str]]:
         """The period's results against their 20 working days (JX-4.7), as
-        ``inspections.selectors.publication`` counts them."""
-        counts = Timeliness()
-        for r in self._period_results(organisation, quarter):
-            counts.count(
-                timeliness(
-                    published_on=r.published_on,
-                    due=r.due,
-                    determined_on=r.determined_on,
-                    today=self.today,
-                )
-            )
-        return counts
+        ``inspections.selectors.publication`` counts them: each with on time, late or pending."""
+        return [
+            (r, state)
+            for r in self._period_results(organisation, quarter)
+            if (state := self._timeliness(r, r.due)) is not None
+        ]
 
-    def monthly_publication(self, organisation: Organisation, quarter: int | None) -> Timeliness:
-        """The period's results against the monthly batch: by the end of the month after the
-        month they were determined in."""
-        counts = Timeliness()
+    def monthly_publication(self, organisation: Organisation, quarter: int | None) -> list[Month]:
+        """保定 二 每月公示: the period's results by the month whose batch carries them (the month
+        after their determination), each month with its results on time, late or pending."""
+        by_month: dict[tuple[int, int], Counter] = defaultdict(Counter)
         for r in self._period_results(organisation, quarter):
-            due = month_after(r.determined_on) if r.determined_on else None
-            counts.count(
-                timeliness(
-                    published_on=r.published_on,
-                    due=due,
-                    determined_on=r.determined_on,
-                    today=self.today,
-                )
-            )
-        return counts
+            if r.determined_on is None:
+                continue
+            due = month_after(r.determined_on)
+            state = self._timeliness(r, due)
+            if state is not None:
+                by_month[due.year, due.month][state] += 1
+        return [
+            Month(year, month, sum(c.values()), c[ON_TIME], c[LATE], c[PENDING])
+            for (year, month), c in sorted(by_month.items())
+        ]
+
+    def _timeliness(self, result: Result, due: dt.date | None) -> str | None:
+        return timeliness(
+            published_on=result.published_on,
+            due=due,
+            determined_on=result.determined_on,
+            today=self.today,
+        )
+
+    @cached_property
+    def registers(self) -> dict[int, list[tuple[int, TargetRecord]]]:
+        """Each organisation's register as the policy reads it, with each unit's row id."""
+        rows = Target.objects.filter(organisation__in=self.organisations, in_register=True)
+        registers: dict[int, list[tuple[int, TargetRecord]]] = defaultdict(list)
+        for row in rows.values():
+            registers[row["organisation_id"]].append((row["id"], target_record(row)))
+        return registers
+
+    @cached_property
+    def events(self) -> dict[int, list[EventRecord]]:
+        rows = RegulatoryEvent.objects.filter(
+            organisation__in=self.organisations, date__lte=dt.date(self.year, 12, 31)
+        ).values("organisation_id", "credit_code", "kind", "date", "reference")
+        events: dict[int, list[EventRecord]] = defaultdict(list)
+        for row in rows:
+            events[row["organisation_id"]].append(event_record(row))
+        return events
+
+    def classified(self, organisation: Organisation, quarter: int) -> Classified | None:
+        """The organisation's register classified for a quarter of the year, and the quarter's
+        quotas, as the 抽取准备 page computes them; ``None`` without a policy."""
+        key = (organisation.pk, quarter)
+        if key not in self._classified:
+            self._classified[key] = self._classify(organisation, Quarter(self.year, quarter))
+        return self._classified[key]
+
+    def _classify(self, organisation: Organisation, quarter: Quarter) -> Classified | None:
+        preset = self.presets[organisation.pk]
+        if not isinstance(preset, Preset):
+            return None
+        register = self.registers.get(organisation.pk, [])
+        events = [e for e in self.events.get(organisation.pk, []) if e.date <= quarter.end]
+        row_ids = {record.id: pk for pk, record in register}
+        try:
+            classifications = classify(preset, [r for _, r in register], events, quarter)
+        except PolicyError as error:
+            return Classified({}, {}, str(error))
+        members: dict[str, set[int]] = defaultdict(set)
+        for c in classifications:
+            if c.class_code and c.eligible:
+                members[c.class_code].add(row_ids[c.target.id])
+        inspectors = len(self.inspectors.get(organisation.pk, []))
+        try:
+            found = quotas(preset, classifications, quarter, inspectors=inspectors)
+        except PolicyError as error:
+            return Classified(dict(members), {}, str(error))
+        return Classified(dict(members), {q.code: q for q in found})
 
     @cached_property
     def inspectors(self) -> dict[int, list[tuple[int, str]]]:

@@ -10,6 +10,7 @@ to its rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from shuangsuiji.inspections.models import (
     InspectionMember,
     ResultCategory,
     Revisit,
+    is_internal_joint,
 )
 from shuangsuiji.planning.models import Draw, SamplingTask
 from shuangsuiji.policy import Quarter
+from shuangsuiji.policy.engine import GRADED_BASIS
 
 #: The methods the table counts: the policy's vocabulary, then 其他.
 METHODS = METHODS_USED
@@ -113,6 +116,8 @@ def _period_quarter(row: dict) -> int:
     task was drawn in, or, outside any task (定向检查), the quarter it was determined or opened."""
     if row["task__quarter"]:
         return row["task__quarter"]
+    if row["draw__drawn_at"]:  # when it was drawn, not the day the plan set for it
+        return quarter_of(timezone.localdate(row["draw__drawn_at"]))
     if row["task__draw_date"]:
         return quarter_of(row["task__draw_date"])
     day = row["determined_on"] or timezone.localdate(row["created_at"])
@@ -139,6 +144,8 @@ def _empty_figures() -> dict[str, Figure]:
         ("random", "随机抽查"),
         ("coverage", "全覆盖检查"),
         ("targeted", "定向检查"),
+        ("graded", "按信用等级加权抽取的抽查"),
+        ("declared_internal_joint", "计划为内部联合的任务的检查"),
     ):
         figures[key] = Figure(key, label)
     return figures
@@ -153,11 +160,12 @@ INSPECTION_FIELDS = (
     "method",
     "method_used",
     "result_category",
-    "internal_joint",
+    "target_id",
     "draw_id",
     "task_id",
     "task__quarter",
     "task__draw_date",
+    "draw__drawn_at",
     "task__scope",
     "determined_on",
     "created_at",
@@ -172,6 +180,8 @@ class DrawQuota:
     quarter: int
     #: (code, name, selected + shortfall) per class of the draw.
     strata: list[tuple[str, str, int]]
+    #: Whether the draw weighted its classes by 信用等级 (``policy.engine.GRADED_BASIS``).
+    graded: bool = False
 
 
 @dataclass
@@ -191,6 +201,10 @@ class YearRecords:
     follow_ups: dict[int, list[str]]
     #: The inspectors of each inspection's team, by inspection id.
     members: dict[int, list[int]]
+    #: Whether each inspection is 内部联合 (``inspections.models.is_internal_joint``), and the
+    #: count of its team's 所属部门 and of its items' business lines, by inspection id.
+    joint: set[int]
+    joint_parts: dict[int, tuple[int, int]]
     #: Inspections sampled for a 回访, and those whose 回访 is done.
     revisits_sampled: set[int]
     revisits_done: set[int]
@@ -217,10 +231,22 @@ class YearRecords:
                 {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
             )
         members: dict[int, list[int]] = defaultdict(list)
-        for inspection_id, inspector_id in InspectionMember.objects.filter(
+        departments: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, inspector_id, department in InspectionMember.objects.filter(
             inspection__in=in_year
-        ).values_list("inspection_id", "inspector_id"):
+        ).values_list("inspection_id", "inspector_id", "inspector__department"):
             members[inspection_id].append(inspector_id)
+            departments[inspection_id].append(department)
+        lines: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, tags in Inspection.items.through.objects.filter(
+            inspection__in=in_year
+        ).values_list("inspection_id", "inspectionitem__tags"):
+            lines[inspection_id] += tags.split(",")
+        joint = {pk for pk in departments if is_internal_joint(departments[pk], lines[pk])}
+        parts = {
+            pk: (len({d for d in departments[pk] if d}), len({t for t in lines[pk] if t}))
+            for pk in departments.keys() | lines.keys()
+        }
         sampled, done = set(), set()
         for inspection_id, done_on in Revisit.objects.filter(inspection__in=in_year).values_list(
             "inspection_id", "done_on"
@@ -234,11 +260,17 @@ class YearRecords:
             inspections=inspections,
             follow_ups=follow_ups,
             members=members,
+            joint=joint,
+            joint_parts=parts,
             revisits_sampled=sampled,
             revisits_done=done,
             tasks=_tasks(organisations, year),
             draws=_draws(organisations, year),
         )
+
+    @functools.cached_property
+    def graded_draws(self) -> set[int]:
+        return {d.pk for draws in self.draws.values() for d in draws if d.graded}
 
     def rows(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
         """The organisation's active inspections of the year, or of one quarter."""
@@ -258,10 +290,14 @@ class YearRecords:
         figures = _empty_figures()
         for row in inspections:
             figures[row["kind"]].ids.add(row["pk"])
-            if row["internal_joint"]:
+            if row["draw_id"] in self.graded_draws:
+                figures["graded"].ids.add(row["pk"])
+            if row["pk"] in self.joint:
                 figures["internal_joint"].ids.add(row["pk"])
             if row["task__scope"] == SamplingTask.Scope.DEPARTMENT_JOINT:
                 figures["department_joint"].ids.add(row["pk"])
+            if row["task__scope"] == SamplingTask.Scope.INTERNAL_JOINT:
+                figures["declared_internal_joint"].ids.add(row["pk"])
             for key in self.follow_ups.get(row["pk"], ()):
                 figures[key].ids.add(row["pk"])
             if row["pk"] in self.members:
@@ -361,16 +397,21 @@ def _draws(organisations: list[Organisation], year: int) -> dict[int, list[DrawQ
         organisation__in=organisations,
         task__plan__year=year,
         status__in=[Draw.Status.DRAWN, Draw.Status.REVEALED],
-    ).values("pk", "organisation_id", "params", "result", "task__quarter", "task__draw_date")
+    ).values(
+        "pk", "organisation_id", "params", "result", "task__quarter", "task__draw_date", "drawn_at"
+    )
     draws: dict[int, list[DrawQuota]] = defaultdict(list)
     for row in rows:
-        names = {s["code"]: s["name"] for s in json.loads(row["params"])["strata"]}
+        params = json.loads(row["params"])["strata"]
+        names = {s["code"]: s["name"] for s in params}
+        graded = any(GRADED_BASIS in s.get("basis", "") for s in params)
         strata = [
             (s["code"], names[s["code"]], len(s["selected"]) + s["shortfall"])
             for s in json.loads(row["result"])["strata"]
         ]
-        quarter = row["task__quarter"] or quarter_of(row["task__draw_date"])
-        draws[row["organisation_id"]].append(DrawQuota(row["pk"], quarter, strata))
+        drawn_on = timezone.localdate(row["drawn_at"]) if row["drawn_at"] else None
+        quarter = row["task__quarter"] or quarter_of(drawn_on or row["task__draw_date"])
+        draws[row["organisation_id"]].append(DrawQuota(row["pk"], quarter, strata, graded))
     return draws
 
 

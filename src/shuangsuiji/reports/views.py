@@ -20,13 +20,14 @@ from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import calendar_warning
+from shuangsuiji.directory.models import Target
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS, whole_number
-from shuangsuiji.planning.models import AnnualPlan
+from shuangsuiji.planning.models import AnnualPlan, SamplingTask
 from shuangsuiji.policy import Quarter
-from shuangsuiji.reports import compliance, documents, exports
+from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.statistics import tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
@@ -145,16 +146,23 @@ def figure_rows(request):
             "inspections": inspections,
             # A subordinate bureau's unrevealed list is counted, never shown (docs/security.md).
             "withheld": len(figure.ids) - len(inspections) if figure.count is None else 0,
+            "joint": own.figures["internal_joint"].ids,
         },
     )
+
+
+def _boards(period: Period) -> tuple[compliance.Dashboard, list[compliance.Dashboard]]:
+    """The organisation's board and one per active organisation directly below it, read in one
+    set of queries however many there are."""
+    below = list(period.organisation.children.filter(is_active=True).order_by("code"))
+    board, *side = compliance.dashboards([period.organisation, *below], period.year, period.quarter)
+    return board, side
 
 
 @role_required(*READERS)
 def dashboard_page(request):
     period = Period(request)
-    below = list(period.organisation.children.filter(is_active=True).order_by("code"))
-    # One set of queries for the organisation and every 分局 beside it, however many.
-    board, *side = compliance.dashboards([period.organisation, *below], period.year, period.quarter)
+    board, side = _boards(period)
     trend = [board.quarter_table(q) for q in (1, 2, 3, 4)]
 
     def planned(t):  # drawn or 全覆盖: the checks the plan itself calls for
@@ -179,32 +187,66 @@ def dashboard_page(request):
             "inspected": [row.inspected.value for row in board.table.classes],
         },
     }
-    labels = []
-    for item in (board, *side):
-        for check in item.checks:
-            if check.label not in labels:
-                labels.append(check.label)
-    matrix = [
-        (label, [next((c for c in item.checks if c.label == label), None) for item in side])
-        for label in labels
-    ]
     return render(
         request,
         "reports/dashboard.html",
         {
             "period": period,
             "board": board,
+            "counts": board.counts,
             "calendar_warning": calendar_warning(timezone.localdate()),
             "side": side,
-            "matrix": matrix,
+            "matrix": documents.dashboard_matrix(side),
             "charts": charts,
             "quarters": (1, 2, 3, 4),
-            **{
-                f"{state}_count": sum(1 for c in board.checks if c.state == state)
-                for state in ("ok", "bad", "running", "none")
-            },
         },
     )
+
+
+@role_required(*READERS)
+def dashboard_file(request, fmt: str):
+    """The dashboard as the 市局 files it: every check of the organisation and of each one below."""
+    period = Period(request)
+    board, side = _boards(period)
+    return _file(documents.dashboard_sheet([board, *side]), fmt)
+
+
+@role_required(*READERS)
+def check_rows(request):
+    """The rows behind one check of the dashboard: inspections, register units or months."""
+    period = Period(request)
+    board = compliance.dashboard(period.organisation, period.year, period.quarter)
+    check = board.check(request.GET.get("check", ""))
+    if check is None or check.rows is None:
+        raise Http404("没有这个指标的明细。")
+    rows = check.rows
+    context = {"period": period, "check": check, "rows": rows, "withheld": 0}
+    if rows.kind == evaluators.INSPECTIONS:
+        readable = (
+            Inspection.objects.readable_by(request.user)
+            .filter(pk__in=rows.ids)
+            .select_related("target", "task", "organisation")
+            .order_by("task__sequence", "target__name")
+        )
+        context["inspections"] = [(i, rows.notes.get(i.pk, "")) for i in readable]
+        # A subordinate bureau's unrevealed list is counted, never shown (docs/security.md).
+        context["withheld"] = len(rows.ids) - len(context["inspections"])
+    elif rows.kind == evaluators.TARGETS:
+        if selectors.secret_lists_hidden_from(request.user, period.organisation, period.year):
+            # Which units are still to be drawn tells who was drawn: not before reveal.
+            context["withheld"] = len(rows.ids)
+            context["targets"] = []
+        else:
+            targets = Target.objects.filter(
+                organisation=period.organisation, pk__in=rows.ids
+            ).order_by("name")
+            context["targets"] = [(t, rows.notes.get(t.pk, "")) for t in targets]
+    elif rows.kind == evaluators.TASKS:
+        tasks = SamplingTask.objects.filter(
+            organisation=period.organisation, pk__in=rows.ids
+        ).order_by("sequence")
+        context["tasks"] = [(t, rows.notes.get(t.pk, "")) for t in tasks]
+    return render(request, "reports/check_rows.html", context)
 
 
 @role_required(*READERS)
