@@ -20,6 +20,7 @@ from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji_demo.__main__ import main
 from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_USERS
 from shuangsuiji_demo.year import clock
+from tests.support.autovacuum import hold_off_autovacuum
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EARLY = dt.datetime(2026, 1, 21, 18, 0, tzinfo=SHANGHAI)
@@ -39,6 +40,7 @@ def demo_database(moment, data_dir, django_db_blocker):
         clock(moment),
         transaction.atomic(),
     ):
+        hold_off_autovacuum()  # its ANALYZE would see the tables empty (tests/support/autovacuum.py)
         try:
             yield
         finally:
