@@ -2,11 +2,11 @@ from django import forms
 
 from shuangsuiji.accounts.models import Organisation, OrganisationLevel
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.accounts.services import available_presets
+from shuangsuiji.policy.loader import preset_titles
 
 
 def _preset_choices() -> list[tuple[str, str]]:
-    return [("", "（未设置）")] + [(name, name) for name in available_presets()]
+    return [("", "（未设置）"), *preset_titles().items()]
 
 
 class OrganisationCreateForm(forms.Form):

@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shuangsuiji.accounts import selectors, services
-from shuangsuiji.accounts.access import login_only, role_required
+from shuangsuiji.accounts.access import has_permission, login_only, role_required
 from shuangsuiji.accounts.forms import (
     OrganisationCreateForm,
     OrganisationUpdateForm,
@@ -17,6 +18,8 @@ from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji.acts import organisations as organisation_acts
 from shuangsuiji.params import search_text, whole_number
+from shuangsuiji.policy.loader import preset_titles
+from shuangsuiji.reports.todo import todos
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -30,10 +33,22 @@ def add_service_errors(form, error: ValidationError) -> None:
 
 @login_only
 def home(request):
+    """Each user's own home: what awaits them (``reports.todo``), then their usual pages; the
+    system administrator also sees the organisations below with their presets and users."""
+    organisations = []
+    if has_permission(request.user, "manage_users"):
+        titles = preset_titles()
+        organisations = [
+            (org, titles.get(org.policy_preset, org.policy_preset))
+            for org in selectors.organisation_overview(request.user)
+        ]
     return render(
         request,
         "accounts/home.html",
-        {"organisations": selectors.organisation_overview(request.user)},
+        {
+            "todos": todos(request.user, timezone.localdate()),
+            "organisations": organisations,
+        },
     )
 
 

@@ -14,6 +14,7 @@ a date before any value takes effect, always naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -322,6 +323,12 @@ def load_preset_text(text: str, source: str) -> Preset:
 
 def available_presets() -> list[str]:
     return sorted(path.stem for path in PRESET_DIR.glob("*.yaml"))
+
+
+@functools.cache
+def preset_titles() -> dict[str, str]:
+    """Each shipped preset's Chinese title by its name, as pages show a preset to users."""
+    return {name: load_preset(name).title for name in available_presets()}
 
 
 def load_preset(name_or_path: str | Path) -> Preset:

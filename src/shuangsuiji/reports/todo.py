@@ -1,0 +1,174 @@
+"""What awaits each user (issue 19): the acts their roles are to do next, each a count, a link
+to where it is done and whether it is already late. The home page lists them; nothing here
+writes.
+
+A user holds one or more roles (``accounts.roles``); each role's list is read only for the
+holders of its permission, so an inspector's home costs the inspector's queries alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from shuangsuiji.accounts.access import has_permission
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.bureau.calendar import calendar_warning
+from shuangsuiji.inspections import selectors
+from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.services import overdue_follow_ups
+from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
+from shuangsuiji.policy import Quarter
+
+
+@dataclass(frozen=True)
+class Todo:
+    label: str
+    count: int
+    url: str
+    #: Already past a deadline: shown first, in red.
+    overdue: bool = False
+    #: A word on what is waiting (which plan, which draw).
+    note: str = ""
+
+
+def todos(user, today: dt.date) -> list[Todo]:
+    """Everything waiting for ``user``, the late first; an empty list when nothing is."""
+    found: list[Todo] = []
+    organisation = user.organisation
+    if has_permission(user, "approve_plans"):
+        found += _plans_to_approve(organisation)
+    if has_permission(user, "manage_sampling"):
+        found += _coordinator(organisation, today)
+    if has_permission(user, "record_inspections"):
+        found += _inspector(user, today)
+    if has_permission(user, "view_audit") and not has_permission(user, "manage_sampling"):
+        found += _draws_to_witness(organisation)
+    if has_permission(user, "manage_users"):
+        found += _administrator(organisation, today)
+    found = [t for t in found if t.count]
+    return sorted(found, key=lambda t: not t.overdue)
+
+
+def _plan_url(plans: list[AnnualPlan]) -> str:
+    if len(plans) == 1:
+        return reverse("planning:plan_detail", args=[plans[0].pk])
+    return reverse("planning:plans")
+
+
+def _plans_to_approve(organisation: Organisation) -> list[Todo]:
+    """领导: the plans drafted and not yet approved (审批印发)."""
+    plans = list(
+        AnnualPlan.objects.filter(organisation=organisation, status=AnnualPlan.Status.DRAFT)
+    )
+    note = "、".join(f"{p.year} 年度" for p in plans)
+    return [Todo("年度抽查计划待审批", len(plans), _plan_url(plans), note=note)]
+
+
+def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
+    found = []
+    plans = list(AnnualPlan.objects.filter(organisation=organisation, year__gte=today.year))
+    if not any(p.year == today.year for p in plans):
+        found.append(Todo(f"尚未制定 {today.year} 年度抽查计划", 1, reverse("planning:plans")))
+    approved = [p for p in plans if p.status == AnnualPlan.Status.APPROVED]
+    found.append(Todo("已审批的计划待向社会公开", len(approved), _plan_url(approved)))
+    due = _tasks_to_draw(organisation, today)
+    url = (
+        reverse("planning:task_prepare", args=[due[0].pk])
+        if len(due) == 1
+        else reverse("planning:plans")
+    )
+    found.append(Todo("到期待抽取的抽查任务", len(due), url, note=_numbers(due)))
+    draws = list(
+        Draw.objects.filter(
+            organisation=organisation, status__in=[Draw.Status.COMMITTED, Draw.Status.DRAWN]
+        ).order_by("reveal_on")
+    )
+    committed = [d for d in draws if d.status == Draw.Status.COMMITTED]
+    found.append(_draw_todo("已承诺、待录入随机源并抽取", committed))
+    drawn = [d for d in draws if d.status == Draw.Status.DRAWN]
+    late = [d for d in drawn if d.reveal_on and d.reveal_on < today]
+    found.append(_draw_todo("已过最迟公开日期、名单尚未公开的抽取", late, overdue=True))
+    found.append(_draw_todo("名单待公开的抽取", [d for d in drawn if d not in late]))
+    unstaffed = Inspection.objects.filter(
+        organisation=organisation, status=Inspection.Status.NEEDS_TEAM
+    ).count()
+    found.append(Todo("待人工指派执法人员的检查", unstaffed, reverse("inspections:overdue")))
+    overdue = selectors.overdue_inspections(organisation, today)
+    found.append(
+        Todo("超过检查时限仍未完成的检查", len(overdue), reverse("inspections:overdue"), True)
+    )
+    follow_ups = overdue_follow_ups(organisation, today)
+    found.append(Todo("已过期限的后续处置", len(follow_ups), reverse("inspections:overdue"), True))
+    report = selectors.publication(organisation, today.year, today)
+    url = reverse("inspections:publication")
+    found.append(Todo("已过公示期限的检查结果", len(report.overdue), url, overdue=True))
+    found.append(Todo("待公开的检查结果", len(report.to_release), url))
+    return found
+
+
+def _numbers(tasks: list[SamplingTask]) -> str:
+    return "、".join(t.number for t in tasks[:5]) + ("等" if len(tasks) > 5 else "")
+
+
+def _tasks_to_draw(organisation: Organisation, today: dt.date) -> list[SamplingTask]:
+    """The published plan's tasks whose time has come (their quarter has begun, or a yearly
+    task's draw date has passed) and that have no draw but aborted ones."""
+    live = Draw.objects.filter(task=OuterRef("pk")).exclude(status=Draw.Status.ABORTED)
+    return list(
+        SamplingTask.objects.filter(
+            organisation=organisation,
+            plan__year=today.year,
+            plan__status__in=[AnnualPlan.Status.PUBLISHED, AnnualPlan.Status.ADJUSTING],
+        )
+        .filter(
+            Q(quarter__lte=Quarter.of(today).number) | Q(quarter__isnull=True, draw_date__lte=today)
+        )
+        .exclude(Exists(live))
+        .order_by("sequence")
+    )
+
+
+def _draw_todo(label: str, draws: list[Draw], overdue: bool = False) -> Todo:
+    url = (
+        reverse("planning:draw_detail", args=[draws[0].pk])
+        if len(draws) == 1
+        else reverse("planning:plans")
+    )
+    return Todo(label, len(draws), url, overdue, "、".join(d.draw_id for d in draws[:5]))
+
+
+def _inspector(user, today: dt.date) -> list[Todo]:
+    rows = selectors.inspector_inspections(user, today)
+    open_rows = [r for r in rows if r.inspection.status in selectors.OPEN_STATUSES]
+    late = [r for r in open_rows if r.overdue]
+    url = reverse("inspections:mine")
+    return [
+        Todo("超过检查时限的检查任务", len(late), url, overdue=True),
+        Todo("待完成的检查任务", len(open_rows) - len(late), url),
+    ]
+
+
+def _draws_to_witness(organisation: Organisation) -> list[Todo]:
+    """监督员: the draws committed and waiting for their sources to be entered — the moment
+    the draw is witnessed (the demo's witness source is a number the 监督员 writes on site)."""
+    draws = list(
+        Draw.objects.filter(organisation=organisation, status=Draw.Status.COMMITTED).order_by("pk")
+    )
+    return [_draw_todo("待现场监督的抽取（已承诺、尚未抽取）", draws)]
+
+
+def _administrator(organisation: Organisation, today: dt.date) -> list[Todo]:
+    found = []
+    if calendar_warning(today):
+        found.append(Todo("工作日历待确认下一年度放假安排", 1, reverse("planning:calendar")))
+    without = (
+        Organisation.objects.subtree_of(organisation)
+        .filter(is_active=True, policy_preset="")
+        .count()
+    )
+    found.append(Todo("尚未设置政策预设的单位", without, reverse("accounts:organisation_list")))
+    return found
