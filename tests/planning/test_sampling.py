@@ -1,6 +1,7 @@
 """Coverage and targeted checks, 回避, manual teams, confidentiality (ZH-2.5, JX-3.1, JX-6.4)."""
 
 import json
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -223,3 +224,18 @@ def test_one_visit_covers_every_applicable_item(published_plan, coordinator):
     assert untagged and all(
         set(i.items.values_list("name", flat=True)) == {"排放检查", "涉密事项"} for i in untagged
     )
+
+
+def test_a_value_not_in_its_source_form_draws_nothing(published_plan, coordinator):
+    """Issue 19 §5: “3 7 12 19 25 31 + 9” is how a 双色球 result is read out, not how it is
+    written in the draw files: refused, and the draw stays committed with nothing recorded."""
+    from shuangsuiji.planning.models import Draw
+
+    task = q4(published_plan)
+    draw = draw_commit(actor=coordinator, task=task, sources=SOURCES, reveal_on=REVEAL)
+    with pytest.raises(ValidationError, match=re.escape("是否应为：3.7.12.19.25.31./9./")):
+        draw_execute(actor=coordinator, draw=draw, values=["3 7 12 19 25 31 + 9", "20261122"])
+    draw = Draw.objects.get(pk=draw.pk)
+    assert draw.status == Draw.Status.COMMITTED and draw.entropy == "" and draw.result == ""
+    assert not Inspection.objects.filter(draw=draw).exists()
+    assert list(draw.sources.values_list("value", flat=True)) == ["", ""]

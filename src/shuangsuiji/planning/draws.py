@@ -26,6 +26,7 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
+from shuangsuiji.draw.sources import SourceValueError, check_value
 from shuangsuiji.planning.models import (
     AnnualPlan,
     ConflictOfInterest,
@@ -340,6 +341,13 @@ def draw_execute(*, actor, draw: Draw, values: list[str]) -> tuple[Draw, engine.
     sources = list(draw.sources.all())
     if len(values) != len(sources) or any(not v.strip() for v in values):
         raise ValidationError({"values": "请填写每一个随机源的取值。"})
+    for source, value in zip(sources, values, strict=True):
+        # The draw is irreversible: a value nobody can match against the announcement (a
+        # 双色球 result typed as read out) is refused before it is hashed.
+        try:
+            check_value(source.type, source.label, value.strip())
+        except SourceValueError as error:
+            raise ValidationError({"values": str(error)}) from error
     entropy = engine.render_entropy(
         engine.EntropyValue(type=s.type, label=s.label, value=v.strip())
         for s, v in zip(sources, values, strict=True)

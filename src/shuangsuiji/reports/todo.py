@@ -101,8 +101,8 @@ def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
     found.append(
         Todo("超过检查时限仍未完成的检查", len(overdue), reverse("inspections:overdue"), True)
     )
-    follow_ups = overdue_follow_ups(organisation, today)
-    found.append(Todo("已过期限的后续处置", len(follow_ups), reverse("inspections:overdue"), True))
+    follow_ups = overdue_follow_ups(organisation, today).count()
+    found.append(Todo("已过期限的后续处置", follow_ups, reverse("inspections:overdue"), True))
     report = selectors.publication(organisation, today.year, today)
     url = reverse("inspections:publication")
     found.append(Todo("已过公示期限的检查结果", len(report.overdue), url, overdue=True))
