@@ -37,6 +37,7 @@ NO_FIGURE = {r.value: 404 for r in (Role.COORDINATOR, Role.LEADER, Role.AUDITOR)
 MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "home": ("get", None, signed_in(200)),
     "healthz": ("get", None, ALL_200),
+    "favicon": ("get", None, ALL_200),
     "login": ("get", None, {ANON: 200, **{r.value: 302 for r in Role}}),
     "logout": ("post", None, dict.fromkeys(ROLES, 302)),
     "password_change": ("get", None, signed_in(200)),
@@ -160,6 +161,7 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "disclosure:targets": ("get", "org_code", ALL_200),
     "disclosure:inspectors": ("get", "org_code", ALL_200),
     "disclosure:results": ("get", "org_code", ALL_200),
+    "disclosure:results_xlsx": ("get", "org_code", ALL_200),
     "inspections:publication": ("get", None, only(Role.COORDINATOR)),
     # The matrix's inspection has no result yet: the release is refused with a message.
     "inspections:release": ("post", "inspection", {**only(Role.COORDINATOR), "coordinator": 302}),

@@ -14,7 +14,8 @@ def _build(args: argparse.Namespace) -> int:
     django_setup()
     from shuangsuiji_demo.build import demo_build
 
-    accounts = demo_build()
+    # Progress goes to stderr, so stdout holds only the summary and the accounts.
+    accounts = demo_build(progress=lambda line: print(line, file=sys.stderr, flush=True))
     print("演示账号（每次运行 make demo 重新生成密码）：")
     print(f"{'登录名':<22}{'密码':<20}{'角色':<8}单位")
     for account in accounts:

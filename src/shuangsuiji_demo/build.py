@@ -96,7 +96,12 @@ def demo_organisations() -> dict[str, Organisation]:
 DEMO_REGISTER_ORDER = ("targets", "events", "inspectors", "items")
 
 
-def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> None:
+def demo_registers(
+    organisations: dict[str, Organisation],
+    data_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> None:
     """Fill each preset county's registers from generated workbooks, through the real import."""
     from shuangsuiji.directory.models import Target
     from shuangsuiji.directory.registers import register_by_key
@@ -105,8 +110,14 @@ def demo_registers(organisations: dict[str, Organisation], data_dir: Path) -> No
 
     for code, _, _, preset in DEMO_ORGANISATIONS:
         organisation = organisations[code]
-        if not preset or Target.objects.filter(organisation=organisation).exists():
+        if not preset:
             continue
+        if Target.objects.filter(organisation=organisation).exists():
+            if progress:
+                progress(f"一单两库：{organisation.name}已有名录，保留不变。")
+            continue
+        if progress:
+            progress(f"一单两库：导入{organisation.name}的检查对象、执法人员与检查事项……")
         files = write_demo_workbooks(
             data_dir / "demo" / preset,
             preset=preset,
@@ -228,8 +239,14 @@ def demo_accounts(organisations: dict[str, Organisation]):
 
 
 @transaction.atomic
-def demo_build(*, report: Callable[[str], None] | None = print) -> list[DemoAccount]:
-    """Build the demo, or refresh its passwords; ``report`` gets one line per county's year.
+def demo_build(
+    *,
+    report: Callable[[str], None] | None = print,
+    progress: Callable[[str], None] | None = None,
+) -> list[DemoAccount]:
+    """Build the demo, or refresh its passwords; ``report`` gets one line per county's year,
+    ``progress`` a line per stage and county while it builds (what it prints changes nothing
+    in what it builds).
 
     On the first run the bureaus start on the platform at the beginning of the year and work
     through it to today (:mod:`shuangsuiji_demo.year`); later runs leave the year as it is.
@@ -249,9 +266,15 @@ def demo_build(*, report: Callable[[str], None] | None = print) -> list[DemoAcco
     existing = list(Organisation.objects.filter(code__in=codes))
     fresh = len(existing) < len(codes) or year_pending(existing, timezone.localdate(now).year)
     with clock(year_opening(now)) if fresh else nullcontext():
+        if progress:
+            progress(f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）……")
         organisations = demo_organisations()
-        demo_registers(organisations, Path(settings.DATA_DIR))
+        demo_registers(organisations, Path(settings.DATA_DIR), progress=progress)
+        if progress:
+            progress("政策设置：各县按本局方案设定抽取权重……")
         demo_policy_settings(organisations)
+        if progress:
+            progress(f"演示账号：{len(DEMO_USERS)} 个账号，生成新密码……")
         with scrypt_first():
             accounts, users = demo_accounts(organisations)
     counties = [
@@ -259,7 +282,7 @@ def demo_build(*, report: Callable[[str], None] | None = print) -> list[DemoAcco
         for code in codes
         if organisations[code].policy_preset
     ]
-    for summary in demo_years(counties):
+    for summary in demo_years(counties, progress=progress):
         if report:
             report(summary.line())
     return accounts

@@ -120,10 +120,12 @@ def scrypt_first() -> Iterator[None]:
 class Timeline:
     """Steps at moments of the year, run in order, each on the clock of its moment. A step may
     schedule later steps; a step after ``now`` has not happened yet and is left out, unless it
-    is one that must have happened by now (``due=True``: it is then done just before now)."""
+    is one that must have happened by now (``due=True``: it is then done just before now).
+    ``progress`` is told each month the clock enters, so a long build is not silent."""
 
-    def __init__(self, now: dt.datetime) -> None:
+    def __init__(self, now: dt.datetime, *, progress: Callable[[str], None] | None = None) -> None:
         self.now = now
+        self.progress = progress
         self._queue: list[tuple[dt.datetime, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self._current: dt.datetime | None = None
@@ -139,9 +141,14 @@ class Timeline:
 
     def run(self) -> None:
         finished = None
+        month = None
         while self._queue:
             moment, _, step = heapq.heappop(self._queue)
             self._current = moment
+            local = timezone.localtime(moment)
+            if self.progress and (local.year, local.month) != month:
+                month = local.year, local.month
+                self.progress(f"演示年度：各县办理 {local.year} 年 {local.month} 月的工作……")
             # Steps at one moment follow each other: the clock never runs backwards.
             with clock(max(moment, finished) if finished else moment):
                 step()
@@ -893,16 +900,31 @@ def year_pending(organisations: list[Organisation], year: int) -> bool:
     return planned < len(organisations)
 
 
-def demo_years(counties: list[tuple[Organisation, User, User]]) -> list[YearSummary]:
+def demo_years(
+    counties: list[tuple[Organisation, User, User]],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> list[YearSummary]:
     """Run each (organisation, coordinator, leader)'s year up to today on one clock, so the
     bureaus' steps interleave as they would; an organisation that already has this year's plan
-    is left as it is."""
+    is left as it is. ``progress`` gets a line per county and per month of the year."""
     now = timezone.now()
     today = timezone.localdate(now)
     planned = AnnualPlan.objects.filter(year=today.year).values_list("organisation_id", flat=True)
     todo = [county for county in counties if county[0].pk not in set(planned)]
+    if progress:
+        kept = set(planned)
+        for organisation, _coordinator, _leader in counties:
+            progress(
+                f"演示年度：{organisation.name} {today.year} 年"
+                + (
+                    "已建立，保留不变。"
+                    if organisation.pk in kept
+                    else f"从 1 月办理到今天（{today.month} 月 {today.day} 日）。"
+                )
+            )
     if todo:
-        timeline = Timeline(now)
+        timeline = Timeline(now, progress=progress)
         days = Workdays()
         for organisation, coordinator, leader in todo:
             county = CountyYear(

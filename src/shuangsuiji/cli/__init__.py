@@ -17,6 +17,10 @@ __all__ = ["ChineseArgumentParser", "django_setup", "main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The server people browse shows the platform's own Chinese error pages (404, 403, 500), in
+    # development too: Django's debug page is for a developer who asks for it with
+    # DJANGO_DEBUG=true. Errors are still logged with their traceback on the console.
+    os.environ.setdefault("DJANGO_DEBUG", "false")
     django_setup()
     from django.conf import settings
 
@@ -27,10 +31,12 @@ def _serve(args: argparse.Namespace) -> int:
         print("错误：--workers 至少为 1。", file=sys.stderr)
         return 2
     if not settings.PRODUCTION and not is_loopback(args.host) and not args.insecure_dev:
-        # The development profile shows debug pages (settings, paths, SQL) to whoever asks.
+        # The development profile signs sessions with a published key, and with DJANGO_DEBUG
+        # shows debug pages (settings, paths, SQL) to whoever asks.
         print(
             f"错误：开发模式（DJANGO_ENV=development）只能监听本机地址，不能监听 {args.host}："
-            "出错时的调试页面会把配置和数据暴露给网络。对外服务请设置 DJANGO_ENV=production"
+            "开发模式的密钥是公开的固定值，开启调试时出错页面还会把配置和数据暴露给网络。"
+            "对外服务请设置 DJANGO_ENV=production"
             "（见 docs/security.md“生产环境启动”）；确需在内网临时演示，加 --insecure-dev。",
             file=sys.stderr,
         )
@@ -276,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--insecure-dev",
         action="store_true",
-        help="允许开发模式监听非本机地址（会向网络显示调试页面，仅限内网临时演示）",
+        help="允许开发模式监听非本机地址（开发模式的密钥是公开的，仅限内网临时演示）",
     )
     serve.set_defaults(func=_serve)
 

@@ -221,9 +221,10 @@ STORAGES = {
     },
 }
 # Outside production whitenoise serves straight from the finders, so `make demo` needs no
-# collectstatic step.
+# collectstatic step, and picks up an edited file on the next request (also under
+# `shuangsuiji serve`, which runs without DEBUG).
 WHITENOISE_USE_FINDERS = not PRODUCTION
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG or not PRODUCTION
 
 SESSION_COOKIE_AGE = env.int("SHUANGSUIJI_SESSION_SECONDS", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

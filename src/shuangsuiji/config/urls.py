@@ -10,6 +10,7 @@ from shuangsuiji.disclosure.api import api
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

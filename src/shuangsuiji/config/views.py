@@ -1,8 +1,26 @@
+from functools import cache
+from pathlib import Path
+
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+
+#: The site's icon, which the pages link to (base templates) and browsers also ask for as
+#: /favicon.ico on pages that do not link it (the API's JSON, a PDF).
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.svg"
+
+
+@cache
+def _favicon() -> bytes:
+    return FAVICON.read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    return HttpResponse(_favicon(), content_type="image/svg+xml")
 
 
 @require_GET
@@ -29,8 +47,14 @@ def bad_request(request, exception=None):
     return render(request, "400.html", {"problems": [message] if readable else []}, status=400)
 
 
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def permission_denied(request, exception=None):
-    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+    # Our own refusals give the reason in Chinese; anything else gets the page's general words.
+    reason = str(exception or "")
+    return render(request, "403.html", {"reason": reason if _chinese(reason) else ""}, status=403)
 
 
 def page_not_found(request, exception=None):

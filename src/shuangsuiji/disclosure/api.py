@@ -866,50 +866,6 @@ def draw_bundle(request, draw_id: DrawId):
 # -- results -------------------------------------------------------------------------------
 
 
-def _result_values(r: Inspection) -> dict:
-    return {
-        "organisation": r.organisation.code,
-        "organisation_name": r.organisation.name,
-        "target_name": r.target.name,
-        "credit_code": r.target.credit_code,
-        "task": r.task.name if r.task else "",
-        "draw_id": r.draw.draw_id if r.draw else None,
-        "items": [i.name for i in r.items.all()],
-        "method": r.method_used or r.method,
-        "category": r.result_category,
-        "category_label": r.get_result_category_display(),
-        "summary": r.public_summary,
-        "determined_on": r.determined_on,
-        "published_at": _local(r.published_at),
-        "follow_ups": [
-            {"kind": f.get_kind_display(), "opened_on": f.opened_on, "closed_on": f.closed_on}
-            for f in r.follow_ups.all()
-        ],
-    }
-
-
-def _result_csv_row(r: Inspection) -> list:
-    v = _result_values(r)
-    follow_ups = "；".join(
-        f"{f['kind']}（{'办结 ' + f['closed_on'].isoformat() if f['closed_on'] else '办理中'}）"
-        for f in v["follow_ups"]
-    )
-    return [
-        v["organisation_name"],
-        v["target_name"],
-        v["credit_code"],
-        v["task"],
-        v["draw_id"] or "",
-        "；".join(v["items"]),
-        v["method"],
-        v["category_label"],
-        v["summary"],
-        follow_ups,
-        v["determined_on"].isoformat() if v["determined_on"] else "",
-        v["published_at"].isoformat(),
-    ]
-
-
 @api.get(
     "/results",
     **_answers(ResultPage, missing="organisation 指定的单位不存在", csv=True),
@@ -934,23 +890,10 @@ def results(request, query: Query[ResultQuery]):
         rows,
         _newest(touched, "public_changed_at"),
         page_class=ResultPage,
-        out=lambda r: ResultOut(**_result_values(r)),
+        out=lambda r: ResultOut(**exports.result_values(r)),
         csv_name=f"{organisation or 'all'}-results.csv",
-        csv_header=[
-            "检查单位",
-            "检查对象",
-            "统一社会信用代码",
-            "抽查任务",
-            "抽取编号",
-            "抽查事项",
-            "检查方式",
-            "检查结果",
-            "公示内容",
-            "后续处置",
-            "结果认定日期",
-            "公示时间",
-        ],
-        csv_row=_result_csv_row,
+        csv_header=exports.RESULT_COLUMNS,
+        csv_row=exports.result_row,
         prepare=selectors.with_public_details,
     )
 

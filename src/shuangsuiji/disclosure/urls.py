@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/<str:code>/targets/", views.targets, name="targets"),
     path("org/<str:code>/inspectors/", views.inspectors, name="inspectors"),
     path("org/<str:code>/results/", views.results, name="results"),
+    path("org/<str:code>/results.xlsx", views.results_xlsx, name="results_xlsx"),
     path("org/<str:code>/plans/<int:year>/v<int:version>/", views.plan_revision, name="plan"),
     path("draws/<str:draw_id>/", views.draw, name="draw"),
     path("draws/<str:draw_id>/bundle.zip", views.draw_bundle, name="draw_bundle"),

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from shuangsuiji.bureau.organisation_settings import organisation_settings
@@ -141,12 +142,50 @@ def results(request, code: str):
             "org": org,
             "page": page,
             "chosen": filterset.chosen,
+            "chosen_query": _chosen_query(filterset.chosen),
             "problems": problems,
             "categories": ResultCategory.choices,
             "batches": selectors.result_batches(org) if monthly else [],
             "monthly": monthly,
         },
         status=400 if problems else 200,
+    )
+
+
+QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+
+def _chosen_query(chosen: dict) -> str:
+    """The filters applied, as the query string of the page's downloads."""
+    values = {name: value for name, value in chosen.items() if value}
+    if "month" in values:
+        values["month"] = values["month"].strftime("%Y-%m")
+    return urlencode(values)
+
+
+def _results_title(org, chosen: dict) -> str:
+    """The download's name in words, e.g. “…遵化市分局-2026年第二季度-抽查结果”."""
+    parts = [org.name]
+    if chosen["year"]:
+        parts.append(f"{chosen['year']}年{QUARTER_NAMES.get(chosen['quarter'], '')}")
+    if chosen["month"]:
+        parts.append(f"{chosen['month'].year}年{chosen['month'].month}月公示")
+    if chosen["category"]:
+        parts.append(ResultCategory(chosen["category"]).label)
+    return "-".join([*parts, "抽查结果"])
+
+
+@require_GET
+def results_xlsx(request, code: str):
+    """The results the page lists, with its filters, as an Excel workbook: the same columns and
+    rows as the open-data CSV (``/api/results?organisation=…&format=csv``)."""
+    org = _organisation(code)
+    filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
+    if filterset.problems:
+        return results(request, code)  # the page, naming what is wrong (400)
+    rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
+    return exports.results_xlsx_response(
+        _results_title(org, filterset.chosen), rows.iterator(chunk_size=2000)
     )
 
 
