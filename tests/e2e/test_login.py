@@ -1,4 +1,5 @@
-"""Real Chromium: a coordinator logs in, sees the Chinese home page and the coordinator menu."""
+"""Real Chromium: a coordinator logs in, sees the Chinese home page and the coordinator menu —
+folded under “菜单” on a phone so the page comes first (issue 19 §6), a side bar on a desktop."""
 
 from pathlib import Path
 
@@ -35,6 +36,9 @@ def test_coordinator_logs_in(page, live_server, transactional_db, output_path, e
     expect(page.get_by_role("heading", name="唐山市生态环境局遵化市分局")).to_be_visible()
     assert "您好，李海燕" in page.content()
     menu = page.get_by_role("navigation", name="主菜单")
+    expect(menu.get_by_role("link", name="首页")).to_be_hidden()
+    expect(page.get_by_role("heading", name="待办事项")).to_be_in_viewport()
+    menu.get_by_text("菜单").click()
     expect(menu.get_by_role("link", name="首页")).to_be_visible()
     expect(menu.get_by_role("link", name="修改密码")).to_be_visible()
     assert menu.get_by_role("link", name="用户管理").count() == 0
@@ -42,4 +46,7 @@ def test_coordinator_logs_in(page, live_server, transactional_db, output_path, e
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 0
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.reload()
+    expect(menu.get_by_role("link", name="首页")).to_be_visible()  # the side bar, always open
     assert external_requests == []
