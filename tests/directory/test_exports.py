@@ -99,11 +99,17 @@ def test_target_template_example_row_imports(branch):
 
 
 def test_error_workbook_adds_error_column(branch):
+    """The sheet comes back as it was sent, title row included, so each row keeps the number
+    the import page gives its problems (issue 19 §7): row 4 here is Excel's row 4."""
     content = xlsx([["统一社会信用代码", "单位名称"], [uscc(1), "甲"], ["X", None]], title="名录")
     parsed = parse_workbook(TARGETS, content, "a.xlsx")
+    assert {p.row for p in parsed.problems} == {4}
     rows = read(error_workbook(parsed, parsed.problems))
-    assert rows[0] == ["统一社会信用代码", "单位名称", "错误"]
-    assert rows[1] == [uscc(1), "甲", ""]
-    assert rows[2][0] == "X"
-    assert "统一社会信用代码：统一社会信用代码无效" in rows[2][2]
-    assert "单位名称：必填项为空" in rows[2][2]
+    assert rows[0] == ["名录", "", ""]
+    assert rows[1] == ["统一社会信用代码", "单位名称", "错误"]
+    assert rows[2] == [uscc(1), "甲", ""]
+    assert rows[3][0] == "X"  # the fourth row, as the problems say
+    assert "统一社会信用代码：统一社会信用代码无效" in rows[3][2]
+    assert "单位名称：必填项为空" in rows[3][2]
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(error_workbook(parsed, parsed.problems)))
+    assert sheet.sheet_names == ["检查对象名录库"]

@@ -106,6 +106,10 @@ def test_a_refused_file_is_kept_for_its_error_workbook_until_abandoned(web):
     assert batch.status == ImportBatch.Status.INVALID and len(stored_files()) == 1
     errors = web.get(reverse("directory:import_errors", args=[batch.pk]))
     assert errors.status_code == 200
+    # Named after the upload, once: 人员-错误说明.xlsx (never “….xlsx.xlsx”).
+    assert errors["Content-Disposition"].endswith(
+        "filename*=utf-8''%E4%BA%BA%E5%91%98-%E9%94%99%E8%AF%AF%E8%AF%B4%E6%98%8E.xlsx"
+    )
     response = web.post(reverse("directory:import_abandon", args=[batch.pk]), follow=True)
     assert "已放弃导入 人员.csv，上传的原文件已删除。" in response.content.decode()
     batch.refresh_from_db()

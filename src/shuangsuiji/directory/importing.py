@@ -387,24 +387,33 @@ def _insert_new(plan: ImportPlan, *, user, reason: str, now, on_progress, total:
 
 
 def error_workbook(parsed: ParsedWorkbook, problems: list[Problem]) -> bytes:
-    """The original sheet with an added 错误 column naming every problem of each row."""
+    """The original sheet with an added 错误 column naming every problem of each row: its title
+    rows above the header kept, so every row keeps the number the problems and the page give
+    it. Problems of the whole file go into the 错误 column's header."""
     by_row: dict[int, list[str]] = {}
     for problem in problems:
         text = f"{problem.column}：{problem.message}" if problem.column else problem.message
         by_row.setdefault(problem.row, []).append(text)
     if not parsed.rows:
-        return write_workbook(["错误"], [[m] for m in by_row.get(0, [])])
+        return write_workbook(["错误"], [[m] for m in by_row.get(0, [])], sheet_name="错误说明")
     header = [display_cell(c) for c in parsed.rows[parsed.header_index]]
     header = [h for h in header if normalise_header(h) != "错误"]
     width = len(header)
+    above = [[display_cell(c) for c in row] for row in parsed.rows[: parsed.header_index]]
     out_rows = []
     for offset, row in enumerate(parsed.rows[parsed.header_index + 1 :]):
         row_number = parsed.header_index + offset + 2
         cells = [display_cell(c) for c in row[:width]] + [""] * (width - len(row))
         out_rows.append([*cells, "；".join(by_row.get(row_number, []))])
-    if 0 in by_row:
-        out_rows.insert(0, [""] * width + ["；".join(by_row[0])])
-    return write_workbook([*header, "错误"], out_rows, highlight_column=width)
+    whole = by_row.get(0, []) + by_row.get(parsed.header_index + 1, [])  # the file, the header
+    errors = "错误" + (f"（整个文件：{'；'.join(whole)}）" if whole else "")
+    return write_workbook(
+        [*header, errors],
+        out_rows,
+        highlight_column=width,
+        above=above,
+        sheet_name=parsed.spec.label,
+    )
 
 
 def export_rows(spec: RegisterSpec, queryset, *, unmasked_org_id: int | None = None) -> bytes:

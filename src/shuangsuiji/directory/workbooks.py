@@ -147,8 +147,11 @@ def write_workbook(
     sheet_name: str = "Sheet1",
     options: dict[int, tuple[str, ...]] | None = None,
     highlight_column: int | None = None,
+    above: list[list[Any]] | None = None,
 ) -> bytes:
-    """An xlsx with a bold header row; every cell is text so codes keep their digits."""
+    """An xlsx with a bold header row; every cell is text so codes keep their digits.
+    ``above``: rows written before the header as they were (a workbook's title rows), so a
+    sheet written back keeps its row numbers."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
     sheet = book.add_worksheet(safe_sheet_name(sheet_name))
@@ -156,12 +159,18 @@ def write_workbook(
     bold = cells.add_format({"bold": True, "bg_color": "#E8EEF3", "border": 1})
     text = cells.add_format({"num_format": "@"})
     red = cells.add_format({"font_color": "#B42318", "num_format": "@", "text_wrap": True})
+    above = above or []
+    for r, row in enumerate(above):
+        for c, value in enumerate(row):
+            if value not in (None, ""):
+                cells.write(sheet, r, c, str(value), text)
+    top = len(above)
     for col, header in enumerate(headers):
-        cells.write(sheet, 0, col, header, bold)
+        cells.write(sheet, top, col, header, bold)
         sheet.set_column(col, col, max(10, len(header) * 2 + 2), text)
     if highlight_column is not None:
         sheet.set_column(highlight_column, highlight_column, 60, red)
-    for r, row in enumerate(rows, start=1):
+    for r, row in enumerate(rows, start=top + 1):
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
@@ -169,10 +178,10 @@ def write_workbook(
     for col, words in (options or {}).items():
         # Excel caps a literal list at 255 characters; our vocabularies are far shorter.
         sheet.data_validation(
-            1, col, 1_048_575, col,
+            top + 1, col, 1_048_575, col,
             {"validate": "list", "source": list(words), "error_type": "warning",
              "error_message": f"可选：{'、'.join(words)}"},
         )  # fmt: skip
-    sheet.freeze_panes(1, 0)
+    sheet.freeze_panes(top + 1, 0)
     book.close()
     return buffer.getvalue()
