@@ -37,6 +37,8 @@ class Sheet:
     widths: list[int] = field(default_factory=list)
     landscape: bool = False
     filename: str = "report"
+    #: Keep each row whole on one page (short rows); ``False`` lets tall rows break.
+    keep_rows: bool = True
 
     @property
     def columns(self) -> int:
@@ -151,6 +153,7 @@ def plan_sheet(plan: AnnualPlan) -> Sheet:
         rows=rows,
         widths=[10, 24, 36, 12, 24, 30, 18, 20],
         landscape=True,
+        keep_rows=False,  # a task lists every item: it may run on to the next page
         filename=f"{plan.organisation.code}-{plan.year}-年度抽查计划",
     )
 
