@@ -144,6 +144,10 @@ def test_audit_filters_narrow_by_action_actor_and_object(client, log):
     client.force_login(log)
     assert actions(client.get("/audit/", {"action": "draw."})) == ["draw.reveal", "draw.commit"]
     assert actions(client.get("/audit/", {"action": "commit"})) == []  # a prefix, not a fragment
+    # The page names actions in Chinese and its filter takes the name or part of it.
+    assert actions(client.get("/audit/", {"action": "抽取"})) == ["draw.reveal", "draw.commit"]
+    assert actions(client.get("/audit/", {"action": "提交检查结果"})) == ["inspection.submit"]
+    assert actions(client.get("/audit/", {"action": "没有这种操作"})) == []
     assert actions(client.get("/audit/", {"actor": "李"})) == ["inspection.submit"]
     assert actions(client.get("/audit/", {"object": "名单", "actor": "王芳"})) == ["draw.reveal"]
     page = client.get("/audit/", {"actor": "  王芳 "}).content.decode()

@@ -65,6 +65,7 @@ from shuangsuiji.inspections.services import (
     revisit_record,
     revisit_sample,
 )
+from shuangsuiji.planning.labels import flag_name
 from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
 from shuangsuiji.planning.plans import (
     organisation_settings,
@@ -498,7 +499,7 @@ class CountyYear:
 
     def assign_by_hand(self, inspection: Inspection) -> None:
         team = self.pick_team(inspection.target)
-        flags = "、".join(inspection.flags) or "配组不足"
+        flags = "、".join(flag_name(flag) for flag in inspection.flags) or "配组不足"
         inspection_assign_team(
             actor=self.coordinator,
             inspection=inspection,

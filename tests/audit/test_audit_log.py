@@ -116,12 +116,14 @@ def test_auditor_browses_and_filters_own_organisation_only(
 ):
     auditor = make_user("auditor", portal.county, Role.AUDITOR)
     client.force_login(auditor)
-    page = client.get("/audit/", {"action": "draw."}).content.decode()
-    assert "<code>draw.commit</code>" in page and "<code>inspection.submit</code>" not in page
+    page = client.get("/audit/", {"action": "抽取"}).content.decode()
+    # Actions in Chinese (issue 19 §3), never their codes.
+    assert "<td>承诺抽取</td>" in page and "<td>提交检查结果</td>" not in page
+    assert "draw.commit" not in page
     assert "每日链头" in page
     outsider = make_user("auditor-b", organisations["b"], Role.AUDITOR)
     client.force_login(outsider)
-    assert "<code>draw.commit</code>" not in client.get("/audit/").content.decode()
+    assert "<td>承诺抽取</td>" not in client.get("/audit/").content.decode()
 
 
 def test_the_daily_heads_are_public_and_say_nothing_else(client, portal):

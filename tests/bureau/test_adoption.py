@@ -52,7 +52,8 @@ def test_the_public_policy_page_of_a_bureau_that_has_not_adopted_writes_nothing(
     response = client.get(reverse("planning:policy"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "尚未采用政策预设“zunhua-2024”" in page and "保存即采用该预设" in page
+    title = "遵化市 2024 年“双随机、一公开”监管工作实施方案"
+    assert f"尚未采用政策预设《{title}》" in page and "保存即采用该预设" in page
     for name in ("disclosure:targets", "disclosure:results"):
         assert client.get(reverse(name, args=[county.code])).status_code == 200
     assert row_counts() == before

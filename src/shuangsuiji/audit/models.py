@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from shuangsuiji.audit.actions import action_name
 from shuangsuiji.permanence import PermanentModel, PermanentQuerySet, PermanentScopedQuerySet
 
 GENESIS = "0" * 64
@@ -71,6 +72,11 @@ class AuditEvent(PermanentModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.summary}"
+
+    @property
+    def action_name(self) -> str:
+        """The action in Chinese, as the audit page shows it."""
+        return action_name(self.action)
 
 
 class AuditHead(models.Model):

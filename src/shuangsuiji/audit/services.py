@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from shuangsuiji.audit import chain
+from shuangsuiji.audit.actions import ACTION_NAMES
 from shuangsuiji.audit.models import AuditDailyHead, AuditEvent, AuditHead
 
 # The log sits below accounts (accounts' services write to it), so it names the model by label.
@@ -182,7 +183,10 @@ def audited(
     """Record the service's change in the log, in the service's transaction: ``subject`` names
     the keyword argument holding the object changed (its fields are compared before and after);
     ``describe(result, kwargs)`` returns (object, summary, detail) for services whose result is
-    not the changed object."""
+    not the changed object. ``action`` must have its Chinese name in ``ACTION_NAMES``: the
+    audit page shows and filters by that name."""
+    if action not in ACTION_NAMES:
+        raise ValueError(f"操作 {action} 没有中文名称：请在 shuangsuiji/audit/actions.py 中登记")
 
     def decorator(service):
         @wraps(service)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.audit import selectors
+from shuangsuiji.audit.actions import ACTION_NAMES
 from shuangsuiji.audit.filters import AuditEventFilter
 
 
@@ -21,6 +22,7 @@ def event_list(request):
             "chosen": events.chosen,
             "problems": problems,
             "heads": selectors.daily_heads(days=14),
+            "action_names": list(dict.fromkeys(ACTION_NAMES.values())),
         },
         status=400 if problems else 200,
     )

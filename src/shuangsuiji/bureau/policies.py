@@ -14,7 +14,7 @@ from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.models import OrganisationPolicy, PolicyAdjustment
 from shuangsuiji.policy import PolicyError, Preset
-from shuangsuiji.policy.loader import Reference, load_preset_text
+from shuangsuiji.policy.loader import Reference, load_preset_text, preset_titles
 
 
 class NoPolicy(Exception):
@@ -33,10 +33,14 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
     ).first()
     if policy is None:
         raise NoPolicy(
-            f"{organisation.name}尚未采用政策预设“{organisation.policy_preset}”："
+            f"{organisation.name}尚未采用政策预设《{_title(organisation.policy_preset)}》："
             "请系统管理员在单位管理中打开本单位并保存（保存即采用该预设）。"
         )
     return policy
+
+
+def _title(slug: str) -> str:
+    return preset_titles().get(slug, slug)
 
 
 @functools.lru_cache(maxsize=64)

@@ -16,6 +16,7 @@ from shuangsuiji.bureau.policies import (
 )
 from shuangsuiji.bureau.services import policy_adopt, policy_update, release_changes
 from shuangsuiji.params import horizon
+from shuangsuiji.planning import labels
 from shuangsuiji.planning.forms import PolicyAdjustmentForm
 from shuangsuiji.planning.quarters import quarter_view
 from shuangsuiji.policy import Quarter
@@ -44,9 +45,10 @@ def policy_detail(request):
         context = {"message": str(error), "can_adopt": can_adopt}
         return render(request, "planning/no_policy.html", context)
     preset = effective_preset(policy)
-    paths = [(p.path, p.path) for p in preset.parameters() if p.path != "precedence"]
+    paths = [p.path for p in preset.parameters() if p.path != "precedence"]
     # A class the plan is silent on may still be drawn without repeats (the bureau's choice).
-    paths += [(f"classes.{r.code}.no_repeat",) * 2 for r in preset.classes if r.no_repeat is None]
+    paths += [f"classes.{r.code}.no_repeat" for r in preset.classes if r.no_repeat is None]
+    paths = [(path, labels.parameter_name(preset, path)) for path in paths]
     form = PolicyAdjustmentForm(
         request.POST or None, paths=paths, organisation=request.user.organisation
     )

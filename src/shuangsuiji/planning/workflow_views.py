@@ -21,7 +21,7 @@ from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
-from shuangsuiji.planning import draws, plans
+from shuangsuiji.planning import draws, labels, plans
 from shuangsuiji.planning.forms import (
     AssignTeamForm,
     CommitForm,
@@ -260,8 +260,7 @@ def _stratum_counts(draw: Draw) -> list[dict]:
     """How many were drawn per class, without who: what a 市局 may see before reveal."""
     if not draw.result:
         return []
-    # The name is optional in the draw format: fall back to the code.
-    names = {s["code"]: s.get("name") or s["code"] for s in json.loads(draw.params)["strata"]}
+    names = labels.class_names(draw)
     return [
         {
             "code": stratum["code"],
@@ -309,13 +308,25 @@ def draw_detail(request, pk: int):
             )
             .order_by("stratum", "pk")
         )
+    names = labels.class_names(draw)
+    result = json.loads(draw.result) if draw.result and can_see_list else None
+    if result:
+        for stratum in result["strata"]:
+            stratum["name"] = names.get(stratum["code"], stratum["code"])
+    for inspection in inspections:
+        inspection.stratum_name = names.get(inspection.stratum, inspection.stratum)
+        inspection.flag_names = [labels.flag_name(flag) for flag in inspection.flags]
     return render(
         request,
         "planning/draw_detail.html",
         {
             "draw": draw,
-            "commitment": json.loads(draw.commitment),
-            "result": json.loads(draw.result) if draw.result and can_see_list else None,
+            "commitment": [
+                (labels.commitment_name(key), key, value)
+                for key, value in json.loads(draw.commitment).items()
+            ],
+            "bundle_name": labels.draw_bundle_name(draw),
+            "result": result,
             "counts": _stratum_counts(draw) if not can_see_list else [],
             "inspections": inspections,
             "coordinator": coordinator,
@@ -427,7 +438,9 @@ def draw_bundle(request, pk: int):
 
 def bundle_response(draw: Draw, files: dict[str, bytes]) -> HttpResponse:
     response = HttpResponse(zip_files(draw.draw_id, files), content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, f"{draw.draw_id}.zip")
+    response["Content-Disposition"] = content_disposition_header(
+        True, labels.draw_bundle_name(draw)
+    )
     return response
 
 

@@ -38,6 +38,13 @@
     });
   }
 
+  // The draft's time in Beijing time (UTC+8 all year, no daylight saving), as the site writes
+  // times: 2026-11-23 14:05. The draft keeps it in UTC (toISOString).
+  function beijingTime(iso) {
+    var shifted = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
+    return shifted.toISOString().slice(0, 16).replace("T", " ");
+  }
+
   function save(pending) {
     var draft = { data: collect(), pending: pending || null, saved: new Date().toISOString() };
     localStorage.setItem(key, JSON.stringify(draft));
@@ -52,7 +59,7 @@
   if (stored) {
     var draft = JSON.parse(stored);
     restore(draft.data);
-    say("已恢复本机保存的草稿（" + draft.saved.slice(0, 16).replace("T", " ") + "）。");
+    say("已恢复本机保存的草稿（" + beijingTime(draft.saved) + "）。");
     if (draft.pending && navigator.onLine) { send(draft.pending); }
   }
 
