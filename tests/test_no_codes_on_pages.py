@@ -98,8 +98,6 @@ KNOWN: dict[str, set[str]] = {
 }
 
 
-
-
 class VisibleText(HTMLParser):
     """The text a reader sees: outside ``<code>``, ``<pre>``, ``<script>``, ``<style>`` and
     attribute values."""
