@@ -292,15 +292,18 @@ def _rule_words(entry: DatedValue) -> str:
     return "按方案计算"
 
 
-def _covered(scope: Scope, code: str, quarter: int | None, kind: str) -> set[int]:
-    """The units of a class with a completed inspection of ``kind`` in the period."""
-    return {
-        row["target_id"]
+def _inspections_of(scope: Scope, code: str, quarter: int | None, kind: str) -> list[dict]:
+    """The period's active inspections of ``kind`` of one class."""
+    return [
+        row
         for row in scope.facts.records.rows(scope.organisation, quarter)
-        if row["kind"] == kind
-        and row["stratum"] == code
-        and row["status"] == Inspection.Status.DONE
-    }
+        if row["kind"] == kind and row["stratum"] == code
+    ]
+
+
+def _covered(rows: list[dict]) -> set[int]:
+    """The units with a completed inspection among ``rows``."""
+    return {row["target_id"] for row in rows if row["status"] == Inspection.Status.DONE}
 
 
 def _coverage_check(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdict:
@@ -313,11 +316,9 @@ def _coverage_check(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdict
     quarters = _quarters(scope.quarter)
     for q in quarters:
         listed = _members(scope, rule.code, q) or set()
-        covered = _covered(scope, rule.code, q, Inspection.Kind.COVERAGE)
-        touched = touched or any(
-            row["kind"] == Inspection.Kind.COVERAGE and row["stratum"] == rule.code
-            for row in scope.facts.records.rows(scope.organisation, q)
-        )
+        arranged = _inspections_of(scope, rule.code, q, Inspection.Kind.COVERAGE)
+        covered = _covered(arranged)
+        touched = touched or bool(arranged)
         listed_now |= listed
         for pk in listed - covered:
             missing.setdefault(pk, []).append(q)
@@ -352,12 +353,9 @@ def _annual_coverage(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdic
     measured = scope.measured(yearly=True)
     reference = _reference_quarter(scope)
     members = _members(scope, rule.code, reference) or set()
-    covered = _covered(scope, rule.code, None, Inspection.Kind.RANDOM)
+    drawn = _inspections_of(scope, rule.code, None, Inspection.Kind.RANDOM)
+    covered = _covered(drawn)
     required = _required(scope, rule.code, None)
-    drawn = any(
-        row["kind"] == Inspection.Kind.RANDOM and row["stratum"] == rule.code
-        for row in scope.facts.records.rows(scope.organisation, None)
-    )
     missing = members - covered
     if required is not None:
         required = min(required, len(members | covered))
@@ -369,7 +367,7 @@ def _annual_coverage(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdic
         None if required is None else required > 0 and len(covered) >= required,
         settled=measured.over,
         clause=str(rule.no_repeat.at(Quarter(scope.year, reference).start).ref),
-        started=drawn,
+        started=bool(drawn),
         applicable=bool(members or covered),
         period=period_label(scope.year, None),
         definition=ANNUAL_DEFINITION,
