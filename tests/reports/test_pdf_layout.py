@@ -6,17 +6,16 @@ boxes are read back: what a printed page would hold."""
 from __future__ import annotations
 
 import pytest
-from django.template.loader import render_to_string
 
 from shuangsuiji.reports.documents import Cell, Sheet
+from shuangsuiji.reports.exports import layout
 
-weasyprint = pytest.importorskip("weasyprint")
+pytest.importorskip("weasyprint")
 
 
 def page_texts(sheet: Sheet) -> list[list[str]]:
     """Each page's text, by box: the page's cells and paragraphs, in order."""
-    html = render_to_string("reports/sheet_pdf.html", {"sheet": sheet})
-    document = weasyprint.HTML(string=html).render()
+    document = layout(sheet)
     pages = []
     for page in document.pages:
         texts, stack = [], [page._page_box]
@@ -29,7 +28,7 @@ def page_texts(sheet: Sheet) -> list[list[str]]:
     return pages
 
 
-def sheet(rows, *, keep_rows=True, columns=3, notes=None) -> Sheet:
+def sheet(rows, *, keep_rows=True, columns=3, notes=None, widths=()) -> Sheet:
     return Sheet(
         title="随机抽查情况统计表",
         subtitle="填报单位：唐山市生态环境局遵化市分局    统计期间：2026 年第 3 季度",
@@ -38,6 +37,7 @@ def sheet(rows, *, keep_rows=True, columns=3, notes=None) -> Sheet:
         notes=list(notes or NOTES),
         keep_rows=keep_rows,
         landscape=columns > 4,
+        widths=list(widths),
     )
 
 
@@ -66,7 +66,9 @@ def test_tall_rows_flow_on_from_the_first_page():
          "重点 25%，一般 5%", f"第 {n} 季度", "本部门"]
         for n in range(1, 5)
     ]  # fmt: skip
-    pages = page_texts(sheet(rows, keep_rows=False, columns=8))
+    # The plan's columns (reports/documents.py ``plan_sheet``), as printed.
+    plan_widths = [10, 24, 36, 12, 24, 30, 18, 20]
+    pages = page_texts(sheet(rows, keep_rows=False, columns=8, widths=plan_widths))
     first = "".join(pages[0])
     assert "随机抽查情况统计表" in first and "2026年第 1 季度随机抽查" in first
     # No page is the title or the page footer alone: every page carries rows of the table.

@@ -33,7 +33,8 @@ class Sheet:
     header: list[list[Cell]]
     rows: list[list[str | int]]
     notes: list[str] = field(default_factory=list)
-    #: Column widths in characters, for Excel; the PDF lays out by content.
+    #: Column widths in characters: the workbook's, and each column's share of the printed width
+    #: (reports/exports.py ``print_css``).
     widths: list[int] = field(default_factory=list)
     landscape: bool = False
     filename: str = "report"

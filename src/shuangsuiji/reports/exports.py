@@ -76,13 +76,55 @@ def to_xlsx(sheet: Sheet) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(sheet: Sheet) -> bytes:
+#: Lines set close, as on a printed form, so a quarter's 统计表 and a county's plan of a few items
+#: each take one page.
+PRINT_CSS = "th, td { line-height: 1.3; padding-top: 1mm; padding-bottom: 1mm; }"
+#: A column of numbers needs on paper no more than its heading at a few characters a line: its
+#: share of the printed width is capped at this many of the workbook's width units, leaving
+#: the rest to the columns of words (the 统计表's 项目 and 指标).
+NUMBER_COLUMN_WIDTH = 10
+
+
+def print_css(sheet: Sheet) -> str:
+    """The print rules added to reports/sheet_pdf.html for ``sheet``: close lines, and the
+    sheet's column widths (its workbook's) as a fixed table layout, so the printed page gives
+    each column its share of the width instead of squeezing a column of long words (a plan's
+    抽查事项, the 统计表's 合计) to a character or two a line. A heading that spans columns
+    takes their widths together."""
+    if not sheet.widths:
+        return PRINT_CSS
+    widths = [
+        min(width, NUMBER_COLUMN_WIDTH)
+        if sheet.rows and all(isinstance(row[column], int) for row in sheet.rows)
+        else width
+        for column, width in enumerate(sheet.widths)
+    ]
+    total = sum(widths)
+    # A cell's width takes in its padding, so the shares add up to the page's width.
+    rules = [PRINT_CSS, "table { table-layout: fixed; }", "th, td { box-sizing: border-box; }"]
+    column = 0
+    for position, cell in enumerate(sheet.header[0], start=1):
+        share = sum(widths[column : column + cell.colspan]) / total
+        rules.append(
+            f"thead tr:first-child th:nth-child({position}) {{ width: {share * 100:.2f}%; }}"
+        )
+        column += cell.colspan
+    return "\n".join(rules)
+
+
+def layout(sheet: Sheet):
+    """The sheet laid out on A4 pages by WeasyPrint: a ``weasyprint.Document``, whose pages
+    the tests read back box by box."""
     try:
-        from weasyprint import HTML
+        from weasyprint import CSS, HTML
     except OSError as error:
         raise PdfUnavailable(
             "服务器缺少 PDF 组件，请系统管理员安装 libpango-1.0-0、libpangoft2-1.0-0 和 "
             "fonts-noto-cjk。"
         ) from error
     html = render_to_string("reports/sheet_pdf.html", {"sheet": sheet})
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render(stylesheets=[CSS(string=print_css(sheet))])
+
+
+def to_pdf(sheet: Sheet) -> bytes:
+    return layout(sheet).write_pdf()
