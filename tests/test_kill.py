@@ -44,9 +44,10 @@ DRAW = """
 import datetime as dt
 from tests.support.county import build_county
 from shuangsuiji.acts import draws
-from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+from shuangsuiji.planning.plans import plan_approve, plan_submit, plan_generate, plan_publish
 build_county(county)
 plan = plan_generate(actor=None, organisation=county, year=2026)
+plan_submit(actor=None, plan=plan)
 plan_approve(actor=None, plan=plan)
 plan_publish(actor=None, plan=plan)
 draw = draws.draw_commit(actor=None, task=plan.tasks.get(quarter=4),

@@ -47,7 +47,15 @@ TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 SKIP = {"logout"}
 #: Pages a link may add for one pattern beyond the URLs filled in from the data.
 LINKED_PER_PATTERN = 2
-ACCOUNTS = ["anonymous", *(username for username, *_ in DEMO_USERS)]
+#: The public; every role of one county (遵化); the city bureau's leader, who reads its branches;
+#: and a coordinator and a leader of each other preset, who see its own classes and pages. The
+#: demo's other accounts (every role in every county) repeat these roles on the same pages.
+CRAWLED = {"zunhua", "tangshan-leader", *(f"{c}-{r}" for c in ("baoding", "gaocheng", "huojia",
+           "jiangxian") for r in ("coordinator", "leader"))}  # fmt: skip
+ACCOUNTS = [
+    "anonymous",
+    *(name for name, *_ in DEMO_USERS if name in CRAWLED or name.split("-")[0] in CRAWLED),
+]
 
 # --- the database -------------------------------------------------------------------------------
 
@@ -196,7 +204,8 @@ def parameter_values(user) -> tuple[dict, dict]:
     )
     for name in ("import_batch", "import_apply", "import_abandon", "import_errors"):
         values["directory:" + name, "pk"] = batches
-    for name in ("plan_detail", "plan_approve", "plan_publish", "plan_adjust", "task_add"):
+    for name in ("plan_detail", "plan_submit", "plan_approve", "plan_return", "plan_publish",
+                 "plan_adjust", "task_add"):  # fmt: skip
         values["planning:" + name, "pk"] = one_per(plans, "status")
     tasks = SamplingTask.objects.filter(plan__organisation__in=scope)
     for name in ("task_edit", "task_prepare", "task_coverage"):

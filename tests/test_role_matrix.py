@@ -61,10 +61,15 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
     "planning:policy": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:policy_quarter": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    # The matrix's bureau has no adopted policy: the coordinator is sent back to the policy page.
+    "planning:policy_edit": ("get", None, {**only(Role.COORDINATOR), "coordinator": 302}),
     "planning:plans": ("get", None, only(*PLAN_READERS)),
     "planning:plan_detail": ("get", "plan", only(*PLAN_READERS)),
-    "planning:plan_approve": ("post", "plan", {**only(Role.LEADER), "leader": 302}),
-    "planning:plan_publish": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:plan_submit": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
+    # Irreversible steps open on their confirmation page (issue 19 §4).
+    "planning:plan_approve": ("get", "plan", only(Role.LEADER)),
+    "planning:plan_return": ("post", "plan", {**only(Role.LEADER), "leader": 302}),
+    "planning:plan_publish": ("get", "plan", only(Role.COORDINATOR)),
     "planning:plan_adjust": ("post", "plan", {**only(Role.COORDINATOR), "coordinator": 302}),
     # The matrix's bureau has no adopted policy: the coordinator is sent back to the plan with
     # the reason (the form itself: tests/planning/test_added_tasks.py).
@@ -72,8 +77,8 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "planning:task_edit": ("get", "task", only(Role.COORDINATOR)),
     "planning:task_prepare": ("get", "task", only(*PLAN_READERS)),
     "planning:draw_detail": ("get", "draw", only(*PLAN_READERS)),
-    "planning:draw_reveal": ("post", "draw", {**only(Role.COORDINATOR), "coordinator": 302}),
-    "planning:draw_abort": ("post", "draw", {**only(Role.COORDINATOR), "coordinator": 302}),
+    "planning:draw_reveal": ("get", "draw", only(Role.COORDINATOR)),
+    "planning:draw_abort": ("get", "draw", only(Role.COORDINATOR)),
     "planning:draw_bundle": ("get", "draw", only(*PLAN_READERS)),
     "planning:inspection_substitute": (
         "post",

@@ -64,10 +64,14 @@ def test_a_deadline_passing_puts_it_on_the_list(portal):
 
 
 def test_leader_is_told_a_plan_awaits_approval(portal):
-    from shuangsuiji.planning.plans import plan_generate
+    from shuangsuiji.planning.plans import plan_generate, plan_submit
 
     assert "年度抽查计划待审批" not in by_label(portal.leader)
     plan = plan_generate(actor=portal.coordinator, organisation=portal.county, year=2027)
+    # A draft is the coordinator's until submitted (提交审批): then it awaits the leader.
+    assert "年度抽查计划待审批" not in by_label(portal.leader)
+    assert by_label(portal.coordinator)["计划待修改并提交审批"].count == 1
+    plan_submit(actor=portal.coordinator, plan=plan)
     found = by_label(portal.leader)["年度抽查计划待审批"]
     assert (found.count, found.note) == (1, "2027 年度")
     assert found.url == reverse("planning:plan_detail", args=[plan.pk])

@@ -132,7 +132,7 @@ def test_committed_draw_shows_sources_commitment_and_pool_only(client, portal):
     assert "名单将于检查结束后公开" in page
     assert "中国福利彩票双色球 2026130 期" in page
     assert "commitment.json" in page and "pool.txt" in page
-    assert "result.json" not in page and "盐值" not in page
+    assert "result.json" not in page and "盐值：" not in page  # its commitment only
     pool = client.get(f"/gongkai/draws/{portal.committed.draw_id}/files/pool.txt")
     assert pool.status_code == 200 and portal.clean.target.credit_code.encode() in pool.content
 
@@ -192,7 +192,7 @@ def test_implementation_plan_is_public_with_clauses_and_adjustments(client, port
                      path="classes.GENERAL.quota", value={"ratio": "6%"},
                      since=dt.date(2026, 10, 1), reason="局务会研究提高比例")  # fmt: skip
     page = text(client.get(f"/gongkai/org/{portal.county.code}/policy/"))
-    assert "唐山市生态环境局遵化市分局" in page and "classes.GENERAL.quota" in page
+    assert "唐山市生态环境局遵化市分局" in page and "抽查比例 6%（每季度）" in page
     assert "原文：“" in page and "局务会研究提高比例" in page
     assert portal.coordinator.username not in page.split("<main")[1]
     neighbour = text(client.get(f"/gongkai/org/{organisations['province'].code}/policy/"))

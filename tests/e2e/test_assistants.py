@@ -15,12 +15,13 @@ def test_coordinator_names_an_expert_on_a_phone(page, live_server, transactional
     from shuangsuiji.accounts.services import organisation_create, user_create
     from shuangsuiji.acts.draws import draw_commit, draw_execute
     from shuangsuiji.inspections.models import Inspection
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 
     county = build_county(
         organisation_create(actor=None, code="130281", name="唐山市生态环境局遵化市分局")
     )
     plan = plan_generate(actor=None, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=None, plan=plan)
     plan_publish(actor=None, plan=plan)
     draw = draw_commit(actor=None, task=plan.tasks.get(quarter=4), sources=[("lottery", "双色球 2026136 期")],

@@ -21,6 +21,7 @@ def test_overdue_lists_fit_a_phone(page, live_server, transactional_db, login, m
         plan_approve,
         plan_generate,
         plan_publish,
+        plan_submit,
         task_update,
     )
 
@@ -28,6 +29,7 @@ def test_overdue_lists_fit_a_phone(page, live_server, transactional_db, login, m
         organisation_create(actor=None, code="130281", name="唐山市生态环境局遵化市分局")
     )
     plan = plan_generate(actor=None, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=None, plan=plan)
     plan_publish(actor=None, plan=plan)
     task = plan.tasks.get(quarter=4)
@@ -36,6 +38,7 @@ def test_overdue_lists_fit_a_phone(page, live_server, transactional_db, login, m
     draw_execute(actor=None, draw=draw, values=["1.2.3.4.5.6./7./"])
     plan_adjust(actor=None, plan=plan, reason="市局下达检查时限")
     task_update(actor=None, task=task, inspection_deadline=dt.date(2026, 11, 30))
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=None, plan=plan)
     plan_publish(actor=None, plan=plan)
     real = timezone.localdate

@@ -14,9 +14,10 @@ REVEAL = dt.date(2026, 12, 31)
 def quarter_inspection(county, coordinator, leader):
     """Publish the county's plan, draw its fourth quarter, return a staffed inspection."""
     from shuangsuiji.acts.draws import draw_commit, draw_execute
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     draw = draw_commit(

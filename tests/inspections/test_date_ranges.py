@@ -175,9 +175,9 @@ def test_policy_adjustment_from_9999_is_refused(setup, client):
     client.force_login(s["coordinator"])
     before = counts()
     response = client.post(
-        reverse("planning:policy"),
-        {"path": "targets.revisit_share", "since": "9999-12-31", "value": "{min: 10%}",
-         "reason": "局务会"},
+        reverse("planning:policy_edit"),
+        {"parameter": "targets.internal_joint_share", "min": "10", "per": "quarter",
+         "since": "9999-12-31", "reason": "局务会", "action": "preview"},
     )  # fmt: skip
     assert response.status_code == 200
     assert response.context["form"].errors["since"] == [

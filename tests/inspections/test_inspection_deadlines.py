@@ -35,6 +35,7 @@ from shuangsuiji.planning.plans import (
     plan_approve,
     plan_generate,
     plan_publish,
+    plan_submit,
     task_update,
 )
 from shuangsuiji.policy import Quarter, available_presets, load_preset
@@ -68,6 +69,7 @@ def _set_deadline(task: SamplingTask, day: dt.date, coordinator) -> SamplingTask
     """The coordinator changes a published plan's task through the adjustment procedure."""
     plan = plan_adjust(actor=coordinator, plan=task.plan, reason="市局下达检查时限")
     task = task_update(actor=coordinator, task=task, inspection_deadline=day)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=None, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     return task
@@ -198,6 +200,7 @@ def test_coordinator_sets_the_citys_deadline_while_the_plan_is_editable(
     assert task.inspection_deadline == D(2025, 6, 30)
     assert task.history.first().inspection_deadline == D(2025, 6, 30)
 
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=None, plan=plan)
     with pytest.raises(ValidationError, match="须先“调整计划”"):
         task_update(actor=coordinator, task=task, inspection_deadline=D(2025, 9, 30))

@@ -23,9 +23,10 @@ def leader(county, make_user):
 
 @pytest.fixture
 def published_plan(county, coordinator, leader):
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     return plan_publish(actor=coordinator, plan=plan)
 

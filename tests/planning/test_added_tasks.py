@@ -23,6 +23,7 @@ from shuangsuiji.planning.plans import (
     plan_approve,
     plan_generate,
     plan_publish,
+    plan_submit,
     task_add,
 )
 from tests.support.county import AREAS, build_county
@@ -38,6 +39,7 @@ def published(organisations, make_user):
     coordinator = make_user("coord", county, Role.COORDINATOR)
     leader = make_user("leader", county, Role.LEADER)
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     return plan, coordinator, leader
@@ -56,6 +58,7 @@ def directed_draw(plan, coordinator, leader):
     """The 定向 task added through the adjustment, approved, published and committed."""
     plan_adjust(actor=coordinator, plan=plan, reason="市局部署大气专项行动")
     task = task_add(actor=coordinator, plan=plan, **DIRECTED)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     return draw_commit(actor=coordinator, task=task, sources=SOURCES, reveal_on=REVEAL_ON)
@@ -78,6 +81,7 @@ def test_a_published_plan_takes_a_new_task_only_through_the_adjustment(published
         f"2026{directed.sequence:03d}",
     )
     assert (joint.kind, joint.partners) == (SamplingTask.Kind.UNDIRECTED, ["遵化市应急管理局"])
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     revision = PlanRevision.objects.get(plan=plan, version=2)

@@ -26,7 +26,7 @@ from shuangsuiji.directory.registers import INSPECTORS, TARGETS
 from shuangsuiji.directory.services import register_import
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.models import Draw
-from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 from tests.support.tree import adopt_preset
 from tests.support.workbooks import uscc, xlsx
 
@@ -56,6 +56,7 @@ def year(organisations, make_user):
     coordinator = make_user("jx-coord", county, Role.COORDINATOR)
     leader = make_user("jx-leader", county, Role.LEADER)
     plan = plan_generate(actor=coordinator, organisation=county, year=2025)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     return county, plan, coordinator
@@ -249,6 +250,7 @@ def test_a_graded_register_is_drawn_with_the_bureaus_weights(organisations, make
                                        for n in range(4)])  # fmt: skip
     coordinator = make_user("jx-coord", county, Role.COORDINATOR)
     plan = plan_generate(actor=coordinator, organisation=county, year=2025)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=make_user("jx-leader", county, Role.LEADER), plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     task = plan.tasks.get(quarter=1)
@@ -288,6 +290,7 @@ def test_a_secret_annual_draw_of_other_classes_holds_back_no_quarterly_reveal(
                                        for n in range(4)])  # fmt: skip
     coordinator = make_user("jx-coord", county, Role.COORDINATOR)
     plan = plan_generate(actor=coordinator, organisation=county, year=2025)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=make_user("jx-leader", county, Role.LEADER), plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     annual = plan.tasks.get(quarter=None, classes=["CONSTRUCTION"])

@@ -101,7 +101,7 @@ def test_only_published_plans_are_drawn(county, coordinator):
     from shuangsuiji.planning.plans import plan_generate
 
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
-    with pytest.raises(ValidationError, match="年度抽查计划公开后才能抽取"):
+    with pytest.raises(ValidationError, match="向社会公开后才能抽取"):
         draw_commit(actor=coordinator, task=q4(plan), sources=SOURCES, reveal_on=REVEAL)
 
 

@@ -12,6 +12,8 @@ from shuangsuiji.planning.plans import (
     plan_approve,
     plan_generate,
     plan_publish,
+    plan_return,
+    plan_submit,
     plan_warnings,
     task_update,
 )
@@ -61,6 +63,7 @@ def test_workflow_approve_publish_adjust_republish(county, coordinator, leader, 
         plan_approve(actor=coordinator, plan=plan)
     with pytest.raises(ValidationError, match="只有已审批的计划可以公开"):
         plan_publish(actor=coordinator, plan=plan)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     task = plan.tasks.first()
     with pytest.raises(ValidationError, match="须先“调整计划”"):
@@ -72,6 +75,7 @@ def test_workflow_approve_publish_adjust_republish(county, coordinator, leader, 
     assert plan.status == AnnualPlan.Status.ADJUSTING and plan.version == 2
     task_update(actor=coordinator, task=task, name="遵化分局2026年一季度内部联合随机抽查",
                 scope=SamplingTask.Scope.INTERNAL_JOINT)  # fmt: skip
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     revisions = list(plan.revisions.order_by("version"))
@@ -87,6 +91,7 @@ def test_workflow_approve_publish_adjust_republish(county, coordinator, leader, 
 
 def test_draft_and_unpublished_plans_are_not_public(county, coordinator, leader, client):
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     assert client.get(reverse("disclosure:plan", args=[county.code, 2026, 1])).status_code == 404
     assert (
@@ -134,18 +139,90 @@ def test_no_warnings_where_the_plan_sets_no_deadline(county, coordinator):
 
 
 def test_plan_pages(client, county, coordinator, leader):
+    """Issue 19 §4: 提交审批 → the 领导's to-do → a review page saying what approval fixes, with
+    an opinion → 审批印发; nothing irreversible runs from a bare POST."""
     client.force_login(coordinator)
     response = client.post(reverse("planning:plans"), {"year": 2026})
     plan = AnnualPlan.objects.get()
     assert response["Location"] == reverse("planning:plan_detail", args=[plan.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "审批印发" not in page and "编辑" in page
+    assert "审批或退回" not in page and "编辑" in page and "提交审批" in page
     client.force_login(leader)
     page = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
-    assert "审批印发" in page
-    client.post(reverse("planning:plan_approve", args=[plan.pk]))
+    assert "审批或退回" not in page  # nothing to approve before it is submitted
+    review = client.get(reverse("planning:plan_approve", args=[plan.pk])).content.decode()
+    assert "现在不能审批" in review and "须由抽查管理员提交审批后才能审批" in review
+    client.force_login(coordinator)
+    client.post(reverse("planning:plan_submit", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.SUBMITTED
+    page = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+    assert "等待领导审批印发" in page and ">编辑<" not in page
+    client.force_login(leader)
+    home = client.get("/").content.decode()
+    assert "年度抽查计划待审批" in home
+    review = client.get(reverse("planning:plan_approve", args=[plan.pk])).content.decode()
+    assert "审批后计划不能再修改" in review and "退回修改" in review
+    client.post(reverse("planning:plan_approve", args=[plan.pk]), {"comment": "同意"})
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.SUBMITTED  # no “确认”, nothing done
+    client.post(
+        reverse("planning:plan_approve", args=[plan.pk]), {"comment": "同意", "confirm": "1"}
+    )
     plan.refresh_from_db()
     assert plan.status == AnnualPlan.Status.APPROVED and plan.approved_by == leader
+    [submitted, approved] = plan.reviews.all()
+    assert (submitted.decision, approved.decision, approved.comment) == (
+        "submitted",
+        "approved",
+        "同意",
+    )
+    page = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+    assert "审批印发：同意" in page
+
+
+def test_the_leader_sends_a_plan_back_with_an_opinion(client, county, coordinator, leader):
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=coordinator, plan=plan)
+    with pytest.raises(ValidationError, match="须由领导退回后才能修改"):
+        task_update(actor=coordinator, task=plan.tasks.first(), name="改名")
+    client.force_login(leader)
+    client.post(
+        reverse("planning:plan_return", args=[plan.pk]), {"return-comment": "", "confirm": "1"}
+    )
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.SUBMITTED  # an opinion is required
+    client.post(
+        reverse("planning:plan_return", args=[plan.pk]),
+        {"return-comment": "二季度任务请补充危废专项", "confirm": "1"},
+    )
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.DRAFT
+    client.force_login(coordinator)
+    page = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+    assert "退回修改：二季度任务请补充危废专项" in page and "提交审批" in page
+    assert "计划待修改并提交审批" in client.get("/").content.decode()
+    task_update(actor=coordinator, task=plan.tasks.first(), name="改名")
+    with pytest.raises(PermissionDenied):
+        plan_return(actor=coordinator, plan=plan, comment="自己退回")
+
+
+def test_publishing_is_confirmed_on_a_page_saying_what_becomes_public(
+    client, county, coordinator, leader
+):
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=coordinator, plan=plan)
+    plan_approve(actor=leader, plan=plan)
+    client.force_login(coordinator)
+    url = reverse("planning:plan_publish", args=[plan.pk])
+    page = client.get(url).content.decode()
+    assert "任何人都可以查看和下载" in page and "不能撤回" in page
+    client.post(url)
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.APPROVED
+    client.post(url, {"confirm": "1"})
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.PUBLISHED
 
 
 def test_task_form_shows_dates_in_iso_form(client, county, coordinator):

@@ -116,11 +116,13 @@ def test_no_preset_is_a_clear_message(organisations, client, make_user):
 def test_policy_page_lists_values_with_clauses_and_accepts_adjustment(client, county, make_user):
     client.force_login(make_user("coord", county, Role.COORDINATOR))
     text = client.get(reverse("planning:policy")).content.decode()
-    assert "classes.KEY.quota" in text and "二、（五）" in text
+    assert "重点监管对象：抽查比例" in text and "抽查比例 25%（每季度）" in text
+    assert "二、（五）" in text
     assert "每季度至少对本行政区域内 25%的重点监管对象进行抽查" in text
     assert "（默认）" in text  # 遵化 does not state its SPECIAL conditions
-    response = client.post(reverse("planning:policy"), {
-        "path": "classes.GENERAL.quota", "since": "2026-04-01", "value": "5%", "reason": "提高一般对象比例",
+    response = client.post(reverse("planning:policy_edit"), {
+        "parameter": "classes.GENERAL.quota", "ratio": "5", "per": "quarter", "since": "2026-04-01",
+        "reason": "提高一般对象比例", "action": "save",
     })  # fmt: skip
     assert response.status_code == 302
     assert OrganisationPolicy.objects.get().adjustments.get().value == {"ratio": "5%"}
@@ -133,9 +135,11 @@ def test_policy_page_lists_values_with_clauses_and_accepts_adjustment(client, co
 
 def test_leader_reads_but_cannot_adjust(client, county, make_user):
     client.force_login(make_user("leader", county, Role.LEADER))
-    assert "保存调整" not in client.get(reverse("planning:policy")).content.decode()
-    response = client.post(reverse("planning:policy"), {
-        "path": "classes.GENERAL.quota", "since": "2026-04-01", "value": "5%", "reason": "x",
+    page = client.get(reverse("planning:policy")).content.decode()
+    assert reverse("planning:policy_edit") not in page
+    response = client.post(reverse("planning:policy_edit"), {
+        "parameter": "classes.GENERAL.quota", "ratio": "5", "per": "quarter", "since": "2026-04-01",
+        "reason": "x", "action": "save",
     })  # fmt: skip
     assert response.status_code == 403
     assert not OrganisationPolicy.objects.get().adjustments.exists()

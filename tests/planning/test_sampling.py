@@ -177,13 +177,24 @@ def test_draw_pages_walk_through(published_plan, coordinator, client):
     task = q4(published_plan)
     page = client.get(reverse("planning:task_prepare", args=[task.pk])).content.decode()
     assert "50% × 1 家 = 0.5，向上取整 1 家" in page and "重点监管对象" in page
-    response = client.post(reverse("planning:task_prepare", args=[task.pk]), {
+    form = {
         "source_type_1": "lottery", "source_label_1": SOURCES[0][1],
         "source_type_2": "witness", "source_label_2": SOURCES[1][1], "reveal_on": REVEAL.isoformat(),
-    })  # fmt: skip
+    }  # fmt: skip
+    # Issue 19 §4: the commit is read back with what it makes public, and waits for “确认”.
+    page = client.post(reverse("planning:task_prepare", args=[task.pk]), form).content.decode()
+    assert "承诺后不能更换随机源" in page and SOURCES[0][1] in page and not task.draws.exists()
+    response = client.post(
+        reverse("planning:task_prepare", args=[task.pk]), {**form, "confirm": "1"}
+    )
     draw = task.draws.get()
     assert response["Location"] == reverse("planning:draw_detail", args=[draw.pk])
-    client.post(response["Location"], {"value_0": VALUES[0], "value_1": VALUES[1]})
+    values = {"value_0": VALUES[0], "value_1": VALUES[1]}
+    page = client.post(response["Location"], values).content.decode()
+    assert "确认取值并抽取" in page and VALUES[0] in page
+    draw.refresh_from_db()
+    assert draw.status == "committed"
+    client.post(response["Location"], {**values, "confirm": "1"})
     draw.refresh_from_db()
     assert draw.status == "drawn"
     page = client.get(reverse("planning:draw_detail", args=[draw.pk])).content.decode()
@@ -192,13 +203,14 @@ def test_draw_pages_walk_through(published_plan, coordinator, client):
 
 def test_unset_bureau_value_is_a_message_not_an_error_page(organisations, make_user, client):
     """HJ-att: 特殊监管对象“根据实际自行设定” — drawing waits until the bureau sets it."""
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
     from tests.support.county import build_county
 
     county = build_county(organisations["b"])
     adopt_preset(county, "huojia-2024")
     coordinator = make_user("hj", county, Role.COORDINATOR)
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=make_user("hj-lead", county, Role.LEADER), plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     client.force_login(coordinator)

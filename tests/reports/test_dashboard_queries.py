@@ -67,7 +67,7 @@ def build_branch(branch, make_user, serial: int):
     from shuangsuiji.acts.draws import draw_commit, draw_execute, draw_reveal
     from shuangsuiji.bureau.policies import policy_value_set
     from shuangsuiji.inspections.services import follow_up_open, revisit_sample
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 
     code = branch.code
     header = ["统一社会信用代码", "单位名称", "排污许可管理类别", "重点排污单位", "正面清单",
@@ -93,6 +93,7 @@ def build_branch(branch, make_user, serial: int):
                          path="classes.SPECIAL.quota", value={"ratio": "20%"},
                          since=dt.date(YEAR, 1, 1), reason="本局设定")  # fmt: skip
     plan = plan_generate(actor=coordinator, organisation=branch, year=YEAR)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
     task = plan.tasks.filter(quarter=4).first() or plan.tasks.order_by("sequence").first()
@@ -136,6 +137,7 @@ def test_dashboard_and_statistics_queries_do_not_grow_with_branches(
     for code, branches in (("130300", 1), ("130400", 10)):
         city = build_city(organisations, make_user, code, branches, preset)
         client.force_login(make_user(f"leader-{code}", city, Role.LEADER))
+        client.get("/")  # the menu's to-do counts are read once per change (reports.todo_counts)
         with django_assert_max_num_queries(30):
             dashboard, page = queries(client, "/reports/dashboard/")
         assert page.count(f"{code}市第") >= branches  # every 分局 is on the page

@@ -129,6 +129,7 @@ class County:
             plan_approve,
             plan_generate,
             plan_publish,
+            plan_submit,
             task_add,
             task_update,
         )
@@ -143,6 +144,7 @@ class County:
             for spec in added:
                 self.named[spec["name"]] = task_add(actor=self.coordinator, plan=self.plan, **spec)
         with on(day(1, 8)):
+            plan_submit(actor=None, plan=self.plan)
             plan_approve(actor=self.leader, plan=self.plan)
         with on(day(1, 10)):
             plan_publish(actor=self.coordinator, plan=self.plan)
@@ -224,7 +226,7 @@ def build_zunhua(organisation) -> County:
     with on(day(7, 1), 8):
         load(INSPECTORS, officers(SENIORS + JUNIORS, organisation.code), organisation)
     county.policy("grading", {"weights": WEIGHTS}, day(7, 1), "局务会确定各信用等级抽取权重")
-    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(7, 25))
+    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(9, 30))
     coverage = county.coverage(3, day(7, 16))
     for inspection in q3.inspections.all():
         check(inspection, day(7, 22))
@@ -252,27 +254,29 @@ def build_baoding(province) -> County:
              "scope": SamplingTask.Scope.DEPARTMENT_JOINT, "partners": ["保定市应急管理局"],
              "sample": {"ratio": "10%"}}  # fmt: skip
     county.make_plan(joint_quarters=(2, 3), partners=["保定市市场监督管理局"], added=[added])
-    # 第 2 季度: the list revealed on 05-16; one 一般 entered on 07-10; two 一般 never checked.
-    q2 = county.draws[2] = county.draw(2, day(4, 15), reveal_on=day(5, 16))
+    # 第 2 季度: the list revealed on 06-30, its checks still open (the latest day the plan
+    # allows); one 一般 entered on 07-10; two 一般 never checked.
+    q2 = county.draws[2] = county.draw(2, day(4, 15), reveal_on=day(6, 30))
     drawn = by_class(q2)
     check(drawn["SPECIAL"][0], day(4, 21))
     check(drawn["KEY"][0], day(5, 12))
-    county.reveal(q2, day(5, 16))
+    county.reveal(q2, day(6, 30))
     check(drawn["GENERAL"][0], day(5, 20), submitted=day(7, 10))
     county.named.update(q2_late=drawn["GENERAL"][0], q2_open=drawn["GENERAL"][1:])
-    # 第 3 季度: both tasks drawn and checked; two 一般 determined in August, after the reveal.
-    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(7, 25))
+    # 第 3 季度: both tasks drawn and checked; two 一般 determined on 08-11, the list revealed
+    # the day after, once every check is done.
+    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(9, 30))
     joint = county.draws["joint"] = county.draw(county.named[added["name"]], day(7, 16),
-                                                reveal_on=day(7, 25))  # fmt: skip
+                                                reveal_on=day(9, 30))  # fmt: skip
     drawn = by_class(q3)
     for inspection in [*drawn["SPECIAL"], *drawn["KEY"], drawn["GENERAL"][0]]:
         check(inspection, day(7, 21))
     for inspection in joint.inspections.all():
         check(inspection, day(7, 21))
-    county.reveal(q3, day(7, 25))
     county.reveal(joint, day(7, 25))
     for inspection in drawn["GENERAL"][1:]:
         check(inspection, day(8, 11))
+    county.reveal(q3, day(8, 12))
     return county
 
 
@@ -297,15 +301,15 @@ def build_huojia(province) -> County:
     county.policy("classes.SPECIAL.quota", {"ratio": "50%"}, day(1, 1), reason)
     county.make_plan(joint_quarters=(2, 3, 4), partners=["获嘉县市场监督管理局"])
     # 第 2 季度: 特殊, 重点 and 6 of the 12 一般 checked; the 回访 drawn, never made.
-    q2 = county.draws[2] = county.draw(2, day(4, 15), reveal_on=day(5, 16))
+    q2 = county.draws[2] = county.draw(2, day(4, 15), reveal_on=day(6, 30))
     drawn = by_class(q2)
     for inspection in [*drawn["SPECIAL"], *drawn["KEY"], *drawn["GENERAL"][:6]]:
         check(inspection, day(5, 12))
-    county.reveal(q2, day(5, 16))
-    with on(day(5, 19)):
+    county.reveal(q2, day(6, 30))
+    with on(day(7, 3)):
         county.named["q2_revisits"] = revisit_sample(actor=county.coordinator, draw=q2)
     # 第 3 季度: everything checked, revealed, the 回访 drawn and made.
-    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(7, 25))
+    q3 = county.draws[3] = county.draw(3, day(7, 15), reveal_on=day(9, 30))
     for inspection in q3.inspections.all():
         check(inspection, day(7, 21))
     county.reveal(q3, day(7, 25))
@@ -489,18 +493,20 @@ def test_baoding_quarters(db, counties):
 
     第 1 季度: nothing → 特殊, 重点 未开展, 按期完成, 按期公示 and 每月公示 (no month due) 未开展.
 
-    第 2 季度: 特殊 checked 04-21, 重点 05-12, list revealed 05-16 (both published then); one
-    一般 checked 05-20 but entered and submitted only on 07-10 (published then); two 一般 never
-    checked. 特殊, 重点 达标. Deadline 06-30: 3 checked by it (the late entry was checked on
-    05-20), 2 open → 按期 3，逾期 2. Working days: 04-21 → 05-16 is 17 working days (due 05-21),
-    05-12 → 05-16 4, both on time; 05-20 → 07-10 is 36 (due 06-18) → late: 按期 2，逾期 1. Months: May's batch (April
-    results): 1, on time; June's (May results): 2, one published 05-16, one 07-10 → June missing:
-    2 months, 1 missing.
+    第 2 季度: 特殊 checked 04-21, 重点 05-12; two 一般 never checked, so the list may be revealed
+    only on its 最迟公开日期 06-30, the quarter's end (issue 19 §5), and both results wait for
+    it; one 一般 checked 05-20 but entered and submitted only on 07-10 (published then). 特殊,
+    重点 达标. Deadline 06-30: 3 checked by it (the late entry was checked on 05-20), 2 open →
+    按期 3，逾期 2. Working days: 04-21 → 06-30 and 05-12 → 06-30 are over 20 (due 05-21 and
+    06-10), 05-20 → 07-10 is 36 (due 06-18): 按期 0，逾期 3. Months: May's batch (April results)
+    published 06-30 → missing; June's (May results): 2, one published 06-30, one 07-10 → June
+    missing: 2 months, 2 missing.
 
-    第 3 季度: 特殊, 重点, one 一般 and the joint task's 重点 checked 07-21, published 07-25 (4
-    working days); two 一般 determined 08-11, published at submission → 重点 required 1 + 1
-    (both draws' frozen quotas), 2 drawn and checked. Deadline: 6 on time; 6 published on time;
-    months August (4 July results) and September (2 August results) both on time.
+    第 3 季度: 特殊, 重点, one 一般 and the joint task's 重点 checked 07-21, the joint list
+    published 07-25 (4 working days); two 一般 determined 08-11, the list revealed 08-12 (16
+    working days after 07-21) → 重点 required 1 + 1 (both draws' frozen quotas), 2 drawn and
+    checked. Deadline: 6 on time; 6 published on time; months August (4 July results) and
+    September (2 August results) both on time.
     """
     q1, q2, q3 = (figures(b) for b in boards(counties["baoding"]).values())
     deadline = "本季度末（全年任务为年底）前完成检查"
@@ -527,8 +533,8 @@ def test_baoding_quarters(db, counties):
         "class:GENERAL": general,
         "department_joint_count": joint,
         "inspection_deadline": (BAD, deadline, "按期 3，逾期 2，未到期 0"),
-        "result_publication_workdays": (BAD, workdays, "按期 2，逾期 1，未到期 0"),
-        "result_publication_monthly": (BAD, monthly, months(2, 1)),
+        "result_publication_workdays": (BAD, workdays, "按期 0，逾期 3，未到期 0"),
+        "result_publication_monthly": (BAD, monthly, months(2, 2)),
     }
     assert q3 == {
         "class:SPECIAL": (OK, "应抽取 1 户", "抽取 1 户，已检查 1 户"),
@@ -548,15 +554,15 @@ def test_baoding_monthly_publication_lists_each_month(db, counties):
     q1, q2, q3 = (b.check("result_publication_monthly") for b in boards(county).values())
     assert q1.rows.kind == "months" and q1.rows.months == ()
     # Month(year, month, due, on_time, late, pending)
-    assert q2.rows.months == (Month(2025, 5, 1, 1, 0, 0), Month(2025, 6, 2, 1, 1, 0))
+    assert q2.rows.months == (Month(2025, 5, 1, 0, 1, 0), Month(2025, 6, 2, 1, 1, 0))
     assert [m.label for m in q2.rows.months] == ["2025 年 5 月", "2025 年 6 月"]
     assert q3.rows.months == (Month(2025, 8, 4, 4, 0, 0), Month(2025, 9, 2, 2, 0, 0))
     late = dashboard(county.organisation, YEAR, 2, today=AFTER).check("inspection_deadline")
     assert set(late.rows.ids) == {i.pk for i in county.named["q2_open"]}
     publication = dashboard(county.organisation, YEAR, 2, today=AFTER)
-    assert publication.check("result_publication_workdays").rows.ids == (
-        county.named["q2_late"].pk,
-    )
+    # All three late: two held for the list until 06-30, one entered on 07-10.
+    late_ids = publication.check("result_publication_workdays").rows.ids
+    assert county.named["q2_late"].pk in late_ids and len(late_ids) == 3
 
 
 # ---- 获嘉 ---------------------------------------------------------------------------------------
@@ -576,10 +582,11 @@ def test_huojia_quarters(db, counties):
     no task carried out → 0, 未开展 (a planned task never drawn is not 开展); 回访 0/0,
     按期完成, 按期公示 未开展.
 
-    第 2 季度: 特殊, 重点 and 6 of 12 一般 checked 05-12, published with the list on 05-16 (4
-    working days). 一般 12 drawn, 6 checked → 未达标; 1 task drawn → 达标; 回访: 1 drawn of the 8
-    checked (⌈10 % × 8⌉), never made → 0/8 未达标; deadline 06-30: 8 on time, 6 open → 按期 8，
-    逾期 6; publication 按期 8 → 达标.
+    第 2 季度: 特殊, 重点 and 6 of 12 一般 checked 05-12; 6 never checked, so the list waits for
+    its 最迟公开日期 06-30 (issue 19 §5) and the 8 results are published with it, over 20 working
+    days after 05-12 (due 06-10). 一般 12 drawn, 6 checked → 未达标; 1 task drawn → 达标; 回访: 1
+    drawn of the 8 checked (⌈10 % × 8⌉), never made → 0/8 未达标; deadline 06-30: 8 on time, 6
+    open → 按期 8，逾期 6; publication 按期 0，逾期 8 → 未达标.
 
     第 3 季度: all 14 checked 07-21, published 07-25; 2 回访 (⌈10 % × 14⌉) made on 08-05 → 2/14
     (14 %) 达标; 14 on time, 14 published on time.
@@ -608,7 +615,7 @@ def test_huojia_quarters(db, counties):
         "tasks_per_quarter": (OK, "≥ 1", "1 个"),
         "revisit_share": (BAD, "≥ 10%", "0/8（0%）"),
         "inspection_deadline": (BAD, deadline, "按期 8，逾期 6，未到期 0"),
-        "result_publication_workdays": (OK, workdays, "按期 8，逾期 0，未到期 0"),
+        "result_publication_workdays": (BAD, workdays, "按期 0，逾期 8，未到期 0"),
     }
     assert q3 == {
         "class:SPECIAL": (OK, "应抽取 1 户", "抽取 1 户，已检查 1 户"),

@@ -61,7 +61,14 @@ from shuangsuiji.inspections.services import (
     inspection_record_save,
     inspection_submit,
 )
-from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, task_update
+from shuangsuiji.planning.draws import task_period
+from shuangsuiji.planning.plans import (
+    plan_approve,
+    plan_generate,
+    plan_publish,
+    plan_submit,
+    task_update,
+)
 from shuangsuiji.reports.compliance import ABSENT, BAD, NA, NONE, OK, RUNNING, dashboard
 from shuangsuiji_demo.year import clock
 from tests.support.county import load
@@ -119,11 +126,15 @@ def done(inspection: Inspection, day: dt.date) -> None:
 
 
 def drawn(coordinator, task, day: dt.date) -> dict[str, list[Inspection]]:
-    """Commit, draw and reveal the task's list on ``day``: its inspections by class, pk order."""
+    """Commit, draw and reveal the task's list on ``day``: its inspections by class, pk order.
+    The list may be public only once the inspection period is over (issue 19 §5): the reveal
+    is dated ``day`` but let through as on the period's last day, so that results are
+    published as they are submitted."""
+    end = task_period(task)[1]
     with on(day):
-        draw = draw_commit(actor=coordinator, task=task, sources=SOURCES, reveal_on=day)
+        draw = draw_commit(actor=coordinator, task=task, sources=SOURCES, reveal_on=end)
         draw = draw_execute(actor=coordinator, draw=draw, values=VALUES)
-        draw_reveal(actor=coordinator, draw=draw, today=day)
+        draw_reveal(actor=coordinator, draw=draw, today=end)
     by_class: dict[str, list[Inspection]] = {}
     for inspection in Inspection.objects.filter(draw=draw).order_by("pk"):
         by_class.setdefault(inspection.stratum, []).append(inspection)
@@ -158,6 +169,7 @@ def build_gaocheng(county) -> Gaocheng:
         leader = make_user("gc-leader", county, Role.LEADER)
     with on(D(2026, 1, 20)):
         plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+        plan_submit(actor=None, plan=plan)
         plan_approve(actor=leader, plan=plan)
         plan_publish(actor=coordinator, plan=plan)
     q2 = drawn(coordinator, plan.tasks.get(quarter=2), D(2026, 4, 15))
@@ -199,6 +211,7 @@ def build_jiangxian(county) -> Jiangxian:
         for task in plan.tasks.filter(quarter__isnull=True):  # 在建 and 联合: drawn in July
             task_update(actor=coordinator, task=task, draw_date=D(2025, 7, 15))
     with on(D(2025, 2, 13)):
+        plan_submit(actor=None, plan=plan)
         plan_approve(actor=leader, plan=plan)  # 印发
     with on(D(2025, 2, 20)):
         plan_publish(actor=coordinator, plan=plan)

@@ -79,12 +79,13 @@ def build_portal(organisations, make_user) -> Portal:
     from shuangsuiji.directory.models import Target
     from shuangsuiji.inspections.creation import targeted_inspection_create
     from shuangsuiji.inspections.services import follow_up_open
-    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish
+    from shuangsuiji.planning.plans import plan_approve, plan_generate, plan_publish, plan_submit
 
     county = build_county(organisations["a"])
     coordinator = make_user("coord", county, Role.COORDINATOR)
     leader = make_user("leader", county, Role.LEADER)
     plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    plan_submit(actor=None, plan=plan)
     plan_approve(actor=leader, plan=plan)
     plan_publish(actor=coordinator, plan=plan)
 

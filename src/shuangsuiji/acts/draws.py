@@ -33,13 +33,16 @@ def draw_prepare(task: SamplingTask, *, today: dt.date | None = None) -> plannin
 
 
 @transaction.atomic
-def draw_commit(*, actor, task: SamplingTask, sources, reveal_on: dt.date) -> Draw:
+def draw_commit(
+    *, actor, task: SamplingTask, sources, reveal_on: dt.date, ahead_reason: str = ""
+) -> Draw:
     organisation, year = task.organisation, task.plan.year
     return planning.draw_commit(
         actor=actor,
         task=task,
         sources=sources,
         reveal_on=reveal_on,
+        ahead_reason=ahead_reason,
         drawn=annual_draws(organisation, year),
         loads=inspector_loads(organisation, year),
     )

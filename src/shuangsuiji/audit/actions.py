@@ -31,7 +31,9 @@ ACTION_NAMES: dict[str, str] = {
     "plan.generate": "生成年度抽查计划",
     "plan.task_update": "修改抽查任务",
     "plan.task_add": "添加抽查任务",
+    "plan.submit": "提交审批年度抽查计划",
     "plan.approve": "审批年度抽查计划",
+    "plan.return": "退回年度抽查计划",
     "plan.publish": "公开年度抽查计划",
     "plan.adjust": "调整年度抽查计划",
     # 抽取

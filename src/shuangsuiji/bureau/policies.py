@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
@@ -60,7 +61,7 @@ def _adjusted(policy: OrganisationPolicy, organisation, adjustments) -> Preset:
             adjustment.since,
             Reference(
                 document=f"{organisation.name}调整",
-                clause=adjustment.created_at.strftime("%Y-%m-%d"),
+                clause=timezone.localtime(adjustment.created_at).strftime("%Y-%m-%d"),
                 note=adjustment.reason,
             ),
         )

@@ -100,6 +100,24 @@ def canonical(label: str, text: str) -> str | None:
     return value
 
 
+def value_hint(source_type: str, label: str) -> str:
+    """How the value of this source is written, for the field where it is typed."""
+    if source_type == "witness":
+        return "见证人现场写下的数字：1 至 32 位阿拉伯数字，不含空格和标点，如 20261122。"
+    if source_type == "drand":
+        return "该轮 drand 随机信标的 randomness：64 位十六进制数字（小写）。"
+    game = game_of(label)
+    if game is not None:
+        return (
+            f"{game.name}开奖号码：{game.words}，每组号码由小到大、每个号码后加“.”、每组后加“/”，"
+            f"写作 {game.example}"
+        )
+    return (
+        "开奖号码按 RFC 3797 写法：每组号码由小到大，每个号码后加“.”，每组后加“/”，"
+        "如 3.7.12.19.25.31./9./"
+    )
+
+
 def check_value(source_type: str, label: str, value: str) -> None:
     """Raise ``SourceValueError`` when ``value`` is not in the form of its source."""
     if source_type == "witness":

@@ -24,7 +24,6 @@ from shuangsuiji.planning.draws import check_coordinator as _check_coordinator
 from shuangsuiji.planning.draws import draw_prepare
 from shuangsuiji.planning.models import (
     SUBSTITUTION_REASONS,
-    AnnualPlan,
     ConflictOfInterest,
     Draw,
     ManualAssignment,
@@ -220,8 +219,8 @@ def coverage_inspections_create(*, actor, task: SamplingTask) -> list[Inspection
     by its method (非现场), outside the draw. Running it again adds only the missing ones."""
     _check_coordinator(actor, task.organisation)
     task = SamplingTask.objects.select_for_update().select_related("plan").get(pk=task.pk)
-    if task.plan.status not in (AnnualPlan.Status.PUBLISHED, AnnualPlan.Status.ADJUSTING):
-        raise ValidationError("无计划清单不检查（JX-2.2）：年度抽查计划公开后才能安排检查。")
+    if not task.plan.drawable:
+        raise ValidationError("年度抽查计划经审批并向社会公开后才能安排检查（无计划清单不检查）。")
     year = task.plan.year
     preparation = draw_prepare(
         task,

@@ -28,7 +28,6 @@ from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.draw.sources import SourceValueError, check_value
 from shuangsuiji.planning.models import (
-    AnnualPlan,
     ConflictOfInterest,
     Draw,
     DrawSource,
@@ -54,6 +53,26 @@ def task_quarter(task: SamplingTask, today: dt.date) -> Quarter:
         return Quarter(task.plan.year, task.quarter)
     # A task drawn once for the year is classified as of the quarter it is drawn in.
     return Quarter.of(today) if today.year == task.plan.year else Quarter(task.plan.year, 1)
+
+
+def task_period(task: SamplingTask) -> tuple[dt.date, dt.date]:
+    """The days the task's inspections run: its quarter (or its year, for a task drawn once),
+    ending on its 检查时限 where one is set."""
+    year = task.plan.year
+    if task.quarter:
+        quarter = Quarter(year, task.quarter)
+        start, end = quarter.start, quarter.end
+    else:
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return start, task.inspection_deadline or end
+
+
+def commit_rules(task: SamplingTask, today: dt.date) -> tuple[dt.date, bool]:
+    """What a commit of ``task`` today must respect (issue 19 §5): the earliest 最迟公开日期 —
+    the end of its inspection period, so a list is never public while its checks may still
+    run — and whether it is drawn ahead of its period, which needs a reason."""
+    start, end = task_period(task)
+    return max(end, today), today < start
 
 
 @dataclass
@@ -239,12 +258,13 @@ def draw_commit(
     reveal_on: dt.date,
     drawn: Mapping[int, tuple[DrawnIn, ...]],
     loads: Counter,
+    ahead_reason: str = "",
 ) -> Draw:
     """Freeze pool, roster and conflicts, name the random sources, commit to a secret salt."""
     check_coordinator(actor, task.organisation)
     task = SamplingTask.objects.select_for_update().select_related("plan").get(pk=task.pk)
-    if task.plan.status not in (AnnualPlan.Status.PUBLISHED, AnnualPlan.Status.ADJUSTING):
-        raise ValidationError("无计划清单不检查（JX-2.2）：年度抽查计划公开后才能抽取。")
+    if not task.plan.drawable:
+        raise ValidationError("年度抽查计划经审批并向社会公开后才能抽取（无计划清单不检查）。")
     if task.draws.exclude(status=Draw.Status.ABORTED).exists():
         raise ValidationError("该任务已有一次未作废的抽取，不能重复抽取。")
     sources = [(_field(t), _field(label)) for t, label in sources if t.strip() or label.strip()]
@@ -252,8 +272,22 @@ def draw_commit(
         raise ValidationError(
             {"sources": "请至少写明一个公开随机源的类型和名称（如双色球某期开奖号码）。"}
         )
-    if reveal_on < timezone.localdate():
-        raise ValidationError({"reveal_on": "最迟公开日期不能早于今天。"})
+    earliest, ahead = commit_rules(task, timezone.localdate())
+    if reveal_on < earliest:
+        raise ValidationError(
+            {
+                "reveal_on": f"最迟公开日期不能早于 {earliest:%Y-%m-%d}"
+                "（本任务检查期限的最后一天）：名单在检查期间公开，被查对象就能事先知道。"
+            }
+        )
+    if ahead and not ahead_reason.strip():
+        start, _ = task_period(task)
+        raise ValidationError(
+            {
+                "ahead_reason": f"本任务的检查期间自 {start:%Y-%m-%d} 开始，今天抽取属于提前抽取，"
+                "名单须保密更久：请写明提前抽取的原因。"
+            }
+        )
     preparation = draw_prepare(task, drawn=drawn, loads=loads)
     if not preparation.strata:
         raise ValidationError("该任务没有需要随机抽取的类别。")
@@ -318,6 +352,7 @@ def draw_commit(
                 },
                 salt=salt,
                 reveal_on=reveal_on,
+                ahead_reason=_field(ahead_reason) if ahead else "",
                 committed_by=actor,
             )
     except IntegrityError as error:

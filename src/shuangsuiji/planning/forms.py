@@ -1,58 +1,19 @@
 import datetime as dt
 
-import yaml
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from shuangsuiji.bureau.calendar import workday_calendar
-from shuangsuiji.bureau.dates import limit_dates, policy_start
+from shuangsuiji.bureau.dates import policy_start
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
+from shuangsuiji.draw.sources import SourceValueError, check_value, value_hint
 from shuangsuiji.params import YEARS, DateRange, RangedDateField, horizon
 from shuangsuiji.planning.models import SOURCE_TYPES
 from shuangsuiji.policy import PolicyError
 from shuangsuiji.policy.inspection_deadline import rule_text, task_inspection_deadline
 from shuangsuiji.policy.schema import EVENT_KINDS
 from shuangsuiji.policy.targets import INSPECTION_DEADLINE, plan_target
-
-
-class PolicyAdjustmentForm(forms.Form):
-    path = forms.ChoiceField(label="参数")
-    since = RangedDateField(label="自何日起生效", future=True)
-    value = forms.CharField(
-        label="新取值",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="抽查比例可直接填写百分数（如 20%）；其他取值按页面上显示的格式填写，"
-        "如 {min: 35%, per: quarter}。",
-    )
-    reason = forms.CharField(label="调整原因", max_length=300)
-
-    def __init__(self, *args, paths, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["path"].choices = paths
-        self.fields["since"].initial = timezone.localdate().replace(day=1)
-        limit_dates(self, organisation)
-
-    def clean_value(self):
-        text = self.cleaned_data["value"].strip()
-        path = self.data.get("path", "")
-        if path.endswith(".quota") and text.endswith("%") and "{" not in text:
-            return {"ratio": text}
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise forms.ValidationError(f"无法识别的取值格式：{error}") from error
-        except (ValueError, OverflowError, RecursionError) as error:
-            # YAML reads 2026-02-30 as a date and 5,000 digits as a number, and Python refuses
-            # them; so does a value nested thousands deep.
-            raise forms.ValidationError(
-                "无法识别的取值：其中的日期不存在、数字过大或层次过深。"
-            ) from error
-        if isinstance(value, dict | list):
-            return value
-        if isinstance(value, bool) and path.endswith(".no_repeat"):
-            return value  # 本年度已随机抽中的不再抽取: 是/否 (true/false)
-        raise forms.ValidationError("取值应为 {…} 形式的映射、[…] 列表，或抽查比例的百分数。")
 
 
 class PlanGenerateForm(forms.Form):
@@ -77,6 +38,38 @@ class PlanGenerateForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=300)
+
+
+class AbortForm(forms.Form):
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="作废原因随抽取一并公开，如“随机源当期停售，改用下一期”。",
+    )
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        label="审批意见",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="可不填；填写的意见与审批记录一并保存。",
+    )
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="退回原因和修改意见",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="抽查管理员将在计划页面和待办中看到这些意见。",
+    )
+
+
+class SubmitForm(forms.Form):
+    comment = forms.CharField(label="说明", max_length=500, required=False)
 
 
 class TaskForm(forms.ModelForm):
@@ -189,6 +182,35 @@ class CommitForm(forms.Form):
     reveal_on = RangedDateField(
         label="最迟公开日期", future=True, help_text="检查结束或到此日期后公开名单和盐值。"
     )
+    ahead_reason = forms.CharField(
+        label="提前抽取原因",
+        max_length=300,
+        required=False,
+        help_text="在任务的检查期间开始前抽取时必填；原因记入本次抽取的记录，显示在抽取页面上。",
+    )
+
+    def __init__(self, *args, task=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if task is None:
+            return
+        from shuangsuiji.planning.draws import commit_rules, task_period
+
+        earliest, ahead = commit_rules(task, today or timezone.localdate())
+        start, _ = task_period(task)
+        field = self.fields["reveal_on"]
+        field.help_text = (
+            f"不早于 {earliest:%Y-%m-%d}（本任务检查期限的最后一天）。检查全部结束后可提前公开；"
+            "到此日期仍未公开的，列入待办。"
+        )
+        self.initial.setdefault("reveal_on", earliest)
+        if ahead:
+            self.fields["ahead_reason"].required = True
+            self.fields["ahead_reason"].help_text = (
+                f"本任务的检查期间自 {start:%Y-%m-%d} 开始，今天抽取属于提前抽取，名单须保密更久；"
+                "请写明原因，原因记入本次抽取的记录，显示在抽取页面上。"
+            )
+        else:
+            del self.fields["ahead_reason"]
 
     def sources(self) -> list[tuple[str, str]]:
         data = self.cleaned_data
@@ -201,12 +223,35 @@ class CommitForm(forms.Form):
 class ValuesForm(forms.Form):
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)
-        for source in sources:
+        self.sources = list(sources)
+        for source in self.sources:
             self.fields[f"value_{source.position}"] = forms.CharField(
                 label=f"{source.label} 的取值",
                 max_length=200,
-                help_text="彩票按“红球升序各加点、每组加斜杠”，如 3.7.12.19.25.31./9./",
+                help_text=value_hint(source.type, source.label),
             )
+
+    def clean(self):
+        data = super().clean()
+        for source in self.sources:
+            name = f"value_{source.position}"
+            value = (data.get(name) or "").strip()
+            if not value:
+                continue
+            try:
+                check_value(source.type, source.label, value)
+            except SourceValueError as error:
+                self.add_error(name, str(error))
+            else:
+                data[name] = value
+        return data
+
+    def shown(self) -> list[tuple[str, str]]:
+        """Each source with the value as it will be hashed, to read back before the draw."""
+        return [
+            (f"{s.label}（{s.type_label}）", self.cleaned_data[f"value_{s.position}"])
+            for s in self.sources
+        ]
 
     def values(self) -> list[str]:
         return [self.cleaned_data[name] for name in self.fields]

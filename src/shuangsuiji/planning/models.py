@@ -13,6 +13,7 @@ from shuangsuiji.scoping import OrgScopedQuerySet
 class AnnualPlan(PermanentModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交，待审批"
         APPROVED = "approved", "已审批，待公开"
         PUBLISHED = "published", "已公开"
         ADJUSTING = "adjusting", "调整中"
@@ -53,6 +54,42 @@ class AnnualPlan(PermanentModel):
     @property
     def editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.ADJUSTING)
+
+    @property
+    def drawable(self) -> bool:
+        """Tasks are drawn once the plan is public (无计划清单不检查); a plan published before
+        stays in force while an adjustment is made, approved and published again."""
+        return self.status == self.Status.PUBLISHED or self.version > 1
+
+
+class PlanReview(PermanentModel):
+    """Each step of a plan version's approval: 提交审批, 审批印发 or 退回修改, with its comment,
+    so the 领导's opinion and any send-back stay with the plan."""
+
+    class Decision(models.TextChoices):
+        SUBMITTED = "submitted", "提交审批"
+        APPROVED = "approved", "审批印发"
+        RETURNED = "returned", "退回修改"
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.PROTECT, related_name="reviews")
+    version = models.PositiveSmallIntegerField("版本")
+    decision = models.CharField("环节", max_length=16, choices=Decision.choices)
+    comment = models.CharField("意见", max_length=500, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name="经办人", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = PermanentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计划审批记录"
+        verbose_name_plural = "计划审批记录"
+        ordering = ["plan", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 第 {self.version} 版 {self.get_decision_display()}"
 
 
 class PlanRevision(PermanentModel):
@@ -248,6 +285,9 @@ class Draw(PermanentModel):
     revealed_at = models.DateTimeField(null=True, blank=True)
     aborted_at = models.DateTimeField(null=True, blank=True)
     aborted_reason = models.CharField("作废原因", max_length=300, blank=True)
+    #: Why the draw was committed before its task's quarter began (issue 19 §5): drawing ahead
+    #: leaves the list secret for longer, so the reason is recorded and shown with the draw.
+    ahead_reason = models.CharField("提前抽取原因", max_length=300, blank=True)
     verified = models.BooleanField("服务器端核验通过", null=True)
 
     objects = PermanentScopedQuerySet.as_manager()

@@ -17,7 +17,7 @@ from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.directory.models import InspectionItem
-from shuangsuiji.planning.models import AnnualPlan, PlanRevision, SamplingTask
+from shuangsuiji.planning.models import AnnualPlan, PlanReview, PlanRevision, SamplingTask
 from shuangsuiji.policy import PolicyError, Preset, Quarter
 from shuangsuiji.policy.inspection_deadline import task_inspection_deadline
 from shuangsuiji.policy.schema import validate_quota
@@ -32,13 +32,21 @@ def task_name(organisation: Organisation, year: int, quarter: int | None, task_t
     template = organisation_settings(organisation).task_name_template
     parent = organisation.parent
     values = {
-        "city": parent.name if parent else "",
-        "county": organisation.name,
-        "organisation": organisation.name,
-        "year": year,
-        "period": PERIOD_NAMES[quarter],
-        "task_type": task_type,
+        "市": parent.name if parent else "",
+        "县区": organisation.name,
+        "单位": organisation.name,
+        "年度": year,
+        "时间": PERIOD_NAMES[quarter],
+        "任务类型": task_type,
     }
+    # Templates saved before the placeholders were named in Chinese keep working.
+    values |= dict(
+        zip(
+            ("city", "county", "organisation", "year", "period", "task_type"),
+            values.values(),
+            strict=True,
+        )
+    )
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError) as error:
@@ -146,6 +154,8 @@ def plan_generate(*, actor, organisation: Organisation, year: int) -> AnnualPlan
 
 
 def _check_editable(plan: AnnualPlan) -> None:
+    if plan.status == AnnualPlan.Status.SUBMITTED:
+        raise ValidationError("计划已提交审批，须由领导退回后才能修改。")
     if not plan.editable:
         raise ValidationError("计划已审批或已公开，须先“调整计划”并说明原因，才能修改。")
 
@@ -249,21 +259,72 @@ def task_add(
     return task
 
 
-@audited("plan.approve", "审批年度抽查计划", subject="plan")
+@audited("plan.submit", "提交审批年度抽查计划", subject="plan")
 @transaction.atomic
-def plan_approve(*, actor, plan: AnnualPlan) -> AnnualPlan:
-    require_own(actor, plan.organisation_id, "approve_plans", "只有本单位领导可以审批抽查计划。")
+def plan_submit(*, actor, plan: AnnualPlan, comment: str = "") -> AnnualPlan:
+    """The 抽查管理员 hands the draft (or the adjusted plan) to the 领导: it can no longer be
+    edited until it is approved or sent back."""
+    require_own(
+        actor, plan.organisation_id, "manage_sampling", "只有本单位的抽查管理员可以提交审批。"
+    )
     plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
     if not plan.editable:
-        raise ValidationError(f"计划当前为“{plan.get_status_display()}”，不能审批。")
+        raise ValidationError(f"计划当前为“{plan.get_status_display()}”，不能提交审批。")
     if not plan.tasks.exists():
-        raise ValidationError("计划没有任何抽查任务。")
+        raise ValidationError("计划没有任何抽查任务，不能提交审批。")
+    plan.status = AnnualPlan.Status.SUBMITTED
+    plan.save(update_fields=["status"])
+    _review(plan, PlanReview.Decision.SUBMITTED, actor, comment)
+    return plan
+
+
+def _review(plan: AnnualPlan, decision: str, actor, comment: str) -> None:
+    PlanReview.objects.create(
+        plan=plan,
+        version=plan.version,
+        decision=decision,
+        comment=comment.strip(),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _check_submitted(plan: AnnualPlan, act: str) -> None:
+    if plan.status != AnnualPlan.Status.SUBMITTED:
+        raise ValidationError(
+            f"计划当前为“{plan.get_status_display()}”，须由抽查管理员提交审批后才能{act}。"
+        )
+
+
+@audited("plan.approve", "审批年度抽查计划", subject="plan")
+@transaction.atomic
+def plan_approve(*, actor, plan: AnnualPlan, comment: str = "") -> AnnualPlan:
+    require_own(actor, plan.organisation_id, "approve_plans", "只有本单位领导可以审批抽查计划。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    _check_submitted(plan, "审批")
     now = timezone.now()
     plan.status = AnnualPlan.Status.APPROVED
     plan.approved_by = actor
     plan.approved_at = now
     plan.issued_on = plan.issued_on or timezone.localdate(now)
     plan.save(update_fields=["status", "approved_by", "approved_at", "issued_on"])
+    _review(plan, PlanReview.Decision.APPROVED, actor, comment)
+    return plan
+
+
+@audited("plan.return", "退回年度抽查计划", subject="plan")
+@transaction.atomic
+def plan_return(*, actor, plan: AnnualPlan, comment: str) -> AnnualPlan:
+    """The 领导 sends the plan back with what to change: it is a draft again (or, once
+    published before, a plan under adjustment), to be edited and submitted anew."""
+    require_own(actor, plan.organisation_id, "approve_plans", "只有本单位领导可以退回抽查计划。")
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    _check_submitted(plan, "退回")
+    if not comment.strip():
+        raise ValidationError({"comment": "请写明退回的原因和修改意见。"})
+    published_before = plan.revisions.exists()
+    plan.status = AnnualPlan.Status.ADJUSTING if published_before else AnnualPlan.Status.DRAFT
+    plan.save(update_fields=["status"])
+    _review(plan, PlanReview.Decision.RETURNED, actor, comment)
     return plan
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,17 +24,27 @@ from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
 from shuangsuiji.planning import draws, labels, plans
 from shuangsuiji.planning.forms import (
+    AbortForm,
+    ApproveForm,
     AssignTeamForm,
     CommitForm,
     ConflictForm,
     PlanGenerateForm,
     ReasonForm,
+    ReturnForm,
+    SubmitForm,
     SubstituteForm,
     TaskAddForm,
     TaskForm,
     ValuesForm,
 )
-from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
+from shuangsuiji.planning.models import (
+    SOURCE_TYPES,
+    AnnualPlan,
+    ConflictOfInterest,
+    Draw,
+    SamplingTask,
+)
 from shuangsuiji.policy import PolicyError
 
 READERS = ("manage_sampling", "read_org_data", "approve_plans")
@@ -91,7 +102,9 @@ def plan_detail(request, pk: int):
             "revisions": plan.revisions.all(),
             "warnings": plans.plan_warnings(plan, timezone.localdate()),
             "can_edit": own and plan.editable and has_permission(request.user, "manage_sampling"),
-            "can_approve": own and plan.editable and has_permission(request.user, "approve_plans"),
+            "can_approve": own
+            and plan.status == "submitted"
+            and has_permission(request.user, "approve_plans"),
             "can_publish": own
             and plan.status == "approved"
             and has_permission(request.user, "manage_sampling"),
@@ -99,8 +112,27 @@ def plan_detail(request, pk: int):
             and plan.status == "published"
             and has_permission(request.user, "manage_sampling"),
             "reason_form": ReasonForm(),
+            "reviews": list(plan.reviews.select_related("actor")),
+            "not_drawable": None if plan.drawable else _not_drawable(plan),
         },
     )
+
+
+def _not_drawable(plan: AnnualPlan) -> str:
+    return (
+        f"计划{plan.get_status_display()}：经领导审批并向社会公开后才能抽取（无计划清单不检查）。"
+    )
+
+
+def _confirmed(request) -> bool:
+    """An irreversible step runs only from its confirmation page, which says what follows."""
+    return request.POST.get("confirm") == "1"
+
+
+def _confirm(request, **context):
+    context.setdefault("back", request.META.get("HTTP_REFERER") or "/")
+    context.setdefault("action", request.path)
+    return render(request, "planning/confirm.html", context)
 
 
 def _act(request, model, name: str, pk: int, action, success: str, back: str, **kwargs):
@@ -119,16 +151,118 @@ def _plan_action(request, pk: int, action, success: str, **kwargs):
     return _act(request, AnnualPlan, "plan", pk, action, success, "planning:plan_detail", **kwargs)
 
 
+@role_required("manage_sampling")
+@require_POST
+def plan_submit(request, pk: int):
+    form = SubmitForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    return _plan_action(
+        request, pk, plans.plan_submit, "计划已提交审批，等待领导审批印发。", comment=comment
+    )
+
+
+def _own_plan(request, pk: int) -> AnnualPlan:
+    return get_object_or_404(AnnualPlan.objects.editable_by(request.user), pk=pk)
+
+
+@role_required("approve_plans")
+@require_http_methods(["GET", "POST"])
+def plan_approve(request, pk: int):
+    """审批印发, from a page that says what it fixes, beside 退回修改 with the 领导's opinion."""
+    plan = _own_plan(request, pk)
+    form = ApproveForm(request.POST or None)
+    if request.method == "POST" and _confirmed(request) and form.is_valid():
+        return _plan_action(
+            request,
+            pk,
+            plans.plan_approve,
+            "计划已审批印发，请抽查管理员向社会公开。",
+            comment=form.cleaned_data["comment"],
+        )
+    back = reverse("planning:plan_detail", args=[pk])
+    blocked = (
+        None
+        if plan.status == AnnualPlan.Status.SUBMITTED
+        else f"计划当前为“{plan.get_status_display()}”，须由抽查管理员提交审批后才能审批。"
+    )
+    tasks = plan.tasks.count()
+    return _confirm(
+        request,
+        title=f"审批 {plan}",
+        verb="审批",
+        blocked=blocked,
+        facts=[
+            ("版本", f"第 {plan.version} 版"),
+            ("抽查任务", f"{tasks} 项"),
+            ("调整原因", plan.adjustment_reason or "—"),
+        ],
+        consequences=[
+            f"审批后计划即印发，印发日期记为今天（{timezone.localdate():%Y年%-m月%-d日}），"
+            "审批人和审批意见记入审批记录和操作日志。",
+            "审批后计划不能再修改；如需修改，须由抽查管理员“调整计划”并说明原因，重新审批和公开。",
+            "抽查管理员随后将计划向社会公开，公开后才能抽取。",
+        ],
+        form=form,
+        button="审批印发",
+        irreversible=True,
+        back=back,
+        second=None
+        if blocked
+        else {
+            "title": "退回修改",
+            "lead": "退回后计划回到抽查管理员手中，修改后重新提交审批。",
+            "action": reverse("planning:plan_return", args=[pk]),
+            "form": ReturnForm(prefix="return"),
+            "button": "退回修改",
+        },
+        history=plan.reviews.select_related("actor"),
+    )
+
+
 @role_required("approve_plans")
 @require_POST
-def plan_approve(request, pk: int):
-    return _plan_action(request, pk, plans.plan_approve, "计划已审批印发，请抽查管理员向社会公开。")
+def plan_return(request, pk: int):
+    # Prefixed: the review page holds the 审批意见 and the 退回 opinion, each with its label.
+    form = ReturnForm(request.POST, prefix="return")
+    if not form.is_valid():
+        messages.error(request, "退回时请写明退回原因和修改意见。")
+        return redirect("planning:plan_approve", pk=pk)
+    return _plan_action(
+        request,
+        pk,
+        plans.plan_return,
+        "计划已退回抽查管理员修改。",
+        comment=form.cleaned_data["comment"],
+    )
 
 
 @role_required("manage_sampling")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_publish(request, pk: int):
-    return _plan_action(request, pk, plans.plan_publish, "计划已向社会公开。")
+    plan = _own_plan(request, pk)
+    if request.method == "POST" and _confirmed(request):
+        return _plan_action(request, pk, plans.plan_publish, "计划已向社会公开。")
+    blocked = (
+        None
+        if plan.status == AnnualPlan.Status.APPROVED
+        else f"计划当前为“{plan.get_status_display()}”，经领导审批印发后才能向社会公开。"
+    )
+    return _confirm(
+        request,
+        title=f"向社会公开 {plan}",
+        verb="公开",
+        blocked=blocked,
+        facts=[("版本", f"第 {plan.version} 版"), ("印发日期", f"{plan.issued_on or '—'}")],
+        consequences=[
+            "计划的全部任务（名称、事项、对象范围、比例、抽取时间、检查依据）将在公开门户发布，"
+            "任何人都可以查看和下载；涉密事项不公开。",
+            "公开的这一版永久保留在公开门户的“公开与调整记录”中，不能撤回。",
+            "公开后即可按计划抽取；此后修改计划须“调整计划”、说明原因，重新审批并再次公开。",
+        ],
+        button="向社会公开",
+        irreversible=True,
+        back=reverse("planning:plan_detail", args=[pk]),
+    )
 
 
 @role_required("manage_sampling")
@@ -198,10 +332,14 @@ def task_prepare(request, pk: int):
     can_commit = task.organisation_id == request.user.organisation_id and has_permission(
         request.user, "manage_sampling"
     )
-    form = CommitForm(request.POST or None)
+    form = CommitForm(request.POST or None, task=task)
+    live = task.draws.exclude(status=Draw.Status.ABORTED).first()
+    blocked = _commit_blocked(task, live)
     if request.method == "POST":
         if not can_commit:
             raise PermissionDenied("只有本单位的抽查管理员可以组织抽取。")
+        if form.is_valid() and not _confirmed(request):
+            return _confirm_commit(request, task, form)
         if form.is_valid():
             try:
                 draw = draw_acts.draw_commit(
@@ -209,6 +347,7 @@ def task_prepare(request, pk: int):
                     task=task,
                     sources=form.sources(),
                     reveal_on=form.cleaned_data["reveal_on"],
+                    ahead_reason=form.cleaned_data.get("ahead_reason", ""),
                 )
             except ValidationError as error:
                 _errors(request, error)
@@ -240,10 +379,55 @@ def task_prepare(request, pk: int):
             if task.organisation_id == request.user.organisation_id
             and any(has_permission(request.user, p) for p in LIST_READERS)
             else None,
-            "form": form if can_commit else None,
+            "form": form if can_commit and not blocked else None,
+            "blocked": blocked if can_commit else None,
             "roster_regions": sorted(roster_regions.items()),
             "draws": task.draws.all(),
         },
+    )
+
+
+def _commit_blocked(task: SamplingTask, live: Draw | None) -> str | None:
+    """Why a commit cannot succeed now, in words, so the form is not offered in vain."""
+    if not task.plan.drawable:
+        return _not_drawable(task.plan)
+    if live is not None:
+        return (
+            f"本任务已有抽取 {live.draw_id}（{live.get_status_display()}），不能再次承诺；"
+            "如确需重新抽取，须先在该抽取页面作废并说明原因。"
+        )
+    return None
+
+
+def _confirm_commit(request, task: SamplingTask, form: CommitForm):
+    """The commit publishes the pool and binds the draw to sources not yet known: read back."""
+    data = form.cleaned_data
+    facts = [
+        (f"随机源{'一二'[i]}", f"{label}（{dict(SOURCE_TYPES).get(kind, kind)}）")
+        for i, (kind, label) in enumerate(form.sources())
+    ]
+    facts.append(("最迟公开日期", f"{data['reveal_on']:%Y年%-m月%-d日}"))
+    if data.get("ahead_reason"):
+        facts.append(("提前抽取原因", data["ahead_reason"]))
+    hidden = [
+        (name, value)
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "confirm")
+    ]
+    return _confirm(
+        request,
+        title=f"承诺抽取：{task.name}",
+        verb="承诺",
+        facts=facts,
+        consequences=[
+            "候选名单（对象库）、执法人员名录、回避名单和承诺值立即在公开门户发布，任何人都可以下载核对。",
+            "承诺后不能更换随机源，也不能改动候选名单；只能作废本次抽取（作废及原因同样公开）。",
+            "请确认所列随机源尚未产生（如尚未开奖的一期彩票），开奖后再录入取值。",
+        ],
+        hidden=hidden,
+        button="确认承诺并公开候选名单",
+        irreversible=True,
+        back=request.path,
     )
 
 
@@ -288,6 +472,23 @@ def draw_detail(request, pk: int):
     if request.method == "POST":
         if not coordinator:
             raise PermissionDenied("只有本单位的抽查管理员可以录入随机源。")
+        if values_form.is_valid() and not _confirmed(request):
+            return _confirm(
+                request,
+                title=f"抽取 {draw.draw_id}",
+                verb="抽取",
+                lead="请对照开奖公告或见证人书写的原件，逐项核对下列取值。",
+                facts=values_form.shown(),
+                consequences=[
+                    "取值一经录入即决定种子、入选名单和检查组，不能更改，也不能重新抽取。",
+                    "名单在检查结束后或最迟公开日期起公开；公开前只有本单位抽查管理员、领导、监督员"
+                    "和各检查组可见。",
+                ],
+                hidden=[(name, values_form.cleaned_data[name]) for name in values_form.fields],
+                button="确认取值并抽取",
+                irreversible=True,
+                back=request.path,
+            )
         if values_form.is_valid():
             try:
                 draw_acts.draw_execute(actor=request.user, draw=draw, values=values_form.values())
@@ -337,6 +538,9 @@ def draw_detail(request, pk: int):
             "manual": draw.manual_assignments.all(),
             "revisits": draw.revisits.select_related("inspection__target"),
             "revisit_forms": REVISIT_FORMS,
+            "reveal_blocked": _reveal_blocked(draw, timezone.localdate())
+            if coordinator and draw.status == Draw.Status.DRAWN
+            else None,
         },
     )
 
@@ -345,23 +549,95 @@ def _draw_action(request, pk: int, action, success: str, **kwargs):
     return _act(request, Draw, "draw", pk, action, success, "planning:draw_detail", **kwargs)
 
 
+def _reveal_blocked(draw: Draw, today) -> str | None:
+    """Why the list cannot be revealed today, as ``planning.draws.draw_reveal`` would refuse."""
+    if draw.status != Draw.Status.DRAWN:
+        return f"该抽取当前为“{draw.get_status_display()}”，只有已抽取、尚未公开的名单可以公开。"
+    pending = draw.withheld_pending()
+    if pending:
+        return (
+            f"本次抽取排除的部分对象依据此前抽取 {'、'.join(pending)} 的名单，"
+            "须先公开那些名单，才能公开本次名单（名单保密）。"
+        )
+    open_inspections = draw.inspections.filter(
+        status__in=[Inspection.Status.ASSIGNED, Inspection.Status.NEEDS_TEAM]
+    ).count()
+    if open_inspections and today < draw.reveal_on:
+        return (
+            f"还有 {open_inspections} 项检查未完成。名单在检查全部结束后，或自最迟公开日期 "
+            f"{draw.reveal_on:%Y-%m-%d} 起才能公开，以免被查对象事先知道（名单保密）。"
+        )
+    return None
+
+
 @role_required("manage_sampling")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def draw_reveal(request, pk: int):
-    return _draw_action(
-        request, pk, draw_acts.draw_reveal, "名单、盐值和全部抽取材料已公开，并已在服务器端核验。"
+    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=pk)
+    if request.method == "POST" and _confirmed(request):
+        return _draw_action(
+            request,
+            pk,
+            draw_acts.draw_reveal,
+            "名单、盐值和全部抽取材料已公开，并已在服务器端核验。",
+        )
+    return _confirm(
+        request,
+        title=f"公开抽取 {draw.draw_id} 的名单与盐值",
+        verb="公开",
+        blocked=_reveal_blocked(draw, timezone.localdate()),
+        consequences=[
+            "入选名单、备选名单、检查组分组和盐值将在公开门户发布，任何人都可以下载全部抽取材料，"
+            "用 shuangsuiji draw verify 重算核对。",
+            "已认定、按规定与名单一并公开的检查结果同时公开。",
+            "公开后不能撤回，也不能再作废本次抽取。",
+        ],
+        button="公开名单与盐值",
+        irreversible=True,
+        back=reverse("planning:draw_detail", args=[pk]),
     )
 
 
 @role_required("manage_sampling")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def draw_abort(request, pk: int):
-    return _draw_action(
+    """作废 is set apart from 公开 on its own page and needs a reason, published with it."""
+    draw = get_object_or_404(Draw.objects.editable_by(request.user), pk=pk)
+    form = AbortForm(request.POST or None)
+    if request.method == "POST" and _confirmed(request) and form.is_valid():
+        return _draw_action(
+            request,
+            pk,
+            draw_acts.draw_abort,
+            "抽取已作废，盐值已公开；如需重新抽取，请重新承诺。",
+            reason=form.cleaned_data["reason"],
+        )
+    blocked = (
+        None
+        if draw.status in (Draw.Status.COMMITTED, Draw.Status.DRAWN)
+        else f"该抽取当前为“{draw.get_status_display()}”，已公开或已作废的抽取不能作废。"
+    )
+    consequences = [
+        "本次抽取的盐值立即公开，抽取记录和作废原因永久保留在公开门户，不能撤回。",
+        "如需重新抽取，须重新承诺，抽取编号加一；两次抽取都公开，任何人都能看到作废过一次。",
+    ]
+    if draw.status == Draw.Status.DRAWN:
+        consequences.insert(
+            1,
+            "名单随盐值一并公开；本次抽取的检查全部取消（已录入的检查记录保留在档案中，"
+            "但不再计入抽查）。",
+        )
+    return _confirm(
         request,
-        pk,
-        draw_acts.draw_abort,
-        "抽取已作废，盐值已公开；如需重新抽取，请重新承诺。",
-        reason=request.POST.get("reason", ""),
+        title=f"作废抽取 {draw.draw_id}",
+        verb="作废",
+        blocked=blocked,
+        consequences=consequences,
+        form=form,
+        button="确认作废",
+        danger=True,
+        irreversible=True,
+        back=reverse("planning:draw_detail", args=[pk]),
     )
 
 

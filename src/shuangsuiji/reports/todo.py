@@ -60,9 +60,10 @@ def _plan_url(plans: list[AnnualPlan]) -> str:
 
 
 def _plans_to_approve(organisation: Organisation) -> list[Todo]:
-    """领导: the plans drafted and not yet approved (审批印发)."""
+    """领导: the plans the 抽查管理员 has submitted (提交审批) and nobody has yet approved
+    (审批印发) or sent back."""
     plans = list(
-        AnnualPlan.objects.filter(organisation=organisation, status=AnnualPlan.Status.DRAFT)
+        AnnualPlan.objects.filter(organisation=organisation, status=AnnualPlan.Status.SUBMITTED)
     )
     note = "、".join(f"{p.year} 年度" for p in plans)
     return [Todo("年度抽查计划待审批", len(plans), _plan_url(plans), note=note)]
@@ -73,6 +74,8 @@ def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
     plans = list(AnnualPlan.objects.filter(organisation=organisation, year__gte=today.year))
     if not any(p.year == today.year for p in plans):
         found.append(Todo(f"尚未制定 {today.year} 年度抽查计划", 1, reverse("planning:plans")))
+    editable = [p for p in plans if p.editable]
+    found.append(Todo("计划待修改并提交审批", len(editable), _plan_url(editable)))
     approved = [p for p in plans if p.status == AnnualPlan.Status.APPROVED]
     found.append(Todo("已审批的计划待向社会公开", len(approved), _plan_url(approved)))
     due = _tasks_to_draw(organisation, today)
@@ -122,8 +125,9 @@ def _tasks_to_draw(organisation: Organisation, today: dt.date) -> list[SamplingT
         SamplingTask.objects.filter(
             organisation=organisation,
             plan__year=today.year,
-            plan__status__in=[AnnualPlan.Status.PUBLISHED, AnnualPlan.Status.ADJUSTING],
         )
+        # A plan is drawn from once public, and stays so while an adjustment is approved.
+        .filter(Q(plan__status=AnnualPlan.Status.PUBLISHED) | Q(plan__version__gt=1))
         .filter(
             Q(quarter__lte=Quarter.of(today).number) | Q(quarter__isnull=True, draw_date__lte=today)
         )

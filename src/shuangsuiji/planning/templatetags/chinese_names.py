@@ -2,7 +2,11 @@
 for an inspection's class, ``|flag_names`` for a drawn inspection's flags, ``|preset_title`` for
 a preset's slug."""
 
+import re
+
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from shuangsuiji.bureau.policies import effective_presets
 from shuangsuiji.planning import labels
@@ -42,3 +46,17 @@ def preset_title(slug: str) -> str:
 def parameter_name(path: str, preset) -> str:
     """A preset parameter's Chinese name: ``classes.KEY.quota`` → 重点监管对象：抽查比例."""
     return labels.parameter_name(preset, path)
+
+
+#: What a citizen matches against the bundle files: field and file names in the report lines of
+#: the server's verification (``抽取种子 seed 一致``, ``层 KEY 数量 k、eligible 一致``).
+_BUNDLE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.(?:json|txt|hex))?")
+
+
+@register.filter
+def bundle_codes(text: str) -> str:
+    """The text with each Latin token set in ``<code>``: the names of the files and fields a
+    reader finds in the bundle, shown as such beside the Chinese sentence."""
+    return mark_safe(
+        _BUNDLE_TOKEN.sub(lambda m: f"<code>{m.group(0)}</code>", conditional_escape(str(text)))
+    )
