@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils.html import escape
 
 from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji_demo.__main__ import main
@@ -53,6 +55,47 @@ def run_demo() -> str:
         assert main([]) == 0
     analyze_tables()  # the planner sees the demo's sizes (tests/support/autovacuum.py)
     return out.getvalue()
+
+
+#: Dates a bureau sets ahead by their nature: when a task is to be drawn and checked by, the
+#: latest day a list is public, a result's publication and a follow-up's deadline, a session's
+#: and a lockout's expiry, a calendar's working days.
+PLANNED = {
+    ("planning", "samplingtask"): {"draw_date", "inspection_deadline"},
+    ("planning", "draw"): {"reveal_on"},
+    ("inspections", "inspection"): {"publication_due"},
+    ("inspections", "followup"): {"deadline"},
+    ("sessions", "session"): {"expire_date"},
+    ("axes", "accessattemptexpiration"): {"expires_at"},
+    ("bureau", "workdayoverride"): {"day"},
+}
+
+
+def dated_after(today: dt.date) -> list[str]:
+    """Every date and time field of every row (history rows and audit entries included) that
+    holds a day after ``today`` in Beijing time, but for the dates set ahead (``PLANNED``):
+    "model.field: count, latest value"."""
+    from django.apps import apps
+    from django.db import models
+
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    found = []
+    for model in apps.get_models():
+        name = model._meta.model_name.removeprefix("historical")
+        planned = PLANNED.get((model._meta.app_label, name), set())
+        for field in model._meta.concrete_fields:
+            if field.name in planned:
+                continue
+            if isinstance(field, models.DateTimeField):
+                later = model._base_manager.filter(**{f"{field.name}__gte": tomorrow})
+            elif isinstance(field, models.DateField):
+                later = model._base_manager.filter(**{f"{field.name}__gt": today})
+            else:
+                continue
+            if later.exists():
+                latest = later.order_by(f"-{field.name}").values_list(field.name, flat=True)[0]
+                found.append(f"{model._meta.label}.{field.name}: {later.count()}，{latest}")
+    return found
 
 
 def accounts(output: str) -> list[list[str]]:
@@ -94,9 +137,10 @@ def runs(django_db_setup, django_db_blocker, tmp_path_factory):
 
 def test_demo_accounts_log_in(client, db, runs):
     rows = accounts(runs.first)
-    inspector = next(row for row in rows if row[2] == "执法人员")
-    assert inspector[0].isdigit()  # the demo inspector logs in with a real 执法证号
-    assert {row[0] for row in rows} - {inspector[0]} == {
+    inspectors = [row for row in rows if row[2] == "执法人员"]
+    # Each demo inspector logs in with a real 执法证号, one per preset county.
+    assert len(inspectors) == len(PRESET_CODES) and all(row[0].isdigit() for row in inspectors)
+    assert {row[0] for row in rows} - {row[0] for row in inspectors} == {
         username for username, *_, role in DEMO_USERS if role != Role.INSPECTOR
     }
     for username, password, *_ in accounts(runs.second):
@@ -122,6 +166,47 @@ def test_demo_is_idempotent_and_rotates_passwords(db, runs):
     printed = set(first)
     for user in User.objects.exclude(username__in=printed):
         assert user.username.isdigit() and user_roles(user) == [Role.INSPECTOR], user
+
+
+def test_every_county_has_every_role_and_the_city_its_own(db, runs):
+    """Issue 19 §8: each preset county bureau has an account of every role, 唐山's 市局 its
+    系统管理员, 领导 and 监督员, all printed with the bureau's name."""
+    from shuangsuiji.accounts.models import Organisation
+
+    printed: dict[str, set[str]] = {}
+    for _username, _password, role, organisation in accounts(runs.second):
+        printed.setdefault(organisation, set()).add(role)
+    for code in PRESET_CODES:
+        name = Organisation.objects.get(code=code).name
+        assert printed[name] == {role.label for role in Role}, name
+    city = Organisation.objects.get(code="130200").name
+    assert printed[city] == {"系统管理员", "领导", "监督员"}
+
+
+def test_each_printed_inspector_has_this_years_tasks(client, db, runs):
+    """The printed 执法人员 of each county is an officer of its register on teams of this
+    year's draws: 我的任务 lists them, one at least still to check."""
+    from shuangsuiji.accounts.models import User
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.inspections.models import Inspection
+
+    rows = [row for row in accounts(runs.second) if row[2] == "执法人员"]
+    for username, password, _role, organisation in rows:
+        user = User.objects.get(username=username)
+        assert user.organisation.name == organisation and user_roles(user) == [Role.INSPECTOR]
+        officer = Inspector.objects.get(organisation=user.organisation, certificate_no=username)
+        assert user.display_name == officer.name
+        teams = Inspection.objects.counted(2026, user.organisation).filter(
+            members__inspector=officer
+        )
+        assert teams.filter(status=Inspection.Status.ASSIGNED).exists(), username
+        assert (
+            client.post("/login/", {"username": username, "password": password}).status_code == 302
+        )
+        page = client.get(reverse("inspections:mine")).content.decode()
+        client.post("/logout/")
+        assert "目前没有分配给您的检查任务" not in page
+        assert all(escape(i.target.name) in page for i in teams.select_related("target"))
 
 
 def test_early_in_the_year_the_first_quarter_is_under_way(db, runs):

@@ -8,15 +8,16 @@ demo left running somewhere never keeps a password printed long ago.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.services import (
     available_presets,
@@ -42,23 +43,41 @@ DEMO_ORGANISATIONS: list[tuple[str, str, str | None, str]] = [
     ("140826", "运城市生态环境局绛县分局", "140800", "jiangxian-2025"),
 ]
 
-# One account per role in 遵化; a coordinator and a leader in each other preset county, who
-# run its quarter; and the city bureau's leader, who reads its branches.
+# Every role at each preset county bureau: its 抽查管理员 and 领导 run its quarters, its 执法人员
+# enters results, its 监督员 reads and audits, its 系统管理员 keeps its accounts and settings.
+# 唐山's 市局 has the roles a city bureau has over its branches: its 系统管理员 (the branches'
+# accounts), 领导 and 监督员 (who read the branches); it runs no draws of its own, so it has no
+# 抽查管理员 or 执法人员. An inspector's login name is the 执法证号 of a register officer, chosen
+# when the year is built (``demo_inspector``): the name here only stands for the account.
 DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("zunhua-admin", "王建国", "130281", Role.SYSADMIN),
     ("zunhua-coordinator", "李海燕", "130281", Role.COORDINATOR),
-    ("zunhua-inspector", "张伟", "130281", Role.INSPECTOR),
+    ("zunhua-inspector", "", "130281", Role.INSPECTOR),
     ("zunhua-leader", "刘志强", "130281", Role.LEADER),
     ("zunhua-auditor", "陈静", "130281", Role.AUDITOR),
+    ("tangshan-admin", "钱振华", "130200", Role.SYSADMIN),
     ("tangshan-leader", "赵立新", "130200", Role.LEADER),
+    ("tangshan-auditor", "孔令芳", "130200", Role.AUDITOR),
+    ("baoding-admin", "高志远", "130600", Role.SYSADMIN),
     ("baoding-coordinator", "孙丽", "130600", Role.COORDINATOR),
+    ("baoding-inspector", "", "130600", Role.INSPECTOR),
     ("baoding-leader", "周建华", "130600", Role.LEADER),
+    ("baoding-auditor", "田秀梅", "130600", Role.AUDITOR),
+    ("gaocheng-admin", "曹文杰", "130109", Role.SYSADMIN),
     ("gaocheng-coordinator", "吴敏", "130109", Role.COORDINATOR),
+    ("gaocheng-inspector", "", "130109", Role.INSPECTOR),
     ("gaocheng-leader", "郑国强", "130109", Role.LEADER),
+    ("gaocheng-auditor", "邓晓红", "130109", Role.AUDITOR),
+    ("huojia-admin", "许国栋", "410724", Role.SYSADMIN),
     ("huojia-coordinator", "冯雪", "410724", Role.COORDINATOR),
+    ("huojia-inspector", "", "410724", Role.INSPECTOR),
     ("huojia-leader", "马德胜", "410724", Role.LEADER),
+    ("huojia-auditor", "蒋玉兰", "410724", Role.AUDITOR),
+    ("jiangxian-admin", "袁志刚", "140826", Role.SYSADMIN),
     ("jiangxian-coordinator", "杨帆", "140826", Role.COORDINATOR),
+    ("jiangxian-inspector", "", "140826", Role.INSPECTOR),
     ("jiangxian-leader", "韩卫东", "140826", Role.LEADER),
+    ("jiangxian-auditor", "彭慧敏", "140826", Role.AUDITOR),
 ]
 
 
@@ -68,6 +87,7 @@ class DemoAccount:
     password: str
     role: str
     organisation: str
+    user: User = field(repr=False, compare=False)
 
 
 @transaction.atomic
@@ -100,9 +120,11 @@ def demo_registers(
     organisations: dict[str, Organisation],
     data_dir: Path,
     *,
+    until: dt.date,
     progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Fill each preset county's registers from generated workbooks, through the real import."""
+    """Fill each preset county's registers from generated workbooks, through the real import;
+    no record in them is dated after ``until`` (the day the demo is built)."""
     from shuangsuiji.directory.models import Target
     from shuangsuiji.directory.registers import register_by_key
     from shuangsuiji.directory.services import register_import
@@ -124,7 +146,8 @@ def demo_registers(
             targets=300,
             inspectors=40,
             seed=int(code),
-            year=timezone.localdate().year,
+            year=until.year,
+            until=until,
         )
         for key in DEMO_REGISTER_ORDER:
             path = files[key]
@@ -141,9 +164,29 @@ def demo_registers(
                 raise RuntimeError(f"演示数据 {path} 导入失败：{problems}")
 
 
-def _demo_inspector(organisation: Organisation):
-    from shuangsuiji.directory.models import Inspector
+def demo_inspector(organisation: Organisation, year: int):
+    """The officer whose account the demo prints for a county: the one on most of the year's
+    teams with a check still to do, then on most teams (by 执法证号 among equals), so that his
+    我的任务 has work in it; before anything is drawn, the senior-most officer on duty."""
+    from django.db.models import Count, Q
 
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.inspections.models import Inspection, InspectionMember
+
+    busiest = (
+        InspectionMember.objects.filter(
+            inspection__in=Inspection.objects.counted(year, organisation)
+        )
+        .values("inspector")
+        .annotate(
+            open=Count("pk", filter=Q(inspection__status=Inspection.Status.ASSIGNED)),
+            teams=Count("pk"),
+        )
+        .order_by("-open", "-teams", "inspector__certificate_no")
+        .first()
+    )
+    if busiest is not None:
+        return Inspector.objects.get(pk=busiest["inspector"])
     return (
         Inspector.objects.drawable()
         .filter(organisation=organisation)
@@ -154,8 +197,6 @@ def _demo_inspector(organisation: Organisation):
 
 def _start(preset: str):
     """The day the preset's first values take effect (its year's 1 January)."""
-    import datetime as dt
-
     return dt.date(int(preset.rsplit("-", 1)[1]), 1, 1)
 
 
@@ -167,8 +208,6 @@ def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
     would, with a reason: the ratio so its quarter can be drawn, and “满足其一即可” (the smaller
     of the two), since with the demo register's officers “人均6家次” alone would be most of the
     一般 class every quarter."""
-    import datetime as dt
-
     from shuangsuiji.bureau.policies import organisation_policy, policy_value_set
 
     for code, _name, _parent, preset in DEMO_ORGANISATIONS:
@@ -209,16 +248,19 @@ def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
         )
 
 
-def demo_accounts(organisations: dict[str, Organisation]):
-    """The printed accounts, each with a fresh password; and the users by (code, role)."""
-    from shuangsuiji.accounts.models import User
-
-    accounts = []
-    users: dict[tuple[str, Role], User] = {}
+def demo_accounts(
+    organisations: dict[str, Organisation], *, inspectors: bool
+) -> dict[tuple[str, Role], DemoAccount]:
+    """The accounts of ``DEMO_USERS``, each with a fresh password, by (code, role): the
+    inspectors' (``inspectors=True``, once the year is built) or all the others'."""
+    accounts: dict[tuple[str, Role], DemoAccount] = {}
+    year = timezone.localdate().year
     for username, display_name, code, role in DEMO_USERS:
+        if (role == Role.INSPECTOR) != inspectors:
+            continue
         if role == Role.INSPECTOR:
             # An inspector's account is linked to the register by the 执法证号 as login name.
-            inspector = _demo_inspector(organisations[code])
+            inspector = demo_inspector(organisations[code], year)
             username, display_name = inspector.certificate_no, inspector.name
         password = generate_password()
         user = User.objects.filter(username=username).first()
@@ -233,9 +275,10 @@ def demo_accounts(organisations: dict[str, Organisation]):
             )
         else:
             user_set_password(actor=None, user=user, password=password)
-        users[code, role] = user
-        accounts.append(DemoAccount(username, password, role.label, organisations[code].name))
-    return accounts, users
+        accounts[code, role] = DemoAccount(
+            username, password, role.label, organisations[code].name, user
+        )
+    return accounts
 
 
 @transaction.atomic
@@ -263,26 +306,34 @@ def demo_build(
 
     codes = [code for code, _, _, preset in DEMO_ORGANISATIONS if preset]
     now = timezone.now()
+    today = timezone.localdate(now)
     existing = list(Organisation.objects.filter(code__in=codes))
-    fresh = len(existing) < len(codes) or year_pending(existing, timezone.localdate(now).year)
+    fresh = len(existing) < len(codes) or year_pending(existing, today.year)
     with clock(year_opening(now)) if fresh else nullcontext():
         if progress:
             progress(f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）……")
         organisations = demo_organisations()
-        demo_registers(organisations, Path(settings.DATA_DIR), progress=progress)
+        demo_registers(organisations, Path(settings.DATA_DIR), until=today, progress=progress)
         if progress:
             progress("政策设置：各县按本局方案设定抽取权重……")
         demo_policy_settings(organisations)
         if progress:
             progress(f"演示账号：{len(DEMO_USERS)} 个账号，生成新密码……")
         with scrypt_first():
-            accounts, users = demo_accounts(organisations)
+            accounts = demo_accounts(organisations, inspectors=False)
     counties = [
-        (organisations[code], users[code, Role.COORDINATOR], users[code, Role.LEADER])
+        (
+            organisations[code],
+            accounts[code, Role.COORDINATOR].user,
+            accounts[code, Role.LEADER].user,
+        )
         for code in codes
         if organisations[code].policy_preset
     ]
     for summary in demo_years(counties, progress=progress):
         if report:
             report(summary.line())
-    return accounts
+    # The inspectors' accounts once the year's teams are known: each is on teams of this year.
+    with scrypt_first():
+        accounts |= demo_accounts(organisations, inspectors=True)
+    return [accounts[code, role] for _username, _name, code, role in DEMO_USERS]

@@ -621,10 +621,11 @@ def _gb11714_check(body: str) -> str:
 
 
 class _Generator:
-    def __init__(self, county: County, seed: int, year: int) -> None:
+    def __init__(self, county: County, seed: int, year: int, until: dt.date | None = None) -> None:
         self.county = county
         self.rng = random.Random(seed)
         self.year = year
+        self.until = until
         self.used_codes: set[str] = set()
         self.used_names: set[str] = set()
         self.used_projects: set[str] = set()
@@ -680,7 +681,10 @@ class _Generator:
     def project_code(self, division: str) -> str:
         rng = self.rng
         while True:
-            yymm = f"{(self.year - rng.randint(0, 2)) % 100:02d}{rng.randint(1, 12):02d}"
+            year, month = self.year - rng.randint(0, 2), rng.randint(1, 12)
+            if self.until and (year, month) > (self.until.year, self.until.month):
+                year -= 1  # not coded in a month still to come
+            yymm = f"{year % 100:02d}{month:02d}"
             code = (
                 f"{yymm}-{division}-{rng.choice(('04', '07', '89'))}-"
                 f"{rng.choice(('01', '02', '03'))}-{rng.randint(1, 999_999):06d}"
@@ -883,6 +887,11 @@ class _Generator:
             if sites[code] and kind == "超标排放通报":
                 kind = "举报查实"  # a construction site has no discharge monitoring
             day = start + dt.timedelta(days=rng.randint(0, span))
+            if self.until and day > self.until:
+                # Nothing is recorded on a day still to come: the day falls back into the
+                # days so far (the same draws of the generator, so the other rows stay).
+                days_so_far = (self.until - start).days + 1
+                day = start + dt.timedelta(days=(day - start).days % days_so_far)
             superior = rng.choice(county.superiors)
             issue = rng.choice(SITE_ISSUES if sites[code] else ISSUES)
             if kind == "挂牌督办":
@@ -993,13 +1002,21 @@ class _Generator:
 
 
 def build_demo_registers(
-    *, preset: str, targets: int, inspectors: int, seed: int = 0, year: int = 2026
+    *,
+    preset: str,
+    targets: int,
+    inspectors: int,
+    seed: int = 0,
+    year: int = 2026,
+    until: dt.date | None = None,
 ) -> DemoRegisters:
     """Generate the rows of the four registers in memory (see :func:`write_demo_workbooks`)."""
     county = county_for(preset)
     if targets < 0 or inspectors < 0:
         raise ValueError("检查对象和执法检查人员的数量不能为负数")
-    generator = _Generator(county, seed, year)
+    if until is not None and until < dt.date(year - 1, 10, 1):
+        raise ValueError(f"截止日期 {until:%Y-%m-%d} 早于演示记录的起始日期")
+    generator = _Generator(county, seed, year, until)
     target_rows = generator.targets(targets)
     return DemoRegisters(
         county=county,
@@ -1080,18 +1097,26 @@ def write_registers(registers: DemoRegisters, out_dir: Path) -> dict[str, Path]:
 
 
 def write_demo_workbooks(
-    out_dir: Path, *, preset: str, targets: int, inspectors: int, seed: int = 0, year: int = 2026
+    out_dir: Path,
+    *,
+    preset: str,
+    targets: int,
+    inspectors: int,
+    seed: int = 0,
+    year: int = 2026,
+    until: dt.date | None = None,
 ) -> dict[str, Path]:
     """Write ``targets.xlsx``, ``events.xlsx``, ``inspectors.xlsx`` and ``items.xlsx``.
 
     ``preset`` picks the county (``zunhua-2024`` 遵化市, ``baoding-2021`` 保定市,
     ``huojia-2024`` 获嘉县, ``gaocheng-2026`` 藁城区, ``jiangxian-2025`` 绛县); ``targets`` and
     ``inspectors`` are row counts (events are about one per ten targets); ``year`` is the plan
-    year the events and working years are relative to. The same arguments always give the same
-    cells. Returns the paths by key ``targets``, ``events``, ``inspectors``, ``items``.
+    year the events and working years are relative to; with ``until`` (the day the demo is
+    built) no event and no 项目代码's month is later than that day. The same arguments always give
+    the same cells. Returns the paths by key ``targets``, ``events``, ``inspectors``, ``items``.
     """
     registers = build_demo_registers(
-        preset=preset, targets=targets, inspectors=inspectors, seed=seed, year=year
+        preset=preset, targets=targets, inspectors=inspectors, seed=seed, year=year, until=until
     )
     return write_registers(registers, out_dir)
 

@@ -15,6 +15,7 @@ Everything random is seeded by the county and the task, so the same day gives th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import json
@@ -65,6 +66,7 @@ from shuangsuiji.inspections.services import (
     revisit_record,
     revisit_sample,
 )
+from shuangsuiji.planning.draws import commit_rules, task_period
 from shuangsuiji.planning.labels import flag_name
 from shuangsuiji.planning.models import AnnualPlan, ConflictOfInterest, Draw, SamplingTask
 from shuangsuiji.planning.plans import (
@@ -73,6 +75,7 @@ from shuangsuiji.planning.plans import (
     plan_approve,
     plan_generate,
     plan_publish,
+    plan_submit,
     task_add,
     task_update,
 )
@@ -85,7 +88,8 @@ from shuangsuiji_demo.registers import county_for
 @contextmanager
 def clock(moment: dt.datetime) -> Iterator[None]:
     """Run the block as if it were ``moment``: ``timezone.now()`` (and with it ``localdate``,
-    ``auto_now_add`` and the history rows) starts there and runs on in real time."""
+    ``auto_now_add``, the history rows and a default of ``timezone.now`` such as an account's
+    ``date_joined``) starts there and runs on in real time."""
     real = timezone.now
     started = time.monotonic()
     base = moment.astimezone(dt.UTC)
@@ -93,11 +97,36 @@ def clock(moment: dt.datetime) -> Iterator[None]:
     def now() -> dt.datetime:
         return base + dt.timedelta(seconds=time.monotonic() - started)
 
+    # A field keeps the function it was given as its default, not the name: set it too.
+    defaults = [f for f in _timed_fields() if f.default is real]
     timezone.now = now
+    for f in defaults:
+        _set_default(f, now)
     try:
         yield
     finally:
         timezone.now = real
+        for f in defaults:
+            _set_default(f, real)
+
+
+@functools.cache
+def _timed_fields() -> tuple:
+    """The date and time fields whose default is a function (``timezone.now`` among them)."""
+    from django.apps import apps
+    from django.db import models
+
+    return tuple(
+        f
+        for model in apps.get_models()
+        for f in model._meta.local_fields
+        if isinstance(f, models.DateField) and callable(f.default)
+    )
+
+
+def _set_default(f, default: Callable[[], dt.datetime]) -> None:
+    f.default = default
+    f.__dict__.pop("_get_default", None)  # Django caches the default's function per field
 
 
 SCRYPT = "django.contrib.auth.hashers.ScryptPasswordHasher"
@@ -155,6 +184,16 @@ class Timeline:
                 step()
                 finished = timezone.now()
         self._current = None
+
+
+#: 双色球 draws on Tuesdays, Thursdays and Sundays.
+LOTTERY_DAYS = (1, 3, 6)
+
+
+def lottery_on_or_after(day: dt.date) -> dt.date:
+    while day.weekday() not in LOTTERY_DAYS:
+        day += dt.timedelta(days=1)
+    return day
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -232,6 +271,8 @@ ADDED_TASKS = {
         ],
     ),
 }
+#: The share of a finished quarter's draws in which one team enters its result a month late.
+SLOW_DRAWS = 0.15
 #: 保定 三、（二）“对特定领域的抽查，可在满足执法检查人数要求的基础上，吸收……专家学者等参与，通过
 #: 听取专家咨询意见等方式辅助抽查”: in the quarter given, the coordinator names one 专家 of the
 #: register, whose 业务专长 is one of a drawn unit's 要素标签, to join that unit's check.
@@ -344,6 +385,7 @@ class CountyYear:
     users: dict[str, User] = field(default_factory=dict)
     case_numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
     expert_added: bool = False
+    reveal_days: dict[int, dt.date] = field(default_factory=dict)  # by task, planned on commit
     added: list = field(default_factory=list)  # tasks added by the mid-year adjustment
 
     @property
@@ -387,6 +429,7 @@ class CountyYear:
             )
 
     def approve(self) -> None:
+        plan_submit(actor=None, plan=self.plan)
         plan_approve(actor=self.leader, plan=self.plan)
 
     def publish(self) -> None:
@@ -426,26 +469,47 @@ class CountyYear:
         complete = quarter < self.current
         commit_day = days.on_or_after(task.draw_date)
         if not complete:
-            commit_day = min(commit_day, self.today)
+            # The current quarter is drawn by today where a lottery held since its start allows
+            # it; in its first days it is committed today and drawn once the lottery is held.
+            commit_day = min(commit_day, self.latest_commit(task) or self.today)
         minute = 30 + 5 * (task.quarter is None)
         self.timeline.at(
             at(commit_day, 9, minute), lambda: self.commit(task, complete), due=not complete
         )
 
+    def latest_commit(self, task: SamplingTask) -> dt.date | None:
+        """The last working day since the task's period began on which a commitment would have
+        been drawn by today (the lottery it names held, the draw made the next working day);
+        ``None`` when there is none yet."""
+        start, _ = task_period(task)
+        day = self.today
+        while day >= start:
+            if self.days.is_workday(day) and self.drawn_after(day) <= self.today:
+                return day
+            day -= dt.timedelta(days=1)
+        return None
+
+    def drawn_after(self, committed: dt.date) -> dt.date:
+        """The day a draw committed on ``committed`` is made: the working day after the first
+        双色球 draw from then (the lottery of the commitment's own day, drawn in the evening)."""
+        return self.days.add(lottery_on_or_after(committed), 1)
+
     def commit(self, task: SamplingTask, complete: bool) -> None:
         today = timezone.localdate()
         rng = self.rng(task.number)
-        lottery = today
-        while lottery.weekday() not in (1, 3, 6):  # 双色球 draws on Tue, Thu and Sun
-            lottery += dt.timedelta(days=1)
+        lottery = lottery_on_or_after(today)
         start = dt.date(lottery.year, 1, 1)
         issue = sum(
-            (start + dt.timedelta(days=n)).weekday() in (1, 3, 6)
+            (start + dt.timedelta(days=n)).weekday() in LOTTERY_DAYS
             for n in range((lottery - start).days + 1)
         )
         drawn_on = self.days.add(lottery, 1)
-        quarter = Quarter(self.year, task.quarter or Quarter.of(today).number)
-        reveal = self.days.add(drawn_on, 21) if complete else quarter.end
+        # The 最迟公开日期 is the end of the task's inspection period at the earliest; a
+        # quarter that is over was revealed when its checks were done, about three weeks after
+        # the draw (schedule_checks).
+        reveal_on, _ = commit_rules(task, today)
+        if complete:
+            self.reveal_days[task.pk] = self.days.add(drawn_on, 21)
         sources = [
             ("lottery", f"中国福利彩票双色球 {lottery.year}{issue:03d} 期（{lottery:%m-%d} 开奖）"),
             ("witness", "局纪检组监督员现场书写的八位数字"),
@@ -454,15 +518,18 @@ class CountyYear:
             actor=self.coordinator,
             task=task,
             sources=sources,
-            reveal_on=max(reveal, today),
+            reveal_on=reveal_on,
         )
         red = sorted(rng.sample(range(1, 34), 6))
         values = [
             ".".join(map(str, red)) + f"./{rng.randint(1, 16)}./",
             f"{rng.randrange(10**8):08d}",
         ]
+        # A draw whose lottery is still to come has not been made yet.
         self.timeline.at(
-            at(drawn_on, 9, 30), lambda: self.execute(draw, values, complete), due=not complete
+            at(drawn_on, 9, 30),
+            lambda: self.execute(draw, values, complete),
+            due=not complete and drawn_on <= self.today,
         )
 
     def execute(self, draw: Draw, values: list[str], complete: bool) -> None:
@@ -579,11 +646,18 @@ class CountyYear:
             .select_related("target")
             .order_by("target__credit_code", "target__project_code")
         )
+        slow = None
         if complete:
             # Checked over three weeks, determined within a week, and the list revealed when
-            # they are done: within the 20 working days of the first result.
+            # they are done: within the 20 working days of the first result. Now and then one
+            # team enters its result a month late, and the list, which stays secret while a
+            # check is open, waits for it (until its 最迟公开日期): most of that draw's results
+            # are then published after their 20 working days.
             window = days.between(days.add(drawn_on, 2), days.add(drawn_on, 15))
-            reveal = draw.reveal_on
+            reveal = self.reveal_days.pop(draw.task_id, draw.reveal_on)
+            pace = self.rng(draw.draw_id, "pace")
+            if inspections and pace.random() < SLOW_DRAWS:
+                slow = pace.randrange(len(inspections))
         else:
             # The current quarter: about half its checks done by today, none revealed.
             start = max(days.add(drawn_on, 2), days.add(self.today, -12))
@@ -591,14 +665,16 @@ class CountyYear:
             window = days.between(start, days.add(start, 2 * elapsed))
             reveal = None
         recorders = self.recorders(inspections)
-        for inspection in inspections:
+        for index, inspection in enumerate(inspections):
             rng = self.rng(draw.draw_id, inspection.target.draw_id)
             outcome = outcome_for(rng, inspection.method)
             outcome.recorder = recorders[inspection.pk]
             outcome.check = rng.choice(window)
             outcome.determined = days.add(outcome.check, rng.choice((0, 1, 2, 3, 5)))
-            late = complete and rng.random() < 0.05
+            late = index == slow
             outcome.submitted = days.add(outcome.determined, 22) if late else outcome.determined
+            if late:
+                reveal = min(max(reveal, days.add(outcome.submitted, 1)), draw.reveal_on)
             # A draft from the visit shows where the result is still to be determined.
             draft = late or at(outcome.submitted, 16) > self.timeline.now
             self.schedule_check(inspection, outcome, rng, draft=draft)

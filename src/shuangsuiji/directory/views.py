@@ -36,6 +36,7 @@ from shuangsuiji.directory.importing import (
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ImportBatch, Target
 from shuangsuiji.directory.registers import REGISTERS, RegisterSpec
+from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
 from shuangsuiji.spreadsheets import file_name
 
@@ -102,11 +103,24 @@ def register_list(request, register: str):
     )
 
 
-@role_required(*READ)
-def record_detail(request, register: str, pk: int):
-    spec = _spec(register)
-    obj = get_object_or_404(spec.model.objects.readable_by(request.user), pk=pk)
-    fields = [(c.header, _display(spec, obj, c.field)) for c in spec.columns]
+def _team_inspections(user, target_pk: int):
+    """The inspections of the target whose team the 执法人员 (the user whose login name is the
+    执法证号) is on, in his bureau, not cancelled or replaced: those of 我的任务."""
+    return (
+        Inspection.objects.readable_by(user)
+        .active()
+        .filter(
+            organisation_id=user.organisation_id,
+            target_id=target_pk,
+            members__inspector__certificate_no=user.username,
+        )
+        .select_related("task", "target__organisation")
+        .order_by("-year", "pk")
+        .distinct()
+    )
+
+
+def _history(spec: RegisterSpec, obj) -> list[dict]:
     history = []
     for record in obj.history.select_related("history_user").order_by("-history_date")[:50]:
         changes = []
@@ -120,14 +134,34 @@ def record_detail(request, register: str, pk: int):
                 else:
                     changes.append(f"{label}：{change.old or '（空）'} → {change.new or '（空）'}")
         history.append({"record": record, "changes": changes})
+    return history
+
+
+@role_required(*READ, "record_inspections")
+def record_detail(request, register: str, pk: int):
+    spec = _spec(register)
+    if any(has_permission(request.user, p) for p in READ):
+        obj = get_object_or_404(spec.model.objects.readable_by(request.user), pk=pk)
+        team = None
+    else:
+        # An 执法人员 reads the register record of a target his team is sent to inspect, and
+        # nothing else of the registers: no other target, officer, event or item.
+        team = list(_team_inspections(request.user, pk)) if spec.model is Target else []
+        if not team:
+            raise PermissionDenied("只能查看本组检查任务的检查对象。")
+        obj = team[0].target
+    fields = [(c.header, _display(spec, obj, c.field)) for c in spec.columns]
     context = {
         "spec": spec,
         "obj": obj,
         "fields": fields,
-        "history": history,
+        # The register's change log (who changed what, and why) is for those who keep and
+        # read the registers, not for a team sent to the target.
+        "history": _history(spec, obj) if team is None else None,
         "removable": hasattr(spec.model, "in_register"),
         "can_edit": has_permission(request.user, "manage_registers")
         and obj.organisation_id == request.user.organisation_id,
+        "team": team,
     }
     if isinstance(obj, Target):
         context["events"] = selectors.events_of_target(obj)
