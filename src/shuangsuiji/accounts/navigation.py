@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -52,13 +53,28 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def menu_for(user) -> list[dict[str, str]]:
+def visible_items(user) -> list[NavItem]:
     return [
-        {
+        item
+        for item in NAV_ITEMS
+        if not item.permissions or any(has_permission(user, p) for p in item.permissions)
+    ]
+
+
+def menu_for(user, counts: Mapping[str, object] | None = None) -> list[dict]:
+    """The user's menu. ``counts``: what awaits the user by entry (URL name), each with
+    ``count``, ``overdue`` and ``detail`` (``reports.todo_counts.MenuCount``); an entry is
+    counted once, on its first line (监管记录 and the other registers share a URL name)."""
+    counts = dict(counts or {})
+    menu = []
+    for item in visible_items(user):
+        entry = {
             "label": item.label,
             "url": reverse(item.url_name, args=item.args),
             "url_name": item.url_name,
         }
-        for item in NAV_ITEMS
-        if not item.permissions or any(has_permission(user, p) for p in item.permissions)
-    ]
+        waiting = counts.pop(item.url_name, None)
+        if waiting is not None:
+            entry["waiting"] = waiting
+        menu.append(entry)
+    return menu

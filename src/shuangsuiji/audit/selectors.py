@@ -8,7 +8,7 @@ from django.db.models import Max, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shuangsuiji.audit.models import AuditEvent
+from shuangsuiji.audit.models import GENESIS, AuditEvent, AuditHead
 
 
 def events_for(user) -> QuerySet[AuditEvent]:
@@ -32,3 +32,10 @@ def daily_heads(days: int = 30) -> list[tuple[dt.date, int, str]]:
         AuditEvent.objects.filter(id__in=[row["last_id"] for row in last]).values_list("id", "hash")
     )
     return [(row["day"], row["last_id"], hashes[row["last_id"]]) for row in last]
+
+
+def chain_head() -> str:
+    """The hash of the log's last entry: it changes with every audited write anywhere, so
+    anything computed from the database and keyed by it is never read stale."""
+    head = AuditHead.objects.filter(pk=1).values_list("hash", flat=True).first()
+    return head or GENESIS

@@ -239,6 +239,18 @@ def record(request, pk: int):
         ):
             return redirect("inspections:record", pk=pk)
     inspection.refresh_from_db()
+    from copy import copy
+
+    from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
+
+    def records_needed(violation: bool) -> str:
+        """The 现场检查 records rule's words for a result with or without a violation, with the
+        files uploaded so far, for the live 提交前还需 list; the probe is never saved."""
+        probe = copy(inspection)
+        probe.method_used = "现场检查"
+        probe.result_category = ResultCategory.ORDERED if violation else ResultCategory.NO_PROBLEM
+        return "".join(services._missing_records(probe))
+
     return render(
         request,
         "inspections/record.html",
@@ -252,6 +264,17 @@ def record(request, pk: int):
             "attachments": inspection.attachments.all(),
             "attachment_form": AttachmentForm(),
             "problems": services.submission_problems(inspection) if editable else [],
+            # What the browser needs to keep 提交前还需 live (``submission_problems``' rules).
+            "submit_rules": {
+                "records_violation": records_needed(True) if editable else "",
+                "records_clean": records_needed(False) if editable else "",
+                "violation_categories": " ".join(sorted(VIOLATION_CATEGORIES)),
+                "no_problem_categories": " ".join(
+                    [ResultCategory.NO_PROBLEM, ResultCategory.NO_ACTIVITY]
+                ),
+                "problem": ItemOutcome.PROBLEM,
+                "onsite": "现场检查",
+            },
             "follow_ups": inspection.follow_ups.all(),
             "publication_state": services.publication_state(inspection),
             "coordinator": inspection.organisation_id == request.user.organisation_id
