@@ -85,17 +85,7 @@ BUNDLE_WORDS = {
 #: Pages whose codes are not fixed yet, by the template that renders them: template → the codes
 #: it may still show. Each entry is to be removed when its page is fixed; the list is to end
 #: empty.
-KNOWN: dict[str, set[str]] = {
-    # The public draw page /gongkai/draws/<draw_id>/ (disclosure/draw.html, changed with the
-    # portal): each class as “特殊监管对象（SPECIAL）” outside <code>, the commitment's field
-    # names as labels, and the verification report's lines (shuangsuiji/draw/verify.py).
-    # Its 承诺于 time is ISO 8601 (2026-01-15T09:30:00+08:00), not 2026-01-15 09:30.
-    "disclosure/draw.html": CLASS_CODES | BUNDLE_WORDS | {ISO},
-    # 单位设置 /planning/settings/ (accounts/form.html): the help text of 任务名称模板 names its
-    # placeholder {task_type} (planning/models.py, filled by planning/plans.task_name); Chinese
-    # placeholders need both.
-    "accounts/form.html": {"task_type"},
-}
+KNOWN: dict[str, set[str]] = {}
 
 
 class VisibleText(HTMLParser):

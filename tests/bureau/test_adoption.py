@@ -86,7 +86,10 @@ def test_org_add_adopts_the_preset_in_one_audited_act(db, capsys):
     assert settings.publish_monthly is True and settings.history.count() == 1
     event = AuditEvent.objects.get(action="policy.adopt")
     assert event.organisation == baoding and event.actor is None
-    assert event.summary == "采用政策预设：保定市生态环境局采用“baoding-2021”"
+    # The log names the preset by its title, never by its file's name (issue 19 §3).
+    assert event.summary == (
+        "采用政策预设：保定市生态环境局采用《保定市 2021 年污染源“双随机、一公开”监管随机抽查工作计划》"
+    )
     assert event.detail["单位设置"]["新建"]["publish_monthly"] is True
     # The province chose no preset: nothing adopted, no settings stored.
     assert not OrganisationSettings.objects.filter(organisation__code="130000").exists()

@@ -124,10 +124,9 @@ class OrganisationSettings(models.Model):
     task_name_template = models.CharField(
         "任务名称模板",
         max_length=200,
-        default="{organisation}{year}年{period}{task_type}",
-        help_text="可用：{city} 市、{county} 县区、{organisation} 单位全称、{year} 年、"
-        "{period} 时间（如“一季度”“全年”）、{task_type} 任务类型。"
-        "默认按获嘉“市+县区+部门+时间+任务类型”。",
+        default="{单位}{年度}年{时间}{任务类型}",
+        help_text="可用：{市}、{县区}、{单位}（单位全称）、{年度}、{时间}（如“一季度”“全年”）、"
+        "{任务类型}。默认按获嘉“市+县区+部门+时间+任务类型”。",
     )
     seniority_years = models.PositiveSmallIntegerField(
         "以老带新：参加执法工作满几年为老同志",

@@ -20,7 +20,7 @@ from shuangsuiji.bureau.models import OrganisationPolicy, OrganisationSettings
 from shuangsuiji.bureau.organisation_settings import preset_settings
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset
 from shuangsuiji.policy import PolicyError, load_preset, load_preset_text
-from shuangsuiji.policy.loader import PRESET_DIR
+from shuangsuiji.policy.loader import PRESET_DIR, preset_titles
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,11 @@ def _describe(adoption: Adoption, kwargs: dict):
         return None  # adopted before: nothing changed, nothing to log
     policy = adoption.policy
     made = "冻结预设原文" if adoption.policy_created else "已采用"
-    detail = {"政策预设": policy.preset, "预设": made}
+    title = preset_titles().get(policy.preset, "本单位选定的预设")
+    detail = {"政策预设": title, "预设": made}
     if adoption.settings_created:
         detail["单位设置"] = {"新建": snapshot(adoption.settings)}
-    summary = f"采用政策预设：{policy.organisation.name}采用“{policy.preset}”"
+    summary = f"采用政策预设：{policy.organisation.name}采用《{title}》"
     obj = policy if adoption.policy_created else adoption.settings
     return obj, summary, detail
 

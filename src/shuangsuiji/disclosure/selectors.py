@@ -24,6 +24,7 @@ from shuangsuiji.directory.vocabulary import InspectorCategory
 
 # The API reads the result filter here until it builds it from disclosure.filters itself.
 from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection
+from shuangsuiji.planning import labels
 from shuangsuiji.planning.models import Draw, PlanRevision
 
 #: The register fields the public sees (BD-3.5 “两库名单”); nothing else leaves the building.
@@ -207,10 +208,17 @@ def draw_disclosure(draw: Draw) -> dict:
     enterprise names and teams, substitutions and manual assignments with their reasons."""
     from shuangsuiji import draw as engine
 
+    params = json.loads(draw.params)
     disclosure = {
         "draw": draw,
         "commitment": json.loads(draw.commitment),
-        "params": json.loads(draw.params),
+        "params": params,
+        "committed_at": dt.datetime.fromisoformat(params["committed_at"]),
+        # Each value beside its Chinese name; the file's own key in <code>, to match commit.json.
+        "commitment_rows": [
+            (labels.commitment_name(key), key, value)
+            for key, value in json.loads(draw.commitment).items()
+        ],
         "files": public_bundle(draw),
         "sources": list(draw.sources.all()),
     }
@@ -234,7 +242,9 @@ def draw_disclosure(draw: Draw) -> dict:
             i.target.draw_id: (i.target.name, [m.inspector.name for m in i.members.all()])
             for i in inspections
         }
+        names = labels.class_names(draw)
         for stratum in result["strata"]:
+            stratum["name"] = names.get(stratum["code"])
             for rank, selected in enumerate(stratum["selected"], start=1):
                 selected["rank"] = rank
                 selected["name"], selected["team"] = teams.get(selected["id"], ("", []))
