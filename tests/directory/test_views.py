@@ -179,6 +179,9 @@ def test_import_through_the_page(client, coordinator, targets):
     assert batch.__class__.objects.get().status == "preview"
     assert "新增 <strong>1</strong> 条" in text and "修改 <strong>1</strong> 条" in text
     assert "执法片区：第一中队 → 第三中队" in text
+    # Issue 19: the removal offered says how many, and the names wait below the button.
+    assert "将文件中没有的 <strong>2</strong> 条记录移出名录" in text
+    assert text.index("确认导入") < text.index("文件中没有的记录（2 条）")
     response = client.post(
         reverse("directory:import_apply", args=[batch.pk]),
         {"reason": "二季度动态调整", "remove_absent": "on"},
