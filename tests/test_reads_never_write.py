@@ -216,7 +216,7 @@ def parameter_values(user) -> tuple[dict, dict]:
         values["planning:" + name, "pk"] = draw_pks
     for name in ("inspection_substitute", "inspection_assign"):
         values["planning:" + name, "pk"] = inspection_pks
-    for name in ("detail", "record", "checklist_pdf", "attachment_upload", "reopen",
+    for name in ("detail", "record", "checklist_pdf", "letters", "attachment_upload", "reopen",
                  "follow_up_open", "release", "assistant_add"):  # fmt: skip
         values["inspections:" + name, "pk"] = inspection_pks
     values["inspections:revisit_record", "pk"] = list(

@@ -96,6 +96,11 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
         "inspection",
         only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR),
     ),
+    "inspections:letters": (
+        "get",
+        "inspection",
+        only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR),
+    ),
     "inspections:attachment": (
         "get",
         "attachment",

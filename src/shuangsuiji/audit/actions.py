@@ -52,6 +52,8 @@ ACTION_NAMES: dict[str, str] = {
     "inspection.assistant_remove": "撤下专家或辅助人员",
     "inspection.record": "保存检查记录",
     "inspection.attachment": "上传检查材料",
+    "inspection.notice": "出具一次告知书",
+    "inspection.result_notice": "出具检查结果告知书",
     "inspection.submit": "提交检查结果",
     "inspection.reopen": "退回检查结果",
     "result.release": "发布公示",

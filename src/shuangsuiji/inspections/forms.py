@@ -175,3 +175,17 @@ class AssistantForm(_ButtonRowForm):
             f"{p.name}（{p.get_category_display()}"
             f"{'，' + p.tags if p.tags else ''}{'，' + p.unit if p.unit else ''}）"
         )
+
+
+class NoticeForm(_BureauDates):
+    """一次告知书 (获嘉 二、（三）): the day the team comes and what the enterprise prepares."""
+
+    visit_on = RangedDateField(label="检查日期", future=True)
+    materials = forms.CharField(
+        label="需企业准备的资料（每行一项）",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="如：排污许可证（正、副本）；环境影响评价文件及批复；近三个月的自行监测报告。",
+    )
+
+    def material_lines(self) -> list[str]:
+        return self.cleaned_data["materials"].splitlines()

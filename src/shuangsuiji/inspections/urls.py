@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.inspection_detail, name="detail"),
     path("<int:pk>/record/", views.record, name="record"),
     path("<int:pk>/checklist.pdf", views.checklist_pdf, name="checklist_pdf"),
+    path("<int:pk>/letters/", views.letters, name="letters"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import has_permission, role_required
@@ -20,6 +20,7 @@ from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
+from shuangsuiji.inspections import letters as letter_acts
 from shuangsuiji.inspections import selectors, services
 from shuangsuiji.inspections.creation import (
     inspection_add_assistant,
@@ -32,9 +33,11 @@ from shuangsuiji.inspections.forms import (
     AttachmentForm,
     FollowUpCloseForm,
     FollowUpOpenForm,
+    NoticeForm,
     RecordForm,
     RevisitForm,
 )
+from shuangsuiji.inspections.letters import letter_writer, suggested_materials
 from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
 from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import Draw
@@ -313,6 +316,55 @@ def attachment_file(request, pk: int, attachment_id: int):
         attachment.file.open("rb"),
         content_type=attachment.content_type,
         filename=attachment.original_name,
+    )
+
+
+@role_required(*ANYONE_INVOLVED)
+@require_http_methods(["GET", "POST"])
+def letters(request, pk: int):
+    """告知书: the 一次告知书 before the check, the 检查结果告知书 after it (获嘉 二、（三）,
+    三、（二）), each frozen among the inspection's 材料 when issued."""
+    inspection = _team_or_reader(request, pk)
+    writer = letter_writer(request.user, inspection)
+    form = NoticeForm(
+        request.POST if request.POST.get("action") == "notice" else None,
+        organisation=inspection.organisation,
+        initial={"materials": "\n".join(suggested_materials(inspection))},
+    )
+    if request.method == "POST":
+        if not writer:
+            raise PermissionDenied("只有本组执法人员或本单位抽查管理员可以出具告知书。")
+        action = request.POST.get("action")
+        try:
+            if action == "notice" and form.is_valid():
+                letter_acts.notice_issue(
+                    actor=request.user,
+                    inspection=inspection,
+                    visit_on=form.cleaned_data["visit_on"],
+                    materials=form.material_lines(),
+                )
+                messages.success(request, "已出具一次告知书，已存入本次检查的材料。")
+                return redirect("inspections:letters", pk=pk)
+            if action == "result":
+                letter_acts.result_notice_issue(actor=request.user, inspection=inspection)
+                messages.success(request, "已出具检查结果告知书，已存入本次检查的材料。")
+                return redirect("inspections:letters", pk=pk)
+        except ValidationError as error:
+            if action == "notice":
+                add_service_errors(form, error)
+            else:
+                messages.error(request, "；".join(error.messages))
+        except letter_acts.LetterUnavailable as error:
+            return render(request, "unavailable.html", {"reason": str(error)}, status=503)
+    return render(
+        request,
+        "inspections/letters.html",
+        {
+            "inspection": inspection,
+            "form": form if writer and inspection.status == Inspection.Status.ASSIGNED else None,
+            "can_result": writer and inspection.status == Inspection.Status.DONE,
+            "issued": inspection.attachments.filter(kind__in=letter_acts.LETTER_KINDS),
+        },
     )
 
 
