@@ -59,6 +59,7 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "directory:remove": ("get", "target", only(Role.COORDINATOR)),
     "directory:import_batch": ("get", "batch", only(Role.COORDINATOR)),
     "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
+    "directory:items_compare": ("get", None, only(*REGISTER_READERS)),
     "planning:policy": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:policy_quarter": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     # The matrix's bureau has no adopted policy: the coordinator is sent back to the policy page.

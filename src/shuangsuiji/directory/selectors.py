@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from shuangsuiji.directory.registers import RegisterSpec
+from shuangsuiji.directory.models import InspectionItem
+from shuangsuiji.directory.registers import ITEMS, RegisterSpec
 
 
 def register_rows(spec: RegisterSpec, user) -> QuerySet:
@@ -94,3 +97,45 @@ def import_batch_content(batch) -> bytes:
         return unseal(stored)
     except UploadUnreadable as error:
         raise ValidationError(str(error)) from error
+
+
+@dataclass
+class ItemComparison:
+    """The bureau's 随机抽查事项清单 against its 市局's (绛县 四、（一） “上下一致、只增不减”).
+
+    ``missing``: the 市局's items the bureau does not list, each with its row of the 市局's
+    file — absent altogether, or ``removed`` from the bureau's list (``(row, values, item)``);
+    ``extra``: items the bureau lists and the 市局 does not (an addition, which the rule
+    allows); ``matched``: items both list."""
+
+    missing: list[tuple[int, dict, InspectionItem | None]]
+    extra: list[InspectionItem]
+    matched: int
+
+    @property
+    def in_step(self) -> bool:
+        return not self.missing
+
+
+def items_compared(organisation, records: list[tuple[int, dict]]) -> ItemComparison:
+    """Compare the rows of the 市局's list (parsed with the items register's columns) with the
+    bureau's list, item by item on 抽查类别 and 抽查事项."""
+    ours = {
+        ITEMS.key_of(vars(item)): item
+        for item in InspectionItem.objects.filter(organisation=organisation).order_by(
+            "sequence", "category", "name"
+        )
+    }
+    theirs = {}
+    for row, values in records:
+        theirs.setdefault(ITEMS.key_of(values), (row, values))
+    missing = []
+    matched = 0
+    for key, (row, values) in theirs.items():
+        item = ours.get(key)
+        if item is not None and item.in_register:
+            matched += 1
+        else:
+            missing.append((row, values, item))
+    extra = [item for key, item in ours.items() if item.in_register and key not in theirs]
+    return ItemComparison(missing=missing, extra=extra, matched=matched)

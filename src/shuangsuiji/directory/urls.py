@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/<int:pk>/apply/", views.import_apply, name="import_apply"),
     path("imports/<int:pk>/abandon/", views.import_abandon, name="import_abandon"),
     path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("items/compare/", views.items_compare, name="items_compare"),
     path("<str:register>/", views.register_list, name="list"),
     path("<str:register>/new/", views.record_edit, name="create"),
     path("<str:register>/import/", views.import_upload, name="import"),

@@ -35,7 +35,7 @@ from shuangsuiji.directory.importing import (
 )
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ImportBatch, Target
-from shuangsuiji.directory.registers import REGISTERS, RegisterSpec
+from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
 from shuangsuiji.spreadsheets import file_name
@@ -289,6 +289,27 @@ def import_upload(request, register: str):
         "directory/import.html",
         {"spec": spec, "form": form, "recent": recent, "limits": _limits_text()},
     )
+
+
+@role_required(*READ)
+@require_http_methods(["GET", "POST"])
+def items_compare(request):
+    """Compare the bureau's 随机抽查事项清单 with the 市局's (绛县 四、（一） “上下一致、只增不减”):
+    the file is read with the items register's columns and compared, never stored."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"spec": ITEMS, "form": form, "limits": _limits_text()}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        parsed = parse_register_file(ITEMS, upload.read(), upload.name)
+        context["filename"] = upload.name
+        if parsed.problems:
+            context["problems"] = [p.as_list() for p in parsed.problems]
+            context["omitted"] = parsed.omitted
+        else:
+            context["comparison"] = selectors.items_compared(
+                request.user.organisation, parsed.records
+            )
+    return render(request, "directory/items_compare.html", context)
 
 
 def _limits_text() -> str:

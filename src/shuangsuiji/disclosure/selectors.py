@@ -96,6 +96,14 @@ def public_items(organisation: Organisation) -> QuerySet[InspectionItem]:
     ).order_by("sequence", "category", "name")
 
 
+def removed_items(organisation: Organisation) -> QuerySet[InspectionItem]:
+    """Items taken out of the public list, with when and why (绛县 四、（一） “只增不减”: a
+    removal is shown, never silent). 涉密 items were never listed and are not shown."""
+    return InspectionItem.objects.filter(
+        organisation=organisation, in_register=False, confidential=False
+    ).order_by("-updated_at", "name")
+
+
 def public_targets(organisation: Organisation, query: str = "") -> QuerySet[Target]:
     """检查对象名录库: name, 统一社会信用代码 and address of the targets in the register."""
     targets = Target.objects.filter(organisation=organisation, in_register=True)

@@ -95,7 +95,13 @@ def policy(request, code: str):
 def items(request, code: str):
     org = _organisation(code)
     return render(
-        request, "disclosure/items.html", {"org": org, "items": selectors.public_items(org)}
+        request,
+        "disclosure/items.html",
+        {
+            "org": org,
+            "items": selectors.public_items(org),
+            "removed": selectors.removed_items(org),
+        },
     )
 
 
