@@ -149,6 +149,8 @@ def test_city_sees_branches_side_by_side(client, portal, organisations, make_use
     client.force_login(leader)
     page = client.get("/reports/dashboard/", {"year": 2026, "quarter": ""}).content.decode()
     assert "下级单位对比" in page
+    # A 市局 without a plan of its own is not warned as if it lacked one: it compares branches.
+    assert "尚未设置政策预设" not in page and "没有自己的抽查计划，不单独考核" in page
     assert portal.county.name in page and portal.neighbour.name in page
     assert "本单位方案无此要求" in page  # 遵化 has no annual cap; 绛县 has no 35 % share
     own = client.get("/reports/dashboard/", {"org": portal.county.code, "year": 2026}).content
