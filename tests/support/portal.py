@@ -108,15 +108,24 @@ def build_portal(organisations, make_user) -> Portal:
     record(secret, team_user(secret, make_user), confidentiality="commercial",
            confidential_reason="涉及企业工艺参数", public_summary="")  # fmt: skip
 
+    # The salts are random, so the draws differ from run to run: the withheld checks are of
+    # units nothing public names for another reason (drawn again and published in Q4).
+    published = {clean.target_id, ordered.target_id, secret.target_id}
     hidden = drawn(3)
-    (unrevealed,) = staffed(hidden, 1)
+    unrevealed = next(i for i in staffed(hidden, 20) if i.target_id not in published)
     record(unrevealed, team_user(unrevealed, make_user), public_summary="名单未公开时不得出现")
 
     revealed = draw_reveal(actor=coordinator, draw=revealed, today=REVEAL)
     committed = draw_commit(
         actor=coordinator, task=plan.tasks.get(quarter=2), sources=SOURCES, reveal_on=REVEAL
     )
-    target = Target.objects.filter(organisation=county, name="一般企业150").get()
+    drawn_units = Inspection.objects.filter(draw__in=[revealed, hidden]).values("target_id")
+    target = (
+        Target.objects.filter(organisation=county, name__startswith="一般企业")
+        .exclude(pk__in=drawn_units)
+        .order_by("name")
+        .first()
+    )
     targeted = targeted_inspection_create(
         actor=coordinator, target=target, case="complaint", reference="举报 2026-031",
         inspectors=list(county.inspectors.filter(category="enforcement")[:2]),
