@@ -373,7 +373,9 @@ def test_auditor_witnesses_and_reads_the_log(page, live_server, transactional_db
     page.get_by_role("link", name="2026 年度").first.click()
     page.get_by_role("link", name=portal.revealed.draw_id, exact=True).click()
     expect(page.locator("h1")).to_have_text(f"抽取 {portal.revealed.draw_id}")
-    expect(page.get_by_role("cell", name=portal.clean.target.name, exact=False)).to_be_visible()
+    # The cell reads “<统一社会信用代码> <name>”; 重点企业3 must not match 重点企业31.
+    unit = re.compile(rf"\s{re.escape(portal.clean.target.name)}$")
+    expect(page.get_by_role("cell", name=unit)).to_be_visible()
     w.step("draw-revealed")
 
     home(page, live_server.url)
