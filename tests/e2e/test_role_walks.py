@@ -14,7 +14,7 @@ main step kept under ``test-results/`` (``<role>-<step>-<width>.png``).
 - The public: portal → a county → its results → the revealed draw behind a result.
 
 On every page: no 5xx, no internal code in the visible text (the checker of
-tests/test_no_codes_on_pages.py) and, at 375 px, nothing wider than the screen. These are
+tests/demo_nov/test_no_codes_on_pages.py) and, at 375 px, nothing wider than the screen. These are
 collected along the walk and reported together at its end, each with its page and screenshot,
 so one finding does not hide the next page's.
 """
@@ -31,10 +31,10 @@ from playwright.sync_api import Page, expect
 
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.policy import Quarter, available_presets
+from tests.demo_nov.test_no_codes_on_pages import codes_in, visible_text
 from tests.support.county import build_county
 from tests.support.portal import build_portal
 from tests.support.tree import PASSWORD, adopt_preset
-from tests.test_no_codes_on_pages import codes_in, visible_text
 
 PHONE = 375
 VIEWPORTS = {1366: {"width": 1366, "height": 900}, PHONE: {"width": PHONE, "height": 812}}

@@ -1,10 +1,10 @@
 """Chinese everywhere a user reads (issue 19 §3): no page shows an internal code.
 
-The demo is built once for the module (the fixture of tests/test_reads_never_write.py: 2026-11-22,
+The demo is built once for the package (the fixture of tests/demo_nov/test_reads_never_write.py: 2026-11-22,
 three quarters drawn, inspected, followed up and public, the fourth under way) and read as an
 anonymous visitor and as a demo account of each role, at a bureau and above it: every URL
 pattern with its parameters filled from real rows the account can see, then the links its pages
-show (the crawl of tests/test_reads_never_write.py, without its row counts). Each HTML page's
+show (the crawl of tests/demo_nov/test_reads_never_write.py, without its row counts). Each HTML page's
 visible text — less what sits in ``<code>`` or ``<pre>`` (where a citizen matches a code against
 the draw's bundle files, beside its Chinese name), scripts, styles and attribute values — may
 hold none of:
@@ -30,9 +30,9 @@ from django.test import Client
 
 from shuangsuiji.policy import available_presets
 from shuangsuiji.policy.loader import load_preset
-from tests import test_reads_never_write as reads
+from tests.demo_nov import test_reads_never_write as reads
 
-#: The demo of tests/test_reads_never_write.py, built once for this module.
+#: The demo of tests/demo_nov/test_reads_never_write.py, built once for the package.
 demo = reads.demo
 
 #: One account of each role at a county bureau (遵化 has every role), a leader above it (唐山,
@@ -151,7 +151,7 @@ def codes_in(text: str, slugs: set[str]) -> list[tuple[str, str]]:
 
 @dataclass
 class CodeCrawl(reads.Crawl):
-    """The crawl of tests/test_reads_never_write.py, reading each page's text instead of
+    """The crawl of tests/demo_nov/test_reads_never_write.py, reading each page's text instead of
     counting rows."""
 
     slugs: set = field(default_factory=set)

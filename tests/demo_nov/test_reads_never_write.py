@@ -24,7 +24,6 @@ tests/bureau/test_adoption.py holds that case on its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -40,9 +39,7 @@ from django.urls.resolvers import RoutePattern
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji_demo.build import DEMO_USERS
 from tests.support.rows import row_counts
-from tests.test_demo import SHANGHAI, demo_database, run_demo
 
-TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 #: Never read: signing out is a POST, and a GET of it only answers 405, but it is not a read.
 SKIP = {"logout"}
 #: Pages a link may add for one pattern beyond the URLs filled in from the data.
@@ -66,24 +63,10 @@ def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    data = tmp_path_factory.mktemp("demo")
-    with demo_database(TODAY, data, django_db_blocker):
-        run_demo()
-        not_adopted()
-        yield data
-
-
-def not_adopted():
-    """Beside the demo, a bureau under 唐山 (so 唐山's leader reads it) that chose a preset
-    without adopting it, through the accounts service alone, below the acts: a read of its
-    pages used to adopt the preset."""
-    from shuangsuiji.accounts.models import Organisation
-    from shuangsuiji.accounts.services import organisation_create
-
-    organisation_create(actor=None, code="130283", name="唐山市生态环境局迁安市分局",
-                        parent=Organisation.objects.get(code="130200"),
-                        policy_preset="zunhua-2024")  # fmt: skip
+def demo(demo_build):
+    """The data folder of the package's demo (tests/demo_nov/conftest.py), with the bureau
+    that has not adopted its preset (``not_adopted``)."""
+    return demo_build.data
 
 
 def demo_user(username: str):

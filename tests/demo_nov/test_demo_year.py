@@ -2,42 +2,27 @@
 page has data on first start: on 2026-11-22 the first three quarters are drawn, inspected,
 followed up and public; the fourth is drawn and under way, its list still secret.
 
-One demo build for the module (on a clock pinned to that day), rolled back afterwards.
+One demo build for the package (tests/demo_nov/conftest.py), rolled back afterwards.
 """
 
 import datetime as dt
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from tests.test_demo import PRESET_CODES, SHANGHAI, counts, dated_after, demo_database, run_demo
+from tests.demo_nov.conftest import TODAY
+from tests.test_demo import PRESET_CODES, dated_after
 
-TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 HUOJIA, JIANGXIAN, BAODING = "410724", "140826", "130600"
 
 
-@dataclass
-class Build:
-    data: Path
-    first: str
-    second: str
-    before: dict
-    after: dict
-
-
 @pytest.fixture(scope="module")
-def build(django_db_setup, django_db_blocker, tmp_path_factory):
-    data = tmp_path_factory.mktemp("demo")
-    with demo_database(TODAY, data, django_db_blocker):
-        first = run_demo()
-        before = counts()
-        second = run_demo()
-        yield Build(data, first, second, before, counts())
+def build(demo_build):
+    """The package's demo (tests/demo_nov/conftest.py)."""
+    return demo_build
 
 
 def local_date(moment):
