@@ -8,6 +8,10 @@ the bytes of the bundle files; ``read_files`` and ``load_bundle`` are the thin f
     result = compute(bundle)                # result.as_dict() is result.json
     report = verify(files)                  # report.ok, report.checks
     sample = draw_revisit(result.seed, result.draw_id, done, 1, 10)  # 回访 10%: revisit.json
+
+部门联合抽查: params.json names the partner departments (``render_params(partners=[Partner(…)])``)
+and each one's roster is the file ``partner_file(code)`` (``render_roster``); every assignment
+of the result then carries ``partners``, one ``PartnerTeam`` per department.
 """
 
 from .build import (
@@ -29,19 +33,30 @@ from .bundle import (
     parse_bundle,
     read_files,
 )
-from .documents import Commitment, EntropyValue, Params, Source, parse_commitment
+from .documents import (
+    Commitment,
+    EntropyValue,
+    Params,
+    Partner,
+    Source,
+    parse_commitment,
+    partner_file,
+)
 from .engine import Result, check_commitment, commit, commit_withheld, compute, new_salt
 from .errors import BundleError
 from .jsonfile import dumps
+from .matching import ANY_REGION, Assignment, PartnerTeam
 from .revisit import RevisitDraw, Revisited, draw_revisit, parse_revisit
 from .tables import Inspector
 from .verify import Check, Report, verify
 
 __all__ = [
+    "ANY_REGION",
     "COMMIT_INPUTS",
     "DRAW_INPUTS",
     "FILES",
     "WITHHELD",
+    "Assignment",
     "Bundle",
     "BundleError",
     "Candidate",
@@ -50,6 +65,8 @@ __all__ = [
     "EntropyValue",
     "Inspector",
     "Params",
+    "Partner",
+    "PartnerTeam",
     "Report",
     "Result",
     "RevisitDraw",
@@ -66,6 +83,7 @@ __all__ = [
     "parse_bundle",
     "parse_commitment",
     "parse_revisit",
+    "partner_file",
     "read_files",
     "render_conflicts",
     "render_entropy",

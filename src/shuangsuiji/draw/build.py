@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .documents import EntropyValue, Source
+from .documents import EntropyValue, Partner, Source
 from .jsonfile import dumps
 from .primitives import SPEC, SPEC_V2
 from .tables import Inspector
@@ -65,13 +65,22 @@ def render_params(
     filter_text: str = "",
     withheld_commit: bytes | None = None,
     withheld_from: Sequence[str] = (),
+    partners: Sequence[Partner] = (),
 ) -> bytes:
     """``strata`` items carry ``code`` and ``k``, and optionally ``name`` and ``basis``.
-    With ``withheld_commit`` (and the earlier draws ``withheld_from``) the draw is v2."""
+    With ``withheld_commit`` (and the earlier draws ``withheld_from``) the draw is v2. With
+    ``partners`` (部门联合抽查) each department's roster is ``render_roster`` of its inspectors,
+    in the file ``partner_file(code)``; without, the file is what it always was."""
     doc: dict[str, Any] = {
         "spec": SPEC if withheld_commit is None else SPEC_V2,
         "draw_id": draw_id,
         "team_size": team_size,
+    }
+    if partners:
+        doc["partners"] = [
+            {"code": p.code, "name": p.name, "team_size": p.team_size} for p in partners
+        ]
+    doc |= {
         "strata": list(strata),
         "sources": [{"type": s.type, "label": s.label} for s in sources],
         "committed_at": committed_at,

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import EntropyValue, Params, parse_entropy, parse_params, parse_salt
+from .documents import (
+    EntropyValue,
+    Params,
+    parse_entropy,
+    parse_params,
+    parse_salt,
+    partner_file,
+)
 from .errors import BundleError
 from .primitives import SPEC_V2, gc_paused
 from .tables import (
@@ -18,6 +26,7 @@ from .tables import (
     Pool,
     Roster,
     Withheld,
+    check_distinct_ids,
     parse_conflicts,
     parse_pool,
     parse_roster,
@@ -38,6 +47,12 @@ REVISIT = "revisit.json"
 WITHHELD = "withheld.txt"
 FILES = (PARAMS, POOL, ROSTER, CONFLICTS, ENTROPY, SALT, COMMITMENT, RESULT, REVISIT, WITHHELD)
 
+#: 部门联合: a partner department's roster (kept like roster.txt: root public, file to
+#: auditors). Its name depends on params.json, so it is not in FILES; ``read_files`` picks up
+#: every file of this form, and ``parse_bundle`` requires those params.json names whenever
+#: roster.txt is required.
+PARTNER_FILE_RE = re.compile(r"partner-([0-9A-Z_-]{1,32})\.txt")
+
 COMMIT_INPUTS = (PARAMS, POOL, ROSTER, CONFLICTS)
 DRAW_INPUTS = (*COMMIT_INPUTS, ENTROPY, SALT)
 
@@ -53,6 +68,8 @@ class Bundle:
     entropy: tuple[EntropyValue, ...] | None = None
     salt: bytes | None = None
     withheld: Withheld | None = None
+    #: 部门联合: the partner rosters present, by department code in params order.
+    partner_rosters: dict[str, Roster] = field(default_factory=dict)
 
 
 def read_files(folder: str | os.PathLike[str]) -> dict[str, bytes]:
@@ -68,7 +85,27 @@ def read_files(folder: str | os.PathLike[str]) -> dict[str, bytes]:
             continue
         except OSError as exc:
             raise BundleError(name, "", f"无法读取（{exc.strerror}）") from None
+    try:
+        names = sorted(entry.name for entry in path.iterdir())
+    except OSError as exc:
+        raise BundleError(str(path), "", f"无法读取目录（{exc.strerror}）") from None
+    for name in names:
+        if PARTNER_FILE_RE.fullmatch(name):
+            try:
+                files[name] = (path / name).read_bytes()
+            except OSError as exc:
+                raise BundleError(name, "", f"无法读取（{exc.strerror}）") from None
     return files
+
+
+def stray_partner_files(files: Mapping[str, bytes], params: Params) -> list[str]:
+    """Partner roster files for departments params.json does not name."""
+    codes = {partner.code for partner in params.partners}
+    return sorted(
+        name
+        for name in files
+        if (found := PARTNER_FILE_RE.fullmatch(name)) is not None and found.group(1) not in codes
+    )
 
 
 def zip_files(folder: str, files: Mapping[str, bytes]) -> bytes:
@@ -97,15 +134,41 @@ def parse_bundle(files: Mapping[str, bytes], required: Iterable[str] = (PARAMS, 
     withheld = None
     if params.spec == SPEC_V2 and WITHHELD in files:
         withheld = parse_withheld(files[WITHHELD], pool, params.withheld_from)
+    roster = parse_roster(files[ROSTER]) if ROSTER in files else None
+    partner_rosters = _parse_partner_rosters(files, params, roster, ROSTER in required)
     return Bundle(
         params=params,
         pool=pool,
-        roster=parse_roster(files[ROSTER]) if ROSTER in files else None,
+        roster=roster,
         conflicts=parse_conflicts(files[CONFLICTS]) if CONFLICTS in files else None,
         entropy=parse_entropy(files[ENTROPY], params) if ENTROPY in files else None,
         salt=parse_salt(files[SALT]) if SALT in files else None,
         withheld=withheld,
+        partner_rosters=partner_rosters,
     )
+
+
+def _parse_partner_rosters(
+    files: Mapping[str, bytes], params: Params, roster: Roster | None, required: bool
+) -> dict[str, Roster]:
+    """部门联合: the partner rosters present (all of them when roster.txt is required), each
+    with its own file name in errors, and no inspector on two rosters."""
+    stray = stray_partner_files(files, params)
+    if stray:
+        code = stray[0].removeprefix("partner-").removesuffix(".txt")
+        raise BundleError(stray[0], "", f"params.json 的 partners 中没有配合部门 {code}")
+    rosters: dict[str, Roster] = {}
+    for partner in params.partners:
+        name = partner_file(partner.code)
+        if name in files:
+            rosters[partner.code] = parse_roster(files[name], name)
+        elif required:
+            raise BundleError(name, "", f"缺少此文件（{partner.label}的执法人员名录）")
+    if rosters:
+        named = [(ROSTER, roster)] if roster is not None else []
+        named += [(partner_file(code), own) for code, own in rosters.items()]
+        check_distinct_ids(named)
+    return rosters
 
 
 def load_bundle(folder: str | os.PathLike[str], required: Iterable[str] = (PARAMS, POOL)) -> Bundle:

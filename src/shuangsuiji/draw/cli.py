@@ -140,6 +140,9 @@ def _compute(args: argparse.Namespace) -> int:
     print(
         f"共 {len(result.strata)} 层，入选 {selected} 家；{manual} 项任务未组成检查组，需人工处理。"
     )
+    for partner in bundle.params.partners:
+        missing = sum(1 for a in result.assignments if not a.partner(partner.code).team)
+        print(f"{partner.label}：{missing} 项任务未匹配到该部门的执法人员，需人工处理。")
     print(f"已写出 {RESULT}（揭晓前保密，权限 0600）。")
     return 0
 

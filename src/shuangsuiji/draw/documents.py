@@ -31,6 +31,13 @@ COMMITMENT_KEYS = (
     "conflicts_root",
     "salt_commit",
 )
+#: 部门联合: the commitment's optional key holding each partner roster's root, by code.
+PARTNER_ROSTERS = "partner_rosters"
+
+
+def partner_file(code: str) -> str:
+    """The roster file of the partner department ``code`` (部门联合抽查的配合部门)."""
+    return f"partner-{code}.txt"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,24 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """A department that joins the task (部门联合抽查): its inspectors are matched to every
+    task from its own roster, ``partner-<code>.txt``, ``team_size`` to a task."""
+
+    code: str
+    name: str
+    team_size: int
+
+    @property
+    def file(self) -> str:
+        return partner_file(self.code)
+
+    @property
+    def label(self) -> str:
+        return f"配合部门 {self.code}（{self.name}）"
+
+
+@dataclass(frozen=True)
 class Params:
     raw: bytes
     draw_id: str
@@ -58,6 +83,9 @@ class Params:
     #: were not public at commit and on which a withheld exclusion may rest.
     withheld_commit: bytes | None = None
     withheld_from: tuple[str, ...] = ()
+    #: 部门联合: the partner departments, in the order of params.json; empty for a draw of the
+    #: bureau alone.
+    partners: tuple[Partner, ...] = ()
 
     @property
     def params_hash(self) -> bytes:
@@ -81,9 +109,15 @@ class Commitment:
     roster_root: str
     conflicts_root: str
     salt_commit: str
+    #: 部门联合: each partner roster's Merkle root (hex) by department code; None without
+    #: partners, and then the key is absent from commitment.json.
+    partner_rosters: dict[str, str] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, Any]:
+        values: dict[str, Any] = asdict(self)
+        if self.partner_rosters is None:
+            del values[PARTNER_ROSTERS]
+        return values
 
 
 def _is_int(value: Any) -> bool:
@@ -127,7 +161,40 @@ def parse_params(data: bytes) -> Params:
         committed_at=_parse_committed_at(file, _require(file, doc, "committed_at", "committed_at")),
         spec=spec,
         **(_parse_withheld_keys(file, doc) if spec == SPEC_V2 else {}),
+        partners=_parse_partners(file, doc["partners"]) if "partners" in doc else (),
     )
+
+
+def _parse_partners(file: str, partners: Any) -> tuple[Partner, ...]:
+    """部门联合: the departments whose inspectors join every task, each with its team size."""
+    if not isinstance(partners, list) or not partners:
+        raise BundleError(
+            file,
+            key("partners"),
+            "若填写，必须是非空列表（联合抽查的配合部门）；没有配合部门时不写此键",
+        )
+    result: list[Partner] = []
+    seen: set[str] = set()
+    for index, item in enumerate(partners):
+        path = f"partners[{index}]"
+        if not isinstance(item, dict):
+            raise BundleError(file, key(path), "必须是 JSON 对象")
+        code = _require(file, item, "code", f"{path}.code")
+        if not isinstance(code, str) or CODE_RE.fullmatch(code) is None:
+            raise BundleError(file, key(f"{path}.code"), "必须是 1–32 个 [0-9A-Z_-] 字符")
+        if code in seen:
+            raise BundleError(file, key(f"{path}.code"), f"配合部门代码 {code} 重复")
+        seen.add(code)
+        name = _text(file, item, "name", f"{path}.name")
+        team_size = _require(file, item, "team_size", f"{path}.team_size")
+        if not _is_int(team_size) or team_size < 1:
+            raise BundleError(
+                file,
+                key(f"{path}.team_size"),
+                "必须是不小于 1 的 JSON 整数（不得写作 1.0 或 true）",
+            )
+        result.append(Partner(code=code, name=name, team_size=team_size))
+    return tuple(result)
 
 
 def _parse_withheld_keys(file: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -274,4 +341,23 @@ def parse_commitment(data: bytes) -> Commitment:
         values[name] = value
     if values["spec"] not in SPECS:
         raise BundleError(file, key("spec"), f"必须是 {' 或 '.join(SPECS)}")
-    return Commitment(**values)
+    partner_rosters = None
+    if PARTNER_ROSTERS in doc:
+        partner_rosters = _parse_partner_roots(file, doc[PARTNER_ROSTERS])
+    return Commitment(**values, partner_rosters=partner_rosters)
+
+
+def _parse_partner_roots(file: str, roots: Any) -> dict[str, str]:
+    if not isinstance(roots, dict) or not roots:
+        raise BundleError(
+            file,
+            key(PARTNER_ROSTERS),
+            "若填写，必须是非空 JSON 对象（配合部门代码 → 名录默克尔根）",
+        )
+    for code, root in roots.items():
+        path = f"{PARTNER_ROSTERS}.{code}"
+        if CODE_RE.fullmatch(code) is None:
+            raise BundleError(file, key(path), "配合部门代码必须是 1–32 个 [0-9A-Z_-] 字符")
+        if not isinstance(root, str) or HEX64_RE.fullmatch(root) is None:
+            raise BundleError(file, key(path), "必须是 64 个小写十六进制数字")
+    return dict(roots)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .bundle import COMMITMENT, WITHHELD, Bundle
-from .documents import Commitment
+from .documents import PARTNER_ROSTERS, Commitment, Partner
 from .errors import BundleError, key
 from .matching import Assignment, match
 from .merkle import mth
 from .primitives import SPEC, SPEC_V2, gc_paused
 from .seed import derive_seed, entropy_bytes, salt_commit, withheld_commit
 from .selection import StratumDraw, draw_strata
-from .tables import WITHHELD_FIELDS
+from .tables import WITHHELD_FIELDS, Roster
 from .textfile import split_lines
 
 
@@ -42,9 +42,11 @@ def new_salt() -> bytes:
 
 
 def commit(bundle: Bundle, salt: bytes) -> Commitment:
-    """The commitment of a bundle whose params, pool, roster and conflicts are present."""
+    """The commitment of a bundle whose params, pool, roster and conflicts are present, and
+    the roster of every partner department params.json names (部门联合)."""
     if bundle.roster is None or bundle.conflicts is None:
         raise ValueError("commit needs roster.txt and conflicts.txt")
+    partners = _partner_rosters(bundle)
     return Commitment(
         spec=bundle.params.spec,
         draw_id=bundle.params.draw_id,
@@ -53,7 +55,19 @@ def commit(bundle: Bundle, salt: bytes) -> Commitment:
         roster_root=bundle.roster.root.hex(),
         conflicts_root=bundle.conflicts.root.hex(),
         salt_commit=salt_commit(salt).hex(),
+        partner_rosters={p.code: r.root.hex() for p, r in partners} if partners else None,
     )
+
+
+def _partner_rosters(bundle: Bundle) -> list[tuple[Partner, Roster]]:
+    """Each partner of params.json with its roster; every one must be there."""
+    partners = []
+    for partner in bundle.params.partners:
+        roster = bundle.partner_rosters.get(partner.code)
+        if roster is None:
+            raise BundleError(partner.file, "", f"缺少此文件（{partner.label}的执法人员名录）")
+        partners.append((partner, roster))
+    return partners
 
 
 def commit_withheld(salt: bytes, withheld: bytes) -> bytes:
@@ -71,11 +85,16 @@ def check_commitment(expected: Commitment, found: Commitment) -> None:
                 key(name),
                 f"与本目录文件计算的值不一致（文件中为 {getattr(found, name)}，计算得 {value}）",
             )
+    if expected.partner_rosters is None and found.partner_rosters is not None:
+        raise BundleError(
+            COMMITMENT, key(PARTNER_ROSTERS), "params.json 没有配合部门（partners），承诺中却有此键"
+        )
 
 
 @gc_paused()
 def compute(bundle: Bundle) -> Result:
-    """Seed, selection and matching of a bundle whose six input files are all present."""
+    """Seed, selection and matching of a bundle whose six input files are all present, and
+    the partner rosters when params.json names partner departments (部门联合)."""
     if (
         bundle.roster is None
         or bundle.conflicts is None
@@ -99,9 +118,12 @@ def compute(bundle: Bundle) -> Result:
         if withheld_commit(bundle.salt, bundle.withheld.root) != params.withheld_commit:
             raise BundleError(WITHHELD, "", "与 params.json 的 withheld_commit 不一致")
         skip = bundle.withheld.ids
+    partners = _partner_rosters(bundle)
     strata = draw_strata(seed, params, bundle.pool, skip)
     units = [unit for stratum in strata for unit in stratum.selected]
-    assignments = match(seed, params.team_size, units, bundle.roster.inspectors, bundle.conflicts)
+    assignments = match(
+        seed, params.team_size, units, bundle.roster.inspectors, bundle.conflicts, partners
+    )
     return Result(
         draw_id=params.draw_id, seed=seed, strata=strata, assignments=assignments, spec=params.spec
     )

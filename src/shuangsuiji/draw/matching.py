@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from .documents import Partner
 from .primitives import DOMAIN, LP, sha256, u32
-from .tables import Conflicts, Inspector, Unit
+from .seed import partner_seed
+from .tables import Conflicts, Inspector, Roster, Unit
 
 NO_SENIOR = "NO_SENIOR"
 LEAD_WITHOUT_TAG = "LEAD_WITHOUT_TAG"
 TEAM_INCOMPLETE = "TEAM_INCOMPLETE"
 TAGS_UNCOVERED = "TAGS_UNCOVERED"
+#: 部门联合: in a partner roster this region serves every region of the pool (a department
+#: whose inspectors cover the whole county). In roster.txt it is an ordinary region.
+ANY_REGION = "*"
+
+
+@dataclass(frozen=True)
+class PartnerTeam:
+    """One partner department's team for one task (部门联合抽查); ``team`` is empty, with the
+    flag saying why, when the department could not field one."""
+
+    code: str
+    team: list[str]
+    flags: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"team": self.team, "flags": self.flags}
 
 
 @dataclass(frozen=True)
@@ -21,9 +39,27 @@ class Assignment:
     unit: str
     team: list[str]
     flags: list[str]
+    #: 部门联合: each partner department's team, in the order of params.json ``partners``;
+    #: empty without partners, and then result.json has no ``partners`` key. A tuple, so the
+    #: default is shared and a draw of the bureau alone builds nothing more per task.
+    partners: tuple[PartnerTeam, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        if self.partners:
+            return {
+                "unit": self.unit,
+                "team": self.team,
+                "flags": self.flags,
+                "partners": {team.code: team.as_dict() for team in self.partners},
+            }
         return {"unit": self.unit, "team": self.team, "flags": self.flags}
+
+    def partner(self, code: str) -> PartnerTeam:
+        """The team of partner department ``code``; KeyError for a code the draw has not."""
+        for team in self.partners:
+            if team.code == code:
+                return team
+        raise KeyError(code)
 
 
 def task_order(seed: bytes, units: Iterable[Unit]) -> list[Unit]:
@@ -124,6 +160,33 @@ class _Board:
             self._live[uid] = None
 
 
+class _PartnerBoard(_Board):
+    """A partner department's board: its ``*`` inspectors serve every region.
+
+    ``pick`` looks in the heaps of the task's region and of ``*`` and takes the smaller
+    entry, so the rule stays ``(load, prio, id)`` over the union. The bureau's board keeps
+    its own one-region ``pick``, untouched by this.
+    """
+
+    def pick(
+        self,
+        region: str,
+        seniority: tuple[bool, ...],
+        tags: frozenset[str] | None,
+        excluded: set[bytes],
+    ) -> bytes | None:
+        best = None
+        names = (None,) if tags is None else tags
+        for area in (region, ANY_REGION):
+            for senior in seniority:
+                for name in names:
+                    heap = self._heaps.get((area, senior, name))
+                    entry = self._top(heap, excluded) if heap else None
+                    if entry is not None and (best is None or entry < best):
+                        best = entry
+        return None if best is None else best[36:]
+
+
 SENIOR = (True,)
 JUNIOR = (False,)
 ANYONE = (False, True)
@@ -135,13 +198,51 @@ def match(
     units: Iterable[Unit],
     inspectors: Sequence[Inspector],
     conflicts: Conflicts,
+    partners: Sequence[tuple[Partner, Roster]] = (),
 ) -> list[Assignment]:
+    """The bureau's teams in task order; with ``partners`` (部门联合), each assignment also
+    carries every partner department's team."""
     board = _Board(seed, inspectors)
+    tasks = task_order(seed, units)
     assignments = []
-    for unit in task_order(seed, units):
+    for unit in tasks:
         excluded = {uid.encode() for uid in conflicts.by_unit.get(unit.id, ())}
         assignments.append(_assign(board, team_size, unit, excluded))
-    return assignments
+    if not partners:
+        return assignments
+    teams = [match_partner(seed, partner, roster, tasks, conflicts) for partner, roster in partners]
+    return [
+        replace(assignment, partners=tuple(own[index] for own in teams))
+        for index, assignment in enumerate(assignments)
+    ]
+
+
+def match_partner(
+    seed: bytes, partner: Partner, roster: Roster, tasks: Sequence[Unit], conflicts: Conflicts
+) -> list[PartnerTeam]:
+    """One partner department's teams for ``tasks`` (already in task order), on its own board.
+
+    The department covers its own matters of the joint task, not the bureau's 要素标签, so the
+    task's tags play no part (R = ∅). A team of one is the available inspector with the
+    smallest (load, prio, id); a larger team follows the bureau's rules (以老带新).
+    """
+    board = _PartnerBoard(partner_seed(seed, partner.code, roster.root), roster.inspectors)
+    teams = []
+    for unit in tasks:
+        excluded = {uid.encode() for uid in conflicts.by_unit.get(unit.id, ())}
+        if partner.team_size == 1:
+            member = board.pick(unit.region, ANYONE, None, excluded)
+            if member is None:
+                teams.append(PartnerTeam(code=partner.code, team=[], flags=[TEAM_INCOMPLETE]))
+                continue
+            board.assign(member)
+            team = [board.inspectors[member].id]
+            teams.append(PartnerTeam(code=partner.code, team=team, flags=[]))
+            continue
+        untagged = Unit(id=unit.id, region=unit.region, tags=frozenset())
+        own = _assign(board, partner.team_size, untagged, excluded)
+        teams.append(PartnerTeam(code=partner.code, team=own.team, flags=own.flags))
+    return teams
 
 
 def _assign(board: _Board, team_size: int, unit: Unit, excluded: set[bytes]) -> Assignment:

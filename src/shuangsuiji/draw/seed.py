@@ -41,3 +41,10 @@ def derive_seed(
         + LP(entropy)
     )
     return hmac.new(salt, message, "sha256").digest()
+
+
+def partner_seed(seed: bytes, code: str, roster_root: bytes) -> bytes:
+    """部门联合: the seed of one partner department's matching. The draw's seed is the same with
+    or without partners (their rosters are committed beside it), and each department's
+    priorities are its own: bound to its committed roster and apart from the bureau's."""
+    return H(DOMAIN + b"PART" + seed + LP(code.encode("ascii")) + LP(roster_root))

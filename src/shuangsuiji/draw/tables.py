@@ -153,8 +153,8 @@ def _weight_rule(weight: bytes) -> str:
     return f"{rule}（现为 {weight.decode()}，超出范围）"
 
 
-def parse_roster(data: bytes) -> Roster:
-    file = "roster.txt"
+def parse_roster(data: bytes, file: str = "roster.txt") -> Roster:
+    """roster.txt, or a partner department's roster (``partner-<code>.txt``, same format)."""
     lines = split_lines(file, data, ROSTER_FIELDS)
     inspectors: list[Inspector] = []
     previous = None
@@ -178,6 +178,21 @@ def parse_roster(data: bytes) -> Roster:
             )
         )
     return Roster(root=mth(lines), inspectors=tuple(inspectors))
+
+
+def check_distinct_ids(rosters: Iterable[tuple[str, Roster]]) -> None:
+    """部门联合: an inspector belongs to one department, so an id is on one roster only; else
+    the same person could join one unit twice, and carry two loads against two caps."""
+    seen: dict[str, str] = {}
+    for file, roster in rosters:
+        for number, inspector in enumerate(roster.inspectors, 1):
+            other = seen.setdefault(inspector.id, file)
+            if other != file:
+                raise BundleError(
+                    file,
+                    line(number),
+                    f"id {inspector.id} 已在 {other} 中（一名执法人员只能属于一个部门的名录）",
+                )
 
 
 def _uint(file: str, number: int, name: str, value: bytes) -> int:

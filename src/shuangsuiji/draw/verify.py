@@ -19,15 +19,36 @@ from .bundle import (
     ROSTER,
     SALT,
     WITHHELD,
+    stray_partner_files,
 )
-from .documents import parse_commitment, parse_entropy, parse_params, parse_salt
+from .documents import (
+    PARTNER_ROSTERS,
+    Commitment,
+    Params,
+    Partner,
+    parse_commitment,
+    parse_entropy,
+    parse_params,
+    parse_salt,
+    partner_file,
+)
 from .errors import BundleError
-from .matching import match, task_order
+from .matching import match, match_partner, task_order
 from .primitives import SPEC_V2, H, gc_paused
 from .revisit import draw_revisit, parse_revisit
 from .seed import derive_seed, entropy_bytes, salt_commit, withheld_commit
 from .selection import StratumDraw, draw_strata
-from .tables import Withheld, parse_conflicts, parse_pool, parse_roster, parse_withheld
+from .tables import (
+    Conflicts,
+    Roster,
+    Unit,
+    Withheld,
+    check_distinct_ids,
+    parse_conflicts,
+    parse_pool,
+    parse_roster,
+    parse_withheld,
+)
 
 T = TypeVar("T")
 MAX_LISTED = 10
@@ -134,6 +155,7 @@ def verify(
         report.note(
             "未提供 conflicts.txt（仅向审计人员提供）：不核对 conflicts_root，也不核对人员匹配"
         )
+    partner_rosters = _check_partner_rosters(report, files, params, commitment, roster)
 
     if params.spec == SPEC_V2:
         report.note(
@@ -197,7 +219,9 @@ def verify(
     _compare_strata(report, [stratum.as_dict() for stratum in strata], result.get("strata"))
     units = [unit for stratum in strata for unit in stratum.selected]
     found = result.get("assignments")
-    if roster is not None and conflicts is not None:
+    if params.partners:
+        _compare_joint(report, seed, params, units, roster, conflicts, partner_rosters, found)
+    elif roster is not None and conflicts is not None:
         assignments = match(seed, params.team_size, units, roster.inspectors, conflicts)
         _compare_list(report, "人员匹配 assignments", [a.as_dict() for a in assignments], found)
     else:
@@ -216,6 +240,134 @@ def verify(
     if REVISIT in files:
         _check_revisit(report, files[REVISIT], seed, params.draw_id, strata)
     return report
+
+
+def _check_partner_rosters(
+    report: Report,
+    files: Mapping[str, bytes],
+    params: Params,
+    commitment: Commitment,
+    roster: Roster | None,
+) -> dict[str, Roster]:
+    """部门联合: each partner roster present against its committed root; the partner rosters
+    held are returned by code. A bundle without partners adds no line here."""
+    for name in stray_partner_files(files, params):
+        report.failed(f"{name}：params.json 的 partners 中没有这个配合部门，文件多余")
+    committed = commitment.partner_rosters or {}
+    codes = [partner.code for partner in params.partners]
+    if not codes and not committed:
+        return {}
+    if sorted(committed) != sorted(codes):
+        report.failed(
+            f"承诺中的配合部门名录 {PARTNER_ROSTERS}（{'、'.join(committed) or '无'}）"
+            f"与 params.json 的 partners（{'、'.join(codes) or '无'}）不一致"
+        )
+    else:
+        report.passed(f"承诺中的配合部门名录 {PARTNER_ROSTERS} 与 params.json 的 partners 一致")
+    rosters: dict[str, Roster] = {}
+    for partner in params.partners:
+        if partner.file not in files:
+            report.note(
+                f"未提供 {partner.file}（仅向审计人员提供）："
+                f"不核对 {PARTNER_ROSTERS}.{partner.code}，也不核对{partner.label}的人员匹配"
+            )
+            continue
+        own = report.attempt(
+            f"{partner.label}执法人员名录 {partner.file} 符合规范",
+            lambda partner=partner: parse_roster(files[partner.file], partner.file),
+        )
+        if own is None:
+            continue
+        rosters[partner.code] = own
+        if partner.code in committed:
+            report.same(
+                f"{partner.label}名录默克尔根 {PARTNER_ROSTERS}.{partner.code}",
+                own.root.hex(),
+                committed[partner.code],
+                "承诺",
+            )
+    if rosters:
+        named = [(ROSTER, roster)] if roster is not None else []
+        named += [(partner_file(code), own) for code, own in rosters.items()]
+        report.attempt(
+            "各部门名录中没有同一执法人员（id 不重复）", lambda: check_distinct_ids(named)
+        )
+    return rosters
+
+
+def _compare_joint(
+    report: Report,
+    seed: bytes,
+    params: Params,
+    units: list[Unit],
+    roster: Roster | None,
+    conflicts: Conflicts | None,
+    partner_rosters: dict[str, Roster],
+    found: Any,
+) -> None:
+    """部门联合: the bureau's teams and each partner's teams are checked apart, so that an
+    auditor holding one department's roster checks that department's matching."""
+    items = found if isinstance(found, list) else None
+    tasks = task_order(seed, units)
+    if roster is not None and conflicts is not None:
+        own = match(seed, params.team_size, units, roster.inspectors, conflicts)
+        _compare_list(
+            report,
+            "本局检查组的人员匹配 assignments",
+            [a.as_dict() for a in own],
+            None if items is None else [_bureau_part(item) for item in items],
+        )
+    else:
+        _compare_list(
+            report,
+            "任务顺序 assignments[].unit",
+            [u.id for u in tasks],
+            None if items is None else [_field(item, "unit") for item in items],
+        )
+    _check_partner_keys(report, params.partners, items)
+    for partner in params.partners:
+        own_roster = partner_rosters.get(partner.code)
+        if own_roster is None or conflicts is None:
+            continue
+        teams = match_partner(seed, partner, own_roster, tasks, conflicts)
+        _compare_list(
+            report,
+            f"{partner.label}人员匹配 assignments[].partners.{partner.code}",
+            [team.as_dict() for team in teams],
+            None if items is None else [_partner_part(item, partner.code) for item in items],
+        )
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else item
+
+
+def _bureau_part(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    return {name: item.get(name) for name in ("unit", "team", "flags")}
+
+
+def _partner_part(item: Any, code: str) -> Any:
+    partners = _field(item, "partners")
+    return partners.get(code) if isinstance(partners, dict) else None
+
+
+def _check_partner_keys(report: Report, partners: tuple[Partner, ...], items: Any) -> None:
+    """Every assignment names exactly the partner departments of params.json."""
+    if items is None:
+        return  # _compare_list has said the assignments are missing
+    codes = sorted(partner.code for partner in partners)
+    for index, item in enumerate(items):
+        found = _field(item, "partners")
+        if not isinstance(found, dict) or sorted(found) != codes:
+            shown = "、".join(found) if isinstance(found, dict) else "缺失"
+            report.failed(
+                f"result.json 的 assignments 第 {index + 1} 项 partners 应含配合部门 "
+                f"{'、'.join(codes)}，实为 {shown}"
+            )
+            return
+    report.passed(f"每项任务都有配合部门 {'、'.join(p.code for p in partners)} 的匹配结果")
 
 
 def _check_withheld(report, files, params, pool, salt, earlier) -> Withheld | None:
