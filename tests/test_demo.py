@@ -20,7 +20,7 @@ from django.utils.html import escape
 
 from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji_demo.__main__ import main
-from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_USERS
+from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_PARTNERS, DEMO_USERS
 from shuangsuiji_demo.year import clock
 from tests.support.autovacuum import analyze_tables, hold_off_autovacuum
 
@@ -154,7 +154,7 @@ def test_demo_is_idempotent_and_rotates_passwords(db, runs):
     from shuangsuiji.accounts.models import User
 
     assert runs.before == runs.after
-    assert runs.after["organisations"] == len(DEMO_ORGANISATIONS)
+    assert runs.after["organisations"] == len(DEMO_ORGANISATIONS) + len(DEMO_PARTNERS)
     assert runs.first != runs.second
     first = {row[0]: row[1] for row in accounts(runs.first)}
     second = {row[0]: row[1] for row in accounts(runs.second)}

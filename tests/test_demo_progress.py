@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from shuangsuiji_demo.__main__ import main
-from shuangsuiji_demo.build import DEMO_ORGANISATIONS
+from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_PARTNERS
 from shuangsuiji_demo.year import Timeline, clock
 from tests.test_demo import dated_after, demo_database
 
@@ -43,7 +43,10 @@ def runs(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_first_build_reports_each_stage_and_county(runs):
     (_, progress), _ = runs
     lines = progress.splitlines()
-    assert lines[0] == f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）……"
+    assert lines[0] == (
+        f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）"
+        f"和 {len(DEMO_PARTNERS)} 个联合部门……"
+    )
     for county in COUNTIES:
         assert f"一单两库：导入{county}的检查对象、执法人员与检查事项……" in lines
         assert f"演示年度：{county} 2026 年从 1 月办理到今天（7 月 15 日）。" in lines

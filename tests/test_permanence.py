@@ -25,6 +25,8 @@ ARCHIVE = {
     "planning.PlanReview", "planning.SamplingTask", "planning.Draw", "planning.DrawSource", "planning.Substitution",
     "planning.ManualAssignment", "inspections.Inspection", "inspections.Attachment",
     "inspections.FollowUp", "inspections.Revisit", "audit.AuditEvent", "audit.AuditDailyHead",
+    "bureau.PlanDocument", "planning.JointParticipation", "inspections.InspectionPart",
+    "directory.JointItem", "reports.UpwardReport", "reports.UpwardReview",
 }  # fmt: skip
 
 
@@ -48,6 +50,11 @@ def test_postgres_triggers_cover_every_guarded_table():
         for name in (
             "audit.migrations.0002_refuse_deletes",
             "planning.migrations.0010_plan_review_ahead_reason",
+            "planning.migrations.0011_partner_departments_participation",
+            "inspections.migrations.0012_inspection_parts",
+            "bureau.migrations.0005_plan_document",
+            "directory.migrations.0007_joint_items",
+            "reports.migrations.0001_upward_reports",
         )
     ]
     # The log and its kept daily heads refuse updates too, each in its own migration.

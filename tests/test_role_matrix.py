@@ -131,6 +131,45 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
         {**only(Role.COORDINATOR), "coordinator": 302},
     ),
     "inspections:overdue": ("get", None, only(Role.COORDINATOR)),
+    # 部门联合: a department's parts (the bureau's own coordinator and inspectors see none).
+    "inspections:parts": ("get", None, only(Role.COORDINATOR, Role.INSPECTOR)),
+    # The lead bureau reads a partner's part; its inspector, not on it, does not find it.
+    "inspections:part": (
+        "get",
+        "part",
+        {**only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR, Role.INSPECTOR), "inspector": 404},
+    ),
+    "planning:participations": ("get", None, only(*PLAN_READERS)),
+    "reports:upward": ("get", None, only(*PLAN_READERS)),
+    "exchange:batches": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    # An empty kind: a message, and back to the list.
+    "exchange:create": ("post", None, {**only(Role.COORDINATOR), "coordinator": 302}),
+    "exchange:file": ("get", "exchange_file", only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    # Without a period named, the coordinator is sent back with a message.
+    "reports:upward_submit": ("get", None, {**only(Role.COORDINATOR), "coordinator": 302}),
+    # An empty form: back with a message.
+    "reports:upward_deadline": ("post", None, {**only(Role.COORDINATOR), "coordinator": 302}),
+    "reports:upward_detail": ("get", "upward", only(*PLAN_READERS)),
+    "reports:upward_table_file": ("get", "upward", only(*PLAN_READERS)),
+    "reports:upward_adjustments_file": ("get", "upward", only(*PLAN_READERS)),
+    # Only the receiving 市局 reviews: every role of the 分局 is refused.
+    "reports:upward_return": ("post", "upward", only()),
+    "reports:upward_accept": ("get", "upward", only()),
+    # 限定范围: a partner department's list; a bureau's readers find it empty.
+    "inspections:shared": (
+        "get",
+        None,
+        only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR, Role.INSPECTOR),
+    ),
+    "bureau:plan_documents": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
+    "bureau:plan_document_upload": ("get", None, only(Role.COORDINATOR)),
+    "bureau:plan_document_withdraw": ("get", "plan_document", only(Role.COORDINATOR)),
+    "bureau:plan_document_file": (
+        "get",
+        "plan_document",
+        only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR),
+    ),
+    "disclosure:plan_document": ("get", "public_plan_document", ALL_200),
     "inspections:revisit_sample": (
         "post",
         "draw_pk",
@@ -233,7 +272,15 @@ def people(organisations, make_user):
         spec=TARGETS,
         upload=SimpleUploadedFile("a.csv", "统一社会信用代码,单位名称\n".encode()),
     )
+    from shuangsuiji.reports.upward import ReportPeriod, upward_report_submit
+
+    upward = upward_report_submit(actor=users["coordinator"], organisation=organisations["a"],
+                                  period=ReportPeriod(2025, 4))  # fmt: skip
+    from shuangsuiji.disclosure.exchange import exchange_export
+
+    exchange = exchange_export(actor=None, organisation=organisations["a"], kind="results")
     return {"users": users, "own_org": organisations["a"], "target": target, "batch": batch,
+            "upward": upward, "exchange_batch": exchange,
             **_sampling_objects(organisations["a"], target)}  # fmt: skip
 
 
@@ -287,9 +334,25 @@ def _sampling_objects(organisation, target):
                                       category="expert")  # fmt: skip
     assistant = InspectionAssistant.objects.create(inspection=inspection, person=expert,
                                                    role="expert", reason="专业判断")  # fmt: skip
+    from shuangsuiji.accounts.models import Organisation, OrganisationLevel
+    from shuangsuiji.inspections.models import InspectionPart
+
+    partner = Organisation.objects.create(code="13028101", name="遵化市住房和城乡建设局",
+                                          parent=organisation, level=OrganisationLevel.PARTNER,
+                                          path=f"{organisation.path}p/")  # fmt: skip
+    part = InspectionPart.objects.create(inspection=inspection, organisation=partner,
+                                         status=InspectionPart.Status.NEEDS_TEAM)  # fmt: skip
+    from shuangsuiji.bureau.models import PlanDocument
+
+    plan_document = PlanDocument(organisation=organisation, year=2026, title="实施方案",
+                                 document_number="遵环〔2026〕1号", issued_on=dt.date(2026, 1, 10),
+                                 kind="pdf", original_name="a.pdf", size=9, sha256="0" * 64,
+                                 uploaded_by=organisation.users.first())  # fmt: skip
+    plan_document.file.save("a.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    plan_document.save()
     return {"plan": plan, "task": task, "draw": draw, "inspection": inspection,
             "attachment": attachment, "follow_up": follow_up, "revisit": revisit,
-            "assistant": assistant}  # fmt: skip
+            "assistant": assistant, "part": part, "plan_document": plan_document}  # fmt: skip
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -314,6 +377,11 @@ def test_role_matrix(client, people, url_name, role):
         "assistant": {"pk": people["inspection"].pk, "assistant_id": people["assistant"].pk},
         "draw_pk": {"draw_pk": people["draw"].pk},
         "revisit": {"pk": people["revisit"].pk},
+        "part": {"pk": people["part"].pk},
+        "upward": {"pk": people["upward"].pk},
+        "exchange_file": {"pk": people["exchange_batch"].pk, "name": "manifest.json"},
+        "plan_document": {"pk": people["plan_document"].pk},
+        "public_plan_document": {"code": people["own_org"].code, "pk": people["plan_document"].pk},
         "org_code": {"code": people["own_org"].code},
         "public_plan": {"code": people["own_org"].code, "year": 2026, "version": 1},
         "draw_id": {"draw_id": people["draw"].draw_id},

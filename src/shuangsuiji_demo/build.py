@@ -9,15 +9,17 @@ demo left running somewhere never keeps a password printed long ago.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
-from shuangsuiji.accounts.models import Organisation, User
+from shuangsuiji.accounts.models import Organisation, OrganisationLevel, User
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.services import (
     available_presets,
@@ -42,6 +44,16 @@ DEMO_ORGANISATIONS: list[tuple[str, str, str | None, str]] = [
     ("140800", "运城市生态环境局", "140000", ""),
     ("140826", "运城市生态环境局绛县分局", "140800", "jiangxian-2025"),
 ]
+
+#: 部门联合 partners registered on the platform (获嘉 二、（一）–（三）): (code, name, bureau).
+#: 遵化's 部门联合 task of the third quarter (``year.ADDED_TASKS``) is checked with its
+#: 应急管理局, whose officers the draw matches from its own register.
+DEMO_PARTNERS: list[tuple[str, str, str]] = [
+    ("13028101", "遵化市应急管理局", "130281"),
+]
+#: The partner department's register: enforcement officers (姓名, 参加执法工作年份).
+PARTNER_OFFICERS = [("张卫国", 2009), ("侯建军", 2012), ("秦晓燕", 2018), ("段鹏", 2022),
+                    ("程丽娜", 2024), ("郝志勇", 2025)]  # fmt: skip
 
 # Every role at each preset county bureau: its 抽查管理员 and 领导 run its quarters, its 执法人员
 # enters results, its 监督员 reads and audits, its 系统管理员 keeps its accounts and settings.
@@ -78,6 +90,8 @@ DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("jiangxian-inspector", "", "140826", Role.INSPECTOR),
     ("jiangxian-leader", "韩卫东", "140826", Role.LEADER),
     ("jiangxian-auditor", "彭慧敏", "140826", Role.AUDITOR),
+    # The partner department's 抽查管理员 enters and publishes its parts of 遵化's joint checks.
+    ("zunhua-partner", "石玉梅", "13028101", Role.COORDINATOR),
 ]
 
 
@@ -110,6 +124,14 @@ def demo_organisations() -> dict[str, Organisation]:
                 actor=None, organisation=organisation, policy_preset=preset
             )
         organisations[code] = organisation
+    for code, name, bureau in DEMO_PARTNERS:
+        organisations[code] = Organisation.objects.filter(code=code).first() or organisation_create(
+            actor=None,
+            code=code,
+            name=name,
+            parent=organisations[bureau],
+            level=OrganisationLevel.PARTNER,
+        )
     return organisations
 
 
@@ -162,6 +184,83 @@ def demo_registers(
             if outcome.applied is None:
                 problems = "；".join(p.message for p in outcome.plan.all_problems[:5])
                 raise RuntimeError(f"演示数据 {path} 导入失败：{problems}")
+    for code, _, _ in DEMO_PARTNERS:
+        partner_register(organisations[code], until)
+    for code, rows in DEMO_JOINT_ITEMS.items():
+        joint_list(organisations[code], rows)
+
+
+#: 一业一查 (遵化 二、（二）): the city's joint list as 遵化 imports it, each row naming the
+#: bureau's own items; the demo's 部门联合 task of the third quarter follows its first 行业.
+DEMO_JOINT_ITEMS = {
+    "130281": [
+        ["序号", "行业领域", "联合抽查事项", "牵头部门", "配合部门", "本局对应事项", "检查依据"],
+        ["1", "危险化学品使用单位", "危险化学品使用单位污染防治和危险废物管理情况的检查",
+         "生态环境部门", "遵化市应急管理局",
+         "危险废物规范化管理情况的检查、污染防治设施运行情况的检查",
+         "《中华人民共和国固体废物污染环境防治法》第七十七条"],
+        ["2", "危险化学品使用单位", "危险化学品储存、使用安全情况的检查", "遵化市应急管理局",
+         "生态环境部门", "突发环境事件应急预案备案及环境安全隐患排查治理情况的检查",
+         "《危险化学品安全管理条例》第二十条"],
+        ["3", "加油站", "加油站油气回收装置运行情况的检查", "生态环境部门", "市场监管部门",
+         "污染防治设施运行情况的检查", "《中华人民共和国大气污染防治法》第四十七条"],
+    ],
+}  # fmt: skip
+
+
+def joint_list(organisation: Organisation, rows: list[list[str]]) -> None:
+    """The 一业一查 list, imported through the register import like the other lists."""
+    from shuangsuiji.directory.models import JointItem
+    from shuangsuiji.directory.registers import JOINT_ITEMS
+    from shuangsuiji.directory.services import register_import
+
+    if JointItem.objects.filter(organisation=organisation).exists():
+        return
+    outcome = register_import(actor=None, organisation=organisation, spec=JOINT_ITEMS,
+                              content=_workbook(rows, JOINT_ITEMS.label),
+                              filename="一业一查部门联合抽查事项清单.xlsx",
+                              reason="市局下发一业一查清单")  # fmt: skip
+    if outcome.applied is None:
+        problems = "；".join(p.message for p in outcome.plan.all_problems[:5])
+        raise RuntimeError(f"演示数据 {organisation.name}的一业一查清单导入失败：{problems}")
+
+
+def _workbook(rows: list[list[str]], sheet_name: str) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(sheet_name)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def partner_register(partner: Organisation, until: dt.date) -> None:
+    """The partner department's own 执法检查人员名录库, through the same import."""
+    from shuangsuiji.directory.codes import id_check_digit
+    from shuangsuiji.directory.models import Inspector
+    from shuangsuiji.directory.registers import INSPECTORS
+    from shuangsuiji.directory.services import register_import
+
+    if Inspector.objects.filter(organisation=partner).exists():
+        return
+    rows = [
+        ["姓名", "执法证号", "身份证号", "所属部门", "参加执法工作年份", "人员类别", "在编在岗"]
+    ]
+    for n, (name, start) in enumerate(PARTNER_OFFICERS, start=1):
+        if start > until.year:
+            continue
+        first17 = f"130281{1970 + 3 * n}0{n % 9 + 1}1{n % 9 + 1}{100 + n:03d}"
+        rows.append([name, f"{partner.code}{n:03d}", first17 + id_check_digit(first17),
+                     "执法监察大队", str(start), "执法人员", "是"])  # fmt: skip
+    outcome = register_import(actor=None, organisation=partner, spec=INSPECTORS,
+                              content=_workbook(rows, INSPECTORS.label),
+                              filename="执法检查人员名录.xlsx",
+                              reason="演示数据")  # fmt: skip
+    if outcome.applied is None:
+        problems = "；".join(p.message for p in outcome.plan.all_problems[:5])
+        raise RuntimeError(f"演示数据 {partner.name}的人员名录导入失败：{problems}")
 
 
 def demo_inspector(organisation: Organisation, year: int):
@@ -198,6 +297,17 @@ def demo_inspector(organisation: Organisation, year: int):
 def _start(preset: str):
     """The day the preset's first values take effect (its year's 1 January)."""
     return dt.date(int(preset.rsplit("-", 1)[1]), 1, 1)
+
+
+def demo_exchange(counties) -> None:
+    """获嘉 一（四）: the results exchange file for 国家企业信用信息公示系统, a first batch per
+    county (``shuangsuiji exchange export``), so 数据交换 has one to show."""
+    from shuangsuiji.disclosure.exchange import exchange_export
+    from shuangsuiji.disclosure.models import ExchangeBatch
+
+    for county in counties:
+        if not ExchangeBatch.objects.filter(organisation=county).exists():
+            exchange_export(actor=None, organisation=county, kind="results")
 
 
 def demo_policy_settings(organisations: dict[str, Organisation]) -> None:
@@ -311,7 +421,10 @@ def demo_build(
     fresh = len(existing) < len(codes) or year_pending(existing, today.year)
     with clock(year_opening(now)) if fresh else nullcontext():
         if progress:
-            progress(f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）……")
+            progress(
+                f"演示单位：{len(DEMO_ORGANISATIONS)} 个单位（省厅、市局、分局）"
+                f"和 {len(DEMO_PARTNERS)} 个联合部门……"
+            )
         organisations = demo_organisations()
         demo_registers(organisations, Path(settings.DATA_DIR), until=today, progress=progress)
         if progress:
@@ -336,4 +449,5 @@ def demo_build(
     # The inspectors' accounts once the year's teams are known: each is on teams of this year.
     with scrypt_first():
         accounts |= demo_accounts(organisations, inspectors=True)
+    demo_exchange(organisations[code] for code in codes if organisations[code].policy_preset)
     return [accounts[code, role] for _username, _name, code, role in DEMO_USERS]

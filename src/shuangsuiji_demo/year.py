@@ -35,6 +35,7 @@ from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.services import generate_password, user_create
 from shuangsuiji.acts.draws import draw_commit, draw_execute, draw_reveal
 from shuangsuiji.bureau.calendar import workday_calendar
+from shuangsuiji.bureau.plan_documents import plan_document_upload
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector, Target
 from shuangsuiji.directory.vocabulary import InspectorCategory
@@ -51,10 +52,12 @@ from shuangsuiji.inspections.models import (
     Confidentiality,
     FollowUp,
     Inspection,
+    InspectionPart,
     ItemOutcome,
     ResultCategory,
     Revisit,
 )
+from shuangsuiji.inspections.parts import part_publish, part_save, part_submit, publish_refusal
 from shuangsuiji.inspections.selectors import inspector_loads
 from shuangsuiji.inspections.services import (
     RecordData,
@@ -80,6 +83,13 @@ from shuangsuiji.planning.plans import (
     task_update,
 )
 from shuangsuiji.policy import Quarter
+from shuangsuiji.reports.models import UpwardReport
+from shuangsuiji.reports.upward import (
+    ReportPeriod,
+    reports_to_parent,
+    upward_report_accept,
+    upward_report_submit,
+)
 from shuangsuiji_demo.registers import county_for
 
 # --- the clock ----------------------------------------------------------------------------------
@@ -265,12 +275,18 @@ ADDED_TASKS = {
                 "name": "{year} 年危险化学品使用单位部门联合随机抽查",
                 "classes": ["KEY"],
                 "scope": SamplingTask.Scope.DEPARTMENT_JOINT,
-                "partners": ["遵化市应急管理局"],
+                # 遵化市应急管理局, registered on the platform (``build.DEMO_PARTNERS``), and
+                # the items of the city's 一业一查 list (``build.DEMO_JOINT_ITEMS``).
+                "partner_departments": ["13028101"],
+                "joint_industry": "危险化学品使用单位",
                 "sample": {"ratio": "10%"},
             },
         ],
     ),
 }
+#: The 机关代字 of each county's 实施方案 文号 in the demo.
+DOCUMENT_PREFIX = {"zunhua-2024": "遵环", "baoding-2021": "保环", "gaocheng-2026": "藁环",
+                   "huojia-2024": "获环", "jiangxian-2025": "绛环"}  # fmt: skip
 #: The share of a finished quarter's draws in which one team enters its result a month late.
 SLOW_DRAWS = 0.15
 #: 保定 三、（二）“对特定领域的抽查，可在满足执法检查人数要求的基础上，吸收……专家学者等参与，通过
@@ -301,6 +317,11 @@ REVISIT_OPINIONS = [
     "企业表示整改指导具体，希望提前告知检查所需材料。",
     "企业对检查过程满意，建议简化台账报送方式。",
 ]
+
+
+def partner_coordinator(partner: Organisation) -> User | None:
+    """The partner department's 抽查管理员 (``build.DEMO_USERS``), who enters and publishes."""
+    return User.objects.filter(organisation=partner, groups__name=Role.COORDINATOR.label).first()
 
 
 def _person(rng: random.Random) -> str:
@@ -413,6 +434,15 @@ class CountyYear:
         self.timeline.at(at(first, 9, 30), self.generate, due=True)
         self.timeline.at(at(approved, 15, 0), self.approve, due=True)
         self.timeline.at(at(published, 10, 0), self.publish, due=True)
+        if reports_to_parent(self.organisation):
+            # 藁城 四、（四） 每季度结束后将上一季度统计表报送市局: each finished quarter is sent
+            # in the first days of the next; the 市局 receives all but the latest.
+            for quarter in range(1, self.current):
+                sent = days.add(days.on_or_after(Quarter(self.year, quarter).end), 5)
+                self.timeline.at(at(sent, 10, 0), functools.partial(self.report_up, quarter))
+                if quarter < self.current - 1:
+                    received = days.add(sent, 2)
+                    self.timeline.at(at(received, 15, 0), functools.partial(self.receive, quarter))
 
     def generate(self) -> None:
         self.plan = plan_generate(
@@ -434,6 +464,17 @@ class CountyYear:
 
     def publish(self) -> None:
         plan_publish(actor=self.coordinator, plan=self.plan)
+        # 保定 三（五）, 藁城 二（八）: the 实施方案 itself is public beside the plan's numbers.
+        title = f"{self.organisation.name}{self.year}年“双随机、一公开”监管工作实施方案"
+        plan_document_upload(
+            actor=self.coordinator,
+            organisation=self.organisation,
+            year=self.year,
+            title=title,
+            document_number=f"{DOCUMENT_PREFIX[self.preset]}〔{self.year}〕1号",
+            issued_on=timezone.localdate(),
+            upload=SimpleUploadedFile(f"{title}.pdf", pdf(title)),
+        )
         for task in self.plan.tasks.order_by("sequence"):
             quarter = task.quarter or 1  # a task drawn once a year is drawn with the first
             if quarter <= self.current:
@@ -453,8 +494,12 @@ class CountyYear:
         quarter, reason, tasks = ADDED_TASKS[self.preset]
         plan_adjust(actor=self.coordinator, plan=self.plan, reason=reason)
         for spec in tasks:
+            departments = list(
+                Organisation.objects.filter(code__in=spec.get("partner_departments", ()))
+            )
             self.added.append(task_add(actor=self.coordinator, plan=self.plan, quarter=quarter,
-                              **{**spec, "name": spec["name"].format(year=self.year)}))  # fmt: skip
+                              **{**spec, "name": spec["name"].format(year=self.year),
+                                 "partner_departments": departments}))  # fmt: skip
 
     def publish_added(self) -> None:
         plan_publish(actor=self.coordinator, plan=self.plan)
@@ -629,11 +674,17 @@ class CountyYear:
             self.assign_by_hand(replacement)
 
     def set_partners(self, draw: Draw) -> None:
+        """The partners not registered on the platform: their officers are named by hand (a
+        registered department's come from the draw, ``InspectionPart``)."""
+        registered = set(draw.task.partner_departments.values_list("name", flat=True))
+        unregistered = [p for p in draw.task.partners if p not in registered]
+        if not unregistered:
+            return
         rng = self.rng(draw.draw_id, "partners")
         for inspection in draw.inspections.active().order_by(
             "target__credit_code", "target__project_code"
         ):
-            names = [f"{partner} {_person(rng)}" for partner in draw.task.partners]
+            names = [f"{partner} {_person(rng)}" for partner in unregistered]
             inspection_set_partners(actor=self.coordinator, inspection=inspection, names=names)
 
     # The teams' checks -------------------------------------------------------------------------
@@ -791,6 +842,8 @@ class CountyYear:
                     upload = SimpleUploadedFile(name, pdf(f"{kind} {inspection.target.name}"))
                     attachment_add(actor=user, inspection=inspection, kind=kind, upload=upload)
         inspection = inspection_submit(actor=user, inspection=inspection)
+        for part in inspection.parts.all():
+            self.partner_record(part, outcome, hour)
         if violation:
             self.timeline.at(
                 timezone.now() + dt.timedelta(minutes=30), lambda: self.follow_up(inspection)
@@ -851,8 +904,50 @@ class CountyYear:
             penalty_decided_on=penalty,
         )
 
+    def report_up(self, quarter: int) -> None:
+        upward_report_submit(actor=self.coordinator, organisation=self.organisation,
+                             period=ReportPeriod(self.year, quarter))  # fmt: skip
+
+    def receive(self, quarter: int) -> None:
+        parent = self.organisation.parent
+        reviewer = (
+            User.objects.filter(organisation=parent, groups__name__in=[Role.COORDINATOR.label,
+                                                                       Role.LEADER.label])
+            .order_by("pk").first()
+        )  # fmt: skip
+        if reviewer is None:
+            return  # a 市局 without accounts in the demo leaves its branches' reports waiting
+        report = UpwardReport.objects.get(
+            organisation=self.organisation, period=ReportPeriod(self.year, quarter).key,
+            status=UpwardReport.Status.SUBMITTED,
+        )  # fmt: skip
+        upward_report_accept(actor=reviewer, report=report, comment="已收到，数据无误。")
+
+    def partner_record(self, part: InspectionPart, outcome: Outcome, hour: int) -> None:
+        """获嘉 二、（三） 谁检查、谁录入: the partner department enters and submits its own part
+        the day the bureau submits its result."""
+        user = partner_coordinator(part.organisation)
+        rng = self.rng(part.inspection.target.draw_id, part.organisation.code, "part")
+        found = rng.random() < 0.2
+        part_save(
+            actor=user,
+            part=part,
+            checked_at=at(outcome.check, hour, rng.randint(0, 59)),
+            result_category=ResultCategory.ORDERED if found else ResultCategory.NO_PROBLEM,
+            findings="危险化学品仓库安全警示标志缺失，已当场责令整改。" if found
+            else "危险化学品储存、使用台账齐全，未发现安全隐患。",
+            public_summary="发现问题已责令整改" if found else "未发现问题",
+        )  # fmt: skip
+        part_submit(actor=user, part=part)
+
     def reveal(self, draw: Draw) -> None:
         draw = draw_reveal(actor=self.coordinator, draw=draw)
+        # 谁公开: each partner department publishes its submitted parts once the list is public.
+        for part in InspectionPart.objects.filter(
+            inspection__draw=draw, status=InspectionPart.Status.SUBMITTED
+        ).select_related("organisation"):
+            if not publish_refusal(part):
+                part_publish(actor=partner_coordinator(part.organisation), part=part)
         if "revisit_share" in effective_preset(organisation_policy(self.organisation)).targets:
             sampled = self.days.add(timezone.localdate(), 1)
             self.timeline.at(at(sampled, 10, 0), lambda: self.revisits(draw))

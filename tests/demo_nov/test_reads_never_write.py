@@ -241,6 +241,42 @@ def parameter_values(user) -> tuple[dict, dict]:
         for code, year, version in PlanRevision.objects.filter(plan__organisation__in=scope)
         .order_by("pk").values_list("plan__organisation__code", "plan__year", "version")
     ]  # fmt: skip
+    from django.db.models import Q
+
+    from shuangsuiji.bureau.models import PlanDocument
+    from shuangsuiji.inspections.models import InspectionPart
+
+    documents = PlanDocument.objects.filter(**mine).order_by("pk")
+    for name in ("plan_document_withdraw", "plan_document_file"):
+        values["bureau:" + name, "pk"] = list(documents.values_list("pk", flat=True)[:2])
+    combos["disclosure:plan_document"] = [
+        {"code": code, "pk": pk}
+        for pk, code in documents.values_list("pk", "organisation__code")[:2]
+    ]
+    from shuangsuiji.disclosure.models import ExchangeBatch
+    from shuangsuiji.reports.models import UpwardReport
+
+    combos["exchange:file"] = [
+        {"pk": pk, "name": "manifest.json"}
+        for pk in ExchangeBatch.objects.filter(organisation__in=scope)
+        .order_by("pk").values_list("pk", flat=True)[:1]
+    ]  # fmt: skip
+
+    upward = list(
+        UpwardReport.objects.filter(organisation__in=scope).order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )  # fmt: skip
+    for name in ("upward_detail", "upward_table_file", "upward_adjustments_file",
+                 "upward_return", "upward_accept"):  # fmt: skip
+        values["reports:" + name, "pk"] = upward
+    # 部门联合: the partner's own parts, or the parts of the bureau's inspections.
+    values["inspections:part", "pk"] = list(
+        InspectionPart.objects.filter(
+            Q(organisation__in=scope) | Q(inspection__organisation__in=scope)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
     return values, combos
 
 

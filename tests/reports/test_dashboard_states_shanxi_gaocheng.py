@@ -304,11 +304,16 @@ NOTHING = "抽取 0 户，已检查 0 户"
 
 GC_DEADLINE = "本季度末（全年任务为年底）前完成检查"
 GC_PUBLICATION = "认定后 20 个工作日内"
-GC_REPORT = (
-    NONE,
-    "季度结束后报送上一季度统计表",
-    "上级单位可在本平台直接查阅本单位统计表；报送情况本平台不记录",
-)
+
+
+def gc_report(quarter: str) -> tuple[str, str, str]:
+    """Nothing sent through 统计报送 and no deadline in force (the 市局 set none, the preset
+    states none): the quarter is not judged (四、（四）, issue 20 §4)."""
+    return (
+        NONE,
+        "季度结束后报送上一季度统计表",
+        f"已报送 0/1 个季度：2026 年第{quarter}季度未提交",
+    )
 
 
 def test_gaocheng_checks_and_where_they_stand(world, db):
@@ -351,7 +356,7 @@ def test_gaocheng_quarter_without_work_reads_absent(world, db):
         "class:KEY": (ABSENT, "应抽取 2 户", NOTHING),
         "inspection_deadline": (ABSENT, GC_DEADLINE, "按期 0，逾期 0，未到期 0"),
         "result_publication_workdays": (ABSENT, GC_PUBLICATION, "按期 0，逾期 0，未到期 0"),
-        "quarterly_report": GC_REPORT,
+        "quarterly_report": gc_report("一"),
     }
     assert board.counts == {OK: 0, BAD: 0, RUNNING: 0, ABSENT: 6, NA: 0, NONE: 1}
 
@@ -381,7 +386,7 @@ def test_gaocheng_quarter_with_part_of_the_work(world, db):
         "class:KEY": (OK, "应抽取 2 户", "抽取 2 户，已检查 2 户"),
         "inspection_deadline": (BAD, GC_DEADLINE, "按期 2，逾期 3，未到期 0"),
         "result_publication_workdays": (BAD, GC_PUBLICATION, "按期 1，逾期 1，未到期 0"),
-        "quarterly_report": GC_REPORT,
+        "quarterly_report": gc_report("二"),
     }
     simplified, registered, special = (
         q2["GENERAL_SIMPLIFIED"][0], q2["GENERAL_REGISTERED"][0], q2["SPECIAL"][0],
@@ -415,7 +420,7 @@ def test_gaocheng_quarter_that_meets_the_plan(world, db):
         "class:KEY": (OK, "应抽取 2 户", "抽取 2 户，已检查 2 户"),
         "inspection_deadline": (OK, GC_DEADLINE, "按期 5，逾期 0，未到期 0"),
         "result_publication_workdays": (OK, GC_PUBLICATION, "按期 6，逾期 0，未到期 0"),
-        "quarterly_report": GC_REPORT,
+        "quarterly_report": gc_report("三"),
     }
     assert rows(board, "inspection_deadline")[1:] == ((), {})
     assert rows(board, "result_publication_workdays")[1:] == ((), {})

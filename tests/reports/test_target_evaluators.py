@@ -123,13 +123,36 @@ def test_baoding_monthly_publication(portal):
     assert later["部门联合抽查次数（全年）"].state == ABSENT
 
 
-def test_gaocheng_quarterly_report_is_shown_not_judged(portal):
-    """GC 四、（四） 报送统计表: the 市局 reads it here; the platform records no report sent."""
+def test_gaocheng_quarterly_report_follows_what_was_sent(portal, make_user):
+    """GC 四、（四） 每季度结束后将上一季度统计表报送市局 (issue 20 §4): unsent and with no
+    deadline in force, the quarter is not judged; sent through 统计报送, it is 达标; with the
+    市局's deadline passed unsent, 未达标."""
+    from shuangsuiji.reports.upward import (
+        ReportPeriod,
+        upward_deadlines_set,
+        upward_report_submit,
+    )
+    from shuangsuiji_demo.year import clock
+    from tests.test_demo import SHANGHAI
+
     adopt_preset(portal.county, "gaocheng-2026")
-    board = {c.label: c for c in dashboard(portal.county, 2026, 4, today=AFTER_Q4).checks}
-    report = board["季度统计表报送"]
-    assert report.state == NONE and report.state_label == "未评估"
-    assert "四、（四）" in report.clause
+
+    def report():
+        board = {c.label: c for c in dashboard(portal.county, 2026, 4, today=AFTER_Q4).checks}
+        return board["季度统计表报送"]
+
+    unsent = report()
+    assert (unsent.state, unsent.actual) == (NONE, "已报送 0/1 个季度：2026 年第四季度未提交")
+    assert "四、（四）" in unsent.clause
+    city = make_user("city-coord", portal.county.parent, Role.COORDINATOR)
+    upward_deadlines_set(actor=city, organisation=portal.county.parent, year=2026,
+                         quarters={4: dt.date(2027, 1, 4)}, round_workdays=None)  # fmt: skip
+    assert report().state == BAD and "逾期 1 天" in report().actual
+    with clock(dt.datetime(2027, 1, 5, 10, tzinfo=SHANGHAI)):
+        sent = upward_report_submit(actor=portal.coordinator, organisation=portal.county,
+                                    period=ReportPeriod(2026, 4))  # fmt: skip
+    assert sent.version == 1
+    assert report().state == BAD  # sent, but after the 市局's day: 逾期报送
 
 
 def test_a_target_without_an_evaluator_is_shown_as_unevaluated(portal, client, monkeypatch):

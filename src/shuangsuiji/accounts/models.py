@@ -11,9 +11,25 @@ class OrganisationLevel(models.IntegerChoices):
     PROVINCE = 1, "省厅"
     CITY = 2, "市局"
     BRANCH = 3, "分局"
+    #: A department of the same government that joins the bureau's 部门联合 checks (住建局,
+    #: 市场监管局 …; 获嘉 二、（一）–（三）, 绛县 三、5): registered under the bureau it works
+    #: with, with its own users and inspector register, and never counted as a branch.
+    PARTNER = 4, "联合部门"
 
 
 class OrganisationQuerySet(models.QuerySet):
+    def bureaus(self) -> "OrganisationQuerySet":
+        """The 生态环境 organisations: partner departments are not branches of anyone."""
+        return self.exclude(level=OrganisationLevel.PARTNER)
+
+    def partners_of(self, organisation: "Organisation") -> "OrganisationQuerySet":
+        """The partner departments a bureau may check with: those registered under it, and
+        those its 市局 registered for the whole city; active ones only."""
+        parents = [organisation.pk] + ([organisation.parent_id] if organisation.parent_id else [])
+        return self.filter(
+            parent__in=parents, level=OrganisationLevel.PARTNER, is_active=True
+        ).order_by("code")
+
     def subtree_of(self, organisation: "Organisation") -> "OrganisationQuerySet":
         """The organisation itself and every organisation below it."""
         return self.filter(path__startswith=organisation.path)
@@ -71,6 +87,10 @@ class Organisation(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    @property
+    def is_partner(self) -> bool:
+        return self.level == OrganisationLevel.PARTNER
 
     def is_within(self, other: "Organisation") -> bool:
         """True when this organisation is ``other`` or lies below it."""

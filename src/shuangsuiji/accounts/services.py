@@ -55,11 +55,18 @@ def organisation_create(
         level = level or OrganisationLevel.PROVINCE
     else:
         _check_manages(actor, parent)
-        if parent.level >= OrganisationLevel.BRANCH:
-            raise ValidationError({"parent": f"分局“{parent.name}”下不能再设下级单位。"})
-        level = level or parent.level + 1
-        if level <= parent.level:
-            raise ValidationError({"level": "下级单位的层级必须低于上级单位。"})
+        if level == OrganisationLevel.PARTNER:
+            # A partner department is registered with the bureau (or 市局) it checks with.
+            if parent.level not in (OrganisationLevel.CITY, OrganisationLevel.BRANCH):
+                raise ValidationError({"parent": "联合部门须登记在与其联合检查的市局或分局之下。"})
+            if policy_preset:
+                raise ValidationError({"policy_preset": "联合部门不采用生态环境抽查政策预设。"})
+        else:
+            if parent.level >= OrganisationLevel.BRANCH:
+                raise ValidationError({"parent": f"“{parent.name}”下不能再设下级单位。"})
+            level = level or parent.level + 1
+            if level <= parent.level:
+                raise ValidationError({"level": "下级单位的层级必须低于上级单位。"})
     _check_preset(policy_preset)
     organisation = Organisation(
         code=code.strip(),

@@ -64,7 +64,7 @@ def organisation_list(request):
 @role_required("manage_users")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
-    parents = Organisation.objects.subtree_of(request.user.organisation).filter(level__lt=3)
+    parents = Organisation.objects.subtree_of(request.user.organisation).filter(level__lte=3)
     form = OrganisationCreateForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:

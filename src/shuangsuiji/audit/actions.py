@@ -48,6 +48,10 @@ ACTION_NAMES: dict[str, str] = {
     "inspection.coverage": "建立全覆盖检查",
     "inspection.targeted": "登记定向检查",
     "inspection.partners": "登记联合部门人员",
+    "inspection.part_save": "保存联合部门检查情况",
+    "inspection.part_submit": "提交联合部门检查情况",
+    "inspection.part_publish": "公示联合部门检查情况",
+    "participation.record": "登记参与其他部门联合抽查",
     "inspection.assistant_add": "安排专家或辅助人员",
     "inspection.assistant_remove": "撤下专家或辅助人员",
     "inspection.record": "保存检查记录",
@@ -61,6 +65,17 @@ ACTION_NAMES: dict[str, str] = {
     "follow_up.close": "办结后续处置",
     "revisit.sample": "抽取回访对象",
     "revisit.record": "记录回访",
+    # 实施方案文件
+    "plan_document.upload": "上传实施方案文件",
+    "plan_document.withdraw": "撤回实施方案文件",
+    # 数据交换（公示系统、省级平台、信用信息系统）
+    "exchange.export": "生成交换批次",
+    "exchange.push": "推送交换批次",
+    # 统计报送（分局报送市局）
+    "upward.submit": "报送统计表和名录调整",
+    "upward.return": "退回下级报送",
+    "upward.accept": "接收下级报送",
+    "upward.deadline": "设置下级报送期限",
 }
 
 

@@ -1,16 +1,19 @@
 """The bureau's configuration: its adopted policy (a frozen preset plus dated adjustments), its
-settings, and the working-day calendar (national days and its own).
+settings, the working-day calendar (national days and its own), and its 实施方案 as issued
+(``PlanDocument``, the file the public policy page offers beside the parameters).
 
-These tables were created by the planning app and keep their names (``planning_*``); the models
+The first tables were created by the planning app and keep their names (``planning_*``); the models
 moved here in migration ``bureau/0001`` without touching the database.
 """
+
+from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.permanence import PermanentModel, PermanentQuerySet
+from shuangsuiji.permanence import PermanentModel, PermanentQuerySet, PermanentScopedQuerySet
 from shuangsuiji.scoping import OrgScopedQuerySet
 
 
@@ -237,3 +240,106 @@ class WorkdayYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+def file_size_text(size: int) -> str:
+    """A file's size as people read it: “1.2 MB”, “860 KB”, “532 字节”."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} 字节"
+
+
+def _plan_document_path(document: PlanDocument, filename: str) -> str:
+    """Stored by the bureau's code, the year and the content's hash: never the uploaded name,
+    which may hold anything (the download gives the document its Chinese name again)."""
+    return (
+        f"plan_documents/{document.organisation.code}/{document.year}/"
+        f"{document.sha256[:16]}.{document.kind}"
+    )
+
+
+class PlanDocument(PermanentModel):
+    """实施方案 as issued, the PDF or Word file with its 文号 and 印发日期 (保定 三、（五）
+    “及时公开随机抽查工作方案”; 藁城 二、（八） “年度计划、实施方案……及时向社会公开”).
+
+    Kept for good: a new version replaces the old one, which stays listed as 已替换; a document
+    published by mistake is withdrawn with its reason (it leaves the portal, never the list).
+    """
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOC = "doc", "Word 文档（.doc）"
+        DOCX = "docx", "Word 文档（.docx）"
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="plan_documents"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("标题", max_length=200)
+    document_number = models.CharField("文号", max_length=50)
+    issued_on = models.DateField("印发日期")
+    file = models.FileField("文件", upload_to=_plan_document_path, max_length=255)
+    kind = models.CharField("文件类型", max_length=8, choices=Kind.choices)
+    original_name = models.CharField("上传时的文件名", max_length=255)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="上传人",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text="空：命令行的操作员。",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name="替换为",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced",
+    )
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="撤回人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField("撤回原因", max_length=300, blank=True)
+
+    objects = PermanentScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "实施方案文件"
+        verbose_name_plural = "实施方案文件"
+        ordering = ["-year", "-issued_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True) | ~models.Q(withdrawal_reason=""),
+                name="plan_document_withdrawn_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"《{self.title}》（{self.document_number}）"
+
+    @property
+    def status(self) -> str:
+        if self.withdrawn_at is not None:
+            return "已撤回"
+        if self.replaced_by_id is not None:
+            return "已替换"
+        return "现行"
+
+    @property
+    def size_text(self) -> str:
+        return file_size_text(self.size)
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None and self.replaced_by_id is None

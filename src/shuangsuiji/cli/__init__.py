@@ -96,7 +96,7 @@ def _org_add(args: argparse.Namespace) -> int:
     django_setup()
     from django.core.exceptions import ValidationError
 
-    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.accounts.models import Organisation, OrganisationLevel
     from shuangsuiji.acts.organisations import organisation_create
 
     parent = None
@@ -107,7 +107,12 @@ def _org_add(args: argparse.Namespace) -> int:
             return 1
     try:
         org = organisation_create(
-            actor=None, code=args.code, name=args.name, parent=parent, policy_preset=args.preset
+            actor=None,
+            code=args.code,
+            name=args.name,
+            parent=parent,
+            level=OrganisationLevel.PARTNER if args.partner else None,
+            policy_preset=args.preset,
         )
     except ValidationError as error:
         _print_validation_error(error)
@@ -299,6 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_add.add_argument("name", metavar="NAME", help="单位名称")
     org_add.add_argument("--parent", metavar="CODE", help="上级单位代码")
     org_add.add_argument("--preset", default="", metavar="PRESET", help="政策预设名称")
+    org_add.add_argument(
+        "--partner",
+        action="store_true",
+        help="联合部门（如住建局、市场监管局）：登记在与其联合检查的市局或分局之下",
+    )
     org_add.set_defaults(func=_org_add)
     org_list = org_commands.add_parser("list", help="列出全部单位")
     org_list.set_defaults(func=_org_list)
@@ -339,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     from shuangsuiji.cli.audit import register as register_audit
     from shuangsuiji.cli.backup import register as register_backup
     from shuangsuiji.cli.calendar import register as register_calendar
+    from shuangsuiji.cli.exchange import register as register_exchange
     from shuangsuiji.cli.policy import register as register_policy
     from shuangsuiji.draw.cli import register as register_draw
 
@@ -347,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_audit(commands)
     register_backup(commands)
     register_calendar(commands)
+    register_exchange(commands)
 
     return parser
 

@@ -26,8 +26,10 @@ urlpatterns = [
     path("manage/", include("shuangsuiji.accounts.urls")),
     path("directory/", include("shuangsuiji.directory.urls")),
     path("planning/", include("shuangsuiji.planning.urls")),
+    path("bureau/", include("shuangsuiji.bureau.urls")),
     path("inspections/", include("shuangsuiji.inspections.urls")),
     path("reports/", include("shuangsuiji.reports.urls")),
+    path("exchange/", include("shuangsuiji.disclosure.exchange_urls")),
     path("audit/", include("shuangsuiji.audit.urls")),
     path("gongkai/", include("shuangsuiji.disclosure.urls")),
     # The API's root would be a bare 404; people who open it want the documentation.

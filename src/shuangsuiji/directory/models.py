@@ -306,6 +306,56 @@ class InspectionItem(TaggedMixin, PermanentModel):
         return "、".join(labels.get(m, m) for m in self.method_list)
 
 
+class JointItem(PermanentModel):
+    """一业一查 (遵化 二、（二） "以全市“一业一查”部门联合随机抽查事项清单为指导"): the city's
+    list of 部门联合 random-check items by 行业, with the lead and partner departments, imported
+    by the bureau into its own register, each row naming the bureau's own items it covers
+    (本局对应事项) so a joint task of that 行业 takes its items from it."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="joint_items"
+    )
+    sequence = models.PositiveIntegerField("序号", null=True, blank=True)
+    industry = models.CharField("行业领域", max_length=100)
+    name = models.CharField("联合抽查事项", max_length=200)
+    lead = models.CharField("牵头部门", max_length=100)
+    partners = models.CharField("配合部门", max_length=300, blank=True)
+    own_items = models.CharField("本局对应事项", max_length=1000, blank=True)
+    basis = models.TextField("检查依据", blank=True)
+    in_register = models.BooleanField("在清单", default=True)
+    removal_reason = models.CharField("移出清单原因", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PermanentScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "一业一查联合抽查事项"
+        verbose_name_plural = "一业一查部门联合抽查事项清单"
+        ordering = ["sequence", "industry", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "industry", "name"],
+                name="joint_item_unique_per_organisation",
+                violation_error_message="本单位的一业一查清单中已有同一行业领域下的同名事项。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.industry}：{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", args=["joint_items", self.pk])
+
+    @property
+    def own_item_names(self) -> list[str]:
+        return [n for n in self.own_items.split("、") if n]
+
+    @property
+    def partner_names(self) -> list[str]:
+        return [n for n in self.partners.split("、") if n]
+
+
 class ImportBatch(models.Model):
     """One uploaded workbook: validated, previewed, then applied (or refused) as a whole.
 

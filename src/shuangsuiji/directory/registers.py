@@ -61,6 +61,14 @@ def read_multiline(raw: Any) -> str:
     return codes.clean_multiline(str(raw))
 
 
+def read_names(raw: Any) -> str:
+    """Several names in one cell, separated by 、，, ; or line breaks, kept as "甲、乙"."""
+    text = str(raw)
+    for separator in ("，", ",", "；", ";", "\n", "/"):
+        text = text.replace(separator, "、")
+    return "、".join(dict.fromkeys(n for n in (codes.clean_text(w) for w in text.split("、")) if n))
+
+
 def read_code(raw: Any) -> str:
     value = codes.clean_code(raw)
     if codes.looks_like_scientific(value):
@@ -437,8 +445,32 @@ ITEMS = RegisterSpec(
     ),
 )  # fmt: skip
 
+#: 一业一查 (遵化 二、（二）): the city's 部门联合 list, each row linked to the bureau's items.
+JOINT_ITEMS = RegisterSpec(
+    key="joint_items",
+    label="一业一查部门联合抽查事项清单",
+    model_name="JointItem",
+    key_fields=("industry", "name"),
+    list_fields=("sequence", "industry", "name", "lead", "partners", "own_items"),
+    search_fields=("name", "industry", "own_items"),
+    filter_fields=(),
+    columns=(
+        Column("序号", "sequence", read_sequence, default=None, example="1"),
+        Column("行业领域", "industry", read_text, required=True, example="加油站"),
+        Column("联合抽查事项", "name", read_text, required=True,
+               example="加油站油气回收装置运行情况的检查"),
+        Column("牵头部门", "lead", read_text, required=True, example="市场监督管理局"),
+        Column("配合部门", "partners", read_names, multiple=True,
+               example="生态环境局、应急管理局"),
+        Column("本局对应事项", "own_items", read_names, multiple=True,
+               example="排污单位污染物排放情况的检查"),
+        Column("检查依据", "basis", read_multiline, multiline=True,
+               example="《中华人民共和国大气污染防治法》第四十七条"),
+    ),
+)  # fmt: skip
+
 REGISTERS: dict[str, RegisterSpec] = {
-    spec.key: spec for spec in (TARGETS, EVENTS, INSPECTORS, ITEMS)
+    spec.key: spec for spec in (TARGETS, EVENTS, INSPECTORS, ITEMS, JOINT_ITEMS)
 }
 
 

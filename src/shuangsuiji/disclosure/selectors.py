@@ -23,7 +23,7 @@ from shuangsuiji.directory.models import InspectionItem, Inspector, Target
 from shuangsuiji.directory.vocabulary import InspectorCategory
 
 # The API reads the result filter here until it builds it from disclosure.filters itself.
-from shuangsuiji.inspections.models import Confidentiality, FollowUp, Inspection
+from shuangsuiji.inspections.models import PUBLIC_RESULT, FollowUp, Inspection, InspectionPart
 from shuangsuiji.planning import labels
 from shuangsuiji.planning.models import Draw, PlanRevision
 
@@ -45,7 +45,7 @@ DRAW_BULK = ("params", "pool", "roster", "conflicts", "commitment", "entropy", "
 
 
 def public_organisations() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(is_active=True).select_related("parent")
+    return Organisation.objects.bureaus().filter(is_active=True).select_related("parent")
 
 
 def public_plan_revisions(organisation: Organisation | None = None) -> QuerySet[PlanRevision]:
@@ -129,9 +129,7 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
     hidden until the reveal, or it would announce who was drawn."""
     results = (
         Inspection.objects.filter(
-            published_at__isnull=False,
-            status=Inspection.Status.DONE,
-            confidentiality=Confidentiality.NONE,
+            PUBLIC_RESULT, published_at__isnull=False, status=Inspection.Status.DONE
         )
         .exclude(kind=Inspection.Kind.TARGETED)
         .filter(Q(draw__isnull=True) | Q(draw__status=Draw.Status.REVEALED))
@@ -151,6 +149,14 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
         .prefetch_related(
             Prefetch("items", queryset=InspectionItem.objects.filter(confidential=False)),
             Prefetch("follow_ups", queryset=FollowUp.objects.order_by("opened_on", "pk")),
+            # 部门联合: each partner department's part, once that department has published it.
+            Prefetch(
+                "parts",
+                queryset=InspectionPart.objects.filter(published_at__isnull=False)
+                .select_related("organisation")
+                .order_by("organisation__code"),
+                to_attr="published_parts",
+            ),
         )
     )
 

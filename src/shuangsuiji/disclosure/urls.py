@@ -10,6 +10,11 @@ urlpatterns = [
     path("enterprise/<str:credit_code>/", views.enterprise, name="enterprise"),
     path("org/<str:code>/", views.organisation, name="organisation"),
     path("org/<str:code>/policy/", views.policy, name="policy"),
+    path(
+        "org/<str:code>/policy/documents/<int:pk>/",
+        views.plan_document_file,
+        name="plan_document",
+    ),
     path("org/<str:code>/items/", views.items, name="items"),
     path("org/<str:code>/targets/", views.targets, name="targets"),
     path("org/<str:code>/inspectors/", views.inspectors, name="inspectors"),

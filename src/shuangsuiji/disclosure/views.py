@@ -7,11 +7,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from shuangsuiji.bureau import plan_documents
+from shuangsuiji.bureau.document_views import document_response
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
 from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
+from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.policy import Quarter
 
 PAGE_SIZE = 50
@@ -77,7 +80,7 @@ def organisation(request, code: str):
             "org": org,
             "revisions": selectors.public_plan_revisions(org).order_by("-plan__year", "-version"),
             "draws": _page(request, selectors.public_draws(org).order_by("-committed_at")),
-            "children": org.children.filter(is_active=True),
+            "children": org.children.bureaus().filter(is_active=True),
             "results": selectors.public_results(org).count(),
         },
     )
@@ -85,10 +88,28 @@ def organisation(request, code: str):
 
 @require_GET
 def policy(request, code: str):
+    """实施方案: the parameters the draws follow and, beside them, the document as issued with
+    its 文号 (保定 三、（五）, 藁城 二、（八）); ``?year=`` shows another year's documents."""
     org = _organisation(code)
+    year = whole_number(request.GET.get("year"), *YEARS)
     return render(
-        request, "disclosure/policy.html", {"org": org, "policy": selectors.public_policy(org)}
+        request,
+        "disclosure/policy.html",
+        {
+            "org": org,
+            "policy": selectors.public_policy(org),
+            "documents": plan_documents.public_year_documents(org, year),
+        },
     )
+
+
+@require_GET
+def plan_document_file(request, code: str, pk: int):
+    """A 实施方案 file the portal lists (current or replaced); a withdrawn one is gone."""
+    document = plan_documents.public_plan_document(_organisation(code), pk)
+    if document is None:
+        raise Http404("没有该实施方案文件，或该文件已撤回。")
+    return document_response(document)
 
 
 @require_GET

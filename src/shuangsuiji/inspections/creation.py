@@ -19,6 +19,7 @@ from shuangsuiji.directory.models import Inspector, Target
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.directory.vocabulary import InspectorCategory
 from shuangsuiji.inspections.models import Inspection, InspectionAssistant, InspectionMember
+from shuangsuiji.inspections.parts import parts_create
 from shuangsuiji.inspections.selectors import annual_draws, inspector_loads
 from shuangsuiji.planning.draws import check_coordinator as _check_coordinator
 from shuangsuiji.planning.draws import draw_prepare
@@ -57,6 +58,11 @@ def inspections_create_from_draw(*, draw: Draw, result: engine.Result, methods: 
         )
         _set_team(inspection, [inspectors[i] for i in assignment.team])
         _attach_items(inspection)
+        if assignment.partners:
+            parts_create(
+                inspection=inspection,
+                teams={t.code: (list(t.team), list(t.flags)) for t in assignment.partners},
+            )
 
 
 def applicable_items(task: SamplingTask | None, target: Target) -> list:

@@ -1,5 +1,6 @@
 from django import forms
 
+from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.dates import limit_dates
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.inspections.creation import assistant_candidates
@@ -7,6 +8,7 @@ from shuangsuiji.inspections.models import (
     CHECK_METHODS,
     REVISIT_FORMS,
     Confidentiality,
+    ConfidentialPublication,
     FollowUp,
     InspectionAssistant,
     ItemOutcome,
@@ -40,6 +42,18 @@ class RecordForm(forms.Form):
         label="涉密", required=False, choices=Confidentiality.choices
     )
     confidential_reason = forms.CharField(label="不予公开的理由", max_length=300, required=False)
+    confidential_publication = forms.ChoiceField(
+        label="涉密结果的公示方式",
+        required=False,
+        choices=ConfidentialPublication.choices,
+        help_text="涉密时适用：不公开；公开摘要（只公开不含涉密内容的摘要）；限定范围（仅所选联合部门可查阅）。",
+    )
+    shared_with = forms.ModelMultipleChoiceField(
+        label="限定范围：可查阅的联合部门",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     determined_on = RangedDateField(label="结果认定日期", required=False)
 
     def __init__(self, *args, inspection, items, checks, **kwargs):
@@ -53,9 +67,20 @@ class RecordForm(forms.Form):
             "public_summary": inspection.public_summary,
             "confidentiality": inspection.confidentiality,
             "confidential_reason": inspection.confidential_reason,
+            "confidential_publication": inspection.confidential_publication,
+            "shared_with": list(inspection.shared_with.all()),
             "determined_on": inspection.determined_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        partners = Organisation.objects.partners_of(inspection.organisation)
+        if partners.exists():
+            self.fields["shared_with"].queryset = partners
+        else:
+            del self.fields["shared_with"]
+            self.fields["confidential_publication"].choices = [
+                c for c in ConfidentialPublication.choices
+                if c[0] != ConfidentialPublication.RESTRICTED
+            ]  # fmt: skip
         limit_dates(self, inspection.organisation)
         members = inspection.members.select_related("inspector")
         self.fields["present_members"].choices = [
@@ -88,6 +113,8 @@ class RecordForm(forms.Form):
             confidentiality=d["confidentiality"],
             confidential_reason=d["confidential_reason"],
             determined_on=d["determined_on"],
+            confidential_publication=d["confidential_publication"],
+            shared_with=tuple(d.get("shared_with") or ()),
         )
 
     def outcomes(self) -> dict[int, tuple[str, str]]:
@@ -189,3 +216,18 @@ class NoticeForm(_BureauDates):
 
     def material_lines(self) -> list[str]:
         return self.cleaned_data["materials"].splitlines()
+
+
+class PartForm(forms.Form):
+    """A partner department's own record of a 部门联合 inspection."""
+
+    checked_at = RangedDateTimeField(label="检查时间", required=False)
+    result_category = forms.ChoiceField(
+        label="检查结果", required=False, choices=[("", "（请选择）"), *ResultCategory.choices]
+    )
+    findings = forms.CharField(
+        label="检查情况与发现的问题", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    public_summary = forms.CharField(
+        label="公示摘要", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

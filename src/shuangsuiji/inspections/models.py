@@ -44,10 +44,31 @@ VIOLATION_CATEGORIES = frozenset({ResultCategory.ORDERED, ResultCategory.CASE_FI
 
 
 class Confidentiality(models.TextChoices):
+    """Why a result may be kept from the public: 保定 三、（五） 国家秘密、商业机密和个人隐私;
+    藁城 二、（八） "涉及保密、国家安全、公共安全的，可不予公开"."""
+
     NONE = "", "不涉密"
     STATE = "state", "国家秘密"
     COMMERCIAL = "commercial", "商业秘密"
     PRIVACY = "privacy", "个人隐私"
+    NATIONAL_SECURITY = "national_security", "国家安全"
+    PUBLIC_SAFETY = "public_safety", "公共安全"
+
+
+class ConfidentialPublication(models.TextChoices):
+    """保定 三、（五） "可以调整抽查结果公示的方式和范围": a 涉密 result is withheld, published
+    as a summary the team writes without the secret (公开摘要), or shown only to the partner
+    departments named (限定范围)."""
+
+    WITHHELD = "", "不公开"
+    SUMMARY = "summary", "公开摘要"
+    RESTRICTED = "restricted", "限定范围"
+
+
+#: The results the portal may show: not 涉密, or 涉密 and published as a summary.
+PUBLIC_RESULT = models.Q(confidentiality=Confidentiality.NONE) | models.Q(
+    confidential_publication=ConfidentialPublication.SUMMARY
+)
 
 
 class ItemOutcome(models.TextChoices):
@@ -167,9 +188,17 @@ class Inspection(PermanentModel):
     findings = models.TextField("检查情况与发现的问题", blank=True)
     public_summary = models.TextField("公示摘要", blank=True)
     confidentiality = models.CharField(
-        "涉密", max_length=16, choices=Confidentiality.choices, blank=True, default=""
+        "涉密", max_length=20, choices=Confidentiality.choices, blank=True, default=""
     )
     confidential_reason = models.CharField("不予公开的理由", max_length=300, blank=True)
+    confidential_publication = models.CharField(
+        "涉密结果的公示方式", max_length=16, choices=ConfidentialPublication.choices, blank=True,
+        default="",
+    )  # fmt: skip
+    #: 限定范围: the partner departments that may read a 涉密 result.
+    shared_with = models.ManyToManyField(
+        Organisation, verbose_name="限定范围（可查阅的联合部门）", blank=True, related_name="+"
+    )
     determined_on = models.DateField("结果认定日期", null=True, blank=True)
     publication_due = models.DateField("公示期限", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
@@ -231,6 +260,56 @@ class InspectionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector}"
+
+
+class InspectionPart(PermanentModel):
+    """A partner department's part of a 部门联合 inspection (获嘉 二、（三） "谁检查、谁录入、
+    谁公开"): its own team, matched by the task's draw from its own register, and its own
+    findings, which it enters, submits and publishes itself. The bureau's part stays the
+    inspection's own record; neither department edits the other's."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", "待检查"
+        NEEDS_TEAM = "needs_team", "本部门人员未抽足"
+        SUBMITTED = "submitted", "已提交"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="parts")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="联合部门", on_delete=models.PROTECT, related_name="+"
+    )
+    #: The department's inspectors the draw matched, in the draw's order (first leads).
+    team = models.ManyToManyField(
+        "directory.Inspector", verbose_name="本部门检查人员", related_name="partner_parts"
+    )
+    flags = models.JSONField("抽取标记", default=list, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices)
+    checked_at = models.DateTimeField("检查时间", null=True, blank=True)
+    result_category = models.CharField(
+        "检查结果", max_length=16, choices=ResultCategory.choices, blank=True
+    )
+    findings = models.TextField("检查情况与发现的问题", blank=True)
+    public_summary = models.TextField("公示摘要", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField("公示时间", null=True, blank=True)
+
+    objects = PermanentScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "联合部门检查情况"
+        verbose_name_plural = "联合部门检查情况"
+        ordering = ["inspection", "organisation__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "organisation"], name="part_once_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspection} · {self.organisation}"
 
 
 class InspectionAssistant(models.Model):

@@ -14,7 +14,7 @@ from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
 from shuangsuiji.inspections.models import (
     INACTIVE_STATUSES,
     ON_SECRET_LIST,
-    Confidentiality,
+    PUBLIC_RESULT,
     Inspection,
     InspectionMember,
 )
@@ -28,7 +28,7 @@ def publishable(organisation) -> QuerySet[Inspection]:
     """Results that are to be published (JX-4.7): random or coverage, not 涉密, counting."""
     return (
         Inspection.objects.active()
-        .filter(organisation=organisation, confidentiality=Confidentiality.NONE)
+        .filter(PUBLIC_RESULT, organisation=organisation)
         .exclude(kind=Inspection.Kind.TARGETED)
     )
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji.accounts.access import has_permission, require_own
+from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.dates import allowed_dates
 from shuangsuiji.bureau.organisation_settings import organisation_settings
@@ -23,9 +24,11 @@ from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.deadlines import publication_deadline
 from shuangsuiji.inspections.models import (
+    PUBLIC_RESULT,
     VIOLATION_CATEGORIES,
     Attachment,
     Confidentiality,
+    ConfidentialPublication,
     Inspection,
     ItemCheck,
     ItemOutcome,
@@ -68,6 +71,9 @@ class RecordData:
     confidentiality: str = ""
     confidential_reason: str = ""
     determined_on: dt.date | None = None
+    confidential_publication: str = ""
+    #: 限定范围: the partner departments (Organisation) that may read the 涉密 result.
+    shared_with: tuple = ()
 
 
 @audited("inspection.record", "保存检查记录", subject="inspection")
@@ -107,12 +113,24 @@ def inspection_record_save(
         "confidentiality",
         "confidential_reason",
         "determined_on",
+        "confidential_publication",
     ):
         setattr(inspection, field, getattr(data, field))
+    if not inspection.confidentiality:
+        inspection.confidential_publication = ConfidentialPublication.WITHHELD
+    partners = Organisation.objects.partners_of(inspection.organisation)
+    allowed = set(partners.values_list("pk", flat=True))
+    strangers = [o.name for o in data.shared_with if o.pk not in allowed]
+    if strangers:
+        raise ValidationError(
+            {"shared_with": f"“{'、'.join(strangers)}”不是本单位登记的联合部门。"}
+        )
     inspection.present_members = sorted(data.present_members)
     inspection.publication_due = _publication_due(inspection)
-    inspection.full_clean(exclude=["team", "items"])
+    inspection.full_clean(exclude=["team", "items", "shared_with"])
     inspection.save()
+    restricted = inspection.confidential_publication == ConfidentialPublication.RESTRICTED
+    inspection.shared_with.set(data.shared_with if restricted else [])
     for item_id, (outcome, note) in outcomes.items():
         if outcome:
             ItemCheck.objects.update_or_create(
@@ -207,6 +225,11 @@ def submission_problems(inspection: Inspection) -> list[str]:
         problems.append("涉密的检查结果请写明不予公开的理由。")
     if not inspection.confidentiality and not inspection.public_summary.strip():
         problems.append("请填写公示摘要（不涉密的结果将向社会公示）。")
+    mode = inspection.confidential_publication if inspection.confidentiality else ""
+    if mode == ConfidentialPublication.SUMMARY and not inspection.public_summary.strip():
+        problems.append("涉密结果选择“公开摘要”的，请填写不含涉密内容的公示摘要。")
+    if mode == ConfidentialPublication.RESTRICTED and not inspection.shared_with.exists():
+        problems.append("涉密结果选择“限定范围”的，请选择可查阅的联合部门。")
     if inspection.method_used == "现场检查":
         problems += _missing_records(inspection)
     return problems
@@ -324,7 +347,10 @@ def is_public_result(inspection: Inspection) -> bool:
     (绛县 四、（七）); a 定向检查 is not a 双随机 result and is not."""
     return (
         inspection.status == Inspection.Status.DONE
-        and inspection.confidentiality == Confidentiality.NONE
+        and (
+            inspection.confidentiality == Confidentiality.NONE
+            or inspection.confidential_publication == ConfidentialPublication.SUMMARY
+        )
         and inspection.kind != Inspection.Kind.TARGETED
     )
 
@@ -345,7 +371,7 @@ def result_release(*, actor, inspection: Inspection) -> Inspection:
     _check_coordinator(actor, inspection)
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if not is_public_result(inspection):
-        raise ValidationError("只有已提交、不涉密的随机抽查结果可以公示。")
+        raise ValidationError("只有已提交、不涉密（或涉密但公开摘要）的随机抽查结果可以公示。")
     if inspection.published_at:
         raise ValidationError("该检查结果已公示。")
     if inspection.released_by_id:
@@ -360,11 +386,11 @@ def result_release(*, actor, inspection: Inspection) -> Inspection:
 def results_publish_with_list(draw) -> int:
     """At a draw's reveal, publish its results held back until then: every submitted, public
     result, unless the bureau requires a release and it has not been given. Returns the count."""
-    held = draw.inspections.filter(
-        status=Inspection.Status.DONE,
-        confidentiality=Confidentiality.NONE,
-        published_at__isnull=True,
-    ).exclude(kind=Inspection.Kind.TARGETED)
+    held = (
+        draw.inspections.filter(PUBLIC_RESULT)
+        .filter(status=Inspection.Status.DONE, published_at__isnull=True)
+        .exclude(kind=Inspection.Kind.TARGETED)
+    )
     if organisation_settings(draw.organisation).require_release:
         held = held.filter(released_by__isnull=False)
     return held.update(published_at=draw.revealed_at, public_changed_at=draw.revealed_at)
@@ -374,7 +400,11 @@ def publication_state(inspection: Inspection) -> str:
     """Where a submitted result stands on its way to the portal, in the words the team reads."""
     if inspection.status != Inspection.Status.DONE:
         return ""
-    if inspection.confidentiality:
+    mode = inspection.confidential_publication
+    if inspection.confidentiality and mode == ConfidentialPublication.RESTRICTED:
+        names = "、".join(o.name for o in inspection.shared_with.all())
+        return f"涉密，限定范围：仅{names}可查阅"
+    if inspection.confidentiality and mode != ConfidentialPublication.SUMMARY:
         return "涉密，不予公示"
     if inspection.kind == Inspection.Kind.TARGETED:
         return "定向检查，不在双随机抽查结果中公示"

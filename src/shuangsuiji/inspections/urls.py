@@ -1,11 +1,14 @@
 from django.urls import path
 
-from shuangsuiji.inspections import views
+from shuangsuiji.inspections import part_views, views
 
 app_name = "inspections"
 
 urlpatterns = [
     path("mine/", views.my_inspections, name="mine"),
+    path("parts/", part_views.part_list, name="parts"),
+    path("parts/<int:pk>/", part_views.part_detail, name="part"),
+    path("shared/", part_views.shared_results, name="shared"),
     path("targeted/new/", views.targeted_new, name="targeted_new"),
     path("<int:pk>/", views.inspection_detail, name="detail"),
     path("<int:pk>/record/", views.record, name="record"),

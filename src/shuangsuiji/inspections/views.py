@@ -113,6 +113,7 @@ def inspection_detail(request, pk: int):
             "inspection": inspection,
             "coordinator": coordinator,
             "members": inspection.members.select_related("inspector"),
+            "parts": inspection.parts.select_related("organisation").prefetch_related("team"),
             **_assistants_context(inspection, coordinator),
         },
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from shuangsuiji import draw as engine
 from shuangsuiji.accounts.access import has_permission, require_own
+from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
@@ -92,6 +93,9 @@ class Preparation:
     #: Earlier draws of the year whose lists are not public (draw-spec v2 ``withheld_from``);
     #: empty, or no rule of the plan looks at earlier draws, means a v1 draw.
     withheld_from: tuple[str, ...] = ()
+    #: 部门联合: each registered partner department of the task with the inspectors of its own
+    #: register, matched by the same draw (获嘉 二、（三） 匹配各部门执法检查人员).
+    partners: tuple[tuple[engine.Partner, list[engine.Inspector]], ...] = ()
 
     @property
     def excluded(self):
@@ -233,7 +237,26 @@ def draw_prepare(
         .values_list("inspector__certificate_no", "target__credit_code", "target__project_code")
     )
     pairs = [(cert, project or credit) for cert, credit, project in conflicts]
+    partners = tuple(
+        (
+            engine.Partner(code=d.code, name=d.name, team_size=settings.team_size),
+            [
+                # A department's inspectors serve the whole county: ANY_REGION.
+                engine.Inspector(
+                    id=i.certificate_no,
+                    region=engine.ANY_REGION,
+                    senior=i.start_year is not None and i.start_year <= senior_before,
+                    tags=frozenset(i.tag_list),
+                    load=loads.get(i.pk, 0),
+                    cap=settings.inspector_annual_cap,
+                )
+                for i in Inspector.objects.filter(organisation=d).drawable()
+            ],
+        )
+        for d in task.partner_departments.order_by("code")
+    )
     return Preparation(
+        partners=partners,
         task=task,
         quarter=quarter,
         withheld_from=withheld_from,
@@ -313,16 +336,26 @@ def draw_commit(
         filter_text=filter_words(task.filters),
         withheld_commit=engine.commit_withheld(salt, withheld) if withheld is not None else None,
         withheld_from=preparation.withheld_from,
+        partners=[partner for partner, _ in preparation.partners],
     )
+    partner_rosters = {
+        partner.code: engine.render_roster(inspectors)
+        for partner, inspectors in preparation.partners
+    }
     files = {
         "params.json": params,
         "pool.txt": engine.render_pool(preparation.candidates),
         "roster.txt": engine.render_roster(preparation.inspectors),
         "conflicts.txt": engine.render_conflicts(preparation.conflicts),
+        **{engine.partner_file(code): roster for code, roster in partner_rosters.items()},
     }
     if withheld is not None:
         files[engine.WITHHELD] = withheld
-    bundle = engine.parse_bundle(files, engine.COMMIT_INPUTS)  # the spec's own validation
+    try:
+        bundle = engine.parse_bundle(files, engine.COMMIT_INPUTS)  # the spec's own validation
+    except engine.BundleError as error:
+        # e.g. one 执法证号 in the bureau's register and a partner department's.
+        raise ValidationError(f"抽取材料有误，无法承诺：{error}") from error
     pooled = {c.id for c in preparation.candidates}
     commitment = engine.dumps(engine.commit(bundle, salt).as_dict())
     try:
@@ -337,6 +370,7 @@ def draw_commit(
                 pool=files["pool.txt"].decode(),
                 roster=files["roster.txt"].decode(),
                 conflicts=files["conflicts.txt"].decode(),
+                partner_rosters={code: r.decode() for code, r in partner_rosters.items()},
                 commitment=commitment.decode(),
                 withheld=withheld.decode() if withheld is not None else "",
                 withheld_from=list(preparation.withheld_from),
@@ -458,16 +492,25 @@ def conflict_declare(*, actor, inspector: Inspector, target: Target, reason: str
     """回避 (JX-6.4): declared by the inspector for themself, or entered by the coordinator."""
     coordinator = actor is None or has_permission(actor, "manage_sampling")
     own = actor is not None and actor.username == inspector.certificate_no
+    # 部门联合: the bureau's coordinator also enters the 回避 of its partner departments'
+    # officers, whom its draws match to its own register's units.
+    partner = (
+        Organisation.objects.partners_of(target.organisation)
+        .filter(pk=inspector.organisation_id)
+        .exists()
+    )
     if actor is not None and actor.organisation_id != inspector.organisation_id:
-        raise PermissionDenied("不能为其他单位的执法人员登记回避。")
+        bureau = partner and coordinator and actor.organisation_id == target.organisation_id
+        if not bureau:
+            raise PermissionDenied("不能为其他单位的执法人员登记回避。")
     if not coordinator and not own:
         raise PermissionDenied("执法人员只能为本人申报回避。")
     if not reason.strip():
         raise ValidationError({"reason": "请填写回避原因。"})
-    if target.organisation_id != inspector.organisation_id:
+    if target.organisation_id != inspector.organisation_id and not partner:
         raise ValidationError({"target": "检查对象不在本单位名录中。"})
     conflict = ConflictOfInterest(
-        organisation=inspector.organisation,
+        organisation=target.organisation,
         inspector=inspector,
         target=target,
         reason=reason.strip(),

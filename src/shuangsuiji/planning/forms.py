@@ -4,9 +4,11 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.dates import policy_start
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
+from shuangsuiji.directory.models import JointItem
 from shuangsuiji.draw.sources import SourceValueError, check_value, value_hint
 from shuangsuiji.params import YEARS, DateRange, RangedDateField, horizon
 from shuangsuiji.planning.models import SOURCE_TYPES
@@ -100,14 +102,33 @@ class TaskForm(forms.ModelForm):
 
     draw_date = RangedDateField(label="抽取时间", future=True)
     inspection_deadline = RangedDateField(label="检查时限", future=True)
+    partner_departments = forms.ModelMultipleChoiceField(
+        label="已登记的联合部门",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="其检查人员由本任务的随机抽取从该部门的执法人员名录中匹配，各部门自行录入、公示。",
+    )
     partners_text = forms.CharField(
-        label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
+        label="其他联合部门",
+        required=False,
+        help_text="尚未在平台登记的配合部门，多个用“、”分隔（其人员由本局登记）。",
     )
 
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items
-        self.fields["partners_text"].initial = "、".join(self.instance.partners or [])
+        departments = Organisation.objects.partners_of(self.instance.organisation)
+        self.fields["partner_departments"].queryset = departments
+        chosen = list(self.instance.partner_departments.all())
+        if chosen or departments.exists():
+            self.fields["partner_departments"].initial = chosen
+        else:
+            del self.fields["partner_departments"]
+        registered = {d.name for d in chosen}
+        self.fields["partners_text"].initial = "、".join(
+            n for n in self.instance.partners or [] if n not in registered
+        )
         # A task is drawn within its plan's year, and not before the bureau's policy.
         year = self.instance.plan.year
         start = max(policy_start(self.instance.organisation), dt.date(year, 1, 1))
@@ -290,6 +311,10 @@ class ConflictForm(forms.Form):
     def __init__(self, *args, inspectors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspector"].queryset = inspectors
+        # A partner department's officer is named with the department.
+        self.fields["inspector"].label_from_instance = lambda i: (
+            f"{i}（{i.organisation.name}）" if i.organisation.is_partner else str(i)
+        )
 
 
 class TaskAddForm(forms.Form):
@@ -309,8 +334,23 @@ class TaskAddForm(forms.Form):
         label="抽取类别", widget=forms.CheckboxSelectMultiple, choices=()
     )
     scope = forms.ChoiceField(label="联合类型", choices=_Task.Scope.choices)
+    partner_departments = forms.ModelMultipleChoiceField(
+        label="已登记的联合部门",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="其检查人员由本任务的随机抽取从该部门的执法人员名录中匹配，各部门自行录入、公示。",
+    )
     partners = forms.CharField(
-        label="联合部门", required=False, help_text="部门联合抽查的配合部门，多个用“、”分隔。"
+        label="其他联合部门",
+        required=False,
+        help_text="尚未在平台登记的配合部门，多个用“、”分隔。",
+    )
+    joint_industry = forms.ChoiceField(
+        label="一业一查行业领域",
+        required=False,
+        help_text="按市级“一业一查”部门联合抽查事项清单开展的，选择行业领域：任务的抽查事项取清单中"
+        "该行业对应的本局事项，配合部门取清单所列部门，联合类型为部门联合。",
     )
     ratio = forms.CharField(
         label="本任务抽查比例",
@@ -336,9 +376,24 @@ class TaskAddForm(forms.Form):
     record_from = forms.DateField(label="监管记录起始日期", required=False)
     record_to = forms.DateField(label="监管记录截止日期", required=False)
 
-    def __init__(self, *args, class_choices, **kwargs):
+    def __init__(self, *args, class_choices, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["classes"].choices = class_choices
+        self.fields["partner_departments"].queryset = Organisation.objects.partners_of(organisation)
+        if not self.fields["partner_departments"].queryset.exists():
+            del self.fields["partner_departments"]
+        industries = list(
+            JointItem.objects.filter(organisation=organisation, in_register=True)
+            .order_by("industry")
+            .values_list("industry", flat=True)
+            .distinct()
+        )
+        if industries:
+            self.fields["joint_industry"].choices = [("", "（不按一业一查清单）")] + [
+                (i, i) for i in industries
+            ]
+        else:
+            del self.fields["joint_industry"]
 
     @staticmethod
     def _words(text: str) -> list[str]:
@@ -380,6 +435,27 @@ class TaskAddForm(forms.Form):
             "classes": list(data["classes"]),
             "scope": data["scope"],
             "partners": self._words(data["partners"]),
+            "partner_departments": list(data.get("partner_departments") or []),
+            "joint_industry": data.get("joint_industry") or "",
             "filters": filters,
             "sample": {"ratio": data["ratio"]} if data["ratio"] else None,
         }
+
+
+class ParticipationForm(forms.Form):
+    """参与其他部门联合抽查 (保定 三、（四）): what the lead department's papers say."""
+
+    lead_department = forms.CharField(
+        label="牵头部门", max_length=100, help_text="如 县市场监督管理局"
+    )
+    task_number = forms.CharField(label="牵头部门任务编号", max_length=50)
+    task_name = forms.CharField(label="抽查任务名称", max_length=200)
+    checked_on = RangedDateField(label="检查日期")
+    targets = forms.CharField(label="检查对象", max_length=500, help_text="多个用“、”分隔")
+    officers = forms.CharField(
+        label="本局参加人员", max_length=200, help_text="姓名，多个用“、”分隔"
+    )
+    documents = forms.CharField(
+        label="文书编号", max_length=300, help_text="牵头部门的任务通知文号、检查记录编号等"
+    )
+    note = forms.CharField(label="说明", max_length=500, required=False)

@@ -2,6 +2,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.draw import partner_file
 from shuangsuiji.permanence import (
     PermanentModel,
     PermanentQuerySet,
@@ -151,7 +152,17 @@ class SamplingTask(PermanentModel):
     guidance_unit = models.CharField("指导单位", max_length=200, blank=True)
     basis = models.TextField("检查依据")
     partners = models.JSONField("联合部门", default=list, blank=True)
+    #: The partners registered on the platform (``OrganisationLevel.PARTNER``): their inspectors
+    #: are matched by this task's draw from their own registers, and each enters and publishes
+    #: its own part of every inspection (获嘉 二、（一）–（三） 谁检查、谁录入、谁公开).
+    #: ``partners`` keeps every partner's name, registered or not.
+    partner_departments = models.ManyToManyField(
+        Organisation, verbose_name="联合部门（已登记）", blank=True, related_name="joint_tasks"
+    )
     lead_department = models.CharField("牵头部门", max_length=200, blank=True)
+    #: 一业一查 (遵化 二、（二）): the 行业 of the city's joint list the task follows; its items
+    #: are the bureau's items that list links to that 行业 (``directory.JointItem``).
+    joint_industry = models.CharField("一业一查行业领域", max_length=100, blank=True)
     #: 定向抽查 (藁城 二、（六）, 遵化 二、（四）): the pool restricted to an industry, an area, a
     #: 要素 or a period of records (``policy.targeting``); empty for an undirected task.
     filters = models.JSONField("定向抽查范围", default=dict, blank=True)
@@ -160,7 +171,7 @@ class SamplingTask(PermanentModel):
     sample = models.JSONField("本任务抽查比例", default=dict, blank=True)
 
     objects = PermanentScopedQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[items])
+    history = HistoricalRecords(m2m_fields=[items, partner_departments])
 
     class Meta:
         verbose_name = "抽查任务"
@@ -229,6 +240,8 @@ class ConflictOfInterest(models.Model):
 #: Merkle roots, which is all a citizen's verify needs.
 PRE_REVEAL_PUBLIC = ("params.json", "pool.txt", "commitment.json")
 AUDITORS_ONLY = ("roster.txt", "conflicts.txt")
+#: 部门联合: the partner departments' rosters stay with the auditors like roster.txt.
+PARTNER_PREFIX = partner_file("")[: -len(".txt")]
 
 
 class Draw(PermanentModel):
@@ -254,6 +267,8 @@ class Draw(PermanentModel):
     pool = models.TextField()
     roster = models.TextField()
     conflicts = models.TextField()
+    #: 部门联合: each partner department's roster.txt, by department code (auditors only).
+    partner_rosters = models.JSONField("联合部门执法人员名录", default=dict, blank=True)
     commitment = models.TextField()
     entropy = models.TextField(blank=True)
     result = models.TextField(blank=True)
@@ -336,7 +351,11 @@ class Draw(PermanentModel):
         files = self.bundle_files(with_salt=self.salt_public)
         if not self.salt_public:
             files = {name: files[name] for name in PRE_REVEAL_PUBLIC}
-        return {name: content for name, content in files.items() if name not in AUDITORS_ONLY}
+        return {
+            name: content
+            for name, content in files.items()
+            if name not in AUDITORS_ONLY and not name.startswith(PARTNER_PREFIX)
+        }
 
     def bundle_files(self, *, with_salt: bool) -> dict[str, bytes]:
         files = {
@@ -344,6 +363,7 @@ class Draw(PermanentModel):
             "pool.txt": self.pool.encode(),
             "roster.txt": self.roster.encode(),
             "conflicts.txt": self.conflicts.encode(),
+            **{partner_file(code): r.encode() for code, r in self.partner_rosters.items()},
             "commitment.json": self.commitment.encode(),
         }
         if self.entropy:
@@ -445,3 +465,47 @@ class ManualAssignment(PermanentModel):
 
     def __str__(self) -> str:
         return f"{self.unit}：{'、'.join(self.team)}"
+
+
+class JointParticipation(PermanentModel):
+    """The bureau's part in a 部门联合 check another department led (保定 三、（四） "主动发起
+    和积极参与部门联合抽查，年度不少于3次"): the lead department's task, the day, and the papers
+    that prove it. It counts beside the bureau's own 部门联合 tasks (保定's ≥ 3 a year, 获嘉
+    二 部门联合抽查任务数占比)."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="参与单位", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    lead_department = models.CharField("牵头部门", max_length=100)
+    task_number = models.CharField("牵头部门任务编号", max_length=50)
+    task_name = models.CharField("抽查任务名称", max_length=200)
+    checked_on = models.DateField("检查日期")
+    targets = models.CharField("检查对象", max_length=500)
+    officers = models.CharField("本局参加人员", max_length=200)
+    #: The papers that prove it: the lead's 任务书 or 通知 文号, the 检查记录 numbers.
+    documents = models.CharField("文书编号", max_length=300)
+    note = models.CharField("说明", max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", verbose_name="登记人", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = PermanentScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "参与其他部门联合抽查"
+        verbose_name_plural = "参与其他部门联合抽查"
+        ordering = ["organisation", "checked_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "lead_department", "task_number"],
+                name="participation_unique_per_lead_task",
+                violation_error_message="已登记过参与该牵头部门的这项任务。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_department} {self.task_number} {self.task_name}"

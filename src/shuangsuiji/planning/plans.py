@@ -16,7 +16,7 @@ from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
-from shuangsuiji.directory.models import InspectionItem
+from shuangsuiji.directory.models import InspectionItem, JointItem
 from shuangsuiji.planning.models import AnnualPlan, PlanReview, PlanRevision, SamplingTask
 from shuangsuiji.policy import PolicyError, Preset, Quarter
 from shuangsuiji.policy.inspection_deadline import task_inspection_deadline
@@ -160,6 +160,57 @@ def _check_editable(plan: AnnualPlan) -> None:
         raise ValidationError("计划已审批或已公开，须先“调整计划”并说明原因，才能修改。")
 
 
+#: Words that name the bureau's own department in a city's joint list.
+OWN_DEPARTMENT = "生态环境"
+
+
+def _joint_list(organisation: Organisation, industry: str):
+    """一业一查 (遵化 二、（二）): the bureau's items the city's joint list links to ``industry``,
+    the other departments it names, and the lead (the bureau, where the list names 生态环境)."""
+    rows = list(
+        JointItem.objects.filter(organisation=organisation, industry=industry, in_register=True)
+    )
+    if not rows:
+        raise ValidationError(
+            {"joint_industry": f"本单位的一业一查部门联合抽查事项清单中没有“{industry}”行业领域。"}
+        )
+    names = list(dict.fromkeys(n for row in rows for n in row.own_item_names))
+    items = list(
+        InspectionItem.objects.filter(organisation=organisation, in_register=True, name__in=names)
+    )
+    unknown = sorted(set(names) - {i.name for i in items})
+    if unknown or not names:
+        raise ValidationError(
+            {"joint_industry": f"一业一查清单“{industry}”对应的本局事项"
+             + (f"“{'、'.join(unknown)}”不在本局随机抽查事项清单中" if unknown else "未填写")
+             + "，请先在清单中核对“本局对应事项”。"}
+        )  # fmt: skip
+    departments = [d for row in rows for d in (row.lead, *row.partner_names)]
+    partners = list(dict.fromkeys(d for d in departments if OWN_DEPARTMENT not in d))
+    ours = any(OWN_DEPARTMENT in row.lead for row in rows)
+    return items, partners, organisation.name if ours else rows[0].lead
+
+
+def _set_partner_departments(task: SamplingTask, departments) -> None:
+    """Link the registered partner departments (获嘉 二、（一） 科学合理确定联合部门) and keep
+    every partner's name in ``partners``: the registered ones first, then those named only."""
+    departments = list(departments)
+    allowed = set(Organisation.objects.partners_of(task.organisation).values_list("pk", flat=True))
+    strangers = [d.name for d in departments if d.pk not in allowed]
+    if strangers:
+        raise ValidationError(
+            {"partner_departments": f"“{'、'.join(strangers)}”不是本单位登记的联合部门。"}
+        )
+    task.partner_departments.set(departments)
+    registered = [d.name for d in departments]
+    names = registered + [n for n in task.partners if n not in registered]
+    if names != task.partners:
+        task.partners = names
+        task.save(update_fields=["partners"])
+    if departments and task.scope != SamplingTask.Scope.DEPARTMENT_JOINT:
+        raise ValidationError({"scope": "选择了联合部门的任务，联合类型须为“部门联合”。"})
+
+
 @audited("plan.task_update", "修改抽查任务", subject="task")
 @transaction.atomic
 def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
@@ -169,12 +220,17 @@ def task_update(*, actor, task: SamplingTask, **fields) -> SamplingTask:
     plan = AnnualPlan.objects.select_for_update().get(pk=task.plan_id)
     _check_editable(plan)
     items = fields.pop("items", None)
+    departments = fields.pop("partner_departments", None)
     for name, value in fields.items():
         setattr(task, name, value)
+    if task.scope == SamplingTask.Scope.DEPARTMENT_JOINT and not (task.partners or departments):
+        raise ValidationError({"partners": "部门联合抽查须写明联合部门。"})
     task.full_clean()
     task.save()
     if items is not None:
         task.items.set(items)
+    if departments is not None:
+        _set_partner_departments(task, departments)
     return task
 
 
@@ -189,8 +245,10 @@ def task_add(
     classes: list[str],
     scope: str = SamplingTask.Scope.OWN,
     partners: list[str] | tuple[str, ...] = (),
+    partner_departments=(),
     filters: dict | None = None,
     sample: dict | None = None,
+    joint_industry: str = "",
 ) -> SamplingTask:
     """A 专项, 定向 or 部门联合 task beside the generated ones (获嘉 二, 保定 三、（四）). A draft
     takes it directly; a published plan only through the adjustment procedure (藁城 二、（八）
@@ -216,7 +274,12 @@ def task_add(
     except PolicyError as error:
         raise ValidationError(str(error)) from error
     partners = [p.strip() for p in partners if p.strip()]
-    if scope == SamplingTask.Scope.DEPARTMENT_JOINT and not partners:
+    joint_items = None
+    if joint_industry:
+        joint_items, joint_partners, lead = _joint_list(organisation, joint_industry)
+        scope = SamplingTask.Scope.DEPARTMENT_JOINT
+        partners += [p for p in joint_partners if p not in partners]
+    if scope == SamplingTask.Scope.DEPARTMENT_JOINT and not (partners or partner_departments):
         raise ValidationError({"partners": "部门联合抽查须写明联合部门。"})
     sequence = (
         plan.tasks.order_by("-sequence").values_list("sequence", flat=True).first() or 0
@@ -251,11 +314,20 @@ def task_add(
         guidance_unit=organisation.parent.name if organisation.parent else "",
         basis=f"《{preset.document}》；随机抽查事项清单所列检查依据",
         partners=partners,
-        lead_department=organisation.name if partners else "",
+        lead_department=(lead if joint_industry else organisation.name)
+        if partners or partner_departments
+        else "",
+        joint_industry=joint_industry,
         filters=filters,
         sample=sample or {},
     )
-    task.items.set(InspectionItem.objects.filter(organisation=organisation, in_register=True))
+    task.items.set(
+        joint_items
+        if joint_items is not None
+        else InspectionItem.objects.filter(organisation=organisation, in_register=True)
+    )
+    if partner_departments:
+        _set_partner_departments(task, partner_departments)
     return task
 
 

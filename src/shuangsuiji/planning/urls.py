@@ -1,7 +1,7 @@
 from django.urls import path
 
 from shuangsuiji.bureau import views as calendar_views
-from shuangsuiji.planning import views, workflow_views
+from shuangsuiji.planning import participation_views, views, workflow_views
 
 app_name = "planning"
 
@@ -32,6 +32,7 @@ urlpatterns = [
         "inspections/<int:pk>/assign/", workflow_views.inspection_assign, name="inspection_assign"
     ),
     path("conflicts/", workflow_views.conflict_list, name="conflicts"),
+    path("participations/", participation_views.participation_list, name="participations"),
     path("tasks/<int:pk>/coverage/", workflow_views.task_coverage, name="task_coverage"),
     path("settings/", workflow_views.settings_edit, name="settings"),
     path("calendar/", calendar_views.calendar_edit, name="calendar"),

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
+from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.acts import draws as draw_acts
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector
@@ -310,7 +311,7 @@ def task_add(request, pk: int):
         messages.error(request, str(error))
         return redirect("planning:plan_detail", pk=plan.pk)
     choices = [(rule.code, rule.name) for rule in preset.classes]
-    form = TaskAddForm(request.POST or None, class_choices=choices)
+    form = TaskAddForm(request.POST or None, class_choices=choices, organisation=plan.organisation)
     if request.method == "POST" and form.is_valid():
         try:
             task = plans.task_add(actor=request.user, plan=plan, **form.service_arguments())
@@ -727,7 +728,13 @@ def conflict_list(request):
     coordinator = has_permission(request.user, "manage_sampling")
     organisation = request.user.organisation
     inspectors = Inspector.objects.filter(organisation=organisation, in_register=True)
-    if not coordinator:
+    if coordinator:
+        # 部门联合: the partner departments' officers are matched to this bureau's units too.
+        inspectors = Inspector.objects.filter(
+            organisation__in=[organisation, *Organisation.objects.partners_of(organisation)],
+            in_register=True,
+        ).select_related("organisation")
+    else:
         inspectors = inspectors.filter(pk__in=_own_inspector_ids(request.user))
     form = ConflictForm(request.POST or None, inspectors=inspectors)
     if request.method == "POST" and form.is_valid():

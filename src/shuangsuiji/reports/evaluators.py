@@ -54,6 +54,8 @@ class Rows:
     #: A word on each row (why it is late, which quarter it was missed in), by id.
     notes: dict[int, str] = field(default_factory=dict)
     months: tuple[Month, ...] = ()
+    #: Beside tasks: the bureau's part in other departments' joint checks (JointParticipation).
+    participations: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,17 @@ DEFINITIONS = {
     ),
     "revisit_share": "回访比例：已完成回访的检查数 ÷ 本期已完成的随机抽查数。",
     "department_joint_task_share": (
-        "部门联合抽查任务占比：已公开计划中范围为“部门联合”的任务数 ÷ 全部任务数。"
+        "部门联合抽查任务占比：（已公开计划中范围为“部门联合”的任务数 + 登记的参与其他部门"
+        "牵头的联合抽查次数）÷（全部任务数 + 登记的参与次数）。"
     ),
-    "department_joint_count": "部门联合抽查次数：范围为“部门联合”且已实施抽取的任务数。",
+    "quarterly_report": (
+        "季度统计表报送：每个已结束的季度在“统计报送”中报送市局的情况；报送时已过期限，或期限已过仍未"
+        "报送，为未达标（期限为市局规定的，或本局政策的）。"
+    ),
+    "department_joint_count": (
+        "部门联合抽查次数：范围为“部门联合”且已实施抽取的任务数，加上登记的参与其他部门"
+        "牵头的联合抽查次数（牵头或参与）。"
+    ),
     "tasks_per_quarter": (
         "本季度开展的抽查任务数：本季度的任务中已实施抽取的个数，只列入计划、未抽取的不算。"
     ),
@@ -406,47 +416,64 @@ def _department_joint(tasks: list[dict]) -> int:
     return sum(1 for t in tasks if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT)
 
 
-def _task_rows(title: str, tasks: list[dict]) -> Rows:
-    """The tasks behind a count, each said 部门联合 or not and drawn or not."""
+def _participations(scope: Scope, target: PlanTarget) -> list[dict]:
+    """The bureau's part in joint checks other departments led, in the measured period."""
+    quarter = scope.measured(target).quarter
+    return scope.facts.records.period_participations(scope.organisation, quarter)
+
+
+def _task_rows(title: str, tasks: list[dict], joined: list[dict] = ()) -> Rows:
+    """The tasks behind a count, each said 部门联合 or not and drawn or not, and the joint
+    checks of other departments the bureau took part in."""
     notes = {
         t["pk"]: ("部门联合" if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT else "非部门联合")
         + ("，已抽取" if t["drawn"] else "，尚未抽取")
         for t in tasks
     }
-    return Rows(TASKS, title, tuple(sorted(notes)), notes)
+    return Rows(
+        TASKS, title, tuple(sorted(notes)), notes, participations=tuple(p["pk"] for p in joined)
+    )
 
 
 @evaluator("department_joint_task_share")
 def department_joint_task_share(scope: Scope, target: PlanTarget) -> Verdict:
-    """获嘉 二: 部门联合抽查任务数 over all tasks (本部门 + 部门联合)."""
+    """获嘉 二: 部门联合抽查任务数 over all tasks (本部门抽查任务数 + 部门联合抽查任务数). A joint
+    check another department led and the bureau took part in is a 部门联合 task of both."""
     tasks = _tasks(scope, target)
-    joint = _department_joint(tasks)
+    joined = _participations(scope, target)
+    joint = _department_joint(tasks) + len(joined)
+    total = len(tasks) + len(joined)
     return scope.verdict(
         target,
         "部门联合抽查任务占比",
         f"≥ {target.share_text}",
-        share_text(joint, len(tasks)),
-        _at_least(joint, len(tasks), target.share),
-        started=bool(tasks),
-        rows=_task_rows("本期已公开计划中的任务", tasks),
+        share_text(joint, total),
+        _at_least(joint, total, target.share),
+        started=bool(total),
+        rows=_task_rows("本期已公开计划中的任务，及参与其他部门牵头的联合抽查", tasks, joined),
     )
 
 
 @evaluator("department_joint_count")
 def department_joint_count(scope: Scope, target: PlanTarget) -> Verdict:
-    """保定 三、（四）: 部门联合抽查 actually drawn (not merely planned or committed)."""
+    """保定 三、（四） "主动发起和积极参与部门联合抽查，年度不少于3次": 部门联合 tasks the bureau
+    led and actually drew (not merely planned or committed), and those of other departments it
+    took part in (``JointParticipation``)."""
     tasks = _tasks(scope, target)
-    joint = _department_joint([t for t in tasks if t["drawn"]])
+    joined = _participations(scope, target)
+    led = _department_joint([t for t in tasks if t["drawn"]])
+    joint = led + len(joined)
     return scope.verdict(
         target,
         "部门联合抽查次数",
         f"≥ {target.min_count} 次/年",
-        f"{joint} 次",
+        f"{joint} 次" + (f"（牵头 {led} 次，参与 {len(joined)} 次）" if joined else ""),
         joint >= target.min_count,
         started=joint > 0,
         rows=_task_rows(
-            "部门联合抽查任务",
+            "部门联合抽查任务，及参与其他部门牵头的联合抽查",
             [t for t in tasks if t["scope"] == SamplingTask.Scope.DEPARTMENT_JOINT],
+            joined,
         ),
     )
 
@@ -567,16 +594,50 @@ def plan_made_and_published(scope: Scope, *targets: PlanTarget) -> Verdict:
 # ---- 统计报送 -----------------------------------------------------------------------------------
 
 
+def _upward_quarters(scope: Scope) -> list:
+    """The organisation's quarters of the year as its 市局 sees them on 统计报送
+    (``reports.upward``), read once for all the organisations of the board that share its
+    parent: the queries do not grow with the 分局."""
+    from shuangsuiji.reports.upward import branch_quarters  # upward → documents → here
+
+    cache = scope.facts.__dict__.setdefault("upward_quarters", {})
+    organisation = scope.organisation
+    if organisation.pk not in cache:
+        siblings = [o for o in scope.facts.organisations if o.parent_id == organisation.parent_id]
+        cache.update(branch_quarters(organisation.parent_id, siblings, scope.year, scope.today))
+    return cache.get(organisation.pk, [])
+
+
+def _report_met(quarters: list, sent: list, late: list) -> bool | None:
+    """Missed once a quarter is sent late or its deadline passes unsent; met when every ended
+    quarter is sent in time; otherwise not judged yet (no deadline, or not passed)."""
+    if late:
+        return False
+    if quarters and len(sent) == len(quarters):
+        return True
+    return None
+
+
 @evaluator("quarterly_report")
 def quarterly_report(scope: Scope, target: PlanTarget) -> Verdict | None:
-    """藁城 四、（四） 每季度结束后将上一季度统计表报送市局: the platform keeps no record of a
-    report sent, and the 市局 reads the 分局's 统计表 here directly; shown, not judged."""
+    """藁城 四、（四） 每季度结束后将上一季度统计表报送市局: each ended quarter's report sent
+    through 统计报送, and by the deadline in force (the 市局's, or the preset's); a quarter
+    not sent is missed once its deadline has passed."""
     if not target.enabled:
         return None
+    quarters = [q for q in _upward_quarters(scope) if q.ended]
+    if scope.quarter is not None:
+        quarters = [q for q in quarters if q.period.quarter == scope.quarter]
+    sent = [q for q in quarters if q.versions]
+    late = [q for q in quarters if q.late_days]
+    words = [f"{q.period.label}{q.state}" + (f"（{q.lateness}）" if q.lateness else "")
+             for q in quarters]  # fmt: skip
     return scope.verdict(
         target,
         "季度统计表报送",
         "季度结束后报送上一季度统计表",
-        "上级单位可在本平台直接查阅本单位统计表；报送情况本平台不记录",
-        None,
+        f"已报送 {len(sent)}/{len(quarters)} 个季度" + (f"：{'；'.join(words)}" if words else ""),
+        _report_met(quarters, sent, late),
+        started=bool(quarters),
+        late=bool(late),
     )

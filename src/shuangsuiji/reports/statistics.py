@@ -30,7 +30,7 @@ from shuangsuiji.inspections.models import (
     Revisit,
     is_internal_joint,
 )
-from shuangsuiji.planning.models import Draw, SamplingTask
+from shuangsuiji.planning.models import Draw, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import GRADED_BASIS
 
@@ -212,6 +212,9 @@ class YearRecords:
     #: draw of the task was carried out (drawn or revealed, not merely committed or aborted).
     tasks: dict[int, list[dict]]
     draws: dict[int, list[DrawQuota]]
+    #: The bureau's part in 部门联合 checks other departments led (保定 三、（四） "牵头或参与"),
+    #: by organisation id: pk and checked_on.
+    participations: dict[int, list[dict]] = field(default_factory=dict)
     _class_names: dict[int, dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -276,6 +279,7 @@ class YearRecords:
             revisits_done=done,
             tasks=_tasks(organisations, year),
             draws=_draws(organisations, year),
+            participations=_participations(organisations, year),
         )
 
     @functools.cached_property
@@ -294,6 +298,12 @@ class YearRecords:
             for t in rows
             if not quarter or (t["quarter"] or quarter_of(t["draw_date"])) == quarter
         ]
+
+    def period_participations(
+        self, organisation: Organisation, quarter: int | None = None
+    ) -> list[dict]:
+        rows = self.participations.get(organisation.pk, [])
+        return [p for p in rows if not quarter or quarter_of(p["checked_on"]) == quarter]
 
     def table(self, organisation: Organisation, quarter: int | None = None) -> Table:
         inspections = self.rows(organisation, quarter)
@@ -402,6 +412,17 @@ def _tasks(organisations: list[Organisation], year: int) -> dict[int, list[dict]
     return tasks
 
 
+def _participations(organisations: list[Organisation], year: int) -> dict[int, list[dict]]:
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        JointParticipation.objects.filter(organisation__in=organisations, year=year)
+        .order_by("checked_on", "pk")
+        .values("pk", "organisation_id", "checked_on")
+    ):
+        rows[row["organisation_id"]].append(row)
+    return rows
+
+
 def _draws(organisations: list[Organisation], year: int) -> dict[int, list[DrawQuota]]:
     rows = Draw.objects.filter(
         organisation__in=organisations,
@@ -467,7 +488,8 @@ def tree_tables(organisation: Organisation, year: int, quarter: int | None = Non
     """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
     queries that does not grow with the organisations below."""
     below = list(
-        Organisation.objects.filter(path__startswith=organisation.path, is_active=True)
+        Organisation.objects.bureaus()
+        .filter(path__startswith=organisation.path, is_active=True)
         .exclude(pk=organisation.pk)
         .order_by("path")
     )

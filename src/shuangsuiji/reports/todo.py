@@ -18,10 +18,11 @@ from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.inspections import selectors
-from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.models import PUBLIC_RESULT, Inspection, InspectionPart
 from shuangsuiji.inspections.services import overdue_follow_ups
 from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
 from shuangsuiji.policy import Quarter
+from shuangsuiji.reports.upward import upward_todo
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ def todos(user, today: dt.date) -> list[Todo]:
     """Everything waiting for ``user``, the late first; an empty list when nothing is."""
     found: list[Todo] = []
     organisation = user.organisation
+    if organisation is not None and organisation.is_partner:
+        # A partner department keeps no plans: its parts of joint checks are what awaits it.
+        found = _partner(user) + (
+            _administrator(organisation, today) if has_permission(user, "manage_users") else []
+        )
+        return sorted((t for t in found if t.count), key=lambda t: not t.overdue)
     if has_permission(user, "approve_plans"):
         found += _plans_to_approve(organisation)
     if has_permission(user, "manage_sampling"):
@@ -49,6 +56,8 @@ def todos(user, today: dt.date) -> list[Todo]:
         found += _draws_to_witness(organisation)
     if has_permission(user, "manage_users"):
         found += _administrator(organisation, today)
+    if has_permission(user, "manage_sampling") or has_permission(user, "approve_plans"):
+        found += _upward(user, today)
     found = [t for t in found if t.count]
     return sorted(found, key=lambda t: not t.overdue)
 
@@ -156,6 +165,29 @@ def _inspector(user, today: dt.date) -> list[Todo]:
     ]
 
 
+def _partner(user) -> list[Todo]:
+    """A partner department's parts of 部门联合 checks: to enter and submit, and (for its
+    coordinator) to publish once the lead's list is public (获嘉 二、（三） 谁录入、谁公开)."""
+    rows = InspectionPart.objects.filter(organisation=user.organisation)
+    coordinator = has_permission(user, "manage_sampling")
+    if not coordinator:
+        rows = rows.filter(team__certificate_no=user.username)
+    url = reverse("inspections:parts")
+    found = [
+        Todo("联合检查待录入本部门检查情况",
+             rows.exclude(status=InspectionPart.Status.SUBMITTED).count(), url)
+    ]  # fmt: skip
+    if coordinator:
+        publishable = rows.filter(
+            status=InspectionPart.Status.SUBMITTED,
+            published_at__isnull=True,
+            inspection__draw__status__in=Draw.LIST_PUBLIC,
+            inspection__in=Inspection.objects.filter(PUBLIC_RESULT),
+        ).count()
+        found.append(Todo("联合检查待公示本部门检查情况", publishable, url))
+    return found
+
+
 def _draws_to_witness(organisation: Organisation) -> list[Todo]:
     """监督员: the draws committed and waiting for their sources to be entered — the moment
     the draw is witnessed (the demo's witness source is a number the 监督员 writes on site)."""
@@ -171,8 +203,30 @@ def _administrator(organisation: Organisation, today: dt.date) -> list[Todo]:
         found.append(Todo("工作日历待确认下一年度放假安排", 1, reverse("planning:calendar")))
     without = (
         Organisation.objects.subtree_of(organisation)
+        .bureaus()
         .filter(is_active=True, policy_preset="")
         .count()
     )
     found.append(Todo("尚未设置政策预设的单位", without, reverse("accounts:organisation_list")))
     return found
+
+
+def _upward(user, today: dt.date) -> list[Todo]:
+    """报送市局 (issue 20 §4, 藁城 四、（四）): a 市局's reports from its 分局 awaiting review; a
+    分局's periods ended and not yet sent (the late first), and those the 市局 sent back."""
+    waiting = upward_todo(user, today)
+    url = reverse("reports:upward")
+    late = [s for s in waiting.to_send if s.late_days]
+    due = [s for s in waiting.to_send if not s.late_days]
+
+    def labels(found) -> str:
+        return "、".join(s.period.label for s in found[:4]) + ("等" if len(found) > 4 else "")
+
+    return [
+        Todo("下级报送的统计表待审核", waiting.to_review, url),
+        Todo("已过报送期限、尚未报送市局的统计表", len(late), url, True, labels(late)),
+        Todo("待报送市局的统计表和名录调整", len(due), url, note=labels(due)),
+        Todo(
+            "市局退回、待修改后重新报送", len(waiting.returned), url, note=labels(waiting.returned)
+        ),
+    ]

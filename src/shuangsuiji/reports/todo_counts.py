@@ -30,6 +30,8 @@ MENU_ENTRY_OF_PAGE: dict[str, str] = {
     "inspections:publication": "inspections:publication",
     "planning:calendar": "planning:calendar",
     "accounts:organisation_list": "accounts:organisation_list",
+    "reports:upward": "reports:upward",
+    "inspections:parts": "inspections:parts",
 }
 HOME = "home"
 

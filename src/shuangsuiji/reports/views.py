@@ -25,7 +25,7 @@ from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS, whole_number
-from shuangsuiji.planning.models import AnnualPlan, SamplingTask
+from shuangsuiji.planning.models import AnnualPlan, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.statistics import tree_tables
@@ -40,8 +40,10 @@ class Period:
 
     def __init__(self, request):
         today = timezone.localdate()
-        self.organisations = Organisation.objects.subtree_of(request.user.organisation).filter(
-            is_active=True
+        self.organisations = (
+            Organisation.objects.subtree_of(request.user.organisation)
+            .bureaus()
+            .filter(is_active=True)
         )
         code = request.GET.get("org", "")
         self.organisation = (
@@ -154,7 +156,7 @@ def figure_rows(request):
 def _boards(period: Period) -> tuple[compliance.Dashboard, list[compliance.Dashboard]]:
     """The organisation's board and one per active organisation directly below it, read in one
     set of queries however many there are."""
-    below = list(period.organisation.children.filter(is_active=True).order_by("code"))
+    below = list(period.organisation.children.bureaus().filter(is_active=True).order_by("code"))
     board, *side = compliance.dashboards([period.organisation, *below], period.year, period.quarter)
     return board, side
 
@@ -246,6 +248,9 @@ def check_rows(request):
             organisation=period.organisation, pk__in=rows.ids
         ).order_by("sequence")
         context["tasks"] = [(t, rows.notes.get(t.pk, "")) for t in tasks]
+        context["participations"] = JointParticipation.objects.filter(
+            organisation=period.organisation, pk__in=rows.participations
+        ).order_by("checked_on", "pk")
     return render(request, "reports/check_rows.html", context)
 
 
@@ -270,7 +275,7 @@ def _archive_filter(request) -> tuple[ArchiveFilter, dict]:
     """The inspections the user may read narrowed by the query string (what it could not read
     is left out), and the choices of the page's form."""
     archive = ArchiveFilter(request.GET, queryset=selectors.archive(request.user), request=request)
-    organisations = Organisation.objects.subtree_of(request.user.organisation)
+    organisations = Organisation.objects.subtree_of(request.user.organisation).bureaus()
     choices = {
         "organisations": organisations.filter(is_active=True).order_by("path"),
         "kinds": Inspection.Kind.choices,

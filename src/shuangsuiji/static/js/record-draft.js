@@ -102,6 +102,11 @@
     var secret = value("confidentiality");
     if (secret && !value("confidential_reason").trim()) { need("confidential_reason"); }
     if (!secret && !value("public_summary").trim()) { need("public_summary"); }
+    var mode = secret ? value("confidential_publication") : "";
+    if (mode === "summary" && !value("public_summary").trim()) { need("summary_public"); }
+    if (mode === "restricted" && !document.querySelector('input[name="shared_with"]:checked')) {
+      need("shared_with");
+    }
     if (value("method_used") === rules.dataset.onsite && rule.records) {
       var violation = found || words(rules.dataset.violationCategories).indexOf(category) >= 0;
       var text = violation ? rule.records.dataset.violation : rule.records.dataset.clean;

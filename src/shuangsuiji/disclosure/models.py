@@ -1,0 +1,117 @@
+"""Exchange batches: what was handed to the outside systems, and when (issue 20 §6).
+
+获嘉 一、（四） sends the results to 国家企业信用信息公示系统, 绛县 六、二 keeps the 一单两库 and
+the results on the province's platform, 绛县 四、（七） and 遵化 二、（六） put penalties into the
+credit system. Each export is a numbered batch per organisation and kind holding only what
+changed since the previous one; ``ExchangeRow`` remembers what was last sent of every row, so the
+next batch can tell an addition from a change or a withdrawal. ``ExchangeAttempt`` records every
+push of a batch to a province's endpoint and what it accepted.
+
+The files themselves live under ``MEDIA_ROOT/exchange/`` (``ExchangeBatch.directory``), so the
+backup carries them with the rows that describe them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.scoping import OrgScopedQuerySet
+
+
+class ExchangeKind(models.TextChoices):
+    RESULTS = "results", "抽查检查结果"
+    REGISTERS = "registers", "两库一单"
+    PENALTIES = "penalties", "行政处罚信息"
+
+
+class ExchangeBatch(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("交换内容", max_length=16, choices=ExchangeKind.choices)
+    sequence = models.PositiveIntegerField("批次号")
+    #: The previous batch's ``through``; empty for the first batch (everything is new).
+    since = models.DateTimeField("起始时间", null=True, blank=True)
+    #: When the rows were read: the batch holds every change up to this moment.
+    through = models.DateTimeField("截至时间")
+    added = models.PositiveIntegerField("新增", default=0)
+    changed = models.PositiveIntegerField("变更", default=0)
+    withdrawn = models.PositiveIntegerField("撤回", default=0)
+    #: Relative to MEDIA_ROOT.
+    directory = models.CharField("存放目录", max_length=300)
+    #: [{"name", "table", "label", "rows", "bytes", "sha256"}], as in manifest.json.
+    files = models.JSONField("文件", default=list)
+    manifest_sha256 = models.CharField("清单哈希", max_length=64)
+    #: The previous batch's manifest hash: the batches form a chain a receiver can check.
+    previous_sha256 = models.CharField("上一批清单哈希", max_length=64, blank=True)
+    accepted_at = models.DateTimeField("接收时间", null=True, blank=True)
+    accepted_endpoint = models.CharField("接收地址", max_length=500, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "交换批次"
+        verbose_name_plural = "交换批次"
+        ordering = ["organisation", "kind", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "sequence"], name="exchange_batch_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} {self.get_kind_display()} 第 {self.sequence} 批"
+
+    @property
+    def rows(self) -> int:
+        return self.added + self.changed + self.withdrawn
+
+
+class ExchangeRow(models.Model):
+    """What was last sent of one row of an exchange table: its values (a withdrawal repeats
+    them, so the receiver knows which row goes) and their digest (empty once withdrawn)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=ExchangeKind.choices)
+    table = models.CharField(max_length=16)
+    key = models.CharField("记录编号", max_length=64)
+    digest = models.CharField(max_length=64, blank=True)
+    values = models.JSONField(default=dict)
+    batch = models.ForeignKey(ExchangeBatch, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "table", "key"], name="exchange_row_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ExchangeAttempt(models.Model):
+    """One HTTP push of a batch: where to, when, the answer, and what the endpoint accepted."""
+
+    batch = models.ForeignKey(ExchangeBatch, on_delete=models.PROTECT, related_name="attempts")
+    #: Scheme, host and path only: a token in the address's query never reaches the database.
+    endpoint = models.CharField("推送地址", max_length=500)
+    attempted_at = models.DateTimeField("推送时间")
+    number = models.PositiveSmallIntegerField("第几次尝试")
+    status_code = models.PositiveSmallIntegerField("HTTP 状态码", null=True, blank=True)
+    error = models.CharField("失败原因", max_length=300, blank=True)
+    accepted = models.BooleanField("已接收", default=False)
+    #: Rows the endpoint took: its own count when it answers one, else the whole batch.
+    accepted_rows = models.PositiveIntegerField("接收行数", default=0)
+    #: 记录编号 the endpoint named as refused, if any (kept for the bureau to correct).
+    rejected_keys = models.JSONField("拒收的记录编号", default=list, blank=True)
+    response_sha256 = models.CharField("答复哈希", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "推送记录"
+        verbose_name_plural = "推送记录"
+        ordering = ["batch", "attempted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} 第 {self.number} 次推送"
