@@ -17,7 +17,7 @@ Nothing is ever purged, so the retention is unlimited, above the three years the
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import migrations, models
 
 from shuangsuiji.scoping import OrgScopedQuerySet
 
@@ -49,3 +49,28 @@ class PermanentModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermanentRecordError(self._meta.verbose_name)
+
+
+def refuse_deletes(tables: list[str]) -> migrations.RunPython:
+    """The operation that ends a migration creating archive ``tables``: on PostgreSQL a trigger
+    on each refuses ``DELETE`` with ``shuangsuiji_refuse_change()`` (``audit/0002``); reversed,
+    the triggers are dropped; nothing on SQLite, where the application's guard stands alone.
+    The migration keeps the list as ``ARCHIVE_TABLES``, which tests/test_permanence.py reads."""
+    tables = list(tables)
+
+    def refuse(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_keep BEFORE DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION shuangsuiji_refuse_change();"
+            )
+
+    def allow(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_keep ON {table};")
+
+    return migrations.RunPython(refuse, allow)

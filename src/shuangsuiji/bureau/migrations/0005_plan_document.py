@@ -9,25 +9,10 @@ import shuangsuiji.bureau.models
 from django.conf import settings
 from django.db import migrations, models
 
+from shuangsuiji.permanence import refuse_deletes
+
 #: Archive tables created here, guarded as ``audit/0002_refuse_deletes`` guards its own.
 ARCHIVE_TABLES = ["bureau_plandocument"]
-
-
-def _refuse_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_keep BEFORE DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION shuangsuiji_refuse_change();"
-        )
-
-
-def _allow_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_keep ON {table};")
 
 
 class Migration(migrations.Migration):
@@ -68,5 +53,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('withdrawn_at__isnull', True), models.Q(('withdrawal_reason', ''), _negated=True), _connector='OR'), name='plan_document_withdrawn_with_reason')],
             },
         ),
-        migrations.RunPython(_refuse_deletes, _allow_deletes),
+        refuse_deletes(ARCHIVE_TABLES),
     ]

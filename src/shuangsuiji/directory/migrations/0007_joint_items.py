@@ -7,26 +7,11 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from shuangsuiji.permanence import refuse_deletes
+
 
 #: Archive tables created here, guarded as ``audit/0002_refuse_deletes`` guards its own.
 ARCHIVE_TABLES = ["directory_jointitem"]
-
-
-def _refuse_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_keep BEFORE DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION shuangsuiji_refuse_change();"
-        )
-
-
-def _allow_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_keep ON {table};")
 
 
 class Migration(migrations.Migration):
@@ -91,5 +76,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('organisation', 'industry', 'name'), name='joint_item_unique_per_organisation', violation_error_message='本单位的一业一查清单中已有同一行业领域下的同名事项。')],
             },
         ),
-        migrations.RunPython(_refuse_deletes, _allow_deletes),
+        refuse_deletes(ARCHIVE_TABLES),
     ]

@@ -9,26 +9,11 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from shuangsuiji.permanence import refuse_deletes
+
 
 #: Archive tables created here, guarded as ``audit/0002_refuse_deletes`` guards its own.
 ARCHIVE_TABLES = ["planning_jointparticipation"]
-
-
-def _refuse_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_keep BEFORE DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION shuangsuiji_refuse_change();"
-        )
-
-
-def _allow_deletes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in ARCHIVE_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_keep ON {table};")
 
 
 class Migration(migrations.Migration):
@@ -124,5 +109,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('organisation', 'lead_department', 'task_number'), name='participation_unique_per_lead_task', violation_error_message='已登记过参与该牵头部门的这项任务。')],
             },
         ),
-        migrations.RunPython(_refuse_deletes, _allow_deletes),
+        refuse_deletes(ARCHIVE_TABLES),
     ]
