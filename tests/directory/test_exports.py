@@ -12,7 +12,14 @@ from shuangsuiji.directory.importing import (
     parse_workbook,
     template_workbook,
 )
-from shuangsuiji.directory.registers import EVENTS, INSPECTORS, ITEMS, REGISTERS, TARGETS
+from shuangsuiji.directory.registers import (
+    EVENTS,
+    INSPECTORS,
+    ITEMS,
+    JOINT_ITEMS,
+    REGISTERS,
+    TARGETS,
+)
 from shuangsuiji.directory.services import register_import
 from tests.support.workbooks import id_number, uscc, xlsx
 
@@ -51,6 +58,11 @@ def filled(branch):
         ITEMS.headers,
         [1, "污染源环境监管", "排放检查", "排污单位", "一般检查事项", "现场检查、非现场检查", "遵化分局",
          "《环境保护法》第二十四条\n《大气污染防治法》", "大气", "否"],
+    ], branch)  # fmt: skip
+    load(JOINT_ITEMS, [
+        JOINT_ITEMS.headers,
+        [1, "加油站", "油气回收装置运行检查", "生态环境局", "市场监督管理局、应急管理局", "排放检查",
+         "《大气污染防治法》第四十七条\n《成品油市场管理办法》"],
     ], branch)  # fmt: skip
     return branch
 
