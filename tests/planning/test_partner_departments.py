@@ -378,3 +378,18 @@ def test_the_bureau_enters_a_partner_officers_conflict_and_the_draw_honours_it(d
                              target=target, reason="本部门申报")  # fmt: skip
         task = county.named[TASK]
         assert ("ZJ0001", target.credit_code) in draw_prepare(task).conflicts
+
+
+def test_the_notice_to_the_enterprise_names_each_departments_officers(db, county):
+    """获嘉 二、（三） 一次告知: the notice of a 部门联合 check names each department and the
+    officers its draw matched, beside the bureau's team, so the enterprise knows who comes."""
+    from django.template.loader import render_to_string
+
+    part = InspectionPart.objects.filter(inspection__draw=joint_draw(county)).first()
+    inspection = Inspection.objects.get(pk=part.inspection_id)
+    html = render_to_string("inspections/letter_notice.html", {
+        "inspection": inspection, "items": [], "members": list(inspection.members.all()),
+        "materials": ["排污许可证"], "visit_on": day(7, 21), "issued_on": day(7, 17),
+    })  # fmt: skip
+    names = "；".join(f"{i.name}（执法证号 {i.certificate_no}）" for i in part.team.all())
+    assert f"<th>保定市住房和城乡建设局检查人员</th><td>{names}</td>" in html
