@@ -232,6 +232,12 @@ def test_the_partner_enters_and_publishes_its_own_part(db, county, client):
         draw_reveal(actor=county.coordinator, draw=draw)
         part = part_publish(actor=coordinator, part=InspectionPart.objects.get(pk=part.pk))
     assert part.published_at is not None
+    # The exchange file for 国家企业信用信息公示系统 carries it under the department's name.
+    from shuangsuiji.disclosure.exchange import result_rows
+
+    rows = dict(result_rows(county.organisation))
+    assert rows[f"130600-P{part.pk}"]["检查实施机关"] == "保定市住房和城乡建设局"
+    assert rows[f"130600-P{part.pk}"]["检查结果"] == "发现问题已责令整改"
     # The portal shows the department's result beside the bureau's (谁公开: its own words).
     credit_code = part.inspection.target.credit_code
     public = client.get(reverse("disclosure:enterprise", args=[credit_code])).content.decode()

@@ -51,7 +51,7 @@ from shuangsuiji.disclosure.exchange_files import (
     write_batch,
 )
 from shuangsuiji.disclosure.models import ExchangeBatch, ExchangeKind, ExchangeRow
-from shuangsuiji.inspections.models import FollowUp, Inspection
+from shuangsuiji.inspections.models import FollowUp, Inspection, InspectionPart
 
 #: Where batches are kept, under MEDIA_ROOT (so ``shuangsuiji backup`` carries them).
 EXCHANGE_DIR = "exchange"
@@ -120,6 +120,28 @@ def result_rows(organisation: Organisation) -> Rows:
                 "抽查类型": check_type(r),
                 "检查日期": check_date(r),
                 "检查结果": r.get_result_category_display(),
+            },
+        )
+    # 部门联合 (获嘉 二、（三） 谁检查、谁录入、谁公开): each partner department's published part
+    # of these results is a result of that department, under its own name.
+    parts = (
+        InspectionPart.objects.filter(inspection__in=results, published_at__isnull=False)
+        .select_related("organisation", "inspection__target", "inspection__task")
+        .order_by("inspection__determined_on", "inspection_id", "organisation__code")
+    )
+    for part in parts.iterator(chunk_size=2000):
+        inspection = part.inspection
+        yield (
+            f"{organisation.code}-P{part.pk}",
+            {
+                "检查实施机关": part.organisation.name,
+                "统一社会信用代码": inspection.target.credit_code,
+                "企业名称": inspection.target.name,
+                "抽查类型": check_type(inspection),
+                "检查日期": timezone.localdate(part.checked_at).isoformat()
+                if part.checked_at
+                else check_date(inspection),
+                "检查结果": part.get_result_category_display(),
             },
         )
 
