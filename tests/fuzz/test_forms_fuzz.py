@@ -252,7 +252,8 @@ def build_world(media: str) -> World:
         ("accounts:user_password", "pk"): [inspector.pk, users["市局领导"].pk, MISSING],
         ("directory:import_batch", "pk"): [pending.pk, ImportBatch.objects.first().pk, MISSING],
         ("directory:import_apply", "pk"): [pending.pk, ImportBatch.objects.first().pk, MISSING],
-        ("*", "register"): ["targets", "inspectors", "items", "events", "nope"],
+        ("*", "register"): ["targets", "inspectors", "items", "events", "joint_items", "nope"],
+        ("exchange:file", "name"): ["manifest.json", "SHA256SUMS", "nope.txt"],
         ("planning:plan_detail", "pk"): [portal.revealed.task.plan_id, draft.pk, MISSING],
         ("planning:plan_approve", "pk"): [
             draft.pk,

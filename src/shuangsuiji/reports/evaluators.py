@@ -600,12 +600,16 @@ def _upward_quarters(scope: Scope) -> list:
     parent: the queries do not grow with the 分局."""
     from shuangsuiji.reports.upward import branch_quarters  # upward → documents → here
 
-    cache = scope.facts.__dict__.setdefault("upward_quarters", {})
+    facts = scope.facts
+    cache = facts.__dict__.setdefault("upward_quarters", {})
     organisation = scope.organisation
-    if organisation.pk not in cache:
-        siblings = [o for o in scope.facts.organisations if o.parent_id == organisation.parent_id]
-        cache.update(branch_quarters(organisation.parent_id, siblings, scope.year, scope.today))
-    return cache.get(organisation.pk, [])
+    if organisation.parent_id not in cache:
+        siblings = [o for o in facts.organisations if o.parent_id == organisation.parent_id]
+        cache[organisation.parent_id] = branch_quarters(
+            organisation.parent_id, siblings, scope.year, scope.today,
+            presets=facts.presets, calendars=facts.calendars,
+        )  # fmt: skip
+    return cache[organisation.parent_id].get(organisation.pk, [])
 
 
 def _report_met(quarters: list, sent: list, late: list) -> bool | None:
@@ -623,8 +627,10 @@ def quarterly_report(scope: Scope, target: PlanTarget) -> Verdict | None:
     """藁城 四、（四） 每季度结束后将上一季度统计表报送市局: each ended quarter's report sent
     through 统计报送, and by the deadline in force (the 市局's, or the preset's); a quarter
     not sent is missed once its deadline has passed."""
-    if not target.enabled:
-        return None
+    from shuangsuiji.reports.upward import reports_to_parent
+
+    if not target.enabled or not reports_to_parent(scope.organisation):
+        return None  # only a 分局 reports to a 市局
     quarters = [q for q in _upward_quarters(scope) if q.ended]
     if scope.quarter is not None:
         quarters = [q for q in quarters if q.period.quarter == scope.quarter]

@@ -265,6 +265,8 @@ def _rows(
     *,
     every_round: bool,
     reviews: bool = False,
+    presets: dict | None = None,
+    calendars: dict | None = None,
 ) -> dict[int, list[BranchRow]]:
     """Each branch's periods of each year, by year: every quarter, and the rounds carried out —
     all of them (``every_round``, the 分局's own page) or those the 市局 asks a report of or
@@ -285,8 +287,9 @@ def _rows(
             "parent"
         )
     }
-    presets = effective_presets(branches)
-    calendars: dict[int, object] = {}
+    # A caller that holds them already (the dashboard's facts) passes them in.
+    presets = effective_presets(branches) if presets is None else presets
+    calendars = {} if calendars is None else dict(calendars)
 
     def calendar_of(branch: Organisation):
         def calendar():
@@ -405,13 +408,21 @@ def upward_overview(parent: Organisation, year: int, today: dt.date) -> Overview
 
 
 def branch_quarters(
-    parent_id: int | None, branches: list[Organisation], year: int, today: dt.date
+    parent_id: int | None,
+    branches: list[Organisation],
+    year: int,
+    today: dt.date,
+    *,
+    presets: dict,
+    calendars: dict,
 ) -> dict[int, list[PeriodStatus]]:
-    """Each 分局's four quarters, by organisation id, read in one set of queries (the
-    dashboard's 季度统计表报送 check)."""
+    """Each 分局's four quarters, by organisation id, read in one set of queries with the
+    presets and calendars the dashboard has read already (its 季度统计表报送 check)."""
+    branches = [b for b in branches if reports_to_parent(b)]
     if parent_id is None or not branches:
         return {}
-    rows = _rows(parent_id, branches, [year], today, every_round=False)[year]
+    rows = _rows(parent_id, branches, [year], today, every_round=False, presets=presets,
+                 calendars=calendars)[year]  # fmt: skip
     return {row.organisation.pk: row.quarters for row in rows}
 
 
