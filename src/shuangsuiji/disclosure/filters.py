@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import ChoiceField
 
+from shuangsuiji.directory.search import name_contains, targets_matching
 from shuangsuiji.filters import SearchFilter, WholeNumberFilter, form_problems
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
@@ -148,7 +149,7 @@ class EnterpriseSearch(django_filters.FilterSet):
     def name_or_code(self, targets, name, query):
         if CREDIT_CODE.match(query.upper()):
             return targets.filter(credit_code=query.upper())
-        return targets.filter(name__icontains=query)
+        return targets_matching(targets, query)
 
     @property
     def query(self) -> str:
@@ -161,4 +162,4 @@ class TargetSearch(EnterpriseSearch):
     part of the name, or the whole 统一社会信用代码."""
 
     def name_or_code(self, targets, name, query):
-        return targets.filter(Q(name__icontains=query) | Q(credit_code=query.upper()))
+        return targets.filter(name_contains(query) | Q(credit_code=query.upper()))

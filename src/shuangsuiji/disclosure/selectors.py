@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem, Inspector, Target
+from shuangsuiji.directory.search import name_contains
 from shuangsuiji.directory.vocabulary import InspectorCategory
 
 # The API reads the result filter here until it builds it from disclosure.filters itself.
@@ -108,7 +109,7 @@ def public_targets(organisation: Organisation, query: str = "") -> QuerySet[Targ
     """检查对象名录库: name, 统一社会信用代码 and address of the targets in the register."""
     targets = Target.objects.filter(organisation=organisation, in_register=True)
     if query:
-        targets = targets.filter(Q(name__icontains=query) | Q(credit_code=query.upper()))
+        targets = targets.filter(name_contains(query) | Q(credit_code=query.upper()))
     return targets.order_by("name", "credit_code").only("pk", "project_code", *TARGET_FIELDS)
 
 
