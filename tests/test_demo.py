@@ -8,7 +8,7 @@ published, the first quarter drawn and just begun.
 
 import datetime as dt
 import io
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -50,11 +50,16 @@ def demo_database(moment, data_dir, django_db_blocker):
 
 
 def run_demo() -> str:
-    out = io.StringIO()
-    with redirect_stdout(out):
+    return run_demo_with_progress()[0]
+
+
+def run_demo_with_progress() -> tuple[str, str]:
+    """The demo's stdout (the year's summary and the accounts) and its stderr (the progress)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
         assert main([]) == 0
     analyze_tables()  # the planner sees the demo's sizes (tests/support/autovacuum.py)
-    return out.getvalue()
+    return out.getvalue(), err.getvalue()
 
 
 #: Dates a bureau sets ahead by their nature: when a task is to be drawn and checked by, the

@@ -1,10 +1,11 @@
 """One demo for the package, built on 2026-11-22 (three quarters drawn, inspected, followed up
 and public; the fourth drawn and under way, its list still secret).
 
-The year's checks (test_demo_year), the crawl that no read writes (test_reads_never_write) and
-the crawl for codes (test_no_codes_on_pages) all read the same year, so it is built once for
-the three modules instead of once each: the build is the largest cost of the suite on
-PostgreSQL. It is built twice in a row (the second run must keep it), then a bureau that chose
+The year's checks (test_demo_year), what the build says while it runs (test_demo_progress), a
+result entered on 4 December (test_demo_december), the crawl that no read writes
+(test_reads_never_write) and the crawl for codes (test_no_codes_on_pages) all read the same
+year, so it is built once for the modules instead of once each: the build is the largest cost of
+the suite on PostgreSQL. It is built twice in a row (the second run must keep it), then a bureau that chose
 a preset without adopting it is added for the crawls; the whole is rolled back afterwards.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_demo import SHANGHAI, counts, demo_database, run_demo
+from tests.test_demo import SHANGHAI, counts, demo_database, run_demo_with_progress
 
 TODAY = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 
@@ -28,6 +29,9 @@ class Build:
     second: str
     before: dict
     after: dict
+    #: What each run said on stderr while it built (test_demo_progress).
+    first_progress: str = ""
+    second_progress: str = ""
 
 
 def not_adopted():
@@ -46,9 +50,9 @@ def not_adopted():
 def demo_build(django_db_setup, django_db_blocker, tmp_path_factory):
     data = tmp_path_factory.mktemp("demo")
     with demo_database(TODAY, data, django_db_blocker):
-        first = run_demo()
+        first, first_progress = run_demo_with_progress()
         before = counts()
-        second = run_demo()
-        build = Build(data, first, second, before, counts())
+        second, second_progress = run_demo_with_progress()
+        build = Build(data, first, second, before, counts(), first_progress, second_progress)
         not_adopted()
         yield build

@@ -1,21 +1,22 @@
-"""The demo built on 2026-12-04 (issue 15, finding 8): it confirms no year it has no holiday
-data for, so a result determined that day gets a provisional deadline that skips 元旦."""
+"""The demo in December (issue 15, finding 8): it confirms no year it has no holiday data for,
+so a result determined on 4 December gets a provisional deadline that skips 元旦.
+
+The package's demo (built on 22 November, tests/demo_nov/conftest.py) is worked on 4 December:
+a team of the fourth quarter, still under way, enters its result that day."""
 
 import datetime as dt
 
 import pytest
 from django.urls import reverse
 
-from tests.test_demo import SHANGHAI, demo_database, run_demo
+from tests.test_demo import SHANGHAI
 
 TODAY = dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(scope="module")
-def build(django_db_setup, django_db_blocker, tmp_path_factory):
-    with demo_database(TODAY, tmp_path_factory.mktemp("demo"), django_db_blocker):
-        run_demo()
-        yield
+def build(demo_build):
+    return demo_build
 
 
 def test_the_demo_confirms_no_year_without_data(db, build):

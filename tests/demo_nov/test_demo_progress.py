@@ -2,42 +2,31 @@
 stage and per county, and one per month of the demo year, on stderr; stdout keeps only the year's
 summary and the accounts, and what is built does not depend on the progress lines.
 
-The module's demo is built in the middle of the year (15 July 2026: two quarters done and public,
-the third just drawn), which is also the day its records are checked against: none is dated
-after the day the demo is built (issue 19 §8)."""
+The package's demo (tests/demo_nov/conftest.py) is built on 22 November 2026, twice; that no
+record is dated after the day of the build is checked in test_demo_year."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from contextlib import redirect_stderr, redirect_stdout
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from shuangsuiji_demo.__main__ import main
 from shuangsuiji_demo.build import DEMO_ORGANISATIONS, DEMO_PARTNERS
 from shuangsuiji_demo.year import Timeline, clock
-from tests.test_demo import dated_after, demo_database
+from tests.test_demo import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MIDYEAR = dt.datetime(2026, 7, 15, 10, 0, tzinfo=SHANGHAI)
 COUNTIES = [name for _, name, _, preset in DEMO_ORGANISATIONS if preset]
 
 
-def run() -> tuple[str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        assert main([]) == 0
-    return out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
-def runs(django_db_setup, django_db_blocker, tmp_path_factory):
-    with demo_database(MIDYEAR, tmp_path_factory.mktemp("demo"), django_db_blocker):
-        yield run(), run()
+def runs(demo_build):
+    """((stdout, stderr) of the first run, (stdout, stderr) of the second)."""
+    return (demo_build.first, demo_build.first_progress), (
+        demo_build.second,
+        demo_build.second_progress,
+    )
 
 
 def test_first_build_reports_each_stage_and_county(runs):
@@ -49,11 +38,11 @@ def test_first_build_reports_each_stage_and_county(runs):
     )
     for county in COUNTIES:
         assert f"一单两库：导入{county}的检查对象、执法人员与检查事项……" in lines
-        assert f"演示年度：{county} 2026 年从 1 月办理到今天（7 月 15 日）。" in lines
+        assert f"演示年度：{county} 2026 年从 1 月办理到今天（11 月 22 日）。" in lines
     assert any(line.startswith("演示账号：") for line in lines)
-    # Pinned to 15 July: the year so far is seven months, each told once.
+    # Pinned to 22 November: the year so far is eleven months, each told once.
     assert [line for line in lines if "各县办理" in line] == [
-        f"演示年度：各县办理 2026 年 {month} 月的工作……" for month in range(1, 8)
+        f"演示年度：各县办理 2026 年 {month} 月的工作……" for month in range(1, 12)
     ]
     # Chinese throughout: no preset slug or other code reaches the reader.
     assert not re.search(r"[A-Za-z]{2,}", progress)
@@ -72,27 +61,6 @@ def test_stdout_keeps_only_the_summary_and_the_accounts(runs):
         summary = out.split("演示账号")[0].strip().splitlines()
         assert len(summary) == len(COUNTIES) and all("2026 年" in line for line in summary)
         assert not [line for line in progress.splitlines() if line in out]
-
-
-def test_nothing_is_dated_after_the_day_of_the_build(db, runs):
-    """Built on 15 July, the demo's inspections, records, follow-ups, events, draws,
-    publications, accounts and audit entries are dated 15 July at the latest; only dates set
-    ahead (deadlines, the 最迟公开日期, later quarters' draw dates) lie after it. The third
-    quarter is drawn (its lottery held the day before), its list secret; the first two are done
-    and public."""
-    from shuangsuiji.inspections.models import Inspection
-    from shuangsuiji.planning.models import Draw
-
-    today = MIDYEAR.date()
-    assert dated_after(today) == []
-    current = Draw.objects.filter(task__quarter=3)
-    assert current.exists() and set(current.values_list("status", flat=True)) == {"drawn"}
-    for draw in current:
-        assert timezone.localdate(draw.drawn_at) <= today and draw.reveal_on >= today
-    assert set(Draw.objects.filter(task__quarter__in=[1, 2]).values_list("status", flat=True)) == {
-        "revealed"
-    }
-    assert Inspection.objects.filter(status="done", task__quarter=2).exists()
 
 
 def test_progress_does_not_change_the_steps_or_their_moments(db):
