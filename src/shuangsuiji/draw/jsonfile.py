@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any
 
 from .errors import BundleError, line
@@ -61,30 +62,101 @@ def dumps(value: Any) -> bytes:
 
     The bytes are those of ``json.dumps(value, ensure_ascii=False, indent=2)``. The standard
     library uses its C encoder only without indentation, and a result with a million
-    reserve ids would spend seconds in the pure-Python one; here strings, the bulk of a
-    result, go straight to the C string encoder.
+    reserve ids and a hundred thousand small objects would spend seconds in the pure-Python
+    one. Here strings, the bulk of a result, go straight to the C string encoder (or are
+    joined as they are when none needs an escape), a list of objects with the same keys is
+    written a column at a time, and the pieces are joined once at the end.
     """
-    return (_indented(value, "") + "\n").encode("utf-8")
+    out: list[str] = []
+    _write(value, "", out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
 
 
 def _indented(value: Any, indent: str) -> str:
+    out: list[str] = []
+    _write(value, indent, out)
+    return "".join(out)
+
+
+def _write(value: Any, indent: str, out: list[str]) -> None:
     if type(value) is str:
-        return _quote(value)
+        out.append(_quote(value))
+        return
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
-            return "{}"
-        body = ",\n".join(
-            f"{inner}{_quote(k)}: {_quote(v) if type(v) is str else _indented(v, inner)}"
-            for k, v in value.items()
-        )
-        return "{\n" + body + "\n" + indent + "}"
+            out.append("{}")
+            return
+        head = "{\n"
+        for k, v in value.items():
+            out.append(f"{head}{inner}{_quote(k)}: ")
+            _write(v, inner, out)
+            head = ",\n"
+        out.append("\n" + indent + "}")
+        return
     if isinstance(value, list):
         if not value:
-            return "[]"
-        if set(map(type, value)) == {str}:
-            body = inner + (",\n" + inner).join(map(_quote, value))
+            out.append("[]")
+            return
+        body = _strings(value, inner) or _rows(value, inner)
+        if body is None:
+            head = "[\n" + inner
+            for item in value:
+                out.append(head)
+                _write(item, inner, out)
+                head = ",\n" + inner
         else:
-            body = ",\n".join(inner + _indented(item, inner) for item in value)
-        return "[\n" + body + "\n" + indent + "]"
-    return _encode(value)  # numbers, true, false and null
+            out += ("[\n", inner, body)
+        out.append("\n" + indent + "]")
+        return
+    out.append(_encode(value))  # numbers, true, false and null
+
+
+def _strings(values: list[Any], inner: str) -> str | None:
+    """The items of a list of strings, one per line; None when some item is not a string."""
+    between = ",\n" + inner
+    if len(values) < 64:  # a team, a list of flags: not worth more than one try
+        try:
+            return between.join(map(_quote, values))
+        except TypeError:  # not all strings
+            return None
+    try:
+        plain = "".join(values)
+    except TypeError:
+        return None
+    if plain.isprintable() and '"' not in plain and "\\" not in plain:
+        # Nothing to escape: the encoder escapes only ", \ and the control characters, and
+        # no control character is printable. A million reserve ids take two joins.
+        return '"' + ('"' + between + '"').join(values) + '"'
+    return between.join(map(_quote, values))
+
+
+def _rows(items: list[Any], inner: str) -> str | None:
+    """The items of a list of objects that all have the same keys in the same order, as
+    ``_indented`` writes them, built a column at a time; None for any other list."""
+    first = items[0]
+    if type(first) is not dict or not first or set(map(type, items)) != {dict}:
+        return None
+    names = tuple(first)
+    if set(map(tuple, items)) != {names}:
+        return None
+    deeper = inner + "  "
+    width = 2 * len(names) + 1
+    parts: list[str] = [""] * (width * len(items))
+    for index, name in enumerate(names):
+        lead = ("{\n" if index == 0 else ",\n") + deeper + _quote(name) + ": "
+        column = list(map(itemgetter(name), items))
+        parts[2 * index :: width] = [lead] * len(items)
+        parts[2 * index + 1 :: width] = _column(column, deeper)
+    close = "\n" + inner + "}"
+    parts[width - 1 :: width] = [close + ",\n" + inner] * len(items)
+    parts[-1] = close
+    return "".join(parts)
+
+
+def _column(values: list[Any], indent: str) -> list[str]:
+    try:
+        return list(map(_quote, values))
+    except TypeError:  # not all strings
+        return [_indented(value, indent) for value in values]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from .primitives import sha256
+from .primitives import digests, sha256
+
+# A leaf is hashed as 0x00 ‖ line (one block for a pool line) and a node as 0x01 ‖ left ‖ right
+# (65 bytes, two blocks). OpenSSL's SHA-256 costs more to set up but compresses a block
+# faster than CPython's own (several times, with SHA instructions), so nodes go to OpenSSL.
+_LEAF = sha256(b"\x00")
+_NODE = hashlib.sha256(b"\x01")
 
 
 def mth(leaves: Sequence[bytes]) -> bytes:
@@ -14,13 +21,40 @@ def mth(leaves: Sequence[bytes]) -> bytes:
     carrying an unpaired last node up unchanged builds exactly that tree, without
     recursion and in two passes over flat lists, which matters for a million lines.
     """
-    if not leaves:
+    return root(subtree_roots(leaves, 0, len(leaves), 0))
+
+
+def subtree_roots(leaves: Sequence[bytes], start: int, stop: int, height: int) -> list[bytes]:
+    """The roots of the runs of ``2**height`` leaves from ``start`` to ``stop``.
+
+    ``start`` must be a multiple of ``2**height``, and so must ``stop`` unless it is the end
+    of ``leaves`` (the last run is then shorter). Every such run is a subtree of the RFC 6962
+    tree, so ``root`` of the roots of consecutive ranges is ``MTH(leaves)``: one process may
+    hash one range while another hashes the next.
+    """
+    level = digests(_LEAF, leaves[start:stop])
+    for _ in range(height):
+        level = _parents(level)
+    return level
+
+
+def root(level: list[bytes]) -> bytes:
+    """``MTH`` from the roots of consecutive runs of ``2**h`` leaves (see ``subtree_roots``)."""
+    if not level:
         return sha256(b"").digest()
-    level = [sha256(b"\x00" + leaf).digest() for leaf in leaves]
     while len(level) > 1:
-        odd = level[-1] if len(level) % 2 else None
-        pairs = zip(level[0::2], level[1::2], strict=False)
-        level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
-        if odd is not None:
-            level.append(odd)
+        level = _parents(level)
     return level[0]
+
+
+def block_height(count: int) -> int:
+    """A run length ``2**h`` that cuts ``count`` leaves into about 64 runs (h = 0 for few)."""
+    return max(0, (count // 64).bit_length() - 1)
+
+
+def _parents(level: list[bytes]) -> list[bytes]:
+    paired = len(level) - len(level) % 2
+    parents = digests(_NODE, level[0:paired:2], level[1:paired:2])
+    if paired < len(level):
+        parents.append(level[-1])  # unpaired: carried up unchanged
+    return parents

@@ -1,7 +1,7 @@
 """Handing a pure function to a second core while the caller goes on.
 
-A large draw has two parts that need nothing from the caller's next steps: the Merkle
-root of the pool (while the lines are validated) and half of every stratum's tickets.
+A large draw has two parts that need nothing from the caller's next steps: most of the
+pool's Merkle tree (while the lines are validated) and half of every large stratum's tickets.
 They run in a forked child; the child inherits the data instead of receiving a copy, and
 only sends back its result. Without ``fork``, with other threads running (forking them
 is unsafe) or for small inputs, the function simply runs in the caller.

@@ -6,8 +6,10 @@ import gc
 import hashlib
 import importlib
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat, starmap
 from typing import Any
 
 DOMAIN = b"SHUANGSUIJI-DRAW-v1"
@@ -19,11 +21,13 @@ SPECS = (SPEC, SPEC_V2)
 
 
 def _short_message_sha256() -> Callable[..., Any]:
-    """The SHA-256 constructor that is quickest on messages of about 100 bytes.
+    """The SHA-256 constructor that is quickest when one block is left to hash.
 
-    OpenSSL 3 spends longer setting up a hash context than hashing such a message, and a
-    draw hashes a few million of them; CPython's own SHA-256 has no such setup cost. Both
-    compute the same function, and the public test vector checks it.
+    OpenSSL 3 spends longer copying and finishing a hash context than hashing one block of
+    a ticket or a Merkle leaf, and a draw hashes a few million of them; CPython's own SHA-256
+    has no such setup cost. With two blocks left OpenSSL's faster compression wins, so the
+    Merkle nodes use it (merkle.py). Both compute the same function, and the public test
+    vector checks it.
     """
     for name in ("_sha2", "_sha256"):  # CPython >= 3.12, then 3.11
         try:
@@ -34,6 +38,36 @@ def _short_message_sha256() -> Callable[..., Any]:
 
 
 sha256 = _short_message_sha256()
+
+#: How many hash states ``digests`` keeps alive at once: enough that the Python loop around
+#: each batch costs nothing, few enough that a million candidates never hold a million states.
+BATCH = 4096
+
+#: Run an iterator to its end for its side effects, in C (the ``itertools`` recipe).
+consume = deque(maxlen=0).extend
+
+
+def digests(prefix: Any, *parts: Sequence[bytes]) -> list[bytes]:
+    """``H(P ‖ parts[0][i] ‖ parts[1][i] ‖ …)`` for every ``i``, where ``prefix`` is a hash
+    object that has absorbed ``P`` (the parts are sequences of equal length).
+
+    A draw hashes millions of short messages, and calling ``copy``, ``update`` and ``digest``
+    from a Python loop costs more than the hashing itself. Here each step runs over a batch
+    inside ``map``, so the interpreter only steps once per batch; the prefix state is copied,
+    never rehashed.
+    """
+    kind = type(prefix)
+    update, digest = kind.update, kind.digest
+    copy = prefix.copy
+    size = len(parts[0]) if parts else 0
+    result: list[bytes] = []
+    for start in range(0, size, BATCH):
+        stop = min(start + BATCH, size)
+        states = list(starmap(copy, repeat((), stop - start)))
+        for part in parts:
+            consume(map(update, states, part[start:stop]))
+        result += map(digest, states)
+    return result
 
 
 def H(data: bytes) -> bytes:

@@ -102,15 +102,18 @@ def draw_stratum(
         )
     label = f"{draw_id}/{code}"
     ids, weights = candidates.ids, candidates.weights
-    # Each half is hashed and sorted on its own core; sorting the two sorted runs back to
-    # back is then a single linear merge, and it keeps ties in ascending id order.
     half = len(ids) // 2
-    second = parallel.beside(_rank, seed, label, ids[half:], weights[half:], half, size=half)
-    keys, order = _rank(seed, label, ids[:half], weights[:half], 0)
-    more_keys, more_order = second.result()
-    keys += more_keys
-    order += more_order
-    order.sort(key=keys.__getitem__, reverse=True)
+    if parallel.may_fork(half):
+        # Each half is hashed and sorted on its own core; sorting the two sorted runs back
+        # to back is then a single merge, and it keeps ties in ascending id order.
+        second = parallel.beside(_rank, seed, label, ids[half:], weights[half:], half, size=half)
+        keys, order = _rank(seed, label, ids[:half], weights[:half], 0)
+        more_keys, more_order = second.result()
+        keys += more_keys
+        order += more_order
+        order.sort(key=keys.__getitem__, reverse=True)
+    else:  # one core: one sort, and no merge to pay for
+        keys, order = _rank(seed, label, ids, weights, 0)
     count = min(k, len(order))
     rows = candidates.rows
     return StratumDraw(

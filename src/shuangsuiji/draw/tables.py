@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import parallel
 from .errors import BundleError, line
-from .merkle import mth
+from .merkle import block_height, mth, root, subtree_roots
 from .textfile import check_id, check_id_column, check_order, parse_tags, split_fields, split_lines
 
 POOL_FIELDS = ("id", "stratum", "region", "weight", "eligible", "tags", "reason")
@@ -24,6 +24,10 @@ WITHHELD_FIELDS = ("id", "draws", "reason")
 WEIGHTS = {str(n).encode(): n for n in range(1, 1001)}
 UINT_RE = re.compile(rb"0|[1-9][0-9]{0,9}")
 UINT_MAX = 2**32 - 1
+# The share of the pool's lines whose Merkle subtrees the helper process hashes while the
+# caller validates the lines; the caller then hashes the rest. Validating a line takes about
+# two thirds as long as hashing it (benchmarks/draw.py --phases), so both finish together.
+HELPER_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -83,23 +87,28 @@ class Conflicts:
 def parse_pool(data: bytes, codes: Iterable[str]) -> Pool:
     """Validate pool.txt against the stratum codes of params.json.
 
-    The loop runs once per candidate, a million times for a large county, so a field is
-    looked at once and a region or tag list is validated the first time it is seen.
+    Its Merkle root is computed meanwhile: the first runs of lines in a helper process (see
+    parallel.py), the rest here once the lines are validated.
     """
     file = "pool.txt"
     lines = split_lines(file, data, POOL_FIELDS)
-    root = parallel.beside(mth, lines, size=len(lines))
+    height = block_height(len(lines))
+    cut = round(len(lines) * HELPER_SHARE) >> height << height
+    first = parallel.beside(subtree_roots, lines, 0, cut, height, size=len(lines))
     try:
         strata = _parse_candidates(file, lines, codes)
+        rest = subtree_roots(lines, cut, len(lines), height)
     except BaseException:
-        root.cancel()
+        first.cancel()
         raise
-    return Pool(root=root.result(), lines=lines, strata=strata)
+    return Pool(root=root(first.result() + rest), lines=lines, strata=strata)
 
 
 def _parse_candidates(
     file: str, lines: list[bytes], codes: Iterable[str]
 ) -> dict[str, StratumPool]:
+    """The loop runs once per candidate, a million times for a large county, so a field is
+    looked at once and a region or tag list is validated the first time it is seen."""
     strata = {code.encode(): StratumPool() for code in codes}
     regions: set[bytes] = set()
     tag_lists: set[bytes] = set()
