@@ -220,17 +220,19 @@ def draw_prepare(
         and next(q for q in chosen if q.code == c.class_code).kind == "draw"
     ]
     senior_before = year - settings.seniority_years
-    inspectors = [
-        engine.Inspector(
+
+    def roster_entry(i: Inspector, region: str) -> engine.Inspector:
+        """A roster line: the bureau's officers and its partner departments' alike."""
+        return engine.Inspector(
             id=i.certificate_no,
-            region=_field(i.area) or fallback_region,
+            region=region,
             senior=i.start_year is not None and i.start_year <= senior_before,
             tags=frozenset(i.tag_list),
             load=loads.get(i.pk, 0),
             cap=settings.inspector_annual_cap,
         )
-        for i in enforcement
-    ]
+
+    inspectors = [roster_entry(i, _field(i.area) or fallback_region) for i in enforcement]
     conflicts = list(
         ConflictOfInterest.objects.filter(organisation=organisation, active=True)
         .select_related("inspector", "target")
@@ -242,14 +244,7 @@ def draw_prepare(
             engine.Partner(code=d.code, name=d.name, team_size=settings.team_size),
             [
                 # A department's inspectors serve the whole county: ANY_REGION.
-                engine.Inspector(
-                    id=i.certificate_no,
-                    region=engine.ANY_REGION,
-                    senior=i.start_year is not None and i.start_year <= senior_before,
-                    tags=frozenset(i.tag_list),
-                    load=loads.get(i.pk, 0),
-                    cap=settings.inspector_annual_cap,
-                )
+                roster_entry(i, engine.ANY_REGION)
                 for i in Inspector.objects.filter(organisation=d).drawable()
             ],
         )
