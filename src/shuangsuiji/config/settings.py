@@ -149,6 +149,15 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache (issue 21 §1): local memory on the embedded default (each process its own), Redis
+# in production, shared by every node (``CACHE_URL=redis://127.0.0.1:6379/1``; Django's own
+# RedisCache). What is cached is keyed by a version the database itself keeps
+# (disclosure/versions.py), so no node can serve a page older than the last change.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shuangsuiji")}
+CACHES["default"].setdefault("KEY_PREFIX", "shuangsuiji")
+# Sessions stay in the database, which every node shares: a process-local cache would let a
+# node that did not see a logout keep the session alive.
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses a locked-out username/address before the password check.
