@@ -83,6 +83,11 @@ def _test_settings(settings, tmp_path):
     # PBKDF2's deliberate slowness is for production; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Each test's database is rolled back, and the public version counters with it
+    # (disclosure/versions.py): a page cached by an earlier test would match a later one's key.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

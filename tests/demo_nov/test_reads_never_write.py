@@ -25,18 +25,21 @@ tests/bureau/test_adoption.py holds that case on its own.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 
 from shuangsuiji.accounts.roles import Role
+from shuangsuiji.disclosure.versions import versioned_tables
 from shuangsuiji_demo.build import DEMO_USERS
 from tests.support.rows import row_counts
 
@@ -345,6 +348,8 @@ class Crawl:
     linked: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     reads: int = 0
+    #: The tables the portal and API GETs read (issue 21 §1: all must carry a version trigger).
+    tables: set = field(default_factory=set)
 
     def get(self, url: str) -> list[str]:
         """Read one URL in a savepoint; record a 5xx or a changed table; return its links."""
@@ -352,12 +357,14 @@ class Crawl:
             return []
         self.seen.add(url)
         self.reads += 1
-        with transaction.atomic():
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
             try:
                 response = self.client.get(url)
             except Exception as error:  # the test client re-raises a view's exception (a 500)
                 self.problems.append(f"GET {url} → 500：{type(error).__name__}: {error}")
                 response = None
+            if url.startswith(PUBLIC):
+                self.tables |= read_tables(queries.captured_queries)
             difference = changed(self.baseline, row_counts())
             transaction.set_rollback(True)
         if difference:
@@ -409,6 +416,27 @@ def test_no_get_writes_as_any_demo_account(db, demo, settings, username):
     assert crawl.reads > 100
     assert not crawl.problems, "\n".join(crawl.problems)
     assert row_counts() == crawl.baseline
+    if user is None:
+        # Issue 21 §1: every table a public page or API answer reads raises the public version
+        # when written, so no cached public page can outlive the data behind it.
+        assert crawl.tables - set(versioned_tables()) <= VERSION_INFRASTRUCTURE
+        assert {"directory_target", "inspections_inspection", "planning_draw"} <= crawl.tables
+
+
+#: The portal and the open data API: what anyone reads, and what is cached for them.
+PUBLIC = ("/gongkai/", "/api/")
+#: Tables the public pages read beside the versioned ones: the version itself, and the name
+#: index SQLite keeps of ``directory_target`` (written only with it).
+VERSION_INFRASTRUCTURE = {"disclosure_publicversion", "directory_target_grams"}
+
+
+def read_tables(queries: list[dict]) -> set[str]:
+    """The tables named after FROM or JOIN in the captured SQL (row counts excluded)."""
+    return {
+        table
+        for query in queries
+        for table in re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', query["sql"])
+    }
 
 
 def test_the_assistant_routes_answer_a_get_with_405(db, demo):

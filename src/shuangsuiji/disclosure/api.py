@@ -29,9 +29,11 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, quote_etag
 from django.utils.http import http_date
 from ninja import Field, NinjaAPI, Query, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, filters, selectors
+from shuangsuiji.disclosure.caching import of_query, public_cached
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
@@ -514,6 +516,7 @@ def _organisation_out(org) -> OrganisationOut:
     summary="单位列表",
     tags=["单位与计划"],
 )
+@decorate_view(public_cached(of_query))
 def organisations(request, query: Query[ListQuery]):
     rows = selectors.public_organisations().order_by("path")
     # Organisations carry no change time; 200 short rows hash in well under a millisecond.
@@ -545,6 +548,7 @@ def organisations(request, query: Query[ListQuery]):
     summary="年度抽查计划（已公开的各版本）",
     tags=["单位与计划"],
 )
+@decorate_view(public_cached(of_query))
 def plans(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_plan_revisions(org).order_by("-plan__year", "-version")
@@ -627,6 +631,7 @@ def _plans_csv(request, query, org, rows):
     summary="随机抽查事项清单",
     tags=["一单两库"],
 )
+@decorate_view(public_cached(of_query))
 def items(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_items(org)
@@ -672,6 +677,7 @@ def items(request, code: Code, query: Query[ListQuery]):
     summary="检查对象名录库",
     tags=["一单两库"],
 )
+@decorate_view(public_cached(of_query))
 def targets(request, code: Code, query: Query[TargetQuery]):
     org = _organisation(code)
     rows = selectors.public_targets(org, query.q.strip()[:100])
@@ -694,6 +700,7 @@ def targets(request, code: Code, query: Query[TargetQuery]):
     summary="执法检查人员名录库",
     tags=["一单两库"],
 )
+@decorate_view(public_cached(of_query))
 def inspectors(request, code: Code, query: Query[ListQuery]):
     org = _organisation(code)
     rows = selectors.public_inspectors(org)
@@ -754,6 +761,7 @@ def _status_label(draw: Draw) -> str:
     summary="随机抽取列表",
     tags=["随机抽取"],
 )
+@decorate_view(public_cached(of_query))
 def draws(request, query: Query[DrawQuery]):
     organisation = query.organisation
     rows = selectors.public_draws(_organisation(organisation) if organisation else None)
@@ -794,6 +802,7 @@ def _public_draw(draw_id: str) -> Draw:
     summary="一次随机抽取：承诺、随机源、公开后的名单与核验",
     tags=["随机抽取"],
 )
+@decorate_view(public_cached(of_query))
 def draw_detail(request, draw_id: DrawId):
     draw = _public_draw(draw_id)
 
@@ -872,6 +881,7 @@ def draw_bundle(request, draw_id: DrawId):
     summary="抽查结果",
     tags=["抽查结果"],
 )
+@decorate_view(public_cached(of_query))
 def results(request, query: Query[ResultQuery]):
     # The same reading of year, quarter, category and month as the portal's results page.
     chosen = filters.ResultFilter(request.GET)

@@ -115,3 +115,19 @@ class ExchangeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} 第 {self.number} 次推送"
+
+
+class PublicVersion(models.Model):
+    """How often the public rows of an organisation have changed (row 0: of no one
+    organisation). Written only by the database's triggers (disclosure/versions.py); read to key
+    the cached public pages."""
+
+    organisation_id = models.BigIntegerField(primary_key=True)
+    counter = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "公开数据版本"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"单位 {self.organisation_id}：第 {self.counter} 版"

@@ -12,6 +12,7 @@ from shuangsuiji.bureau.document_views import document_response
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
+from shuangsuiji.disclosure.caching import across, of_path, public_cached
 from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
 from shuangsuiji.params import YEARS, whole_number
@@ -30,6 +31,7 @@ def _organisation(code: str):
 
 
 @require_GET
+@public_cached(across)
 def index(request):
     return render(
         request, "disclosure/index.html", {"organisations": selectors.public_organisations()}
@@ -37,6 +39,7 @@ def index(request):
 
 
 @require_GET
+@public_cached(across)
 def search(request):
     found = EnterpriseSearch(request.GET, queryset=selectors.public_enterprises())
     query = found.query
@@ -49,6 +52,7 @@ def search(request):
 
 
 @require_GET
+@public_cached(across)
 def enterprise(request, credit_code: str):
     if len(credit_code) > CREDIT_CODE_LENGTH:
         raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")
@@ -71,6 +75,7 @@ def enterprise(request, credit_code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def organisation(request, code: str):
     org = _organisation(code)
     return render(
@@ -87,6 +92,7 @@ def organisation(request, code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def policy(request, code: str):
     """实施方案: the parameters the draws follow and, beside them, the document as issued with
     its 文号 (保定 三、（五）, 藁城 二、（八）); ``?year=`` shows another year's documents."""
@@ -113,6 +119,7 @@ def plan_document_file(request, code: str, pk: int):
 
 
 @require_GET
+@public_cached(of_path)
 def items(request, code: str):
     org = _organisation(code)
     return render(
@@ -127,6 +134,7 @@ def items(request, code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def targets(request, code: str):
     org = _organisation(code)
     search = TargetSearch(request.GET, queryset=selectors.public_targets(org))
@@ -145,6 +153,7 @@ def targets(request, code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def inspectors(request, code: str):
     org = _organisation(code)
     return render(
@@ -155,6 +164,7 @@ def inspectors(request, code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def results(request, code: str):
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
@@ -209,7 +219,7 @@ def results_xlsx(request, code: str):
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     if filterset.problems:
-        return results(request, code)  # the page, naming what is wrong (400)
+        return results(request, code=code)  # the page, naming what is wrong (400)
     rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
     return exports.results_xlsx_response(
         _results_title(org, filterset.chosen), rows.iterator(chunk_size=2000)
@@ -217,6 +227,7 @@ def results_xlsx(request, code: str):
 
 
 @require_GET
+@public_cached(of_path)
 def plan_revision(request, code: str, year: int, version: int):
     org = get_object_or_404(selectors.public_organisations(), code=code)
     revision = get_object_or_404(
@@ -240,6 +251,7 @@ def _draw(draw_id: str):
 
 
 @require_GET
+@public_cached(across)
 def draw(request, draw_id: str):
     return render(request, "disclosure/draw.html", selectors.draw_disclosure(_draw(draw_id)))
 

@@ -1,0 +1,140 @@
+"""Public pages and API answers from the cache, keyed by the data behind them (issue 21 §1).
+
+A key holds the address asked for (path and query), the public version of the organisation the
+page is about or of everything (disclosure/versions.py: the database raises it on every write of
+a public row, whoever writes), the day in Beijing (a page may name “this quarter”) and the
+release (a new template must not be served an old page). A reveal, a publication or a withdrawal
+raises the version in the same transaction, so the next request after its commit misses the
+cache and renders afresh, on whichever node it lands: nothing is ever invalidated by hand, and
+there is nothing to forget.
+
+Only what any stranger would be shown is stored. A request that carries a session or a message
+is rendered for its user and passes by the cache both ways: a member of staff reading the portal
+sees the menu of a signed-in user, and that page must never reach the public. An answer is
+stored only if it is a plain 200 that sets no cookie and does not say ``private`` or
+``no-store``; a file download streamed from an iterator is never stored.
+
+A cold page (the first after a change) is rendered by the view as before; a hit costs one
+indexed read of the version and one read of the cache (docs/portal.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
+
+from shuangsuiji.disclosure import versions
+
+#: Stored answers are never stale (the key changes with the data); the timeout only frees the
+#: memory of pages nobody asks for any more.
+TIMEOUT = 24 * 60 * 60
+#: The request header that says the answer came from the cache, for the benchmarks and tests.
+HIT_HEADER = "X-Cache"
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the installed code and templates: a deployment changes every key."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".html", ".yaml", ".json", ".txt"}:
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()[:16]
+
+
+def is_personal(request: HttpRequest) -> bool:
+    """The request is someone's own: signed in (or was), or has a message waiting."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+
+
+def is_storable(response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    control = response.get("Cache-Control", "")
+    return "private" not in control and "no-store" not in control
+
+
+def page_key(request: HttpRequest, version: str) -> str:
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"public:{release()}:{version}:{timezone.localdate().isoformat()}:{address}"
+
+
+def _not_modified(request: HttpRequest, response: HttpResponse) -> HttpResponse | None:
+    etag = response.get("ETag")
+    modified = response.get("Last-Modified")
+    if not etag and not modified:
+        return None
+    return get_conditional_response(
+        request,
+        etag=etag,
+        last_modified=parse_http_date_safe(modified) if modified else None,
+        response=response,
+    )
+
+
+def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
+    """Serve the view's answer from the cache while the data behind it is unchanged.
+
+    ``organisation(request, kwargs)`` names the organisation (its code) the answer is about, or
+    ``None`` for an answer across organisations."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def cached_view(request: HttpRequest, *args, **kwargs):
+            if request.method != "GET" or is_personal(request):
+                return view(request, *args, **kwargs)
+            # The version is read before the page: a change committed in between gives a page
+            # newer than its key, never older.
+            code = organisation(request, kwargs)
+            version = (
+                f"o{code}:{versions.organisation_version(code)}"
+                if code is not None
+                else f"all:{versions.everything_version()}"
+            )
+            key = page_key(request, version)
+            stored = cache.get(key)
+            if stored is not None:
+                stored[HIT_HEADER] = "hit"
+                return _not_modified(request, stored) or stored
+            response = view(request, *args, **kwargs)
+            if is_storable(response):
+                cache.set(key, response, TIMEOUT)
+                response[HIT_HEADER] = "miss"
+            return response
+
+        return cached_view
+
+    return decorate
+
+
+def of_path(request: HttpRequest, kwargs: dict) -> str:
+    """The organisation of a page under ``/gongkai/org/<code>/``."""
+    return kwargs["code"]
+
+
+def across(request: HttpRequest, kwargs: dict) -> None:
+    """A page about every organisation."""
+    return None
+
+
+def of_query(request: HttpRequest, kwargs: dict) -> str | None:
+    """An API answer about the organisation its path or its ``organisation`` parameter names;
+    across organisations without either."""
+    if "code" in kwargs:
+        return kwargs["code"]
+    code = request.GET.get("organisation", "").strip()
+    return code or None

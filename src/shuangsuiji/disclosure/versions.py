@@ -1,0 +1,282 @@
+"""The public version: a number the database raises whenever a row the public can see changes,
+so a cached public page is keyed by the data behind it and can never be older than it (issue 21
+§1, “caching that cannot leak or go stale”).
+
+Why triggers, not our own code: a public page reads some twenty tables, written by services, by
+``QuerySet.update`` (which sends no signal), by COPY in the province loader and by hand in an
+emergency. Triggers see every one of those writes; a list of places in Python that must remember
+to say “changed” would go stale the first time one forgets.
+
+``disclosure_publicversion`` holds one counter per organisation, and row 0 for changes that are
+not one organisation's (the list of organisations, calendars, a task's partner departments):
+
+- a page of one organisation is keyed by its counter and row 0's (two rows, one query);
+- a page across organisations (the portal's index, 企业查询, the API without ``organisation``) by
+  the sum of all counters, which grows with every committed change anywhere. Counters only ever
+  rise, so two changes cannot cancel out; the sum is read in one statement, so it is consistent.
+
+A row's organisation is the one whose public pages show it (``ORGANISATION_OF``): a partner
+department's part of a joint check is shown on the lead bureau's results, so it raises the
+bureau's counter through its inspection, not the department's own. A table not listed there
+raises row 0, which every key includes: an unlisted table costs more invalidation, never a stale
+page. Every table of the project is versioned except those in ``NOT_PUBLIC``, and a test crawls
+the whole portal and API and fails if any page reads one of them.
+
+On PostgreSQL the triggers run once per statement over its transition table (a COPY of 500,000
+targets raises the counter once, not 500,000 times); on SQLite once per row, the only kind it
+has. The counter row is locked until the writing transaction ends, so two writers of the same
+organisation's public rows take turns; writers of different organisations never wait on each
+other. Django rebuilds an SQLite table to alter a column, dropping its triggers:
+``triggers_install`` runs after every ``migrate`` (disclosure/apps.py) and is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.apps import apps
+from django.db import connection
+
+TABLE = "disclosure_publicversion"
+#: The counter of changes that are not one organisation's.
+EVERYONE = 0
+PREFIX = "shuangsuiji_pv_"
+
+OWN = "{row}.organisation_id"
+BY_INSPECTION = (
+    "(SELECT i.organisation_id FROM inspections_inspection i WHERE i.id = {row}.inspection_id)"
+)
+BY_DRAW = "(SELECT d.organisation_id FROM planning_draw d WHERE d.id = {row}.draw_id)"
+BY_PLAN = "(SELECT p.organisation_id FROM planning_annualplan p WHERE p.id = {row}.plan_id)"
+
+#: The organisation whose public pages show a row of the table, as SQL over the row ``{row}``.
+ORGANISATION_OF: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "directory_target",
+            "directory_inspector",
+            "directory_inspectionitem",
+            "directory_regulatoryevent",
+            "directory_jointitem",
+            "planning_organisationpolicy",
+            "planning_organisationsettings",
+            # NULL (a province-wide override) raises row 0.
+            "planning_workdayoverride",
+            "bureau_plandocument",
+            "planning_annualplan",
+            "planning_samplingtask",
+            "planning_conflictofinterest",
+            "planning_draw",
+            "planning_jointparticipation",
+            "inspections_inspection",
+        ),
+        OWN,
+    ),
+    **dict.fromkeys(
+        (
+            "inspections_inspection_items",
+            "inspections_inspectionmember",
+            # The lead bureau's results show the part, not the department's own pages.
+            "inspections_inspectionpart",
+            "inspections_inspectionassistant",
+            "inspections_itemcheck",
+            "inspections_attachment",
+            "inspections_followup",
+            "inspections_revisit",
+        ),
+        BY_INSPECTION,
+    ),
+    **dict.fromkeys(
+        ("planning_drawsource", "planning_substitution", "planning_manualassignment"), BY_DRAW
+    ),
+    **dict.fromkeys(("planning_planrevision", "planning_planreview"), BY_PLAN),
+}
+
+#: Tables no public page or API answer reads (the crawl in tests/disclosure/test_public_cache.py
+#: proves it): staff work, accounts, the audit log, history. Writing them keeps cached pages.
+NOT_PUBLIC = (
+    re.compile(r".*_historical.*"),  # django-simple-history's copies
+    re.compile(r"accounts_user.*"),
+    re.compile(r"audit_.*"),
+    re.compile(r"reports_.*"),
+    re.compile(r"disclosure_.*"),  # exchange batches, and the version table itself
+    re.compile(r"directory_importbatch"),
+)
+
+
+def versioned_tables() -> dict[str, str]:
+    """Every table of the project a public page may read → its organisation as SQL."""
+    tables = {}
+    project = {c.label for c in apps.get_app_configs() if c.name.startswith("shuangsuiji.")}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label not in project or model._meta.proxy or not model._meta.managed:
+            continue
+        table = model._meta.db_table
+        if any(pattern.fullmatch(table) for pattern in NOT_PUBLIC):
+            continue
+        tables[table] = ORGANISATION_OF.get(table, str(EVERYONE))
+    return dict(sorted(tables.items()))
+
+
+# -- the triggers -----------------------------------------------------------------------------
+
+
+def _bump_sqlite(expression: str) -> str:
+    return (
+        f"INSERT INTO {TABLE} (organisation_id, counter) VALUES (COALESCE({expression}, 0), 1) "
+        f"ON CONFLICT (organisation_id) DO UPDATE SET counter = {TABLE}.counter + 1;"
+    )
+
+
+def _sqlite_statements(table: str, organisation: str) -> list[str]:
+    statements = []
+    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("NEW", "OLD")), ("DELETE", ("OLD",))):
+        name = f"{PREFIX}{table}_{event.lower()}"
+        body = " ".join(_bump_sqlite(organisation.format(row=row)) for row in rows)
+        if event == "UPDATE" and organisation == str(EVERYONE):
+            body = _bump_sqlite(str(EVERYONE))
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}",
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END",
+        ]
+    return statements
+
+
+def _bump_postgresql(select: str) -> str:
+    # Counters in a fixed order, so two statements raising the same ones cannot deadlock.
+    return (
+        f"INSERT INTO {TABLE} (organisation_id, counter) "
+        f"SELECT DISTINCT organisation, 1 FROM ({select}) AS changed ORDER BY organisation "
+        f"ON CONFLICT (organisation_id) DO UPDATE SET counter = {TABLE}.counter + 1;"
+    )
+
+
+def _postgresql_statements(table: str, organisation: str) -> list[str]:
+    function = f"{PREFIX}{table}"[:63]
+    if organisation == str(EVERYONE):
+        body = _bump_postgresql(f"SELECT {EVERYONE} AS organisation")
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {body} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {PREFIX}changed ON {table}",
+            f"CREATE TRIGGER {PREFIX}changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    statements = []
+    # A trigger with transition tables fires for one event only (PostgreSQL's rule).
+    for event, rows in (
+        ("INSERT", ("new_rows",)),
+        ("UPDATE", ("new_rows", "old_rows")),
+        ("DELETE", ("old_rows",)),
+    ):
+        selects = " UNION ".join(
+            f"SELECT COALESCE({organisation.format(row='r')}, 0) AS organisation FROM {rows} r"
+            for rows in rows
+        )
+        name = f"{function}_{event.lower()}"[:63]
+        referencing = " ".join(
+            f"{'NEW' if rows == 'new_rows' else 'OLD'} TABLE AS {rows}" for rows in rows
+        )
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {_bump_postgresql(selects)} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {PREFIX}{event.lower()} ON {table}",
+            f"CREATE TRIGGER {PREFIX}{event.lower()} AFTER {event} ON {table} "
+            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    everyone = f"{function}_truncate"[:63]
+    return [
+        *statements,
+        f"CREATE OR REPLACE FUNCTION {everyone}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN {_bump_postgresql(f'SELECT {EVERYONE} AS organisation')} RETURN NULL; "
+        "END $$",
+        f"DROP TRIGGER IF EXISTS {PREFIX}truncate ON {table}",
+        f"CREATE TRIGGER {PREFIX}truncate AFTER TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {everyone}()",
+    ]
+
+
+def trigger_statements(vendor: str) -> list[str]:
+    build = {"sqlite": _sqlite_statements, "postgresql": _postgresql_statements}[vendor]
+    statements = []
+    for table, organisation in versioned_tables().items():
+        statements += build(table, organisation)
+    return statements
+
+
+def triggers_install(using_connection=None) -> None:
+    """Create (or re-create) the triggers on every versioned table that exists."""
+    conn = using_connection or connection
+    existing = set(conn.introspection.table_names())
+    if TABLE not in existing:
+        return  # before disclosure's first migration
+    build = {"sqlite": _sqlite_statements, "postgresql": _postgresql_statements}[conn.vendor]
+    with conn.cursor() as cursor:
+        for table, organisation in versioned_tables().items():
+            if table in existing:
+                for statement in build(table, organisation):
+                    cursor.execute(statement)
+
+
+def triggers_drop(conn) -> None:
+    """Remove every version trigger (before the version table itself goes)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{PREFIX}%"],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            cursor.execute(
+                "SELECT DISTINCT p.oid::regprocedure FROM pg_proc p WHERE p.proname LIKE %s",
+                [f"{PREFIX}%"],
+            )
+            for (function,) in cursor.fetchall():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+
+
+def installed_triggers(using_connection=None) -> set[str]:
+    """The tables that carry a version trigger now (for the tests and ``check``)."""
+    conn = using_connection or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{PREFIX}%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                "WHERE trigger_name LIKE %s",
+                [f"{PREFIX}%"],
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+# -- reading the version -------------------------------------------------------------------------
+
+
+def organisation_version(code: str) -> str:
+    """The key of everything public about the organisation ``code``: its counter and row 0's.
+    An unknown code has a key too (its 404 page may be cached like any other)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.organisation_id, v.counter FROM {TABLE} v "
+            f"WHERE v.organisation_id = {EVERYONE} OR v.organisation_id = "
+            "(SELECT o.id FROM accounts_organisation o WHERE o.code = %s)",
+            [code],
+        )
+        counters = dict(cursor.fetchall())
+    everyone = counters.pop(EVERYONE, 0)
+    own = next(iter(counters.values()), 0)
+    return f"{everyone}.{own}"
+
+
+def everything_version() -> str:
+    """The key of a page across organisations: the sum of every counter."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(counter), 0) FROM {TABLE}")
+        (total,) = cursor.fetchone()
+    return str(total)

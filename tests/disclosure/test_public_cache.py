@@ -1,0 +1,223 @@
+"""Issue 21 §1: public pages and API answers come from the cache while the data behind them is
+unchanged, and never once it has changed; nothing a signed-in user is shown is ever stored.
+
+One county part-way through its year (tests/support/portal.py): Q4 revealed with three results
+(one 涉密), Q3 drawn with one result held back until its reveal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.core.cache import cache, caches
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+
+from shuangsuiji.disclosure import versions
+from shuangsuiji.disclosure.caching import HIT_HEADER
+from shuangsuiji.inspections.models import Inspection
+from tests.conftest import CI
+from tests.support.portal import team_user
+
+REVEAL = dt.date(2026, 12, 31)
+
+
+def results_page(portal) -> str:
+    return f"/gongkai/org/{portal.county.code}/results/"
+
+
+def read(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get(HIT_HEADER), response.content.decode()
+
+
+def test_a_page_read_twice_is_served_from_the_cache_with_one_query(
+    client, portal, django_assert_num_queries
+):
+    """The second read of the same address is the stored page, the same bytes, for one indexed
+    read of the version (the first rendered it with every query of the view)."""
+    url = results_page(portal)
+    first = read(client, url)
+    assert first[0] == "miss"
+    with django_assert_num_queries(1):
+        second = read(client, url)
+    assert second == ("hit", first[1])
+    assert client.get("/api/results").get(HIT_HEADER) == "miss"
+    with django_assert_num_queries(1):
+        assert client.get("/api/results").get(HIT_HEADER) == "hit"
+
+
+def test_a_reveal_is_on_the_next_request(client, portal):
+    """JX-6.4: the held result appears with its list, on the next request after the reveal,
+    on the bureau's page, the API across bureaus and the draw's page."""
+    from shuangsuiji.acts.draws import draw_reveal
+
+    name = portal.unrevealed.target.name
+    draw_page = f"/gongkai/draws/{portal.hidden.draw_id}/"
+    urls = [results_page(portal), "/api/results", draw_page]
+    for url in urls:
+        read(client, url)
+        hit, body = read(client, url)
+        assert hit == "hit" and name not in body
+    draw_reveal(actor=portal.coordinator, draw=portal.hidden, today=REVEAL)
+    for url in urls:
+        hit, body = read(client, url)
+        assert hit == "miss", url
+        assert name in body, url
+
+
+def test_a_publication_and_a_withdrawal_are_on_the_next_request(client, portal, make_user):
+    """A result released to the portal (保定 二 每月公示) shows at once; reopened for
+    correction (withdrawn from the portal) it is gone at once, enterprise page included."""
+    from shuangsuiji.inspections.services import inspection_reopen
+    from tests.support.portal import record, staffed
+
+    fresh = next(i for i in staffed(portal.revealed, 10) if i.pk != portal.secret.pk)
+    summary = "缓存测试：危废贮存场所已规范"
+    enterprise = f"/gongkai/enterprise/{fresh.target.credit_code}/"
+    read(client, results_page(portal))
+    assert summary not in read(client, results_page(portal))[1]
+    record(fresh, team_user(fresh, make_user), public_summary=summary)
+    assert Inspection.objects.get(pk=fresh.pk).published_at is not None
+    assert summary in read(client, results_page(portal))[1]
+    assert summary in read(client, enterprise)[1]
+    assert read(client, enterprise)[0] == "hit"
+
+    inspection_reopen(
+        actor=portal.coordinator, inspection=Inspection.objects.get(pk=fresh.pk),
+        reason="更正检查结论",
+    )  # fmt: skip
+    assert summary not in read(client, results_page(portal))[1]
+    assert summary not in read(client, enterprise)[1]
+
+
+def test_any_write_to_a_public_table_misses_and_another_bureaus_does_not(client, portal):
+    """The triggers see writes no service makes (``QuerySet.update``, as a COPY or a repair
+    by hand would): the page shows the new name at once. A write in another bureau leaves this
+    bureau's stored pages in place."""
+    from shuangsuiji.directory.models import Target
+
+    url = f"/gongkai/org/{portal.county.code}/targets/"
+    first = Target.objects.filter(organisation=portal.county, in_register=True)
+    target = first.order_by("name", "credit_code")[0]
+    read(client, url)
+    assert read(client, url)[0] == "hit"
+    Target.objects.filter(organisation=portal.neighbour).update(address="邻县新地址")
+    assert read(client, url)[0] == "hit"
+    Target.objects.filter(pk=target.pk).update(address="缓存测试新地址一号")
+    hit, body = read(client, url)
+    assert hit == "miss" and "缓存测试新地址一号" in body
+
+
+def test_a_signed_in_reader_is_never_stored_and_never_served(client, portal):
+    """A request with a session is rendered for its user and passes by the cache both ways:
+    what it was shown is never stored for the public, and it is never served a stored page
+    (the portal's pages are the same for everyone today; a page that one day greets its
+    reader by name stays safe)."""
+    url = results_page(portal)
+    staff = Client()
+    staff.force_login(portal.coordinator)
+    assert staff.get(url).get(HIT_HEADER) is None
+    assert read(client, url)[0] == "miss"
+    assert read(client, url)[0] == "hit"
+    assert staff.get(url).get(HIT_HEADER) is None
+
+
+def test_nothing_secret_is_ever_in_the_cache(client, portal):
+    """After the public and the staff have read every page of the county, nothing stored
+    holds a held-back or 涉密 result, an internal finding or a signed-in page."""
+    staff = Client()
+    staff.force_login(portal.coordinator)
+    org = portal.county.code
+    urls = [
+        "/gongkai/", f"/gongkai/org/{org}/", f"/gongkai/org/{org}/results/",
+        f"/gongkai/org/{org}/targets/", f"/gongkai/org/{org}/inspectors/",
+        f"/gongkai/org/{org}/items/", f"/gongkai/org/{org}/policy/",
+        f"/gongkai/draws/{portal.hidden.draw_id}/", f"/gongkai/draws/{portal.revealed.draw_id}/",
+        f"/gongkai/enterprise/{portal.secret.target.credit_code}/",
+        f"/gongkai/enterprise/{portal.unrevealed.target.credit_code}/",
+        "/api/results", f"/api/results?organisation={org}", "/api/draws",
+        f"/api/organisations/{org}/targets", f"/api/organisations/{org}/inspectors",
+    ]  # fmt: skip
+    for url in urls:
+        staff.get(url)
+        assert client.get(url).status_code == 200, url
+    stored = [pickle.loads(value) for value in cache._cache.values()]
+    pages = [page.content.decode() for page in stored if isinstance(page, HttpResponse)]
+    assert len(pages) == len(urls)
+    secrets = [
+        "名单未公开时不得出现",  # the held-back result's summary
+        "涉及企业工艺参数",  # the 涉密 reason
+        "内部记录",  # the internal findings of every result
+        portal.coordinator.username,
+    ]
+    for page in pages:
+        for secret in secrets:
+            assert secret not in page
+
+
+def test_every_public_table_carries_its_version_trigger(db):
+    """The triggers are installed after migrate on every table a public page may read
+    (the crawl in tests/demo_nov/test_reads_never_write.py checks the list is complete)."""
+    assert versions.installed_triggers(connection) == set(versions.versioned_tables())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """Debian's redis-server on a free port, as production's ``CACHE_URL``."""
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not shutil.which(server):
+        if CI:
+            pytest.fail("CI=true 时必须有 redis-server（scripts/system-packages.sh --test）。")
+        pytest.skip("本机没有 redis-server（apt-get install redis-server）。")
+    port = _free_port()
+    work = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(work)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/1"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_redis_cache_serves_and_misses_alike(client, portal, settings, redis_url):
+    """Production's shared cache (Django's RedisCache, ``CACHE_URL=redis://…``): a page stored
+    by one process is a hit for another, and a change is a miss for both."""
+    from shuangsuiji.directory.models import Target
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "shuangsuiji-test",
+        }
+    }
+    caches["default"].clear()
+    url = f"/gongkai/org/{portal.county.code}/targets/"
+    assert read(client, url)[0] == "miss"
+    assert read(Client(), url)[0] == "hit"
+    Target.objects.filter(organisation=portal.county).update(address="新地址")
+    hit, body = read(Client(), url)
+    assert hit == "miss" and "新地址" in body
