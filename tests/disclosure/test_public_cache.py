@@ -221,3 +221,42 @@ def test_redis_cache_serves_and_misses_alike(client, portal, settings, redis_url
     Target.objects.filter(organisation=portal.county).update(address="新地址")
     hit, body = read(Client(), url)
     assert hit == "miss" and "新地址" in body
+
+
+def test_readers_missing_together_wait_for_one_render(monkeypatch):
+    """Right after a change, readers of a busy page miss at once: one renders, the others are
+    given its page (a cold page costs one render per process, not one per reader)."""
+    import threading
+
+    from django.test import RequestFactory
+
+    from shuangsuiji.disclosure import caching
+
+    monkeypatch.setattr(versions, "everything_version", lambda: "cold")
+    renders, release = [], threading.Event()
+
+    @caching.public_cached(caching.across)
+    def page(request):
+        renders.append(1)
+        release.wait(timeout=60)
+        return HttpResponse("第一次渲染的页面")
+
+    answers = []
+
+    def reader():
+        answers.append(page(RequestFactory().get("/gongkai/")))
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        renders and sum(r.users for r in caching._renders.values()) == 3
+    ):
+        time.sleep(0.01)
+    release.set()
+    for thread in readers:
+        thread.join(timeout=60)
+    assert len(renders) == 1
+    assert sorted(a.get(HIT_HEADER) for a in answers) == ["hit", "hit", "miss"]
+    assert {a.content.decode() for a in answers} == {"第一次渲染的页面"}

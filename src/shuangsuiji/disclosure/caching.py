@@ -20,8 +20,10 @@ indexed read of the version and one read of the cache (docs/portal.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,6 +88,34 @@ def _not_modified(request: HttpRequest, response: HttpResponse) -> HttpResponse 
     )
 
 
+class _Render:
+    """A key being rendered in this process, and how many requests wait on it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
+_renders: dict[str, _Render] = {}
+_renders_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def _rendering(key: str):
+    """One render per key at a time in this process; forgotten with its last user."""
+    with _renders_guard:
+        render = _renders.setdefault(key, _Render())
+        render.users += 1
+    try:
+        with render.lock:
+            yield
+    finally:
+        with _renders_guard:
+            render.users -= 1
+            if not render.users:
+                _renders.pop(key, None)
+
+
 def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
     """Serve the view's answer from the cache while the data behind it is unchanged.
 
@@ -107,14 +137,19 @@ def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
             )
             key = page_key(request, version)
             stored = cache.get(key)
-            if stored is not None:
-                stored[HIT_HEADER] = "hit"
-                return _not_modified(request, stored) or stored
-            response = view(request, *args, **kwargs)
-            if is_storable(response):
-                cache.set(key, response, TIMEOUT)
-                response[HIT_HEADER] = "miss"
-            return response
+            if stored is None:
+                # Right after a change every reader of a busy page misses at once: in this
+                # process one renders while the others wait for its page, not beside it.
+                with _rendering(key):
+                    stored = cache.get(key)
+                    if stored is None:
+                        response = view(request, *args, **kwargs)
+                        if is_storable(response):
+                            cache.set(key, response, TIMEOUT)
+                            response[HIT_HEADER] = "miss"
+                        return response
+            stored[HIT_HEADER] = "hit"
+            return _not_modified(request, stored) or stored
 
         return cached_view
 

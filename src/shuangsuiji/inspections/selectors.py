@@ -229,11 +229,10 @@ def overdue_inspections(organisation, today: dt.date) -> list[DeadlineRow]:
     return [deadline_row(inspection, today) for inspection in rows]
 
 
-def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
-    """我的任务: the active inspections of the teams the inspector (the user whose login is the
-    执法证号) belongs to, and no others, each with its deadline; open ones first, the earliest
-    deadline first."""
-    rows = (
+def _team_inspections(user) -> QuerySet[Inspection]:
+    """The active inspections of the teams the inspector (the user whose login is the 执法证号)
+    belongs to, and no others, with what 我的任务 shows of each in a fixed number of queries."""
+    return (
         Inspection.objects.filter(
             organisation=user.organisation,
             members__inspector__certificate_no=user.username,
@@ -241,14 +240,47 @@ def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
         .active()
         .select_related("target", "task", "draw")
         .prefetch_related("members__inspector", "items")
-        .order_by(
-            "status",
-            F("task__inspection_deadline").asc(nulls_last=True),
-            "draw__reveal_on",
-            "pk",
-        )
+    )
+
+
+def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
+    """我的任务, still to do: the open inspections of the inspector's teams, each with its
+    deadline, the earliest deadline first. A quarter's assignments: few enough to list whole,
+    so the page can count the overdue ones."""
+    rows = (
+        _team_inspections(user)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by(F("task__inspection_deadline").asc(nulls_last=True), "draw__reveal_on", "pk")
     )
     return [deadline_row(inspection, today) for inspection in rows]
+
+
+#: Finished inspections shown per page of 我的任务.
+DONE_PAGE = 20
+
+
+@dataclass(frozen=True)
+class DonePage:
+    """One page of an inspector's finished inspections, the latest first."""
+
+    rows: list[DeadlineRow]
+    #: The ``before`` of the next (older) page, or None on the last one.
+    older: int | None
+
+
+def inspector_done_inspections(
+    user, today: dt.date, *, before: int | None = None, size: int | None = None
+) -> DonePage:
+    """我的任务, done: the inspector's finished inspections by keyset (``pk`` below
+    ``before``), so a page costs the same in the first year and the tenth, with no count of
+    every inspection they ever did (issue 21 §3)."""
+    size = size or DONE_PAGE
+    rows = _team_inspections(user).exclude(status__in=OPEN_STATUSES).order_by("-pk")
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    found = list(rows[: size + 1])
+    older = found[size - 1].pk if len(found) > size else None
+    return DonePage([deadline_row(inspection, today) for inspection in found[:size]], older)
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,18 @@ def _valid(request, form) -> bool:
 @role_required("record_inspections")
 def my_inspections(request):
     """我的任务: an inspector sees the inspections of the teams they belong to, and no others,
-    each with its 检查时限 and, past it, 逾期 (保定 三、（三）)."""
-    rows = selectors.inspector_inspections(request.user, timezone.localdate())
+    each with its 检查时限 and, past it, 逾期 (保定 三、（三））; every open one, then the
+    finished ones a page at a time, latest first (``?before=``)."""
+    today = timezone.localdate()
+    rows = selectors.inspector_inspections(request.user, today)
+    before = whole_number(request.GET.get("before"), 1, 2**62)
+    done = selectors.inspector_done_inspections(request.user, today, before=before)
     overdue = sum(1 for row in rows if row.overdue)
-    return render(request, "inspections/mine.html", {"rows": rows, "overdue": overdue})
+    return render(
+        request,
+        "inspections/mine.html",
+        {"rows": rows, "done": done, "overdue": overdue, "paged": before is not None},
+    )
 
 
 @role_required(*ANYONE_INVOLVED)

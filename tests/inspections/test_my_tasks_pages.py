@@ -1,0 +1,45 @@
+"""我的任务 a page at a time (issue 21 §3): every open inspection first, then the finished ones,
+the latest first, by keyset (``?before=``), so a page costs the same whatever an inspector has
+done over the years (its queries: tests/inspections/test_inspection_deadlines.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from shuangsuiji.inspections import selectors
+from shuangsuiji.inspections.models import Inspection
+from tests.support.portal import build_portal, record, team_user
+
+
+@pytest.fixture
+def portal(organisations, make_user):
+    return build_portal(organisations, make_user)
+
+
+def test_finished_inspections_come_a_page_at_a_time(client, portal, make_user, monkeypatch):
+    lead = portal.clean.members.first().inspector
+    user = team_user(portal.clean, make_user)
+    theirs = Inspection.objects.filter(draw=portal.revealed, members__inspector=lead)
+    for inspection in theirs.filter(status=Inspection.Status.ASSIGNED)[:3]:
+        record(inspection, user)
+    done = list(theirs.filter(status=Inspection.Status.DONE).order_by("-pk"))
+    assert len(done) >= 2
+    monkeypatch.setattr(selectors, "DONE_PAGE", 1)
+    client.force_login(user)
+
+    url, seen = reverse("inspections:mine"), []
+    while url:
+        page = client.get(url).content.decode()
+        if "?before=" in url:
+            assert "返回待完成的检查" in page
+        shown = [i for i in done if f'href="{reverse("inspections:record", args=[i.pk])}"' in page]
+        assert len(shown) == 1, url
+        seen += shown
+        marker = 'href="?before='
+        url = (
+            reverse("inspections:mine") + page[page.index(marker) + 6 :].split('"', 1)[0]
+            if marker in page
+            else None
+        )
+    assert seen == done
