@@ -129,6 +129,12 @@ def _bump_sqlite(expression: str) -> str:
 
 
 def _sqlite_statements(table: str, organisation: str) -> list[str]:
+    if organisation != OWN:
+        # SQLite checks every trigger's SQL when Django renames a table it rebuilds: a trigger
+        # that read inspections_inspection would stop a later migration of that table. Rows
+        # found through another table raise row 0 here (the embedded default serves a county
+        # or two: the finer key matters on PostgreSQL).
+        organisation = str(EVERYONE)
     statements = []
     for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("NEW", "OLD")), ("DELETE", ("OLD",))):
         name = f"{PREFIX}{table}_{event.lower()}"
