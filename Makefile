@@ -37,6 +37,10 @@ demo: sync
 	mkdir -p var
 	$(UV) run --frozen shuangsuiji manage migrate --no-input
 	$(UV) run --frozen python -m shuangsuiji_demo
+	@# The background worker (it validates uploaded registers) runs beside the server and is
+	@# stopped with it, however the server ends (Ctrl+C, an error).
+	$(UV) run --frozen shuangsuiji worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(UV) run --frozen shuangsuiji serve --host $(HOST) --port $(PORT)
 
 serve: sync

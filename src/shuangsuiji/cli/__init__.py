@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     from shuangsuiji.cli.calendar import register as register_calendar
     from shuangsuiji.cli.exchange import register as register_exchange
     from shuangsuiji.cli.policy import register as register_policy
+    from shuangsuiji.cli.worker import register as register_worker
     from shuangsuiji.draw.cli import register as register_draw
 
     register_policy(commands)
@@ -359,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_backup(commands)
     register_calendar(commands)
     register_exchange(commands)
+    register_worker(commands)
 
     return parser
 

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "simple_history",
+    # Background work (issue 21 §5): Django's tasks API, queued in the database.
+    "django_tasks",
+    "django_tasks_db",
     "shuangsuiji.accounts",
     "shuangsuiji.directory",
     "shuangsuiji.bureau",
@@ -284,3 +287,29 @@ SHUANGSUIJI_IMPORT_MAX_PROBLEMS = env.int(
 #: An uploaded file not confirmed within this many hours is abandoned and deleted.
 SHUANGSUIJI_IMPORT_KEEP_HOURS = env.int("SHUANGSUIJI_IMPORT_KEEP_HOURS", default=24)
 # ---- end of register imports -----------------------------------------------------------------
+
+# ---- Background tasks (issue 21 §5, owned with src/shuangsuiji/directory/tasks.py) ------------
+# Long work (validating an uploaded register …) is queued in the database, the same SQLite file
+# or PostgreSQL every node already shares, and run by `shuangsuiji worker` (docs/registers.md
+# “后台任务进程”). A task survives a restart: it waits in the queue, and one a killed worker was
+# running is queued again by the next worker (directory/tasks.py ``tasks_recover``).
+#
+# The tests use this same backend. Where the worker is not under test they set
+# SHUANGSUIJI_BACKGROUND_IMPORTS = False: the upload still queues its task, and the request runs
+# that queued task at once through the worker's own claim → run → result steps, so every test
+# goes through the real queue on both databases without a process to wait for;
+# tests/test_worker.py starts real `shuangsuiji worker` processes and kills one.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+#: false: no worker process; an upload is validated within its request (the page waits).
+SHUANGSUIJI_BACKGROUND_IMPORTS = env.bool("SHUANGSUIJI_BACKGROUND_IMPORTS", default=True)
+#: A worker writes that it is alive this often …
+SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS = env.int("SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS", default=10)
+#: … and one not heard from for this long is taken for dead: its task is queued again, and the
+#: import page tells the bureau that no worker is running.
+SHUANGSUIJI_WORKER_LEASE_SECONDS = env.int("SHUANGSUIJI_WORKER_LEASE_SECONDS", default=60)
+# ---- end of background tasks -----------------------------------------------------------------

@@ -397,6 +397,8 @@ class ImportBatch(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True)
     file_removed_at = models.DateTimeField("原文件删除时间", null=True, blank=True)
     file_removed_reason = models.CharField("原文件删除原因", max_length=100, blank=True)
+    #: The queued validation (django-tasks' result id): the page says 排队中 while it waits.
+    task_id = models.CharField("校验任务", max_length=64, blank=True, editable=False)
 
     objects = OrgScopedQuerySet.as_manager()
 
@@ -419,3 +421,25 @@ class ImportBatch(models.Model):
     def has_file(self) -> bool:
         """The uploaded file is still there to apply or to mark up."""
         return bool(self.file) and self.file_removed_at is None and not self.expired
+
+
+class TaskWorker(models.Model):
+    """A running ``shuangsuiji worker`` (issue 21 §5). It writes ``seen_at`` every
+    SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS; a worker not seen within
+    SHUANGSUIJI_WORKER_LEASE_SECONDS, or whose process on this machine is gone, is dead, and the
+    task it was running is queued again (``directory.tasks.tasks_recover``). Its row goes when it
+    stops, or when another worker finds it dead."""
+
+    #: The id django-tasks-db records on each task it claims (``DBTaskResult.worker_ids``).
+    worker_id = models.CharField("进程标识", max_length=64, primary_key=True)
+    hostname = models.CharField("主机", max_length=255)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间", auto_now_add=True)
+    seen_at = models.DateTimeField("最近心跳", db_index=True)
+
+    class Meta:
+        verbose_name = "后台任务进程"
+        verbose_name_plural = "后台任务进程"
+
+    def __str__(self) -> str:
+        return f"{self.hostname} 进程 {self.pid}"

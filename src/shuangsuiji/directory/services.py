@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji.accounts.access import require_own
@@ -31,6 +29,7 @@ from shuangsuiji.directory.limits import too_large
 from shuangsuiji.directory.models import ImportBatch
 from shuangsuiji.directory.registers import RegisterSpec, register_by_key
 from shuangsuiji.directory.selectors import import_batch_content
+from shuangsuiji.directory.tasks import import_validate
 from shuangsuiji.directory.uploads import plain_files, seal
 from shuangsuiji.draw.primitives import gc_paused
 
@@ -94,6 +93,9 @@ def register_import(
 
 # ---- imports through the web page: upload → validate (with progress) → preview → apply -------
 #
+# Validation is a background task (directory/tasks.py), queued with the batch and run by
+# ``shuangsuiji worker``; the page shows 排队中, then the progress, then the preview or the errors.
+#
 # The uploaded file is stored encrypted (``uploads.seal``) and only while it is wanted: to apply
 # a preview, or to mark up a refused file's errors. It is deleted once the batch is applied or has
 # failed, when the bureau abandons it (放弃, or a newer upload of the same register), and when it
@@ -102,8 +104,9 @@ def register_import(
 
 
 def import_batch_create(*, actor, spec: RegisterSpec, upload) -> ImportBatch:
-    """Store an upload, encrypted, as a batch to validate. The bureau's earlier uploads of the
-    same register that still wait are abandoned: only the newest one can be applied."""
+    """Store an upload, encrypted, as a batch to validate, and queue its validation. The
+    bureau's earlier uploads of the same register that still wait are abandoned: only the newest
+    one can be applied."""
     check_can_edit(actor, actor.organisation)
     limits = import_limits()
     if upload.size > limits.max_bytes:
@@ -123,7 +126,12 @@ def import_batch_create(*, actor, spec: RegisterSpec, upload) -> ImportBatch:
     )
     # A random name: the stored file says nothing, and it is unreadable without the field keys.
     batch.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(seal(upload.read())), save=False)
-    batch.save()
+    # The queue is a table of the same database: the batch and its task commit together, so a
+    # worker never sees the task before the batch, and no batch waits without a task.
+    with transaction.atomic():
+        batch.save()
+        batch.task_id = str(import_validate.enqueue(batch.pk).id)
+        batch.save(update_fields=["task_id"])
     return batch
 
 
@@ -174,11 +182,12 @@ def import_files_purge() -> int:
             _file_remove(batch, _DONE_REASONS[batch.status])
         elif batch.created_at < cutoff:
             if batch.status == ImportBatch.Status.VALIDATING:
-                # A validation that never ended (the server stopped while it ran).
+                # A validation that never ran: no worker in all that time. Should one start
+                # now, its task finds the batch ended and leaves it.
                 batch.status = ImportBatch.Status.FAILED
                 message = (
-                    f"{batch.original_name}：校验未能完成（服务曾中断），未导入任何数据，"
-                    "请重新上传。"
+                    f"{batch.original_name}：上传后 {hours} 小时内未能完成校验"
+                    "（后台任务进程未运行），未导入任何数据，请重新上传。"
                 )
                 batch.problems = [["", "", "", message]]
                 batch.problem_count = 1
@@ -199,33 +208,56 @@ def import_files_purge() -> int:
 
 def _progress_saver(batch: ImportBatch, share: tuple[int, int]) -> Progress:
     low, high = share
+    validating = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATING)
 
     def save(phase: str, done: int, total: int) -> None:
         batch.progress = low + (high - low) * min(done, total) // max(total, 1)
-        ImportBatch.objects.filter(pk=batch.pk).update(progress=batch.progress)
+        validating.update(progress=batch.progress)
 
     return save
 
 
+def _batch_end(batch: ImportBatch, **values) -> bool:
+    """Write how a validation ended, in one statement and only on a batch still 校验中: a run
+    after a kill, or a second worker on the same task, finds it ended and changes nothing.
+    False (and ``batch`` as stored) when another run ended it first."""
+    values["progress"] = 100
+    if ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATING).update(
+        **values
+    ):
+        for name, value in values.items():
+            setattr(batch, name, value)
+        return True
+    batch.refresh_from_db()
+    return False
+
+
+def _batch_failed(batch: ImportBatch, message: str) -> ImportBatch:
+    if _batch_end(batch, status=ImportBatch.Status.FAILED, problems=[["", "", "", message]],
+                  problem_count=1):  # fmt: skip
+        _file_remove(batch, _DONE_REASONS[ImportBatch.Status.FAILED])
+    return batch
+
+
 def import_batch_validate(batch: ImportBatch) -> ImportBatch:
-    """Validate and plan an uploaded file: the batch ends as 待确认, 有错误 or, should the
-    validation itself break, 导入失败 with a message; never left at 校验中."""
+    """Validate and plan an uploaded file (the task ``tasks.import_validate``): the batch ends
+    as 待确认, 有错误 or, should the validation itself break, 导入失败 with a message; never
+    left at 校验中. It writes nothing but the batch's progress and end, so it can run again from
+    the stored file after a kill."""
     try:
         return _validate_batch(batch)
+    except ValidationError as error:
+        # The stored file is gone or unreadable (import_batch_content says which).
+        return _batch_failed(batch, f"{'；'.join(error.messages)}未导入任何数据。")
     except Exception:
-        # Run beside the request, an exception would end the thread silently and the page
-        # would show 校验中 forever: the bureau is told, and the traceback goes to the log.
+        # An exception would end the task with the batch still 校验中, for the page to show
+        # for ever: the bureau is told, and the traceback goes to the log.
         logger.exception("导入文件校验出错：批次 %s（%s）", batch.pk, batch.original_name)
-        batch.status = ImportBatch.Status.FAILED
-        batch.problems = [
-            ["", "", "", f"{batch.original_name}：校验时发生系统错误，未导入任何数据。"
-                         "请将该文件和上传时间告知系统管理员（错误详情已记入日志）。"]
-        ]  # fmt: skip
-        batch.problem_count = 1
-        batch.progress = 100
-        batch.save(update_fields=["status", "problems", "problem_count", "progress"])
-        _file_remove(batch, _DONE_REASONS[ImportBatch.Status.FAILED])
-        return batch
+        return _batch_failed(
+            batch,
+            f"{batch.original_name}：校验时发生系统错误，未导入任何数据。"
+            "请将该文件和上传时间告知系统管理员（错误详情已记入日志）。",
+        )
 
 
 def _validate_batch(batch: ImportBatch) -> ImportBatch:
@@ -235,14 +267,14 @@ def _validate_batch(batch: ImportBatch) -> ImportBatch:
         progress = _progress_saver(batch, (0, 90))
         parsed = parse_register_file(spec, content, batch.original_name, progress)
         plan = plan_import(parsed, batch.organisation)
-    batch.row_count = len(parsed.records)
-    batch.summary = plan.summary()
-    batch.problems = [p.as_list() for p in plan.all_problems]
-    batch.problem_count = plan.problem_count
-    batch.status = ImportBatch.Status.PREVIEW if plan.ok else ImportBatch.Status.INVALID
-    batch.progress = 100
-    batch.save(update_fields=["row_count", "summary", "problems", "problem_count", "status",
-                              "progress"])  # fmt: skip
+    _batch_end(
+        batch,
+        row_count=len(parsed.records),
+        summary=plan.summary(),
+        problems=[p.as_list() for p in plan.all_problems],
+        problem_count=plan.problem_count,
+        status=ImportBatch.Status.PREVIEW if plan.ok else ImportBatch.Status.INVALID,
+    )
     return batch
 
 
@@ -295,27 +327,6 @@ def import_batch_abandon(*, actor, batch: ImportBatch) -> ImportBatch:
         raise ValidationError("该导入已结束，原文件已不在系统中。")
     _file_remove(batch, _DONE_REASONS[ImportBatch.Status.ABANDONED], abandon=True)
     return batch
-
-
-def run_in_background(function, *args: Any, background: bool = True) -> threading.Thread | None:
-    """Validation of a large file runs beside the request so the page can show its progress.
-
-    ``function`` must handle its own failures (an exception only ends the thread); the thread is
-    returned so that a caller, a test, can wait for it.
-    """
-    if not background:
-        function(*args)
-        return None
-
-    def target() -> None:
-        try:
-            function(*args)
-        finally:
-            close_old_connections()
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread
 
 
 # ---- single records through forms --------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
-from shuangsuiji.directory import selectors, services
+from shuangsuiji.directory import selectors, services, tasks
 from shuangsuiji.directory.filters import RegisterFilter
 from shuangsuiji.directory.forms import (
     ImportApplyForm,
@@ -277,11 +277,9 @@ def import_upload(request, register: str):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            services.run_in_background(
-                services.import_batch_validate,
-                batch,
-                background=getattr(settings, "SHUANGSUIJI_BACKGROUND_IMPORTS", True),
-            )
+            if not settings.SHUANGSUIJI_BACKGROUND_IMPORTS:
+                # No worker process: the request runs the queued validation itself.
+                tasks.task_run_now(batch.task_id)
             return redirect("directory:import_batch", pk=batch.pk)
     recent = selectors.recent_import_batches(spec, request.user)
     return render(
@@ -337,6 +335,10 @@ def import_batch(request, pk: int):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
+    queue = {}
+    if batch.status == ImportBatch.Status.VALIDATING:
+        # 排队中 until a worker takes the task; and if no worker runs, the page says so.
+        queue = {"waiting": tasks.task_waiting(batch.task_id), "worker": tasks.worker_seen()}
     return render(
         request,
         template,
@@ -344,6 +346,7 @@ def import_batch(request, pk: int):
             "batch": batch,
             "spec": spec,
             "form": form,
+            "queue": queue,
             # Stored already capped (SHUANGSUIJI_IMPORT_MAX_PROBLEMS, then a line counting the
             # rest); the count is its own column.
             "problems": batch.problems,
