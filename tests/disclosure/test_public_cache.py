@@ -260,3 +260,19 @@ def test_readers_missing_together_wait_for_one_render(monkeypatch):
     assert len(renders) == 1
     assert sorted(a.get(HIT_HEADER) for a in answers) == ["hit", "hit", "miss"]
     assert {a.content.decode() for a in answers} == {"第一次渲染的页面"}
+
+
+def test_an_unreachable_cache_serves_the_page_uncached(client, portal, settings):
+    """Redis down (restarting, a network cut) costs speed, not the page: each request is
+    rendered as if the cache were empty, and logged."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_free_port()}/1",
+        }
+    }
+    url = results_page(portal)
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
+        assert portal.clean.target.name in response.content.decode()

@@ -278,10 +278,14 @@ def _validate_batch(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+@transaction.atomic
 def import_batch_apply(
     *, actor, batch: ImportBatch, reason: str, remove_absent: bool
 ) -> ImportBatch:
     check_can_edit(actor, batch.organisation)
+    # Two confirmations of one file (a double click, two colleagues, two nodes) take turns on
+    # the batch's row: the second finds it applied and is refused, instead of importing twice.
+    batch = ImportBatch.objects.select_for_update().select_related("organisation").get(pk=batch.pk)
     if batch.status != ImportBatch.Status.PREVIEW:
         raise ValidationError("该文件不处于待确认状态，不能导入。")
     if not reason.strip():

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,8 @@ from django.utils.http import parse_http_date_safe
 
 from shuangsuiji.disclosure import versions
 
+logger = logging.getLogger(__name__)
+
 #: Stored answers are never stale (the key changes with the data); the timeout only frees the
 #: memory of pages nobody asks for any more.
 TIMEOUT = 24 * 60 * 60
@@ -45,16 +48,30 @@ HIT_HEADER = "X-Cache"
 
 @functools.cache
 def release() -> str:
-    """A fingerprint of the installed code and templates: a deployment changes every key."""
+    """A fingerprint of the installed code and templates, by their content: a deployment changes
+    every key, and nodes installed apart from the same release share their pages."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        if path.suffix in {".py", ".html", ".yaml", ".json", ".txt"}:
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
-            )
+        if path.suffix in {".py", ".html", ".yaml", ".json", ".txt"} and path.is_file():
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _stored(key: str):
+    """The stored answer, or None; a cache that cannot be reached is a miss, not an error."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("缓存不可用，页面照常生成（%s）", key, exc_info=True)
+        return None
+
+
+def _store(key: str, response: HttpResponse) -> None:
+    try:
+        cache.set(key, response, TIMEOUT)
+    except Exception:
+        logger.warning("缓存不可用，页面未存入（%s）", key, exc_info=True)
 
 
 def is_personal(request: HttpRequest) -> bool:
@@ -136,16 +153,16 @@ def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
                 else f"all:{versions.everything_version()}"
             )
             key = page_key(request, version)
-            stored = cache.get(key)
+            stored = _stored(key)
             if stored is None:
                 # Right after a change every reader of a busy page misses at once: in this
                 # process one renders while the others wait for its page, not beside it.
                 with _rendering(key):
-                    stored = cache.get(key)
+                    stored = _stored(key)
                     if stored is None:
                         response = view(request, *args, **kwargs)
                         if is_storable(response):
-                            cache.set(key, response, TIMEOUT)
+                            _store(key, response)
                             response[HIT_HEADER] = "miss"
                         return response
             stored[HIT_HEADER] = "hit"
