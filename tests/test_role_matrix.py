@@ -59,6 +59,17 @@ MATRIX: dict[str, tuple[str, str | None, dict[str, int]]] = {
     "directory:remove": ("get", "target", only(Role.COORDINATOR)),
     "directory:import_batch": ("get", "batch", only(Role.COORDINATOR)),
     "directory:import_errors": ("get", "batch", only(Role.COORDINATOR)),
+    # An export is its requester's alone (his rows, his masking): a colleague gets 404.
+    "directory:export_job": (
+        "get",
+        "export_job",
+        {**only(*REGISTER_READERS), "leader": 404, "auditor": 404},
+    ),
+    "directory:export_file": (
+        "get",
+        "export_job",
+        {**only(*REGISTER_READERS), "leader": 404, "auditor": 404},
+    ),
     "directory:items_compare": ("get", None, only(*REGISTER_READERS)),
     "planning:policy": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
     "planning:policy_quarter": ("get", None, only(Role.COORDINATOR, Role.LEADER, Role.AUDITOR)),
@@ -279,8 +290,14 @@ def people(organisations, make_user):
     from shuangsuiji.disclosure.exchange import exchange_export
 
     exchange = exchange_export(actor=None, organisation=organisations["a"], kind="results")
+    from django.http import QueryDict
+
+    from shuangsuiji.directory.tasks import export_job_create, task_run_now
+
+    export_job = export_job_create(actor=users["coordinator"], spec=TARGETS, query=QueryDict())
+    task_run_now(export_job.task_id)
     return {"users": users, "own_org": organisations["a"], "target": target, "batch": batch,
-            "upward": upward, "exchange_batch": exchange,
+            "upward": upward, "exchange_batch": exchange, "export_job": export_job,
             **_sampling_objects(organisations["a"], target)}  # fmt: skip
 
 
@@ -368,6 +385,7 @@ def test_role_matrix(client, people, url_name, role):
         "register": {"register": "targets"},
         "target": {"register": "targets", "pk": people["target"].pk},
         "batch": {"pk": people["batch"].pk},
+        "export_job": {"pk": people["export_job"].pk},
         "plan": {"pk": people["plan"].pk},
         "task": {"pk": people["task"].pk},
         "draw": {"pk": people["draw"].pk},

@@ -190,6 +190,13 @@ def parameter_values(user) -> tuple[dict, dict]:
     )
     for name in ("import_batch", "import_apply", "import_abandon", "import_errors"):
         values["directory:" + name, "pk"] = batches
+    from shuangsuiji.directory.models import ExportJob
+
+    exports = list(
+        ExportJob.objects.filter(**mine).order_by("-pk").values_list("pk", flat=True)[:1]
+    )
+    for name in ("export_job", "export_file"):
+        values["directory:" + name, "pk"] = exports
     for name in ("plan_detail", "plan_submit", "plan_approve", "plan_return", "plan_publish",
                  "plan_adjust", "task_add"):  # fmt: skip
         values["planning:" + name, "pk"] = one_per(plans, "status")

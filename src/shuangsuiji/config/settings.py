@@ -312,4 +312,15 @@ SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS = env.int("SHUANGSUIJI_WORKER_HEARTBEAT_SEC
 #: … and one not heard from for this long is taken for dead: its task is queued again, and the
 #: import page tells the bureau that no worker is running.
 SHUANGSUIJI_WORKER_LEASE_SECONDS = env.int("SHUANGSUIJI_WORKER_LEASE_SECONDS", default=60)
+# A register export of more than SHUANGSUIJI_EXPORT_BACKGROUND_ROWS rows is built by the worker
+# too (directory/tasks.py ``register_export_build``): the page shows its progress, then a link to
+# the file, which is stored encrypted (it may hold 身份证号 unmasked) and deleted after
+# SHUANGSUIJI_EXPORT_KEEP_HOURS. A smaller export is answered at once, as before.
+SHUANGSUIJI_EXPORT_BACKGROUND_ROWS = env.int("SHUANGSUIJI_EXPORT_BACKGROUND_ROWS", default=20000)
+#: false: no worker process; a large export is built within its request. Without a worker
+#: neither imports nor exports can wait for one, so it follows SHUANGSUIJI_BACKGROUND_IMPORTS.
+SHUANGSUIJI_BACKGROUND_EXPORTS = env.bool(
+    "SHUANGSUIJI_BACKGROUND_EXPORTS", default=SHUANGSUIJI_BACKGROUND_IMPORTS
+)
+SHUANGSUIJI_EXPORT_KEEP_HOURS = env.int("SHUANGSUIJI_EXPORT_KEEP_HOURS", default=24)
 # ---- end of background tasks -----------------------------------------------------------------

@@ -443,3 +443,73 @@ class TaskWorker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} 进程 {self.pid}"
+
+
+class ExportJob(models.Model):
+    """A register export too large to build within its request (issue 21 §5), built by the task
+    ``directory.tasks.register_export_build`` and downloaded from its page.
+
+    The file holds what the export holds: the owning 抽查管理员's export carries 身份证号 and
+    联系电话 unmasked (to be imported back), so it is stored encrypted like an upload
+    (``uploads.seal``) and kept SHUANGSUIJI_EXPORT_KEEP_HOURS after it is built; then
+    ``tasks.export_files_purge`` deletes it and the row says when. Only the user who asked for it
+    downloads it: the rows and the masking are his.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    #: Statuses a task still has to end.
+    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    register = models.CharField("名录", max_length=16)
+    #: The list page's filters as they were asked for (a query string): the task rebuilds
+    #: exactly those rows, however often it runs.
+    query = models.TextField("筛选条件", blank=True)
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField("下载文件名", max_length=255)
+    message = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file_removed_at = models.DateTimeField("文件删除时间", null=True, blank=True)
+    #: The queued build (django-tasks' result id).
+    task_id = models.CharField("导出任务", max_length=64, blank=True, editable=False)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "名录导出"
+        verbose_name_plural = "名录导出"
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:export_job", args=[self.pk])
+
+    @property
+    def expires_at(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(hours=settings.SHUANGSUIJI_EXPORT_KEEP_HOURS)
+
+    @property
+    def has_file(self) -> bool:
+        """The built file is there to download (a purge deletes it once it has expired)."""
+        return (
+            self.status == self.Status.DONE
+            and bool(self.file)
+            and self.file_removed_at is None
+            and timezone.now() < self.expires_at
+        )

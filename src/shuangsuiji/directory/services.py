@@ -29,7 +29,7 @@ from shuangsuiji.directory.limits import too_large
 from shuangsuiji.directory.models import ImportBatch
 from shuangsuiji.directory.registers import RegisterSpec, register_by_key
 from shuangsuiji.directory.selectors import import_batch_content
-from shuangsuiji.directory.tasks import import_validate
+from shuangsuiji.directory.tasks import export_files_purge, import_validate
 from shuangsuiji.directory.uploads import plain_files, seal
 from shuangsuiji.draw.primitives import gc_paused
 
@@ -203,6 +203,8 @@ def import_files_purge() -> int:
             logger.exception("无法删除未加密的上传文件 %s", path)
             continue
         removed += 1
+    # Finished register exports past their keep time go with the uploads (directory/tasks.py).
+    removed += export_files_purge()
     return removed
 
 

@@ -34,7 +34,7 @@ from shuangsuiji.directory.importing import (
     template_workbook,
 )
 from shuangsuiji.directory.limits import size_text
-from shuangsuiji.directory.models import ImportBatch, Target
+from shuangsuiji.directory.models import ExportJob, ImportBatch, Target
 from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
@@ -246,9 +246,32 @@ def record_remove(request, register: str, pk: int):
 
 
 @role_required(*READ)
+@require_http_methods(["GET", "POST"])
 def register_export(request, register: str):
+    """The register as the list page filters it. Beyond SHUANGSUIJI_EXPORT_BACKGROUND_ROWS rows
+    the file is built by the worker (issue 21 §5): the GET offers that, and the POST queues it
+    and goes to the export's page (a GET never writes)."""
     spec = _spec(register)
+    if request.method == "POST":
+        job = tasks.export_job_create(actor=request.user, spec=spec, query=request.GET)
+        if not settings.SHUANGSUIJI_BACKGROUND_EXPORTS:
+            # No worker process: the request runs the queued build itself.
+            tasks.task_run_now(job.task_id)
+        return redirect(job)
     rows = _register_filter(spec, request).qs
+    count = rows.count()
+    if count > settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS:
+        return render(
+            request,
+            "directory/export_confirm.html",
+            {
+                "spec": spec,
+                "count": count,
+                "threshold": settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS,
+                "recent": tasks.export_jobs_recent(spec, request.user),
+                "keep_hours": settings.SHUANGSUIJI_EXPORT_KEEP_HOURS,
+            },
+        )
     # 身份证号 leave unmasked only in the owning coordinator's export, which must re-import.
     owner = has_permission(request.user, "manage_registers")
     content = export_rows(
@@ -256,6 +279,50 @@ def register_export(request, register: str):
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
     return _attachment(content, f"{spec.label}-{stamp}.xlsx")
+
+
+def _export_job_for(request, pk: int) -> ExportJob:
+    # The file holds the rows its requester reads, masked as for him (the coordinator's own
+    # 身份证号 unmasked): nobody else downloads it, not even a colleague of the same bureau.
+    jobs = ExportJob.objects.editable_by(request.user).filter(requested_by=request.user)
+    return get_object_or_404(jobs, pk=pk)
+
+
+@role_required(*READ)
+def export_job(request, pk: int):
+    job = _export_job_for(request, pk)
+    spec = _spec(job.register)
+    unfinished = job.status in ExportJob.UNFINISHED
+    if request.htmx and not unfinished:
+        # Built (or failed): swap the whole page in so the link or the message appears.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    template = "directory/export_progress.html" if request.htmx else "directory/export_job.html"
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "spec": spec,
+            # While it waits, the page says so if no worker runs to build it.
+            "worker": tasks.worker_seen() if unfinished else True,
+            "keep_hours": settings.SHUANGSUIJI_EXPORT_KEEP_HOURS,
+        },
+    )
+
+
+@role_required(*READ)
+def export_file(request, pk: int):
+    job = _export_job_for(request, pk)
+    if not job.has_file:
+        raise Http404("导出文件尚未生成或已删除。")
+    try:
+        content = tasks.export_job_content(job)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(job)
+    return _attachment(content, job.filename)
 
 
 @role_required(*READ)

@@ -101,6 +101,7 @@ NOT_PUBLIC = (
     re.compile(r"reports_.*"),
     re.compile(r"disclosure_.*"),  # exchange batches, and the version table itself
     re.compile(r"directory_importbatch"),
+    re.compile(r"directory_exportjob"),  # staff exports, never on a public page
     re.compile(r"directory_taskworker"),  # workers' heartbeats, every few seconds
 )
 
