@@ -21,14 +21,15 @@ inspector and the partner. Each inspector has their own open inspections, enough
 ``--duration`` seconds at one submission a second, so that no two users ever submit the same
 inspection and the supply never runs out. Every account has the same known password.
 
-The app is served as by ``portal.py``: ``shuangsuiji serve`` (waitress, 8 threads) in production
-settings, plain HTTP on loopback (``DJANGO_SECURE_SSL_REDIRECT=false``, as behind a TLS proxy).
-Every virtual user is a thread of this process with its own keep-alive connection and its own
-cookies (session and CSRF, also those marked Secure, as a browser behind the proxy would send
-them). The staff first log in through the real login form (GET for the CSRF token, POST the
-password: django-axes sees only correct passwords); then all users run together, closed loop:
-the next request leaves when the previous one has answered, after a think time of ``--think``
-seconds on average (exponential; 0 by default, i.e. the heaviest load 100 users can make):
+The app is served as by ``portal.py``: ``shuangsuiji serve`` (granian, 8 threads per worker;
+``--server`` as in ``portal.py``) in production settings, plain HTTP on loopback
+(``DJANGO_SECURE_SSL_REDIRECT=false``, as behind a TLS proxy). Every virtual user is a thread
+of this process with its own keep-alive connection and its own cookies (session and CSRF, also
+those marked Secure, as a browser behind the proxy would send them). The staff first log in
+through the real login form (GET for the CSRF token, POST the password: django-axes sees only
+correct passwords); then all users run together, closed loop: the next request leaves when the
+previous one has answered, after a think time of ``--think`` seconds on average (exponential;
+0 by default, i.e. the heaviest load 100 users can make):
 
 - citizens (60 %): the portal routes of ``portal.py`` in turn at random — results list, enterprise
   search, enterprise page, open-data results and targets;
@@ -42,7 +43,7 @@ seconds on average (exponential; 0 by default, i.e. the heaviest load 100 users 
 
 Counted are the requests that complete within ``--duration`` seconds after ``--warmup``. Prints
 per route: requests, errors, p50, p95, p99 (ms) and requests/s, per role and in total; the CPU
-seconds of the waitress process and of PostgreSQL in the window; the load average before and
+seconds of the server's processes and of PostgreSQL in the window; the load average before and
 after; the data sizes. Then the write check, on the database directly: every submission that
 got its 302 is an inspection now 已完成 with its submitter, every inspection now 已完成 got a 302,
 and each has exactly one ``inspection.submit`` audit event. Exits non-zero if any request
@@ -694,8 +695,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before, not counted")
     parser.add_argument("--think", type=float, default=0.0, help="mean think time, seconds")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve default)")
+    parser.add_argument("--threads", type=int, default=8, help="threads a worker (serve default)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve default)")
+    parser.add_argument("--server", choices=portal.SERVERS, default="serve", help="as in portal.py")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 60 s")
     parser.add_argument("--load", nargs=1, help=argparse.SUPPRESS)
@@ -748,7 +750,8 @@ def main() -> None:
             port = portal.free_port()
             with log_path.open("wb") as server_log:
                 server = subprocess.Popen(
-                    portal.serve_command(port, args.threads, args.workers), env=env, cwd=tmp_path,
+                    portal.serve_command(port, args.threads, args.workers, args.server), env=env,
+                    cwd=tmp_path,
                     stdout=server_log, stderr=subprocess.STDOUT,
                 )  # fmt: skip
             portal.wait_healthy(port, server, log_path)
@@ -762,7 +765,7 @@ def main() -> None:
             print(
                 f"\n{args.users} users ({citizens} citizens, {coordinators} coordinators, "
                 f"{inspectors} inspectors), closed loop, {think}; "
-                f"waitress {args.workers} × {args.threads} threads; "
+                f"{portal.server_label(args.server)} {args.workers} × {args.threads} threads; "
                 f"{args.duration:g} s measured after {args.warmup:g} s warm-up …",
                 flush=True,
             )
@@ -790,7 +793,8 @@ def main() -> None:
                 for s in u.record.samples
             )
             print(
-                f"\nwindow {seconds:.0f} s: waitress CPU {result.app_cpu:.0f} s "
+                f"\nwindow {seconds:.0f} s: {portal.server_label(args.server)} CPU "
+                f"{result.app_cpu:.0f} s "
                 f"({result.app_cpu / seconds:.0%} of one core), PostgreSQL CPU "
                 f"{result.db_cpu:.0f} s ({result.db_cpu / seconds:.0%}); "
                 f"{(result.app_cpu + result.db_cpu) * 1000 / max(count, 1):.1f} CPU ms a request; "

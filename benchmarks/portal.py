@@ -5,12 +5,14 @@
 
 Loads a throwaway PostgreSQL cluster with 200 organisations (1 province, 10 cities, the rest
 county branches), their registers, plans, revealed draws and results, then serves the app as
-deployed: ``shuangsuiji serve`` (waitress, 8 threads) with ``DJANGO_ENV=production``,
+deployed: ``shuangsuiji serve`` (granian, 8 threads per worker) with ``DJANGO_ENV=production``,
 ``DJANGO_DEBUG=false``, a random secret key and ``DJANGO_ALLOWED_HOSTS=127.0.0.1``. One setting
 differs from the production default: ``DJANGO_SECURE_SSL_REDIRECT=false``, as behind a
-TLS-terminating reverse proxy, because waitress drops an untrusted ``X-Forwarded-Proto`` header
-and every plain-HTTP request would otherwise be redirected to https. The load generator speaks
-plain HTTP on loopback; the proxy's own cost is not measured.
+TLS-terminating reverse proxy, because ``serve`` drops an ``X-Forwarded-Proto`` header from
+anyone but ``--trusted-proxy`` and every plain-HTTP request would otherwise be redirected to
+https. The load generator speaks plain HTTP on loopback; the proxy's own cost is not measured.
+``--server waitress|gunicorn|granian`` serves the app with that engine's own command instead,
+configured as ``benchmarks/servers.py`` compares them.
 
 The data are generated and written with COPY (foreign-key triggers and secondary indexes off
 during the load, indexes rebuilt, then VACUUM ANALYZE); no history rows. Every route is checked
@@ -20,7 +22,7 @@ Each route is measured on its own with 50 concurrent keep-alive clients (threads
 process, not of the server's) for ``--duration`` seconds or ``--requests`` requests after a
 warm-up; the floor is ``/healthz``, a trivial Django view with one database ping, measured in the
 same run. Prints, per route: requests, errors, p50, p95, p99 (ms), requests/s, the p95 ratio to
-the floor, and the CPU milliseconds per request of the waitress process and of PostgreSQL (from
+the floor, and the CPU milliseconds per request of the server's processes and of PostgreSQL (from
 /proc), which say whether the app or the database is the bottleneck; the data sizes and the load
 average. Exits non-zero if any request answered other than 200/304, or if a sanity check fails.
 For a route whose p95 misses the goal, runs ten sample URLs one at a time and prints request and
@@ -56,6 +58,8 @@ from shuangsuiji.directory.codes import USCC_CHARSET, uscc_check_digit
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P95_MS = 150.0
+#: ``--server``: ``shuangsuiji serve`` as deployed, or an engine's own command (servers.py).
+SERVERS = ("serve", "waitress", "gunicorn", "granian")
 HEADERS = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 # -- the database ------------------------------------------------------------------------------
@@ -304,11 +308,11 @@ TARGET_COLUMNS = (
 )
 INSPECTION_COLUMNS = (
     "id, organisation_id, task_id, draw_id, target_id, year, kind, stratum, method, status, "
-    "internal_joint, flags, targeted_case, case_reference, partner_inspectors, created_at, "
+    "flags, targeted_case, case_reference, partner_inspectors, created_at, "
     "checked_at, method_used, representative, present_members, result_category, findings, "
     "public_summary, confidentiality, confidential_reason, determined_on, publication_due, "
-    "submitted_at, submitted_by_id, reopened_reason, published_at, released_by_id, "
-    "public_changed_at"
+    "submitted_at, submitted_by_id, reopened_reason, confidential_publication, published_at, "
+    "released_by_id, public_changed_at"
 )
 FOLLOW_UP_COLUMNS = (
     "id, inspection_id, kind, opened_on, deadline, case_number, receiver, closed_on, outcome, "
@@ -474,8 +478,8 @@ def inspection_rows(
             yield "\t".join(
                 (
                     str(inspection_id), str(org.pk), task_id, draw_id, str(target), str(year),
-                    kind, "A" if kind == "random" else "", "现场检查", status, "f", "[]", case,
-                    reference, "[]", created, *fields_done, "", *tail,
+                    kind, "A" if kind == "random" else "", "现场检查", status, "[]", case,
+                    reference, "[]", created, *fields_done, "", "", *tail,
                 )
             ) + "\n"  # fmt: skip
     links.flush()
@@ -756,7 +760,7 @@ class Figures:
     errors: int
     seconds: float
     load: float
-    app_cpu: float  # CPU seconds of the waitress process while measuring
+    app_cpu: float  # CPU seconds of the server's processes while measuring
     db_cpu: float  # CPU seconds of PostgreSQL's backends while measuring
 
     def percentile(self, share: float) -> float:
@@ -892,8 +896,13 @@ def explain(samples: dict[str, list[str]]) -> None:
 # -- orchestration -----------------------------------------------------------------------------
 
 
+#: ``shuangsuiji serve`` compresses the static files on its first production start (the loader's
+#: collection has no compressed copies): over a minute on a busy 2-core machine.
+START_SECONDS = 300
+
+
 def wait_healthy(port: int, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"server exited:\n{log_path.read_text()[-3000:]}")
@@ -903,7 +912,9 @@ def wait_healthy(port: int, server: subprocess.Popen, log_path: Path) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"server did not answer /healthz in 60 s:\n{log_path.read_text()[-3000:]}")
+    raise SystemExit(
+        f"server did not answer /healthz in {START_SECONDS} s:\n{log_path.read_text()[-3000:]}"
+    )
 
 
 def cpu_seconds(pid: int) -> tuple[float, float]:
@@ -949,11 +960,20 @@ def run_child(flag: str, arguments: list[str], env: dict) -> str:
     return result.stdout
 
 
-def serve_command(port: int, threads: int, workers: int = 1) -> list[str]:
+def serve_command(port: int, threads: int, workers: int = 1, server: str = "serve") -> list[str]:
+    """``shuangsuiji serve``, or with ``server`` one engine's own command (servers.py)."""
+    if server != "serve":
+        import servers
+
+        return servers.engine_command(server, port, workers, threads)
     script = Path(sys.executable).with_name("shuangsuiji")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "shuangsuiji.cli"]
     return [*command, "serve", "--host", "127.0.0.1", "--port", str(port),
             "--threads", str(threads), "--workers", str(workers)]  # fmt: skip
+
+
+def server_label(server: str) -> str:
+    return "shuangsuiji serve" if server == "serve" else server
 
 
 def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
@@ -974,8 +994,8 @@ def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
             f"{figures.db_cpu * 1000 / max(count, 1):>8.1f}{figures.load:>7.2f}"
         )
     print(
-        "\np50/p95/p99 in ms; app CPU and db CPU: CPU ms per request of the waitress process and of"
-        "\nPostgreSQL; load1: 1-minute load average at the end of the route. Routes:"
+        "\np50/p95/p99 in ms; app CPU and db CPU: CPU ms per request of the server's processes and"
+        "\nof PostgreSQL; load1: 1-minute load average at the end of the route. Routes:"
     )
     for route, _ in rows:
         print(f"  {route.label:<22}{route.path}")
@@ -1011,8 +1031,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per route")
     parser.add_argument("--requests", type=int, help="requests per route (instead of --duration)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds per route, not counted")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (serve default)")
+    parser.add_argument("--threads", type=int, default=8, help="threads a worker (serve default)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve default)")
+    parser.add_argument(
+        "--server", choices=SERVERS, default="serve", help="shuangsuiji serve, or an engine's own"
+    )
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 5 s")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN every route, not only slow")
@@ -1062,7 +1085,8 @@ def main() -> None:
             log_path = tmp_path / "server.log"
             with log_path.open("wb") as server_log:
                 server = subprocess.Popen(
-                    serve_command(port, args.threads, args.workers), env=env, cwd=tmp_path,
+                    serve_command(port, args.threads, args.workers, args.server), env=env,
+                    cwd=tmp_path,
                     stdout=server_log, stderr=subprocess.STDOUT,
                 )  # fmt: skip
             wait_healthy(port, server, log_path)
@@ -1087,7 +1111,7 @@ def main() -> None:
             budget = f"{args.requests} requests" if args.requests else f"{args.duration:g} s"
             print(
                 f"\n{args.concurrency} concurrent clients, "
-                f"waitress {args.workers} × {args.threads} threads, "
+                f"{server_label(args.server)} {args.workers} × {args.threads} threads, "
                 f"{budget} per route after {args.warmup:g} s warm-up; goal p95 ≤ "
                 f"{GOAL_P95_MS:g} ms; times in ms\n"
             )

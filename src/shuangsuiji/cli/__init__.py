@@ -27,9 +27,11 @@ def _serve(args: argparse.Namespace) -> int:
     from shuangsuiji.config.staticfiles import StaticFilesUnavailable, static_files_collect
     from shuangsuiji.serving import is_loopback, serve
 
-    if args.workers < 1:
-        print("错误：--workers 至少为 1。", file=sys.stderr)
-        return 2
+    for option, value in (("--workers", args.workers), ("--threads", args.threads),
+                          ("--connections", args.connections)):  # fmt: skip
+        if value < 1:
+            print(f"错误：{option} 至少为 1。", file=sys.stderr)
+            return 2
     if not settings.PRODUCTION and not is_loopback(args.host) and not args.insecure_dev:
         # The development profile signs sessions with a published key, and with DJANGO_DEBUG
         # shows debug pages (settings, paths, SQL) to whoever asks.
@@ -49,33 +51,28 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"错误：{error}", file=sys.stderr)
             return 1
     # Only now: whitenoise lists STATIC_ROOT once, when the application loads its middleware.
-    from shuangsuiji.config.wsgi import application
+    # Loaded before the workers start, so that they share it and an app that cannot load fails
+    # here, once.
+    import shuangsuiji.config.wsgi  # noqa: F401
 
     workers = f"，{args.workers} 个工作进程" if args.workers > 1 else ""
-    print(
-        f"双随机一公开监管平台已启动：http://{args.host}:{args.port}/{workers}（Ctrl+C 停止）",
-        flush=True,
-    )
-    proxy = {}
-    if args.trusted_proxy:
-        # Behind a TLS proxy: believe its X-Forwarded-Proto, or the HTTPS redirect loops.
-        proxy = {
-            "trusted_proxy": args.trusted_proxy,
-            "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for x-forwarded-host",
-            "clear_untrusted_proxy_headers": True,
-        }
+
+    def announce() -> None:  # once the port listens, before the workers start
+        print(
+            f"双随机一公开监管平台已启动：http://{args.host}:{args.port}/{workers}（Ctrl+C 停止）",
+            flush=True,
+        )
+
     return serve(
-        application,
+        "shuangsuiji.config.wsgi:application",
         host=args.host,
         port=args.port,
         workers=args.workers,
         threads=args.threads,
-        # waitress's default of 100 counts its own listening socket and wake-up pipe, so the
-        # 99th keep-alive client already waits unanswered; poll() lifts select()'s 1024 fds.
-        connection_limit=args.connections,
-        asyncore_use_poll=True,
-        ident="shuangsuiji",
-        **proxy,
+        connections=args.connections,
+        # Behind a TLS proxy: believe its X-Forwarded-Proto, or the HTTPS redirect loops.
+        trusted_proxy=args.trusted_proxy,
+        on_ready=announce,
     )
 
 
@@ -277,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--connections",
         type=int,
         default=500,
-        help="同时保持的连接数上限（默认 500；超过的连接排队等待）",
+        help="每个工作进程同时保持的连接数上限（默认 500；超过的连接排队等待）",
     )
     serve.add_argument(
         "--trusted-proxy",

@@ -24,7 +24,7 @@ class RefuseNulMiddleware:
     400, not the API's 422: the request is refused before routing (an unknown path too), for
     a character no value of any parameter may contain; 422 stays the answer of an operation's
     own rules (types, ranges, combinations). Headers are not looked at: the WSGI server
-    (waitress) already refuses a header with a control character.
+    (granian) already refuses a header with a control character.
 
     Reading ``request.POST`` here is what CsrfViewMiddleware does anyway for every POST; no view
     of this site changes ``request.upload_handlers``.
