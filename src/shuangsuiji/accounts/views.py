@@ -19,7 +19,7 @@ from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji.acts import organisations as organisation_acts
 from shuangsuiji.params import search_text, whole_number
 from shuangsuiji.policy.loader import preset_titles
-from shuangsuiji.reports.todo import todos
+from shuangsuiji.reports.todo_counts import cached_todos
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -46,7 +46,7 @@ def home(request):
         request,
         "accounts/home.html",
         {
-            "todos": todos(request.user, timezone.localdate()),
+            "todos": cached_todos(request.user, timezone.localdate()),
             "organisations": organisations,
         },
     )

@@ -18,7 +18,6 @@ from shuangsuiji.inspections.models import (
     Inspection,
     InspectionMember,
 )
-from shuangsuiji.inspections.services import list_is_public
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
@@ -42,7 +41,8 @@ class PublicationRow:
 
 @dataclass
 class Publication:
-    """Where each result of the year stands against its 20 working days (JX-4.7)."""
+    """Where each result of the year stands against its 20 working days (JX-4.7). The lists
+    hold the first rows of each kind (``shown``, earliest due first); the counts, all of them."""
 
     to_release: list[PublicationRow] = field(default_factory=list)
     held: list[PublicationRow] = field(default_factory=list)
@@ -50,6 +50,9 @@ class Publication:
     on_time: int = 0
     late: int = 0
     pending: int = 0
+    to_release_count: int = 0
+    held_count: int = 0
+    overdue_count: int = 0
 
     @property
     def due(self) -> int:
@@ -61,47 +64,75 @@ class Publication:
 
 
 def publication(
-    organisation, year: int, today: dt.date | None = None, quarter: int | None = None
+    organisation,
+    year: int,
+    today: dt.date | None = None,
+    quarter: int | None = None,
+    *,
+    shown: int | None = None,
 ) -> Publication:
-    """The year's (or one quarter's, by determination date) results against their due dates."""
+    """The year's (or one quarter's, by determination date) results against their due dates;
+    of each list (to release, held for the list's reveal, overdue) the first ``shown`` rows as
+    inspections (all with ``None``, none with 0), and how many there are.
+
+    The published results are only counted, on time or late, by the database, and the waiting
+    ones are classified from a few columns each: a county's year is thousands of results, and
+    reading each as an inspection with its target and draw cost most of the page (issue 21 §3).
+    """
     today = today or timezone.localdate()
     releasing = organisation_settings(organisation).require_release
-    rows = (
-        publishable(organisation)
-        .filter(Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year))
-        .select_related("target", "draw", "task")
-        .order_by("publication_due", "pk")
+    rows = publishable(organisation).filter(
+        Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year)
     )
     if quarter:
         period = Quarter(year, quarter)
         rows = rows.filter(determined_on__range=(period.start, period.end))
     report = Publication()
-    for inspection in rows:
-        due = inspection.publication_due
-        if inspection.published_at is not None:
-            if due is None or timezone.localdate(inspection.published_at) <= due:
-                report.on_time += 1
-            else:
-                report.late += 1
-            continue
-        if inspection.determined_on is None:
-            continue  # not determined yet: nothing is due
-        row = PublicationRow(inspection, "未提交")
-        if inspection.status == Inspection.Status.DONE:
-            if (releasing and not inspection.released_by_id) or list_is_public(inspection):
+    # Published by the end of its due day in Beijing (``__date`` is in the current time zone,
+    # as ``timezone.localdate`` is); a result without a due date is never late.
+    in_time = Q(publication_due__isnull=True) | Q(published_at__date__lte=F("publication_due"))
+    published = rows.filter(published_at__isnull=False).aggregate(
+        total=Count("pk"), on_time=Count("pk", filter=in_time)
+    )
+    report.on_time = published["on_time"] or 0
+    report.late = (published["total"] or 0) - report.on_time
+    waiting = (
+        rows.filter(published_at__isnull=True, determined_on__isnull=False)
+        .order_by("publication_due", "pk")
+        .values_list("pk", "status", "released_by_id", "draw_id", "draw__status", "publication_due")
+    )
+    lists: dict[str, list[tuple[int, str, int]]] = {"to_release": [], "held": [], "overdue": []}
+    for pk, status, released_by_id, draw_id, draw_status, due in waiting:
+        state = "未提交"
+        if status == Inspection.Status.DONE:
+            # ``services.list_is_public``: no draw, or its list revealed (JX-6.4).
+            if (releasing and not released_by_id) or draw_id is None or draw_status == "revealed":
                 # Unreleased where a release is required; otherwise public already but for a
                 # release (a 全覆盖 result submitted while the bureau required one, say).
-                row.state = "待发布"
-                report.to_release.append(row)
+                state = "待发布"
+                lists["to_release"].append((pk, state, 0))
             else:
-                row.state = "待抽取名单公开"
-                report.held.append(row)
+                state = "待抽取名单公开"
+                lists["held"].append((pk, state, 0))
         if due is not None and due < today:
-            row.overdue_days = (today - due).days
-            report.overdue.append(row)
+            lists["overdue"].append((pk, state, (today - due).days))
             report.late += 1
         else:
             report.pending += 1
+    report.to_release_count = len(lists["to_release"])
+    report.held_count = len(lists["held"])
+    report.overdue_count = len(lists["overdue"])
+    chosen = {name: found[:shown] for name, found in lists.items()}
+    wanted = {pk for found in chosen.values() for pk, _, _ in found}
+    inspections = (
+        Inspection.objects.select_related("target", "draw", "task").in_bulk(wanted)
+        if wanted
+        else {}
+    )
+    for name, found in chosen.items():
+        getattr(report, name).extend(
+            PublicationRow(inspections[pk], state, days) for pk, state, days in found
+        )
     return report
 
 
@@ -227,6 +258,34 @@ def overdue_inspections(organisation, today: dt.date) -> list[DeadlineRow]:
         .order_by("task__inspection_deadline", "task__sequence", "pk")
     )
     return [deadline_row(inspection, today) for inspection in rows]
+
+
+def overdue_inspection_count(organisation, today: dt.date) -> int:
+    """How many rows ``overdue_inspections`` lists, counted by the database (the home page's
+    to-do needs the number only)."""
+    return Inspection.objects.filter(
+        organisation=organisation,
+        status__in=OPEN_STATUSES,
+        task__inspection_deadline__lt=today,
+    ).count()
+
+
+def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
+    """(open, of which past their deadline) of ``inspector_inspections``, counted by the
+    database in one query: the home page's to-dos need the numbers only."""
+    counts = (
+        Inspection.objects.filter(
+            organisation=user.organisation,
+            members__inspector__certificate_no=user.username,
+            status__in=OPEN_STATUSES,
+        )
+        .active()
+        .aggregate(
+            total=Count("pk", distinct=True),
+            late=Count("pk", distinct=True, filter=Q(task__inspection_deadline__lt=today)),
+        )
+    )
+    return counts["total"] or 0, counts["late"] or 0
 
 
 def _team_inspections(user) -> QuerySet[Inspection]:

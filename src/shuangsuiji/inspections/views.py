@@ -61,6 +61,22 @@ def _team_or_reader(request, pk: int) -> Inspection:
     return inspection
 
 
+def _opened(request, pk: int) -> tuple[Inspection, bool]:
+    """``_team_or_reader``'s inspection for the record form, and whether the user is on its
+    team (asked once; the form needs the answer too). Its organisation comes with it: the form
+    reads the organisation's partners, policy and calendar, each of which would read it again."""
+    inspection = get_object_or_404(
+        Inspection.objects.readable_by(request.user).select_related(
+            "target", "task", "draw", "organisation"
+        ),
+        pk=pk,
+    )
+    member = services.is_team_member(request.user, inspection)
+    if not member and not _can_read(request.user):
+        raise PermissionDenied("只能查看本组的检查任务。")
+    return inspection, member
+
+
 def _run(request, action: Callable[[], object], success: str) -> bool:
     """Call one service; show its refusal or ``success`` as a message."""
     try:
@@ -223,11 +239,8 @@ def targeted_new(request):
 @role_required(*ANYONE_INVOLVED)
 def record(request, pk: int):
     """The team's check form, phone first: items, method, time, people present, result."""
-    inspection = _team_or_reader(request, pk)
-    editable = (
-        services.is_team_member(request.user, inspection)
-        and inspection.status == Inspection.Status.ASSIGNED
-    )
+    inspection, member = _opened(request, pk)
+    editable = member and inspection.status == Inspection.Status.ASSIGNED
     items = list(inspection.items.all())
     checks = {c.item_id: c for c in inspection.item_checks.all()}
     form = RecordForm(request.POST or None, inspection=inspection, items=items, checks=checks)
@@ -250,7 +263,8 @@ def record(request, pk: int):
             request, save, "检查结果已提交。" if submit else "已保存草稿。"
         ):
             return redirect("inspections:record", pk=pk)
-    inspection.refresh_from_db()
+        # The form shows what was posted; the rest of the page, what is stored.
+        inspection.refresh_from_db()
     from copy import copy
 
     from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
@@ -478,6 +492,10 @@ def overdue(request):
     )
 
 
+#: Rows of each list 结果公示 shows (the earliest due first); the counts are of all of them.
+PUBLICATION_SHOWN = 50
+
+
 @role_required("manage_sampling")
 def publication(request):
     """结果公示: results waiting for release or for their draw's reveal, and the overdue ones."""
@@ -488,7 +506,8 @@ def publication(request):
         request,
         "inspections/publication.html",
         {
-            "report": selectors.publication(organisation, year, today),
+            "report": selectors.publication(organisation, year, today, shown=PUBLICATION_SHOWN),
+            "shown": PUBLICATION_SHOWN,
             "year": year,
             "require_release": organisation_settings(organisation).require_release,
         },

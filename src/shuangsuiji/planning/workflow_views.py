@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -460,6 +461,10 @@ def _stratum_counts(draw: Draw) -> list[dict]:
     ]
 
 
+#: Inspections per page of a draw's list.
+DRAW_PAGE = 50
+
+
 @role_required(*READERS, "record_inspections")
 @require_http_methods(["GET", "POST"])
 def draw_detail(request, pk: int):
@@ -501,15 +506,20 @@ def draw_detail(request, pk: int):
                 )
                 return redirect("planning:draw_detail", pk=pk)
     inspections = []
+    page = None
     can_see_list = _can_see_list(request.user, draw)
     if can_see_list and draw.result:
-        inspections = (
+        # A page at a time: a province's quarterly list can hold hundreds of units, and each row
+        # is a team and a form (issue 21 §3); the counts per class above cover all of them.
+        page = Paginator(
             draw.inspections.select_related("target")
             .prefetch_related(
                 Prefetch("members", InspectionMember.objects.select_related("inspector"))
             )
-            .order_by("stratum", "pk")
-        )
+            .order_by("stratum", "pk"),
+            DRAW_PAGE,
+        ).get_page(request.GET.get("page"))
+        inspections = page.object_list
     names = labels.class_names(draw)
     result = json.loads(draw.result) if draw.result and can_see_list else None
     if result:
@@ -531,6 +541,7 @@ def draw_detail(request, pk: int):
             "result": result,
             "counts": _stratum_counts(draw) if not can_see_list else [],
             "inspections": inspections,
+            "page": page,
             "coordinator": coordinator,
             "values_form": values_form,
             "substitute_form": SubstituteForm(),

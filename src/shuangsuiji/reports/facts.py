@@ -88,7 +88,9 @@ class Facts:
 
     @cached_property
     def records(self) -> YearRecords:
-        return YearRecords.load(self.organisations, self.year)
+        records = YearRecords.load(self.organisations, self.year)
+        records.presets = self.presets  # read once for the boards and the tables' class names
+        return records
 
     def table(self, organisation: Organisation, quarter: int | None) -> Table:
         """The 统计表 of one organisation and period, counted once however often it is asked."""

@@ -45,17 +45,31 @@ class Figure:
     key: str
     label: str
     ids: set[int] = field(default_factory=set)
-    #: For figures that count something else than inspections (tasks, inspectors).
+    #: For figures that count something else than inspections (tasks, inspectors), and for a
+    #: compact table's figures (``Table.compact``), which keep the number without the ids.
     count: int | None = None
+    #: Whether the number has inspections behind it to list; unset, whether it has no ``count``.
+    listed: bool | None = None
 
     @property
     def value(self) -> int:
         return self.count if self.count is not None else len(self.ids)
 
+    @property
+    def lists_inspections(self) -> bool:
+        return self.count is None if self.listed is None else self.listed
+
     def merge(self, other: Figure) -> None:
         self.ids |= other.ids
         if other.count is not None:
             self.count = (self.count or 0) + other.count
+        if other.listed is not None:
+            self.listed = other.listed
+
+    def compact(self) -> Figure:
+        """The number alone: the organisations of a total never share an inspection, so the
+        total of compact figures is the sum of their numbers."""
+        return Figure(self.key, self.label, count=self.value, listed=self.lists_inspections)
 
 
 @dataclass
@@ -86,6 +100,23 @@ class Table:
     @property
     def period(self) -> str:
         return f"{self.year} 年第 {self.quarter} 季度" if self.quarter else f"{self.year} 年"
+
+    def compact(self) -> Table:
+        """The table with its numbers and without the inspections behind them: what the page
+        of the 统计表 shows, small enough to keep per organisation (``TableStore``)."""
+        return Table(
+            organisation=self.organisation,
+            year=self.year,
+            quarter=self.quarter,
+            tasks=self.tasks.compact(),
+            classes=[
+                ClassRow(
+                    r.code, r.name, r.required, r.drawn.compact(), r.inspected.compact(), r.coverage
+                )
+                for r in self.classes
+            ],
+            figures={key: figure.compact() for key, figure in self.figures.items()},
+        )
 
     def figure(self, key: str) -> Figure:
         if key == "tasks":
@@ -215,6 +246,9 @@ class YearRecords:
     #: The bureau's part in 部门联合 checks other departments led (保定 三、（四） "牵头或参与"),
     #: by organisation id: pk and checked_on.
     participations: dict[int, list[dict]] = field(default_factory=dict)
+    #: Each organisation's effective preset, where the caller has read them already (the
+    #: dashboard's ``Facts``); read here on first need otherwise.
+    presets: dict | None = field(default=None, repr=False)
     _class_names: dict[int, dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -385,9 +419,11 @@ class YearRecords:
         """The class names of each organisation's preset, for coverage classes (no draw names
         them): read for all the organisations at once, and only when a table needs them."""
         if self._class_names is None:
+            if self.presets is None:
+                self.presets = effective_presets(self.organisations)
             self._class_names = {
                 org_id: {rule.code: rule.name for rule in preset.classes}
-                for org_id, preset in effective_presets(self.organisations).items()
+                for org_id, preset in self.presets.items()
                 if not isinstance(preset, Exception)
             }
         return self._class_names
@@ -484,20 +520,56 @@ class TreeTables:
     below: list[Table]
 
 
-def tree_tables(organisation: Organisation, year: int, quarter: int | None = None) -> TreeTables:
+@dataclass
+class TableStore:
+    """Where ``tree_tables`` keeps each organisation's compact table between requests, keyed
+    by the version of that organisation's rows (and of the rows of no one organisation, key 0),
+    which the caller reads: this layer cannot. A change in one 分局 then costs the province's
+    统计表 that 分局's rows, not the province's half a million (issue 21 §3)."""
+
+    cache: object  # django.core.cache.BaseCache
+    prefix: str
+    versions: dict[int, int]
+    timeout: int
+
+    def key(self, organisation: Organisation, year: int, quarter: int | None) -> str:
+        everyone, own = self.versions.get(0, 0), self.versions.get(organisation.pk, 0)
+        return f"{self.prefix}:{organisation.pk}:{year}:{quarter or 0}:{everyone}.{own}"
+
+
+def tree_tables(
+    organisation: Organisation,
+    year: int,
+    quarter: int | None = None,
+    store: TableStore | None = None,
+) -> TreeTables:
     """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
-    queries that does not grow with the organisations below."""
+    queries that does not grow with the organisations below. With a ``store``, compact tables
+    (``Table.compact``), each organisation's read only when its rows changed since."""
     below = list(
         Organisation.objects.bureaus()
         .filter(path__startswith=organisation.path, is_active=True)
         .exclude(pk=organisation.pk)
         .order_by("path")
     )
-    records = YearRecords.load([organisation, *below], year)
-    own = records.table(organisation, quarter)
+    everyone = [organisation, *below]
+    if store is None:
+        records = YearRecords.load(everyone, year)
+        found = {org.pk: records.table(org, quarter) for org in everyone}
+    else:
+        keys = {org.pk: store.key(org, year, quarter) for org in everyone}
+        kept = store.cache.get_many(list(keys.values()))
+        found = {org.pk: kept[keys[org.pk]] for org in everyone if keys[org.pk] in kept}
+        stale = [org for org in everyone if org.pk not in found]
+        if stale:
+            records = YearRecords.load(stale, year)  # the same queries for one or two hundred
+            fresh = {org.pk: records.table(org, quarter).compact() for org in stale}
+            store.cache.set_many({keys[pk]: table for pk, table in fresh.items()}, store.timeout)
+            found |= fresh
+    own = found[organisation.pk]
     if not below:
         return TreeTables(own, own, [])
-    tables = [records.table(org, quarter) for org in below]
+    tables = [found[org.pk] for org in below]
     return TreeTables(merged(organisation, [own, *tables]), own, tables)
 
 

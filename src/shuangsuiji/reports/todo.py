@@ -109,16 +109,15 @@ def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
         organisation=organisation, status=Inspection.Status.NEEDS_TEAM
     ).count()
     found.append(Todo("待人工指派执法人员的检查", unstaffed, reverse("inspections:overdue")))
-    overdue = selectors.overdue_inspections(organisation, today)
-    found.append(
-        Todo("超过检查时限仍未完成的检查", len(overdue), reverse("inspections:overdue"), True)
-    )
+    overdue = selectors.overdue_inspection_count(organisation, today)
+    found.append(Todo("超过检查时限仍未完成的检查", overdue, reverse("inspections:overdue"), True))
     follow_ups = overdue_follow_ups(organisation, today).count()
     found.append(Todo("已过期限的后续处置", follow_ups, reverse("inspections:overdue"), True))
-    report = selectors.publication(organisation, today.year, today)
+    # Only the counts: no result is read as a row (``shown=0``).
+    report = selectors.publication(organisation, today.year, today, shown=0)
     url = reverse("inspections:publication")
-    found.append(Todo("已过公示期限的检查结果", len(report.overdue), url, overdue=True))
-    found.append(Todo("待公开的检查结果", len(report.to_release), url))
+    found.append(Todo("已过公示期限的检查结果", report.overdue_count, url, overdue=True))
+    found.append(Todo("待公开的检查结果", report.to_release_count, url))
     return found
 
 
@@ -155,13 +154,11 @@ def _draw_todo(label: str, draws: list[Draw], overdue: bool = False) -> Todo:
 
 
 def _inspector(user, today: dt.date) -> list[Todo]:
-    rows = selectors.inspector_inspections(user, today)
-    open_rows = [r for r in rows if r.inspection.status in selectors.OPEN_STATUSES]
-    late = [r for r in open_rows if r.overdue]
+    open_count, late = selectors.inspector_open_counts(user, today)
     url = reverse("inspections:mine")
     return [
-        Todo("超过检查时限的检查任务", len(late), url, overdue=True),
-        Todo("待完成的检查任务", len(open_rows) - len(late), url),
+        Todo("超过检查时限的检查任务", late, url, overdue=True),
+        Todo("待完成的检查任务", open_count - late, url),
     ]
 
 

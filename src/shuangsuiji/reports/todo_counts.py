@@ -55,6 +55,18 @@ def menu_entry(todo: Todo) -> str:
     return MENU_ENTRY_OF_PAGE.get(page, HOME)
 
 
+def cached_todos(user, today: dt.date) -> list[Todo]:
+    """``todos``, read once per change as the menu's counts are (keyed by the audit log's head:
+    each act that changes a to-do is an audited service), for the home page, which lists them:
+    a coordinator's list weighs the year's results against their deadlines (issue 21 §3)."""
+    key = f"todos:{user.pk}:{today}:{chain_head()}"
+    found = cache.get(key)
+    if found is None:
+        found = todos(user, today)
+        cache.set(key, found, timeout=600)
+    return found
+
+
 def menu_counts(user, today: dt.date, shown: set[str] | None = None) -> dict[str, MenuCount]:
     """The user's to-dos by menu entry (URL name); entries with nothing waiting are absent.
 
@@ -73,7 +85,7 @@ def menu_counts(user, today: dt.date, shown: set[str] | None = None) -> dict[str
 
 def _menu_counts(user, today: dt.date, shown: set[str] | None) -> dict[str, MenuCount]:
     grouped: dict[str, list[Todo]] = {}
-    for todo in todos(user, today):
+    for todo in cached_todos(user, today):  # the home page's list, read once for both
         entry = menu_entry(todo)
         if shown is not None and entry not in shown:
             entry = HOME

@@ -6,21 +6,29 @@ organisation is chosen with ``?org=<code>`` among those.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Max, Q, QuerySet, Subquery, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
 
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.directory.models import Target
+from shuangsuiji.disclosure.caching import TIMEOUT, release
+from shuangsuiji.disclosure.models import PublicVersion
+from shuangsuiji.disclosure.versions import EVERYONE
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
@@ -28,7 +36,8 @@ from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import AnnualPlan, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.reports import compliance, documents, evaluators, exports
-from shuangsuiji.reports.statistics import tree_tables
+from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
+from shuangsuiji.reports.statistics import TableStore, tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
 #: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
@@ -40,15 +49,19 @@ class Period:
 
     def __init__(self, request):
         today = timezone.localdate()
-        self.organisations = (
+        #: Those the user may choose, read once: the page's choice of organisation lists them,
+        #: and the dashboard finds the organisation's 分局 among them.
+        self.organisations = list(
             Organisation.objects.subtree_of(request.user.organisation)
             .bureaus()
             .filter(is_active=True)
         )
         code = request.GET.get("org", "")
-        self.organisation = (
-            get_object_or_404(self.organisations, code=code) if code else request.user.organisation
-        )
+        self.organisation = request.user.organisation
+        if code:
+            self.organisation = next((o for o in self.organisations if o.code == code), None)
+            if self.organisation is None:
+                raise Http404("没有这个单位，或无权查看。")
         year = request.GET.get("year", "")
         self.year = whole_number(year, *YEARS) or today.year
         quarter = request.GET.get("quarter", None)
@@ -65,9 +78,72 @@ class Period:
     def label(self) -> str:
         return f"{self.year} 年第 {self.quarter} 季度" if self.quarter else f"{self.year} 年全年"
 
+    def below(self) -> list[Organisation]:
+        """The active bureaus directly below the organisation, by code."""
+        found = [o for o in self.organisations if o.parent_id == self.organisation.pk]
+        return sorted(found, key=lambda o: o.code)
 
-def _tables(period: Period):
-    tables = tree_tables(period.organisation, period.year, period.quarter)
+
+def data_version(organisations: QuerySet[Organisation] | list[int]) -> str:
+    """A key that changes whenever any row of ``organisations`` changes, or a row of no one
+    organisation (the list of organisations, a province-wide calendar day), or a 统计报送 act.
+
+    The first is the sum of their public version counters (disclosure/versions.py), which the
+    database's triggers raise on every write of every table but the staff's own (accounts,
+    audit, reports), whoever writes; counters only ever rise, so two different states never
+    share a sum. The dashboard also reads 统计报送 (reports' own tables, not versioned): every
+    act on a report adds a review, and a deadline keeps its time of change, so the newest of
+    each stands for them. One query."""
+    ids = organisations.values("pk") if isinstance(organisations, QuerySet) else organisations
+    newest_review = UpwardReview.objects.order_by("-pk").values("pk")[:1]
+    newest_deadline = UpwardDeadline.objects.order_by("-updated_at").values("updated_at")[:1]
+    # Row 0 exists once any organisation does, so the aggregate always has a row to carry the
+    # newest review and deadline.
+    found = PublicVersion.objects.filter(
+        Q(organisation_id=EVERYONE) | Q(organisation_id__in=ids)
+    ).aggregate(
+        total=Sum("counter"),
+        review=Max(Subquery(newest_review)),
+        deadline=Max(Subquery(newest_deadline)),
+    )
+    deadline = found["deadline"].timestamp() if found["deadline"] else 0
+    return f"{found['total'] or 0}.{found['review'] or 0}.{deadline}"
+
+
+def organisation_counters(organisations: QuerySet[Organisation]) -> dict[int, int]:
+    """The public version counter (disclosure/versions.py) of each of ``organisations`` that
+    has one, and of the rows of no one organisation (key 0): one query."""
+    rows = PublicVersion.objects.filter(
+        Q(organisation_id=EVERYONE) | Q(organisation_id__in=organisations.values("pk"))
+    )
+    return dict(rows.values_list("organisation_id", "counter"))
+
+
+def cached_content(
+    page: str, period: Period, version: str, render: Callable[[], str]
+) -> SafeString:
+    """The part of a report page computed from the organisations' rows (issue 21 §3): rendered
+    once per ``version`` of those rows (``data_version``) and per day (the states depend on the
+    date), then read from the cache. The part is the same for every reader of the organisation:
+    who may open the page is checked before (``Period``), and what depends on the reader stays
+    outside it."""
+    key = ":".join(
+        str(part)
+        for part in (
+            "reports", page, release(), period.organisation.code, period.year,
+            period.quarter or 0, timezone.localdate().isoformat(), version,
+        )
+    )  # fmt: skip
+    content = cache.get(key)
+    if content is None:
+        content = render()
+        cache.set(key, content, TIMEOUT)
+    # Our own template's output, escaped as it was rendered.
+    return mark_safe(content)
+
+
+def _tables(period: Period, store: TableStore | None = None):
+    tables = tree_tables(period.organisation, period.year, period.quarter, store)
     if tables.below:
         # The total, the organisation's own work (a 市局 also inspects), then each below it.
         names = [
@@ -79,22 +155,39 @@ def _tables(period: Period):
     return [tables.total], [period.organisation.name]
 
 
-@role_required(*READERS)
-def statistics_page(request):
-    period = Period(request)
-    tables, names = _tables(period)
+def _statistics_content(period: Period, store: TableStore) -> str:
+    tables, names = _tables(period, store)
     rows = documents.statistics_rows(tables)
     orgs = [t.organisation for t in tables]
     for row in rows:
         row.cells = [
             # A count (tasks, people, a quota) has no inspections behind it to list.
-            (f.value, period.query(figure=f.key, org=org.code) if f.count is None else "")
+            (f.value, period.query(figure=f.key, org=org.code) if f.lists_inspections else "")
             for f, org in zip(row.figures, orgs, strict=True)
         ]
+    return render_to_string(
+        "reports/_statistics_content.html", {"period": period, "names": names, "rows": rows}
+    )
+
+
+@role_required(*READERS)
+def statistics_page(request):
+    """The table counts every row of the organisation and of all below it for the year: a
+    province's is half a million inspections. The page is rendered once per change of any of
+    them (``cached_content``), and then only the tables of the organisations whose rows changed
+    are counted again (``statistics.TableStore``)."""
+    period = Period(request)
+    counters = organisation_counters(Organisation.objects.subtree_of(period.organisation))
+    # Counters only rise: their sum changes with any row of the tree.
+    version = str(sum(counters.values()))
+    store = TableStore(cache, f"reports:table:{release()}", counters, TIMEOUT)
+    content = cached_content(
+        "statistics", period, version, lambda: _statistics_content(period, store)
+    )
     return render(
         request,
         "reports/statistics.html",
-        {"period": period, "names": names, "rows": rows, "quarters": (1, 2, 3, 4)},
+        {"period": period, "content": content, "quarters": (1, 2, 3, 4)},
     )
 
 
@@ -156,14 +249,13 @@ def figure_rows(request):
 def _boards(period: Period) -> tuple[compliance.Dashboard, list[compliance.Dashboard]]:
     """The organisation's board and one per active organisation directly below it, read in one
     set of queries however many there are."""
-    below = list(period.organisation.children.bureaus().filter(is_active=True).order_by("code"))
-    board, *side = compliance.dashboards([period.organisation, *below], period.year, period.quarter)
+    board, *side = compliance.dashboards(
+        [period.organisation, *period.below()], period.year, period.quarter
+    )
     return board, side
 
 
-@role_required(*READERS)
-def dashboard_page(request):
-    period = Period(request)
+def _dashboard_content(period: Period) -> str:
     board, side = _boards(period)
     trend = [board.quarter_table(q) for q in (1, 2, 3, 4)]
 
@@ -189,17 +281,35 @@ def dashboard_page(request):
             "inspected": [row.inspected.value for row in board.table.classes],
         },
     }
+    return render_to_string(
+        "reports/_dashboard_content.html",
+        {
+            "period": period,
+            "board": board,
+            "counts": board.counts,
+            "side": side,
+            "matrix": documents.dashboard_matrix(side),
+            "charts": charts,
+        },
+    )
+
+
+@role_required(*READERS)
+def dashboard_page(request):
+    """The boards of the organisation and of each one directly below it: their registers
+    classified, their year's inspections counted; computed once per change of their rows
+    (``cached_content``)."""
+    period = Period(request)
+    shown = [period.organisation.pk, *(o.pk for o in period.below())]
+    version = data_version(shown)
+    content = cached_content("dashboard", period, version, lambda: _dashboard_content(period))
     return render(
         request,
         "reports/dashboard.html",
         {
             "period": period,
-            "board": board,
-            "counts": board.counts,
+            "content": content,
             "calendar_warning": calendar_warning(timezone.localdate()),
-            "side": side,
-            "matrix": documents.dashboard_matrix(side),
-            "charts": charts,
             "quarters": (1, 2, 3, 4),
         },
     )
