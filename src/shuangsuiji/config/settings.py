@@ -158,6 +158,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (disclosure/versions.py), so no node can serve a page older than the last change.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shuangsuiji")}
 CACHES["default"].setdefault("KEY_PREFIX", "shuangsuiji")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that cannot be reached is a miss, not an error page (config/cache.py).
+    CACHES["default"]["BACKEND"] = "shuangsuiji.config.cache.ResilientRedisCache"
 # Sessions stay in the database, which every node shares: a process-local cache would let a
 # node that did not see a logout keep the session alive.
 
