@@ -88,8 +88,10 @@ def is_storable(response: HttpResponse) -> bool:
 
 
 def page_key(request: HttpRequest, version: str) -> str:
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"public:{release()}:{version}:{timezone.localdate().isoformat()}:{address}"
+    # Hashed: the organisation's code and the address come from the request, and a cache key
+    # must stay short and plain whatever a visitor types.
+    page = hashlib.sha256(f"{version}|{request.get_full_path()}".encode()).hexdigest()[:40]
+    return f"public:{release()}:{timezone.localdate().isoformat()}:{page}"
 
 
 def _not_modified(request: HttpRequest, response: HttpResponse) -> HttpResponse | None:
