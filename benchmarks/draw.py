@@ -1,54 +1,54 @@
 """Benchmark of SHUANGSUIJI-DRAW-v1 at a county-wide scale.
 
-    python benchmarks/draw.py [--scale 1.0] [--keep DIR] [--repeat N] [--phases]
+    python benchmarks/draw.py [--scale 1.0] [--keep DIR] [--repeat N] [--phases] [--against SRC]
 
 Builds a bundle of 1,000,000 candidates in 5 strata, 20,000 inspectors in 50 regions and
 quotas giving 50,000 tasks (all multiplied by --scale), then runs `draw compute` and
 `draw verify` each in its own process, measuring wall-clock time, CPU time (helper process
 included) and that process's peak memory. For scale it also times the floor (one bare
-SHA-256 per candidate id) and what other systems do (`random.sample` of the same k per
-stratum), and reports compute and verify as multiples of the floor, by wall clock and by CPU.
-With --phases it also times each phase in this process, the helper process off.
+SHA-256 per candidate id, before each round, in this process) and what other systems do
+(`random.sample` of the same k per stratum), and reports compute and verify as multiples of
+the floor, by wall clock and by CPU. With --phases it also times each phase in this process,
+the helper process off; with --against it also runs `draw compute` of another checkout,
+interleaved with this one's.
 
 Maintainers' note (issue 21 §7, profiled December 2026 on a 2-vCPU AMD EPYC VM with SHA
-instructions, Python 3.11, a CI run alongside; `--phases`, CPU seconds, least of 2 x 3 runs;
-phases whose code did not change still vary by about 10% with the machine's load):
+instructions, Python 3.11, other sessions' test runs alongside; docs/draw.md §十 has the
+tables). `draw compute` now runs on two processes from the start (draw/pipeline.py): a
+helper forked before any line object exists takes half of pool.txt through checking, Merkle
+runs and tickets, sorts the high half of the key buckets and matches half of the regions.
 
-    phase                                      before   after
-    pool.txt lines, UTF-8, NFC                   0.23    0.20
-    pool.txt validation (a million lines)        0.62    0.59
-    pool.txt Merkle root (2 M hashes)            1.06    0.89
-    tickets (1.47 M hashes)                      0.66    0.66
-    sort by key                                  0.46    0.44
-    selection in all (tickets, sort, reserve)    1.71    1.65
-    matching (50 k tasks, 20 k inspectors)       0.91    0.91-1.08 (unchanged)
-    result.json (as_dict and dumps)              0.59    0.33
-    verify in all                                5.23    5.07
-    floor: 920 k bare SHA-256                    0.27    0.27
-    draw compute, whole process (CPU)       6.37-6.72    5.62-6.15   (23-25x -> 19-23x floor)
+    --repeat 3, least of each                 before (c9c6d78)        after
+    draw compute, wall                        4.52 s (17.0x floor)    2.60 s (9.7x)
+    draw compute, CPU (helper included)       5.85 s (22.0x)          4.14 s (15.5x)
+    draw verify, wall                         4.25 s (16.0x)          3.35 s (12.5x)
+    floor: 920 k bare SHA-256                 0.27 s                  0.27 s
+    load average during the runs              0.8                     0.5-0.8
+    the old code in the same run (--against)                          4.48 s (16.7x)
 
-- Hashing alone is about 6x the floor: about 3.6 M SHA-256 (Merkle tree 2 M, tickets
-  1.47 M, matching 0.17 M) at 0.45-0.5 µs each, against the floor's 0.29 µs for an 18-byte
-  id. A Python call to hashlib costs more than the compression itself: batching
-  copy/update/digest in `map` (primitives.digests) saves 17% on the Merkle tree, but the
-  tickets are as fast in the plain loop (a batched version was tried), and OpenSSL pays off
-  only for the two-block tree nodes.
-- Validation, sorting and matching are each 2-4x the floor. They are memory-bound: every
-  pass over a million objects costs 20-100 ms here, random access (the sort, gathering the
-  reserve, merging the halves) 100-250 ns an item. Column-wise parsing (one split of the
-  file, checks per column), deduplicating line tails, float or str sort keys, radix buckets
-  and a leaner matching board were each tried and gained nothing measurable, so they are
-  not in the code.
-- What paid: the Merkle tree (batched, nodes to OpenSSL, split between the helper process
-  and the caller so that neither waits), result.json written a column at a time and joined
-  once (0.59 -> 0.33 s), one sort instead of two halves and a merge when no helper process
-  runs, and small checks done with one C call.
-- Page faults cost 0.7-1.0 s of system time (a fresh 630 MiB process on a VM); the helper
-  processes add copy-on-write faults, pickling and the merge, about 0.5 CPU-second, and pay
-  off in wall time only when the second core is free.
-- The goal "compute <= 5x the floor" is out of reach for pure CPython with this algorithm:
-  the hashes alone take about 6x, everything else about 15x. Reaching it needs compiled code
-  (a batch SHA-256, a C parser and sort) or a change to the specification.
+- Profile first (cProfile, line timings, CPU per phase): besides the hashes, the time went
+  to Python's per-line work (0.6 s to check a million lines), object churn (0.7-1.0 s of
+  page faults) and cache misses on a million scattered objects (sorting the keys 0.45 s,
+  then taking the ids in that random order another 0.25 s; the matching's heaps).
+- What paid: one split per line and every repeated value (region, tag list, reason,
+  weight) checked once, UTF-8/NFC on those values instead of decoding the file; the Merkle
+  tree in runs of 4096 leaves; tickets written as sort keys `complement(key) ‖ id` (plain
+  ascending order = key descending, id ascending, ties included); 256 buckets by first
+  byte, each sorted and its ids sliced while in cache, the ids kept joined in one bytes
+  object (result.json's reserve is one `replace`); the matching on one sorted list per
+  region and seniority, region by region (regions do not interact), tags as bits; compact
+  results (`Result.assignments`, `StratumDraw.selected` built when asked for); result.json
+  written as bytes, in pieces; the roster checked like the pool; then the two processes.
+- Tried and dropped: column-wise parsing of the pool (7 M field objects alive at once:
+  50% slower), batched `map` hashing for the tickets (slower than the loop), one global
+  sort, float or str keys, 65536 buckets, pickling the keys with the memo (joined bytes
+  per bucket instead: a third of the time), computing the Merkle tree at commit time (the
+  compute step must prove its files match the commitment, which needs the tree).
+- 5x is out of reach here: the spec needs about 3.64 M SHA-256 (3.96x the floor's count) at
+  >= 0.3 µs a CPython call, and checking a million lines, sorting 920 k keys and matching
+  50 k tasks cost as much again; the whole is about 13x the floor in CPU, so even two
+  perfectly parallel cores give about 6.5x. Reaching 5x needs compiled code or a change
+  to the specification.
 """
 
 from __future__ import annotations
@@ -152,11 +152,15 @@ def build(folder: Path, scale: float, rng: random.Random) -> dict[str, list[str]
     return eligible
 
 
-def run(command: str, folder: Path) -> tuple[float, float, float]:
-    """Run one CLI step in a fresh process: wall seconds, CPU seconds (its helper process
-    included) and peak resident MiB (the larger of the step and its helper)."""
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def run(command: str, folder: Path, src: Path = SRC) -> tuple[float, float, float]:
+    """Run one CLI step in a fresh process, with the ``shuangsuiji`` package of ``src``:
+    wall seconds, CPU seconds (its helper process included) and peak resident MiB (the
+    larger of the step and its helper)."""
     code = "import sys; from shuangsuiji.draw.cli import main; sys.exit(main(sys.argv[1:]))"
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    env = dict(os.environ, PYTHONPATH=str(src))
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", code, "draw", command, str(folder)],
@@ -173,29 +177,31 @@ def run(command: str, folder: Path) -> tuple[float, float, float]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
 
 
-def baselines(eligible: dict[str, list[str]], scale: float) -> tuple[float, float, float]:
-    """Wall and CPU seconds of the floor, and wall seconds of random.sample."""
-    ids = [uid.encode() for stratum in eligible.values() for uid in stratum]
+def floor_once(ids: list[bytes]) -> tuple[float, float]:
+    """Wall and CPU seconds of the floor: one bare SHA-256 per eligible id."""
     sha256 = hashlib.sha256
     start, cpu = time.perf_counter(), time.process_time()
     for uid in ids:
         sha256(uid).digest()
-    floor, floor_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def sample_once(eligible: dict[str, list[str]], scale: float) -> float:
+    """Wall seconds of what other systems do: random.sample of the same k per stratum."""
     rng = random.Random()
     start = time.perf_counter()
     for code, _, k in STRATA:
         rng.sample(eligible[code], min(round(k * scale), len(eligible[code])))
-    sample = time.perf_counter() - start
-    return floor, floor_cpu, sample
+    return time.perf_counter() - start
 
 
 def phases(folder: Path, repeat: int) -> list[tuple[str, float]]:
     """CPU seconds of each phase of compute and verify, in this process with the helper
-    process off, the least of ``repeat`` runs."""
-    from shuangsuiji.draw import jsonfile, merkle, parallel, selection, tables, textfile
+    process off (the plain functions: ``parse_bundle``, ``compute``), the least of
+    ``repeat`` runs, and the floor measured beside them."""
+    from shuangsuiji.draw import merkle, parallel, selection, tables
     from shuangsuiji.draw.bundle import DRAW_INPUTS, parse_bundle, read_files
-    from shuangsuiji.draw.engine import compute
-    from shuangsuiji.draw.matching import match
+    from shuangsuiji.draw.engine import _partner_rosters, compute, result
     from shuangsuiji.draw.primitives import gc_paused
     from shuangsuiji.draw.seed import derive_seed, entropy_bytes
     from shuangsuiji.draw.verify import verify
@@ -211,16 +217,18 @@ def phases(folder: Path, repeat: int) -> list[tuple[str, float]]:
     @gc_paused()
     def once() -> None:
         files = timed("read the bundle files", read_files, folder)
-        lines = timed(
-            "pool.txt lines, UTF-8, NFC",
-            textfile.split_lines,
-            "pool.txt",
-            files["pool.txt"],
-            tables.POOL_FIELDS,
-        )
+        ids = [line[:18] for line in files["pool.txt"].split(b"\n")[:-1]]
+        ids = ids[: round(len(ids) * 0.92)]  # about as many as eligible ids
+
+        def floor() -> None:
+            for uid in ids:
+                hashlib.sha256(uid).digest()
+
+        timed("floor (bare SHA-256 per eligible id)", floor)
+        lines = timed("pool.txt lines", tables.pool_lines, files["pool.txt"])
         codes = tuple(code for code, _, _ in STRATA)
-        timed("pool.txt validation", tables._parse_candidates, "pool.txt", lines, codes)
-        timed("pool.txt Merkle root", merkle.mth, lines)
+        timed("pool.txt validation", tables.scan_candidates, lines, codes)
+        timed("pool.txt Merkle root (2 M hashes)", merkle.mth, lines)
         bundle = timed("parse all files (with the above)", parse_bundle, files, DRAW_INPUTS)
         params, pool = bundle.params, bundle.pool
         assert bundle.roster and bundle.conflicts and bundle.entropy and bundle.salt
@@ -232,28 +240,30 @@ def phases(folder: Path, repeat: int) -> list[tuple[str, float]]:
             bundle.conflicts.root,
             entropy_bytes(bundle.entropy),
         )
-        keys = timed(
-            "tickets",
+        prefixes = [selection.prefix(seed, f"{params.draw_id}/{s.code}") for s in params.strata]
+        timed(
+            "tickets (1.47 M hashes)",
             lambda: [
-                selection.ticket_keys(
-                    seed,
-                    f"{params.draw_id}/{s.code}",
-                    pool.strata[s.code].ids,
-                    pool.strata[s.code].weights,
-                )
-                for s in params.strata
+                selection._tickets(start, pool.strata[s.code].ids, pool.strata[s.code].weights)
+                for start, s in zip(prefixes, params.strata, strict=True)
             ],
         )
-        timed(
-            "sort by key",
-            lambda: [sorted(range(len(k)), key=k.__getitem__, reverse=True) for k in keys],
+        strata = timed(
+            "draw order (tickets, buckets, sort)", selection.draw_strata, seed, params, pool
         )
-        strata = timed("selection in all", selection.draw_strata, seed, params, pool)
-        units = [unit for stratum in strata for unit in stratum.selected]
-        roster, conflicts = bundle.roster.inspectors, bundle.conflicts
-        timed("matching", match, seed, params.team_size, units, roster, conflicts)
-        result = compute(bundle)
-        data = timed("result.json", lambda: jsonfile.dumps(result.as_dict()))
+        partners = _partner_rosters(bundle)
+        drawn = timed(
+            "tasks and matching (50 k tasks)",
+            result,
+            seed,
+            params,
+            strata,
+            bundle.roster,
+            bundle.conflicts,
+            partners,
+        )
+        data = timed("result.json", drawn.dumps)
+        timed("compute() in all", compute, bundle)
         timed("verify in all", verify, {**files, "result.json": data})
 
     with mock.patch.object(parallel, "MIN_ITEMS", sys.maxsize):
@@ -274,6 +284,13 @@ def main() -> None:
     parser.add_argument(
         "--phases", action="store_true", help="also time each phase here, helper process off"
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="SRC",
+        help="also run `draw compute` of another checkout's src/ (e.g. `git archive` of an "
+        "older commit, unpacked), interleaved with this one's, to compare them under one load",
+    )
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="draw-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -287,16 +304,29 @@ def main() -> None:
             f"tasks {sum(round(k * args.scale) for *_, k in STRATA):,}; "
             f"built in {time.perf_counter() - start:.1f} s"
         )
+        ids = [uid.encode() for stratum in eligible.values() for uid in stratum]
+        loads = [os.getloadavg()[0]]
         runs: dict[str, list[tuple[float, float, float]]] = {"compute": [], "verify": []}
-        for _ in range(args.repeat):  # interleaved, so a busy moment hits both steps alike
+        against: list[tuple[float, float, float]] = []
+        floors = []
+        # Interleaved, so that a busy moment of the machine hits the floor and every step.
+        for _ in range(args.repeat):
+            floors.append(floor_once(ids))
+            if args.against:
+                for name in ("result.json", "commitment.json"):
+                    (folder / name).unlink(missing_ok=True)
+                against.append(run("compute", folder, args.against))
             (folder / "result.json").unlink(missing_ok=True)
             for command, measured in runs.items():
                 measured.append(run(command, folder))
+            loads.append(os.getloadavg()[0])
         steps = {command: min(measured) for command, measured in runs.items()}  # least disturbed
+        floor, floor_cpu = min(wall for wall, _ in floors), min(cpu for _, cpu in floors)
+        sample = sample_once(eligible, args.scale)
         if args.repeat > 1:
             for command, measured in runs.items():
                 print(f"{command} runs: " + ", ".join(f"{wall:.2f} s" for wall, _, _ in measured))
-        floor, floor_cpu, sample = baselines(eligible, args.scale)
+            print("floor runs: " + ", ".join(f"{wall:.2f} s" for wall, _ in floors))
         for command, (wall, cpu, mib) in steps.items():
             ok = wall <= GOAL_SECONDS and mib <= GOAL_MIB
             print(
@@ -310,11 +340,22 @@ def main() -> None:
                 ok = wall / floor <= GOAL_FLOOR_RATIO
                 line += f"   goal <= {GOAL_FLOOR_RATIO:.0f}x: {'ok' if ok else 'OVER GOAL'}"
             print(line)
+        if against:
+            wall, cpu, mib = min(against)
+            print(
+                f"compute of {args.against}: {wall:.2f} s wall ({cpu:.2f} s CPU, {mib:.0f} MiB), "
+                f"{wall / floor:.1f}x wall, {cpu / floor_cpu:.1f}x CPU; runs "
+                + ", ".join(f"{w:.2f} s" for w, _, _ in against)
+            )
         print(
             f"random.sample of the same k per stratum  {sample:6.3f} s   "
             f"compute/random.sample {steps['compute'][0] / sample:,.0f}x"
         )
-        print(f"load average during the run: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} CPUs)")
+        print(
+            "load average (1 min) before and after each round: "
+            + ", ".join(f"{load:.2f}" for load in loads)
+            + f" (on {os.cpu_count()} CPUs)"
+        )
         if args.phases:
             print("CPU seconds per phase (this process, helper process off, least of --repeat):")
             for name, seconds in phases(folder, args.repeat):

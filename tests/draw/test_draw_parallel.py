@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -51,3 +52,58 @@ def test_small_work_stays_in_the_caller() -> None:
     pending = parallel.beside(sorted, [2, 1], size=2)
     assert not isinstance(pending, parallel._Forked)
     assert pending.result() == [1, 2]
+
+
+def _echo_twice(channel: parallel.Channel, first: int) -> None:
+    channel.send(first)
+    channel.send(channel.receive() * 2)
+
+
+def _refuse(channel: parallel.Channel) -> None:
+    channel.send("ready")
+    raise BundleError("roster.txt", "第 3 行", "示例错误")
+
+
+def test_helper_keeps_what_it_has_between_steps() -> None:
+    """pipeline.py's helper answers step after step; lists of bytes travel intact."""
+    helper = parallel.Helper(_echo_twice, 21)
+    try:
+        assert helper.receive() == 21
+        helper.send([b"a", b"a", b"\x00" * 40])
+        assert helper.receive() == [b"a", b"a", b"\x00" * 40] * 2
+    finally:
+        helper.close()
+
+
+def test_helper_error_comes_back_intact() -> None:
+    helper = parallel.Helper(_refuse)
+    try:
+        assert helper.receive() == "ready"
+        with pytest.raises(BundleError) as caught:
+            helper.receive()
+        assert (caught.value.file, caught.value.where) == ("roster.txt", "第 3 行")
+    finally:
+        helper.close()
+
+
+def test_a_dead_helper_is_an_end_of_file() -> None:
+    helper = parallel.Helper(lambda channel: os._exit(3))
+    try:
+        with pytest.raises(EOFError):
+            helper.receive()
+    finally:
+        helper.close()
+
+
+def test_a_waiting_helper_ends_when_the_caller_closes_the_pipe() -> None:
+    """When the caller drops the helper between steps (an invalid bundle), the helper reads
+    the end of the pipe and ends by itself: it has not kept the caller's end open."""
+    helper = parallel.Helper(_echo_twice, 1)
+    try:
+        assert helper.receive() == 1
+        parallel.Channel.close(helper)  # the pipe only, as close() does before it waits
+        helper._process.join(timeout=60)  # a bound, so that a regression fails, not hangs
+        assert helper._process.exitcode == 0
+    finally:
+        helper._process.kill()
+        helper._process.join()

@@ -5,7 +5,8 @@ the bytes of the bundle files; ``read_files`` and ``load_bundle`` are the thin f
 
     files = read_files("bundle/")           # or bytes from a database, by file name
     bundle = parse_bundle(files, DRAW_INPUTS)
-    result = compute(bundle)                # result.as_dict() is result.json
+    result = compute(bundle)                # result.dumps() is result.json: dumps(result.as_dict())
+    params, commitment, result = compute_files(files)  # all of `draw compute`, on two cores
     report = verify(files)                  # report.ok, report.checks
     sample = draw_revisit(result.seed, result.draw_id, done, 1, 10)  # 回访 10%: revisit.json
 
@@ -46,6 +47,7 @@ from .engine import Result, check_commitment, commit, commit_withheld, compute, 
 from .errors import BundleError
 from .jsonfile import dumps
 from .matching import ANY_REGION, Assignment, PartnerTeam
+from .pipeline import compute_files
 from .revisit import RevisitDraw, Revisited, draw_revisit, parse_revisit
 from .tables import Inspector
 from .verify import Check, Report, verify
@@ -76,6 +78,7 @@ __all__ = [
     "commit",
     "commit_withheld",
     "compute",
+    "compute_files",
     "draw_revisit",
     "dumps",
     "load_bundle",

@@ -124,13 +124,17 @@ def require(files: Mapping[str, bytes], names: Iterable[str]) -> None:
 
 
 @gc_paused()
-def parse_bundle(files: Mapping[str, bytes], required: Iterable[str] = (PARAMS, POOL)) -> Bundle:
-    """Validate every input file present in ``files``; ``required`` ones must be there."""
+def parse_bundle(
+    files: Mapping[str, bytes], required: Iterable[str] = (PARAMS, POOL), pool: Pool | None = None
+) -> Bundle:
+    """Validate every input file present in ``files``; ``required`` ones must be there.
+    ``pool``: pool.txt already validated and parsed (pipeline.py), taken as it is."""
     require(files, (PARAMS, POOL, *required))
     params = parse_params(files[PARAMS])
     if params.spec == SPEC_V2 and SALT in required:
         require(files, (WITHHELD,))  # a v2 draw cannot be computed without its exclusions
-    pool = parse_pool(files[POOL], (s.code for s in params.strata))
+    if pool is None:
+        pool = parse_pool(files[POOL], (s.code for s in params.strata))
     withheld = None
     if params.spec == SPEC_V2 and WITHHELD in files:
         withheld = parse_withheld(files[WITHHELD], pool, params.withheld_from)
@@ -175,12 +179,16 @@ def load_bundle(folder: str | os.PathLike[str], required: Iterable[str] = (PARAM
     return parse_bundle(read_files(folder), required)
 
 
-def write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write ``path`` so that readers see either the old file or the whole new one."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int) -> None:
+    """Write ``path`` so that readers see either the old file or the whole new one;
+    ``data`` may come in pieces, written one after the other."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)

@@ -11,7 +11,6 @@ from typing import Any
 from .bundle import (
     COMMIT_INPUTS,
     COMMITMENT,
-    DRAW_INPUTS,
     PARAMS,
     RESULT,
     SALT,
@@ -20,11 +19,12 @@ from .bundle import (
     write_atomic,
     write_new,
 )
-from .documents import format_salt, parse_commitment
-from .engine import check_commitment, commit, compute, new_salt
+from .documents import format_salt
+from .engine import commit, new_salt
 from .errors import BundleError
 from .jsonfile import dumps
 from .matching import NO_SENIOR, TEAM_INCOMPLETE
+from .pipeline import compute_files
 from .primitives import SPEC_V2, gc_paused
 from .verify import verify
 
@@ -118,13 +118,8 @@ def _compute(args: argparse.Namespace) -> int:
     folder: Path = args.bundle
     try:
         files = read_files(folder)
-        bundle = parse_bundle(files, DRAW_INPUTS)
-        assert bundle.salt is not None  # required above
-        commitment = commit(bundle, bundle.salt)
-        if COMMITMENT in files:
-            check_commitment(commitment, parse_commitment(files[COMMITMENT]))
-        result = compute(bundle)
-        data = dumps(result.as_dict())
+        params, commitment, result = compute_files(files)
+        data = result.parts()
         if COMMITMENT not in files:
             write_atomic(folder / COMMITMENT, dumps(commitment.as_dict()), PUBLIC)
             print(f"已写出 {COMMITMENT}。")
@@ -140,7 +135,7 @@ def _compute(args: argparse.Namespace) -> int:
     print(
         f"共 {len(result.strata)} 层，入选 {selected} 家；{manual} 项任务未组成检查组，需人工处理。"
     )
-    for partner in bundle.params.partners:
+    for partner in params.partners:
         missing = sum(1 for a in result.assignments if not a.partner(partner.code).team)
         print(f"{partner.label}：{missing} 项任务未匹配到该部门的执法人员，需人工处理。")
     print(f"已写出 {RESULT}（揭晓前保密，权限 0600）。")

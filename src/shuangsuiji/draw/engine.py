@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from . import jsonfile
 from .bundle import COMMITMENT, WITHHELD, Bundle
-from .documents import PARTNER_ROSTERS, Commitment, Partner
+from .documents import PARTNER_ROSTERS, Commitment, Params, Partner
 from .errors import BundleError, key
-from .matching import Assignment, match
+from .matching import Assignment, Matching, match_ordered, order_tasks
 from .merkle import mth
 from .primitives import SPEC, SPEC_V2, gc_paused
 from .seed import derive_seed, entropy_bytes, salt_commit, withheld_commit
 from .selection import StratumDraw, draw_strata
-from .tables import WITHHELD_FIELDS, Roster
+from .tables import WITHHELD_FIELDS, Conflicts, Roster
 from .textfile import split_lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     draw_id: str
     seed: bytes
     strata: list[StratumDraw]
-    assignments: list[Assignment]
+    matching: Matching = field(repr=False)
     spec: str = SPEC
+
+    @cached_property
+    def assignments(self) -> list[Assignment]:
+        """The teams in task order."""
+        return self.matching.assignments()
 
     @gc_paused()  # a hundred thousand small dicts beside a million live objects
     def as_dict(self) -> dict[str, Any]:
@@ -35,6 +42,20 @@ class Result:
             "strata": [stratum.as_dict() for stratum in self.strata],
             "assignments": [assignment.as_dict() for assignment in self.assignments],
         }
+
+    def dumps(self) -> bytes:
+        """result.json: exactly ``jsonfile.dumps(self.as_dict())``, written from the draw's
+        compact form without a string, a dict or an object per candidate or task."""
+        return b"".join(self.parts())
+
+    def parts(self) -> list[bytes]:
+        """``dumps()`` in pieces, to write without joining them first."""
+        if self.matching.partners:
+            assignments = [assignment.as_dict() for assignment in self.assignments]
+            return jsonfile.result_parts(
+                self.spec, self.draw_id, self.seed, self.strata, assignments
+            )
+        return jsonfile.result_parts(self.spec, self.draw_id, self.seed, self.strata, self.matching)
 
 
 def new_salt() -> bytes:
@@ -120,10 +141,20 @@ def compute(bundle: Bundle) -> Result:
         skip = bundle.withheld.ids
     partners = _partner_rosters(bundle)
     strata = draw_strata(seed, params, bundle.pool, skip)
-    units = [unit for stratum in strata for unit in stratum.selected]
-    assignments = match(
-        seed, params.team_size, units, bundle.roster.inspectors, bundle.conflicts, partners
-    )
+    return result(seed, params, strata, bundle.roster, bundle.conflicts, partners)
+
+
+def result(
+    seed: bytes,
+    params: Params,
+    strata: list[StratumDraw],
+    roster: Roster,
+    conflicts: Conflicts,
+    partners: list[tuple[Partner, Roster]],
+) -> Result:
+    """The draw's result once its strata are drawn: the tasks are matched."""
+    tasks = order_tasks(seed, [task for stratum in strata for task in stratum.tasks()])
+    matching = match_ordered(seed, params.team_size, tasks, roster.inspectors, conflicts, partners)
     return Result(
-        draw_id=params.draw_id, seed=seed, strata=strata, assignments=assignments, spec=params.spec
+        draw_id=params.draw_id, seed=seed, strata=strata, matching=matching, spec=params.spec
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from binascii import hexlify
 from operator import itemgetter
 from typing import Any
 
@@ -160,3 +161,104 @@ def _column(values: list[Any], indent: str) -> list[str]:
         return list(map(_quote, values))
     except TypeError:  # not all strings
         return [_indented(value, indent) for value in values]
+
+
+def dumps_result(
+    spec: str, draw_id: str, seed: bytes, strata: list[Any], assignments: Any
+) -> bytes:
+    return b"".join(result_parts(spec, draw_id, seed, strata, assignments))
+
+
+def result_parts(
+    spec: str, draw_id: str, seed: bytes, strata: list[Any], assignments: Any
+) -> list[bytes]:
+    """result.json as ``dumps`` writes it, in pieces to be joined or written one after the
+    other, from the draw's own objects (``engine.Result``): ``assignments`` is its
+    ``matching``, or with partners the list of each assignment's ``as_dict()``.
+
+    The bulk of a large result is the reserve, a million ids: they stay in the one bytes
+    object the draw keeps them in, and one ``replace`` turns it into the JSON list. Every id
+    of a valid bundle is ASCII letters, digits, ``_`` and ``-``, which JSON never escapes;
+    the other strings go through the encoder.
+    """
+    out = [
+        b'{\n  "spec": ',
+        _quote(spec).encode(),
+        b',\n  "draw_id": ',
+        _quote(draw_id).encode(),
+        b',\n  "seed": "',
+        seed.hex().encode(),
+        b'",\n  "strata": [',
+    ]
+    head = b"\n    {\n"
+    for stratum in strata:
+        out += (
+            head,
+            b'      "code": ',
+            _quote(stratum.code).encode(),
+            b',\n      "k": %d,\n      "eligible": %d,\n      "selected": '
+            % (stratum.k, stratum.eligible),
+        )
+        ids = stratum.selected_ids()
+        if ids:
+            keys = map(hexlify, stratum.keys)
+            out += (
+                b'[\n        {\n          "id": "',
+                b'"\n        },\n        {\n          "id": "'.join(
+                    map(b'",\n          "key": "'.join, zip(ids, keys, strict=True))
+                ),
+                b'"\n        }\n      ]',
+            )
+        else:
+            out.append(b"[]")
+        out.append(b',\n      "reserve": ')
+        reserve = stratum.reserve_ids()
+        if reserve:
+            out += (
+                b'[\n        "',
+                reserve.replace(b"\n", b'",\n        "'),
+                b'"\n      ]',
+            )
+        else:
+            out.append(b"[]")
+        out.append(b',\n      "shortfall": %d\n    }' % stratum.shortfall)
+        head = b",\n    {\n"
+    out.append(b'\n  ],\n  "assignments": ')
+    if isinstance(assignments, list):  # with partners: as_dict() of each assignment
+        out.append(_indented(assignments, "  ").encode() if assignments else b"[]")
+    elif not assignments.units:
+        out.append(b"[]")
+    else:
+        out += (
+            b"[\n    {\n",
+            b"\n    },\n    {\n".join(_assignments(assignments.units, assignments.teams)),
+            b"\n    }\n  ]",
+        )
+    out.append(b"\n}\n")
+    return out
+
+
+_ASSIGNMENT = b'      "unit": "%s",\n      "team": %s,\n      "flags": %s'
+
+
+def _assignments(units: list[bytes], teams: list[tuple[list[bytes], list[str]]]) -> list[bytes]:
+    """Each assignment's lines inside its braces; the few distinct flag lists written once."""
+    flag_lists: dict[tuple[str, ...], bytes] = {}
+    items = []
+    for uid, (team, flags) in zip(units, teams, strict=True):
+        key = tuple(flags)
+        written = flag_lists.get(key)
+        if written is None:
+            written = flag_lists[key] = _strs(flags, b"        ")
+        members = b'[\n        "' + b'",\n        "'.join(team) + b'"\n      ]' if team else b"[]"
+        items.append(_ASSIGNMENT % (uid, members, written))
+    return items
+
+
+def _strs(values: list[str], indent: bytes) -> bytes:
+    """A short JSON list of strings (a team, flags) at ``indent``."""
+    if not values:
+        return b"[]"
+    between = ",\n" + indent.decode()
+    body = between.join(map(_quote, values))
+    return b"[\n" + indent + body.encode() + b"\n" + indent[2:] + b"]"

@@ -7,6 +7,8 @@ in flat lists, because a pool may hold a million lines.
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,7 +16,17 @@ from dataclasses import dataclass, field
 from . import parallel
 from .errors import BundleError, line
 from .merkle import block_height, mth, root, subtree_roots
-from .textfile import check_id, check_id_column, check_order, parse_tags, split_fields, split_lines
+from .textfile import (
+    BOM,
+    check_id,
+    check_id_column,
+    check_order,
+    ids_valid,
+    parse_tags,
+    split_fields,
+    split_lines,
+    tags_valid,
+)
 
 POOL_FIELDS = ("id", "stratum", "region", "weight", "eligible", "tags", "reason")
 ROSTER_FIELDS = ("id", "region", "senior", "tags", "load", "cap")
@@ -41,25 +53,34 @@ class Unit:
 
 @dataclass
 class StratumPool:
-    """The eligible candidates of one stratum, in ascending id order, as parallel lists."""
+    """The eligible candidates of one stratum, in ascending id order, as parallel lists:
+    id, weight and the candidate's whole line (the same object as the pool's line, so
+    keeping it costs a pointer)."""
 
     ids: list[bytes] = field(default_factory=list)
     weights: list[int] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)  # index of the candidate's line
+    lines: list[bytes] = field(default_factory=list)
+
+    def line_of(self, uid: bytes) -> bytes:
+        """The line of candidate ``uid`` (ids ascend, so a bisection finds it)."""
+        index = bisect_left(self.ids, uid)
+        if index == len(self.ids) or self.ids[index] != uid:
+            raise KeyError(uid)
+        return self.lines[index]
 
 
 @dataclass(frozen=True)
 class Pool:
     root: bytes
-    lines: list[bytes]
     strata: dict[str, StratumPool]
 
-    def unit(self, row: int) -> Unit:
-        # Only selected candidates become tasks, so their region and tags are read again
-        # here instead of being kept for all eligible lines.
-        uid, _, region, _, _, tags, _ = self.lines[row].split(b"|")
-        names = frozenset(tags.decode().split(",")) if tags else frozenset()
-        return Unit(id=uid.decode(), region=region.decode(), tags=names)
+
+def unit(raw: bytes) -> Unit:
+    """The task of a selected candidate, from its pool line: only selected candidates become
+    tasks, so their region and tags are read here instead of being kept for all lines."""
+    uid, _, region, _, _, tags, _ = raw.split(b"|")
+    names = frozenset(tags.decode().split(",")) if tags else frozenset()
+    return Unit(id=uid.decode(), region=region.decode(), tags=names)
 
 
 @dataclass(frozen=True)
@@ -91,24 +112,112 @@ def parse_pool(data: bytes, codes: Iterable[str]) -> Pool:
     parallel.py), the rest here once the lines are validated.
     """
     file = "pool.txt"
-    lines = split_lines(file, data, POOL_FIELDS)
+    codes = tuple(codes)
+    lines = pool_lines(data)
+    if lines is None:
+        lines = split_lines(file, data, POOL_FIELDS)
     height = block_height(len(lines))
     cut = round(len(lines) * HELPER_SHARE) >> height << height
     first = parallel.beside(subtree_roots, lines, 0, cut, height, size=len(lines))
     try:
-        strata = _parse_candidates(file, lines, codes)
+        strata = scan_candidates(lines, codes)
+        if strata is None:
+            split_lines(file, data, POOL_FIELDS)  # the whole-file rules come first, as ever
+            strata = _parse_candidates(file, lines, codes)
         rest = subtree_roots(lines, cut, len(lines), height)
     except BaseException:
         first.cancel()
         raise
-    return Pool(root=root(first.result() + rest), lines=lines, strata=strata)
+    return Pool(root=root(first.result() + rest), strata=strata)
+
+
+def pool_lines(data: bytes) -> list[bytes] | None:
+    """The lines of pool.txt after the whole-file checks that cost one C call each, or None
+    when one fails: ``split_lines`` then decides and names the line. The encoding is
+    checked by ``scan_candidates``, field by field."""
+    if not data:
+        return []
+    if data.startswith(BOM) or not data.endswith(b"\n") or b"\r" in data:
+        return None
+    lines = data.split(b"\n")
+    lines.pop()
+    return lines
+
+
+def scan_candidates(lines: list[bytes], codes: Iterable[str]) -> dict[str, StratumPool] | None:
+    """The candidates of a valid pool, or None when any rule may be broken (and also, more
+    rarely, for a valid pool: an empty line, or text that is not NFC in a way only the full
+    check can place); ``_parse_candidates`` then checks line by line and names the first
+    error. This loop runs a million times for a province-wide pool: each line is split once,
+    and everything that repeats (regions, tag lists, reasons) is checked once per distinct
+    value after the loop, the ids in one pass over their column.
+
+    The encoding: ids, codes, weights and the eligible flag are ASCII once valid, and "|",
+    "," and "\n" are ASCII and never compose under NFC; so the file is UTF-8 in NFC exactly
+    when every distinct region, tag list and reason is.
+    """
+    pools = {code.encode(): StratumPool() for code in codes}
+    add = {
+        code: (pool.ids.append, pool.weights.append, pool.lines.append)
+        for code, pool in pools.items()
+    }
+    weights = WEIGHTS
+    regions: set[bytes] = set()
+    tag_lists: set[bytes] = set()
+    reasons: set[bytes] = set()
+    excluded: list[bytes] = []  # ids of the lines with eligible 0
+    previous = b""
+    try:
+        for raw in lines:
+            uid, stratum, region, weight, eligible, tags, reason = raw.split(b"|")
+            if uid <= previous:
+                return None
+            previous = uid
+            if region not in regions:
+                regions.add(region)
+            if tags not in tag_lists:
+                tag_lists.add(tags)
+            if eligible == b"1":
+                if reason:
+                    return None
+                add_id, add_weight, add_line = add[stratum]
+                add_id(uid)
+                add_weight(weights[weight])
+                add_line(raw)
+            elif eligible == b"0" and reason and stratum in add and weight in weights:
+                excluded.append(uid)
+                if reason not in reasons:
+                    reasons.add(reason)
+            else:
+                return None
+    except (ValueError, KeyError):  # a line without 7 fields, a stratum or weight not allowed
+        return None
+    if (
+        b"" in regions
+        or not all(map(tags_valid, tag_lists))
+        or not all(ids_valid(pool.ids) for pool in pools.values())
+        or not ids_valid(excluded)
+        or not _nfc_utf8(regions, tag_lists, reasons)
+    ):
+        return None
+    return {code.decode(): pool for code, pool in pools.items()}
+
+
+def _nfc_utf8(*fields: set[bytes]) -> bool:
+    text = b"\n".join(value for values in fields for value in values)
+    if text.isascii():
+        return True
+    try:
+        return unicodedata.is_normalized("NFC", text.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
 
 
 def _parse_candidates(
     file: str, lines: list[bytes], codes: Iterable[str]
 ) -> dict[str, StratumPool]:
-    """The loop runs once per candidate, a million times for a large county, so a field is
-    looked at once and a region or tag list is validated the first time it is seen."""
+    """Check every line in turn and raise for the first that breaks a rule; for a valid
+    pool (which ``scan_candidates`` did not take), its candidates."""
     strata = {code.encode(): StratumPool() for code in codes}
     regions: set[bytes] = set()
     tag_lists: set[bytes] = set()
@@ -142,7 +251,7 @@ def _parse_candidates(
         if eligible == b"1" and not reason:
             pool.ids.append(uid)
             pool.weights.append(w)
-            pool.rows.append(row)
+            pool.lines.append(raw)
         elif eligible == b"1":
             raise BundleError(file, line(row + 1), "eligible 为 1 时 reason 必须为空")
         elif eligible != b"0":
@@ -165,6 +274,58 @@ def _weight_rule(weight: bytes) -> str:
 def parse_roster(data: bytes, file: str = "roster.txt") -> Roster:
     """roster.txt, or a partner department's roster (``partner-<code>.txt``, same format)."""
     lines = split_lines(file, data, ROSTER_FIELDS)
+    inspectors = _scan_roster(lines)
+    if inspectors is None:
+        inspectors = _check_roster(file, lines)
+    return Roster(root=mth(lines), inspectors=tuple(inspectors))
+
+
+def _scan_roster(lines: list[bytes]) -> list[Inspector] | None:
+    """The inspectors of a valid roster (its lines past ``split_lines``), or None when any
+    rule may be broken: ``_check_roster`` then names the first error. As in
+    ``scan_candidates``, what repeats (regions, tag lists, loads and caps) is checked and
+    decoded once per distinct value."""
+    regions: dict[bytes, str] = {}
+    tag_sets: dict[bytes, frozenset[str]] = {}
+    numbers: dict[bytes, int] = {}
+    seniority = {b"1": True, b"0": False}
+    ids: list[bytes] = []
+    inspectors: list[Inspector] = []
+    previous = b""
+    try:
+        for raw in lines:
+            uid, region, senior, tags, load, cap = raw.split(b"|")
+            if uid <= previous:
+                return None
+            previous = uid
+            ids.append(uid)
+            name = regions.get(region)
+            if name is None:
+                if not region:
+                    return None
+                name = regions[region] = region.decode()
+            names = tag_sets.get(tags)
+            if names is None:
+                if not tags_valid(tags):
+                    return None
+                names = tag_sets[tags] = (
+                    frozenset(tags.decode().split(",")) if tags else frozenset()
+                )
+            count, most = numbers.get(load), numbers.get(cap)
+            if count is None or most is None:
+                for value in (load, cap):
+                    if UINT_RE.fullmatch(value) is None or int(value) > UINT_MAX:
+                        return None
+                    numbers[value] = int(value)
+                count, most = numbers[load], numbers[cap]
+            inspectors.append(Inspector(uid.decode(), name, seniority[senior], names, count, most))
+    except (ValueError, KeyError):  # not 6 fields; senior neither 1 nor 0
+        return None
+    return inspectors if ids_valid(ids) else None
+
+
+def _check_roster(file: str, lines: list[bytes]) -> list[Inspector]:
+    """Check every line in turn and raise for the first that breaks a rule."""
     inspectors: list[Inspector] = []
     previous = None
     for number, raw in enumerate(lines, 1):
@@ -186,7 +347,7 @@ def parse_roster(data: bytes, file: str = "roster.txt") -> Roster:
                 cap=_uint(file, number, "cap", cap),
             )
         )
-    return Roster(root=mth(lines), inspectors=tuple(inspectors))
+    return inspectors
 
 
 def check_distinct_ids(rosters: Iterable[tuple[str, Roster]]) -> None:

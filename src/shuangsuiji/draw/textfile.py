@@ -74,13 +74,17 @@ def check_id(file: str, number: int, name: str, value: bytes) -> None:
         raise BundleError(file, line(number), f"{name} {_show(value)} {ID_RULE}")
 
 
-def check_id_column(file: str, name: str, ids: list[bytes]) -> None:
-    """Check the id rule for a whole file's ids at once (a few C calls instead of a regex
-    per line); only on failure walk them to name the first bad line."""
-    lengths = set(map(len, ids))
+def ids_valid(ids: list[bytes]) -> bool:
+    """Whether every id follows the id rule, in a few C calls instead of a regex per id."""
     # With "_", "-" and "\n" taken out, what is left must be ASCII letters and digits only.
     rest = b"\n".join(ids).translate(None, b"_-\n")
-    if (not rest or rest.isalnum()) and 0 not in lengths and max(lengths, default=0) <= 64:
+    return (not rest or rest.isalnum()) and b"" not in ids and max(map(len, ids), default=0) <= 64
+
+
+def check_id_column(file: str, name: str, ids: list[bytes]) -> None:
+    """Check the id rule for a whole file's ids at once; only on failure walk them to name
+    the first bad line."""
+    if ids_valid(ids):
         return
     for number, value in enumerate(ids, 1):
         check_id(file, number, name, value)
@@ -93,6 +97,15 @@ def check_order(file: str, number: int, name: str, value: bytes, previous: bytes
     if value == previous:
         raise BundleError(file, line(number), f"{name} {_show(value)} 重复（与上一行相同）")
     raise BundleError(file, line(number), f"{name} 未按字节升序排列")
+
+
+def tags_valid(value: bytes) -> bool:
+    """Whether ``value`` is a valid ``tags`` field (what ``parse_tags`` accepts, its
+    encoding aside)."""
+    if not value:
+        return True
+    tags = value.split(b",")
+    return b"" not in tags and all(map(bytes.__lt__, tags, tags[1:]))
 
 
 def parse_tags(file: str, number: int, value: bytes) -> frozenset[str]:
