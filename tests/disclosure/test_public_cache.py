@@ -117,6 +117,28 @@ def test_any_write_to_a_public_table_misses_and_another_bureaus_does_not(client,
     assert hit == "miss" and "缓存测试新地址一号" in body
 
 
+def test_an_enterprise_page_is_kept_while_other_bureaus_write(client, portal):
+    """Issue 21 §1: an enterprise's page is keyed by the organisations its rows belong to, so a
+    province's other bureaus writing all day leave it stored; a change to its own result, or
+    the same credit code registered by another bureau, is on the next request."""
+    from shuangsuiji.directory.models import Target
+
+    target = portal.clean.target
+    url = f"/gongkai/enterprise/{target.credit_code}/"
+    read(client, url)
+    assert read(client, url)[0] == "hit"
+    Target.objects.filter(organisation=portal.neighbour).update(address="邻县新地址")
+    assert read(client, url)[0] == "hit"
+    Inspection.objects.filter(pk=portal.clean.pk).update(public_summary="缓存测试：结论已更正")
+    hit, body = read(client, url)
+    assert hit == "miss" and "缓存测试：结论已更正" in body
+    Target.objects.create(
+        organisation=portal.neighbour, name="缓存测试邻县登记", credit_code=target.credit_code
+    )
+    hit, body = read(client, url)
+    assert hit == "miss" and "缓存测试邻县登记" in body
+
+
 def test_a_signed_in_reader_is_never_stored_and_never_served(client, portal):
     """A request with a session is rendered for its user and passes by the cache both ways:
     what it was shown is never stored for the public, and it is never served a stored page

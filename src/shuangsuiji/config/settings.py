@@ -161,6 +161,19 @@ CACHES["default"].setdefault("KEY_PREFIX", "shuangsuiji")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A Redis that cannot be reached is a miss, not an error page (config/cache.py).
     CACHES["default"]["BACKEND"] = "shuangsuiji.config.cache.ResilientRedisCache"
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # Django's default of 300 entries is fewer than one county's enterprise pages: the cache
+    # would drop pages as fast as it stores them. 3,000 pages of 10–60 KB stay under about
+    # 100 MB a process; a province shares one Redis with ``maxmemory`` instead (deployment.md).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("SHUANGSUIJI_LOCMEM_ENTRIES", default=3000)
+    )
+else:
+    # Only these two are supported: a cache that raises when it cannot be reached would turn a
+    # cache outage into error pages (config/cache.py handles Redis's).
+    raise ImproperlyConfigured(
+        f"CACHE_URL 只支持本进程内存（locmemcache://）或 Redis（redis://），不支持“{env.str('CACHE_URL')}”。"
+    )
 # Sessions stay in the database, which every node shares: a process-local cache would let a
 # node that did not see a logout keep the session alive.
 
@@ -326,4 +339,7 @@ SHUANGSUIJI_BACKGROUND_EXPORTS = env.bool(
     "SHUANGSUIJI_BACKGROUND_EXPORTS", default=SHUANGSUIJI_BACKGROUND_IMPORTS
 )
 SHUANGSUIJI_EXPORT_KEEP_HOURS = env.int("SHUANGSUIJI_EXPORT_KEEP_HOURS", default=24)
+# A draw of more candidates is computed by the worker (acts/draws.py ``draw_finish``): at 3 µs
+# a candidate (benchmarks/draw.py) a request stays well under a second, above any county's pool.
+SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES = env.int("SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES", 20000)
 # ---- end of background tasks -----------------------------------------------------------------

@@ -15,7 +15,8 @@ stored only if it is a plain 200 that sets no cookie and does not say ``private`
 ``no-store``; a file download streamed from an iterator is never stored.
 
 A cold page (the first after a change) is rendered by the view as before; a hit costs one
-indexed read of the version and one read of the cache (docs/portal.md).
+indexed read of the version and one read of the cache (docs/portal.md). A cache that cannot be
+reached is a miss (config/cache.py; settings accept only local memory and Redis).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -36,8 +36,6 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
 from shuangsuiji.disclosure import versions
-
-logger = logging.getLogger(__name__)
 
 #: Stored answers are never stale (the key changes with the data); the timeout only frees the
 #: memory of pages nobody asks for any more.
@@ -56,22 +54,6 @@ def release() -> str:
         if path.suffix in {".py", ".html", ".yaml", ".json", ".txt"} and path.is_file():
             digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _stored(key: str):
-    """The stored answer, or None; a cache that cannot be reached is a miss, not an error."""
-    try:
-        return cache.get(key)
-    except Exception:
-        logger.warning("缓存不可用，页面照常生成（%s）", key, exc_info=True)
-        return None
-
-
-def _store(key: str, response: HttpResponse) -> None:
-    try:
-        cache.set(key, response, TIMEOUT)
-    except Exception:
-        logger.warning("缓存不可用，页面未存入（%s）", key, exc_info=True)
 
 
 def is_personal(request: HttpRequest) -> bool:
@@ -135,11 +117,12 @@ def _rendering(key: str):
                 _renders.pop(key, None)
 
 
-def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
+def public_cached(version_of: Callable[[HttpRequest, dict], str]):
     """Serve the view's answer from the cache while the data behind it is unchanged.
 
-    ``organisation(request, kwargs)`` names the organisation (its code) the answer is about, or
-    ``None`` for an answer across organisations."""
+    ``version_of(request, kwargs)`` is the version of the rows the answer is made of: of the
+    organisation it is about (``of_path``, ``of_query``), of the organisations one enterprise's
+    rows belong to (``of_enterprise``), or of everything (``across``)."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -148,23 +131,17 @@ def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
                 return view(request, *args, **kwargs)
             # The version is read before the page: a change committed in between gives a page
             # newer than its key, never older.
-            code = organisation(request, kwargs)
-            version = (
-                f"o{code}:{versions.organisation_version(code)}"
-                if code is not None
-                else f"all:{versions.everything_version()}"
-            )
-            key = page_key(request, version)
-            stored = _stored(key)
+            key = page_key(request, version_of(request, kwargs))
+            stored = cache.get(key)
             if stored is None:
                 # Right after a change every reader of a busy page misses at once: in this
                 # process one renders while the others wait for its page, not beside it.
                 with _rendering(key):
-                    stored = _stored(key)
+                    stored = cache.get(key)
                     if stored is None:
                         response = view(request, *args, **kwargs)
                         if is_storable(response):
-                            _store(key, response)
+                            cache.set(key, response, TIMEOUT)
                             response[HIT_HEADER] = "miss"
                         return response
             stored[HIT_HEADER] = "hit"
@@ -175,20 +152,31 @@ def public_cached(organisation: Callable[[HttpRequest, dict], str | None]):
     return decorate
 
 
+def _organisation(code: str | None) -> str:
+    if code is None:
+        return f"all:{versions.everything_version()}"
+    return f"o{code}:{versions.organisation_version(code)}"
+
+
 def of_path(request: HttpRequest, kwargs: dict) -> str:
-    """The organisation of a page under ``/gongkai/org/<code>/``."""
-    return kwargs["code"]
+    """A page under ``/gongkai/org/<code>/``: its organisation's version."""
+    return _organisation(kwargs["code"])
 
 
-def across(request: HttpRequest, kwargs: dict) -> None:
+def across(request: HttpRequest, kwargs: dict) -> str:
     """A page about every organisation."""
-    return None
+    return _organisation(None)
 
 
-def of_query(request: HttpRequest, kwargs: dict) -> str | None:
+def of_query(request: HttpRequest, kwargs: dict) -> str:
     """An API answer about the organisation its path or its ``organisation`` parameter names;
     across organisations without either."""
     if "code" in kwargs:
-        return kwargs["code"]
-    code = request.GET.get("organisation", "").strip()
-    return code or None
+        return _organisation(kwargs["code"])
+    return _organisation(request.GET.get("organisation", "").strip() or None)
+
+
+def of_enterprise(request: HttpRequest, kwargs: dict) -> str:
+    """An enterprise's page: the versions of the organisations its rows belong to, so that the
+    other bureaus' work, all day long at a province, leaves it stored."""
+    return f"e:{versions.enterprise_version(kwargs['credit_code'].upper())}"

@@ -17,6 +17,7 @@ import json
 from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem, Inspector, Target
@@ -160,6 +161,64 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
             ),
         )
     )
+
+
+#: The columns of a published result the API and the downloads show, read as values: a page
+#: of a hundred results is read without building a model object per row and per item.
+_RESULT_VALUES = {
+    "organisation": "organisation__code",
+    "organisation_name": "organisation__name",
+    "target_name": "target__name",
+    "credit_code": "target__credit_code",
+    "task": "task__name",
+    "draw_id": "draw__draw_id",
+    "method_used": "method_used",
+    "method": "method",
+    "category": "result_category",
+    "summary": "public_summary",
+    "determined_on": "determined_on",
+    "published_at": "published_at",
+}
+
+
+def public_result_values(results: QuerySet[Inspection]) -> list[dict]:
+    """The public fields of each result of ``results`` (``public_results``, already sliced to
+    a page), in its order: three queries whatever the page's size. The same values as the
+    results' Excel and CSV rows (``exports.result_values``)."""
+    rows = list(results.values("pk", *_RESULT_VALUES.values()))
+    ids = [row["pk"] for row in rows]
+    items: dict[int, list[str]] = {pk: [] for pk in ids}
+    through = Inspection.items.through.objects.filter(
+        inspection_id__in=ids, inspectionitem__confidential=False
+    )
+    # The items' own order (InspectionItem.Meta.ordering), as the prefetch gave it.
+    for pk, name in through.order_by(
+        "inspectionitem__sequence", "inspectionitem__name"
+    ).values_list("inspection_id", "inspectionitem__name"):
+        items[pk].append(name)
+    follow_ups: dict[int, list[dict]] = {pk: [] for pk in ids}
+    kinds = dict(FollowUp.Kind.choices)
+    for pk, kind, opened_on, closed_on in (
+        FollowUp.objects.filter(inspection_id__in=ids)
+        .order_by("opened_on", "pk")
+        .values_list("inspection_id", "kind", "opened_on", "closed_on")
+    ):
+        follow_ups[pk].append(
+            {"kind": kinds.get(kind, kind), "opened_on": opened_on, "closed_on": closed_on}
+        )
+    categories = dict(Inspection._meta.get_field("result_category").flatchoices)
+    values = []
+    for row in rows:
+        value = {name: row[column] for name, column in _RESULT_VALUES.items()}
+        value["task"] = value["task"] or ""
+        value["method"] = value.pop("method_used") or value["method"]
+        value["category_label"] = categories.get(value["category"], value["category"])
+        published = value["published_at"]
+        value["published_at"] = timezone.localtime(published) if published else None
+        value["items"] = items[row["pk"]]
+        value["follow_ups"] = follow_ups[row["pk"]]
+        values.append(value)
+    return values
 
 
 def result_batches(organisation: Organisation) -> list[dict]:

@@ -36,6 +36,7 @@ import re
 
 from django.apps import apps
 from django.db import connection
+from django.db.models import Q, QuerySet
 
 TABLE = "disclosure_publicversion"
 #: The counter of changes that are not one organisation's.
@@ -280,6 +281,44 @@ def organisation_version(code: str) -> str:
     everyone = counters.pop(EVERYONE, 0)
     own = next(iter(counters.values()), 0)
     return f"{everyone}.{own}"
+
+
+def enterprise_version(credit_code: str) -> str:
+    """The key of an enterprise's public page: row 0 and the counter of every organisation
+    whose rows the page shows — the registers that hold the credit code, the inspections of
+    those targets and their draws, tasks and items (the follow-ups, parts and other rows found
+    through an inspection raise the inspection's organisation, ORGANISATION_OF). A row of a new
+    organisation (a city's draw of the enterprise) adds that organisation to the key, so the
+    key changes with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH t AS (SELECT id, organisation_id FROM directory_target WHERE credit_code = %s), "
+            "i AS (SELECT id, organisation_id, draw_id, task_id FROM inspections_inspection "
+            "WHERE target_id IN (SELECT id FROM t)), "
+            "o AS (SELECT organisation_id FROM t UNION SELECT organisation_id FROM i "
+            "UNION SELECT organisation_id FROM planning_draw WHERE id IN (SELECT draw_id FROM i) "
+            "UNION SELECT organisation_id FROM planning_samplingtask "
+            "WHERE id IN (SELECT task_id FROM i) "
+            "UNION SELECT organisation_id FROM directory_inspectionitem WHERE id IN "
+            "(SELECT inspectionitem_id FROM inspections_inspection_items "
+            "WHERE inspection_id IN (SELECT id FROM i))) "
+            f"SELECT v.organisation_id, v.counter FROM {TABLE} v WHERE v.organisation_id = "
+            f"{EVERYONE} OR v.organisation_id IN (SELECT organisation_id FROM o) "
+            "ORDER BY v.organisation_id",
+            [credit_code],
+        )
+        return ".".join(f"{organisation}-{counter}" for organisation, counter in cursor.fetchall())
+
+
+def organisations_rows(organisations) -> QuerySet:
+    """The counter rows of ``organisations`` (ids, or a query of them) and row 0, for a key
+    over several organisations (the reports' pages): their sum changes whenever any row of
+    theirs, or of no one organisation, changes."""
+    from shuangsuiji.disclosure.models import PublicVersion
+
+    return PublicVersion.objects.filter(
+        Q(organisation_id=EVERYONE) | Q(organisation_id__in=organisations)
+    )
 
 
 def everything_version() -> str:

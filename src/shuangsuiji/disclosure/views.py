@@ -12,7 +12,7 @@ from shuangsuiji.bureau.document_views import document_response
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
-from shuangsuiji.disclosure.caching import across, of_path, public_cached
+from shuangsuiji.disclosure.caching import across, of_enterprise, of_path, public_cached
 from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
 from shuangsuiji.params import YEARS, whole_number
@@ -52,7 +52,7 @@ def search(request):
 
 
 @require_GET
-@public_cached(across)
+@public_cached(of_enterprise)
 def enterprise(request, credit_code: str):
     if len(credit_code) > CREDIT_CODE_LENGTH:
         raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")

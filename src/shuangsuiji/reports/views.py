@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Max, Q, QuerySet, Subquery, Sum
+from django.db.models import Max, QuerySet, Subquery, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,9 +26,8 @@ from shuangsuiji.accounts.access import role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.directory.models import Target
+from shuangsuiji.disclosure import versions
 from shuangsuiji.disclosure.caching import TIMEOUT, release
-from shuangsuiji.disclosure.models import PublicVersion
-from shuangsuiji.disclosure.versions import EVERYONE
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
@@ -99,9 +98,7 @@ def data_version(organisations: QuerySet[Organisation] | list[int]) -> str:
     newest_deadline = UpwardDeadline.objects.order_by("-updated_at").values("updated_at")[:1]
     # Row 0 exists once any organisation does, so the aggregate always has a row to carry the
     # newest review and deadline.
-    found = PublicVersion.objects.filter(
-        Q(organisation_id=EVERYONE) | Q(organisation_id__in=ids)
-    ).aggregate(
+    found = versions.organisations_rows(ids).aggregate(
         total=Sum("counter"),
         review=Max(Subquery(newest_review)),
         deadline=Max(Subquery(newest_deadline)),
@@ -113,9 +110,7 @@ def data_version(organisations: QuerySet[Organisation] | list[int]) -> str:
 def organisation_counters(organisations: QuerySet[Organisation]) -> dict[int, int]:
     """The public version counter (disclosure/versions.py) of each of ``organisations`` that
     has one, and of the rows of no one organisation (key 0): one query."""
-    rows = PublicVersion.objects.filter(
-        Q(organisation_id=EVERYONE) | Q(organisation_id__in=organisations.values("pk"))
-    )
+    rows = versions.organisations_rows(organisations.values("pk"))
     return dict(rows.values_list("organisation_id", "counter"))
 
 
