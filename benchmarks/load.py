@@ -21,7 +21,8 @@ inspector and the partner. Each inspector has their own open inspections, enough
 ``--duration`` seconds at one submission a second, so that no two users ever submit the same
 inspection and the supply never runs out. Every account has the same known password.
 
-The app is served as by ``portal.py``: ``shuangsuiji serve`` (granian, 8 threads per worker;
+The app is served as by ``portal.py``, with its own ``redis-server`` as the cache (``--cache``):
+``shuangsuiji serve`` (granian, 8 threads per worker;
 ``--server`` as in ``portal.py``) in production settings, plain HTTP on loopback
 (``DJANGO_SECURE_SSL_REDIRECT=false``, as behind a TLS proxy). Every virtual user is a thread
 of this process with its own keep-alive connection and its own cookies (session and CSRF, also
@@ -698,6 +699,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads a worker (serve default)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve default)")
     parser.add_argument("--server", choices=portal.SERVERS, default="serve", help="as in portal.py")
+    parser.add_argument("--cache", choices=("redis", "locmem"), default="redis", help="portal.py")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 60 s")
     parser.add_argument("--load", nargs=1, help=argparse.SUPPRESS)
@@ -734,6 +736,10 @@ def main() -> None:
         log_path = tmp_path / "server.log"
         try:
             env = portal.production_env(url, tmp_path)
+            if args.cache == "redis":
+                from shuangsuiji_demo.nodes import running_redis
+
+                env["CACHE_URL"] = stack.enter_context(running_redis(tmp_path))
             citizens, coordinators, inspectors = shares(args.users)
             print(f"loading {args.organisations} organisations, {args.targets:,} targets, "
                   f"{args.results:,} results; {coordinators} coordinators and {inspectors} "

@@ -18,6 +18,12 @@ The data are generated and written with COPY (foreign-key triggers and secondary
 during the load, indexes rebuilt, then VACUUM ANALYZE); no history rows. Every route is checked
 once for real content before any timing.
 
+The public cache is a ``redis-server`` of the benchmark's own (``--cache redis``, as deployed;
+``--cache locmem`` for each process's memory). Each route is measured twice: in the steady
+state, and at once after every organisation's public version was raised (“after change”: the
+first view of every address after a write renders afresh). The ``hits`` column is the share of
+answers the cache gave.
+
 Each route is measured on its own with 50 concurrent keep-alive clients (threads of this
 process, not of the server's) for ``--duration`` seconds or ``--requests`` requests after a
 warm-up; the floor is ``/healthz``, a trivial Django view with one database ping, measured in the
@@ -762,6 +768,7 @@ class Figures:
     load: float
     app_cpu: float  # CPU seconds of the server's processes while measuring
     db_cpu: float  # CPU seconds of PostgreSQL's backends while measuring
+    hits: int = 0  # answers the server's public cache gave (X-Cache: hit)
 
     def percentile(self, share: float) -> float:
         """Nearest-rank percentile in milliseconds."""
@@ -781,6 +788,7 @@ def hammer(
     sampled as the window opens and closes, so CPU and requests cover the same time."""
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
+    hits = [0] * concurrency
     failures: list[str] = []
     window_start = time.perf_counter() + warmup
     window_end = [window_start + duration if requests is None else float("inf")]
@@ -803,6 +811,7 @@ def hammer(
                 response = connection.getresponse()
                 response.read()
                 status = response.status
+                hit = response.getheader("X-Cache") == "hit"
                 if response.will_close:
                     connection.close()
             except (OSError, http.client.HTTPException) as error:
@@ -819,6 +828,7 @@ def hammer(
                 if ticket == requests - 1:
                     close_window(end)
             latencies[n].append(end - start)
+            hits[n] += hit
             if status not in (200, 304):
                 errors[n] += 1
                 if len(failures) < 5:
@@ -848,6 +858,7 @@ def hammer(
         load=os.getloadavg()[0],
         app_cpu=marks["end"][0] - marks["start"][0],
         db_cpu=marks["end"][1] - marks["start"][1],
+        hits=sum(hits),
     )
 
 
@@ -942,6 +953,18 @@ def tree_cpu(parent: int) -> float:
 postgres_cpu = tree_cpu
 
 
+#: The label's ending of a route measured right after a change.
+AFTER_CHANGE = ", after change"
+
+
+def raise_every_version(url: str) -> None:
+    """What a write in every organisation at once does to the public cache's keys."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("UPDATE disclosure_publicversion SET counter = counter + 1")
+
+
 def free_port() -> int:
     import socket
 
@@ -978,8 +1001,8 @@ def server_label(server: str) -> str:
 
 def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
     header = (
-        f"{'route':<22}{'requests':>9}{'errors':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'req/s':>8}"
-        f"{'p95/floor':>10}{'app CPU':>9}{'db CPU':>8}{'load1':>7}"
+        f"{'route':<32}{'requests':>9}{'errors':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'req/s':>8}"
+        f"{'p95/floor':>10}{'app CPU':>9}{'db CPU':>8}{'hits':>6}{'load1':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -988,17 +1011,22 @@ def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
         p95 = figures.percentile(0.95)
         rate = count / figures.seconds if figures.seconds > 0 else 0.0
         print(
-            f"{route.label:<22}{count:>9}{figures.errors:>7}{figures.percentile(0.50):>8.1f}"
+            f"{route.label:<32}{count:>9}{figures.errors:>7}{figures.percentile(0.50):>8.1f}"
             f"{p95:>8.1f}{figures.percentile(0.99):>8.1f}{rate:>8.1f}{p95 / floor_p95:>9.1f}×"
             f"{figures.app_cpu * 1000 / max(count, 1):>9.1f}"
-            f"{figures.db_cpu * 1000 / max(count, 1):>8.1f}{figures.load:>7.2f}"
+            f"{figures.db_cpu * 1000 / max(count, 1):>8.1f}"
+            f"{100 * figures.hits / max(count, 1):>5.0f}%{figures.load:>7.2f}"
         )
     print(
         "\np50/p95/p99 in ms; app CPU and db CPU: CPU ms per request of the server's processes and"
-        "\nof PostgreSQL; load1: 1-minute load average at the end of the route. Routes:"
+        "\nof PostgreSQL; hits: share of answers from the public cache (X-Cache: hit); load1:"
+        "\n1-minute load average at the end of the route. “after a change”: measured at once after"
+        "\nevery organisation's public version was raised, as a write raises it, so that every"
+        "\naddress's first request in the window renders afresh. Routes:"
     )
     for route, _ in rows:
-        print(f"  {route.label:<22}{route.path}")
+        if not route.label.endswith(AFTER_CHANGE):
+            print(f"  {route.label:<22}{route.path}")
 
 
 def production_env(url: str, data_dir: Path) -> dict[str, str]:
@@ -1039,6 +1067,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--quick", action="store_true", help="20,000 / 40,000 / 20 orgs, 5 s")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN every route, not only slow")
+    parser.add_argument(
+        "--cache", choices=("redis", "locmem"), default="redis",
+        help="the public cache: a redis-server of its own as deployed (default), or each "
+        "process's memory (the embedded default)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-change",
+        action="store_true",
+        help="measure only the steady state, not also each route right after a change",
+    )
     parser.add_argument("--load", nargs=1, help=argparse.SUPPRESS)
     parser.add_argument("--explain-urls", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1070,6 +1108,10 @@ def main() -> None:
         server = None
         try:
             env = production_env(url, tmp_path)
+            if args.cache == "redis":
+                from shuangsuiji_demo.nodes import running_redis
+
+                env["CACHE_URL"] = stack.enter_context(running_redis(tmp_path))
             print(f"loading {args.organisations} organisations, {args.targets:,} targets, "
                   f"{args.results:,} results …", flush=True)  # fmt: skip
             picks_path = tmp_path / "picks.json"
@@ -1103,6 +1145,18 @@ def main() -> None:
                 )  # fmt: skip
                 measured.append((route, figures))
                 log(f"{route.label}: {len(figures.latencies)} requests")
+                if n == 0 or args.no_change:
+                    continue
+                # The first view after a change: every organisation's version raised, as any
+                # write raises its own, then the same addresses at once, without a warm-up.
+                raise_every_version(url)
+                changed = Route(f"{route.label}{AFTER_CHANGE}", route.path, route.urls)
+                figures = hammer(
+                    port, changed, concurrency=args.concurrency, warmup=0.0,
+                    duration=args.duration, requests=args.requests, seed=args.seed + n, cpu=cpu,
+                )  # fmt: skip
+                measured.append((changed, figures))
+                log(f"{changed.label}: {len(figures.latencies)} requests")
             server.terminate()
             server.wait(timeout=30)
             server = None
