@@ -142,15 +142,37 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
     return results
 
 
+#: The columns of a published result its lists show.
+PUBLIC_DETAILS = (
+    "organisation__code", "organisation__name", "target__name", "target__credit_code",
+    "task__name", "draw__draw_id", "method", "method_used", "result_category",
+    "confidentiality", "public_summary", "determined_on", "published_at",
+)  # fmt: skip
+
+
 def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     """The related rows a result is shown with, in a fixed number of queries."""
     return (
         results.select_related("organisation", "target", "task", "draw")
-        # A draw row holds its whole pool, roster and result: a list needs its id and status.
-        .defer(*(f"draw__{name}" for name in DRAW_BULK))
+        # What a list of results shows (disclosure/_results_table.html, exports.result_values),
+        # and nothing else: a draw row holds its whole pool, roster and result, and the other
+        # columns (JSON flags, teams, registers' details) would be read and decoded for nothing.
+        .only(*PUBLIC_DETAILS)
         .prefetch_related(
-            Prefetch("items", queryset=InspectionItem.objects.filter(confidential=False)),
-            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("opened_on", "pk")),
+            # A list shows an item's name and a follow-up's kind and dates: the other columns
+            # (an item's JSON tags and methods) would be decoded for hundreds of rows a page.
+            Prefetch(
+                "items",
+                queryset=InspectionItem.objects.filter(confidential=False).only(
+                    "id", "name", "sequence"
+                ),
+            ),
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.order_by("opened_on", "pk").only(
+                    "id", "inspection_id", "kind", "opened_on", "closed_on"
+                ),
+            ),
             # 部门联合: each partner department's part, once that department has published it.
             Prefetch(
                 "parts",
