@@ -66,7 +66,10 @@ def _stop_on_signals(worker) -> None:
 def _announce_tasks() -> None:
     from django_tasks.signals import task_finished, task_started
 
-    from shuangsuiji.directory.tasks import TITLES
+    from shuangsuiji.acts.draws import TITLES as DRAW_TITLES
+    from shuangsuiji.directory.tasks import TITLES as DIRECTORY_TITLES
+
+    TITLES = {**DIRECTORY_TITLES, **DRAW_TITLES}
 
     def title(task_result) -> str:
         return TITLES.get(task_result.task.name, task_result.task.name)

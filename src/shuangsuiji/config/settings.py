@@ -321,7 +321,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-#: false: no worker process; an upload is validated within its request (the page waits).
+#: false: no worker process; an upload is validated within its request (the page waits), and
+#: a draw of a large pool is computed within the request that enters its sources' values.
 SHUANGSUIJI_BACKGROUND_IMPORTS = env.bool("SHUANGSUIJI_BACKGROUND_IMPORTS", default=True)
 #: A worker writes that it is alive this often …
 SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS = env.int("SHUANGSUIJI_WORKER_HEARTBEAT_SECONDS", default=10)

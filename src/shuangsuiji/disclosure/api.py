@@ -336,7 +336,7 @@ class TargetQuery(ListQuery):
 
 class DrawQuery(ListQuery):
     organisation: str = _text("单位代码，只列该单位的抽取")
-    status: Literal["", "committed", "drawn", "revealed", "aborted"] = Field(
+    status: Literal["", "committed", "drawing", "drawn", "revealed", "aborted"] = Field(
         "", json_schema_extra=_documented("抽取状态")
     )
 

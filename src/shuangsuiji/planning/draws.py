@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
+from shuangsuiji.draw.documents import parse_entropy, parse_params
 from shuangsuiji.draw.sources import SourceValueError, check_value
 from shuangsuiji.planning.models import (
     ConflictOfInterest,
@@ -393,11 +395,21 @@ def draw_commit(
     return draw
 
 
+def draw_in_background(draw: Draw) -> bool:
+    """A pool of more candidates than SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES (one line of
+    pool.txt each) is drawn by the worker: a province-wide draw takes seconds to a minute."""
+    return draw.pool.count("\n") > django_settings.SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES
+
+
 @audited("draw.execute", "录入随机源并抽取", subject="draw")
 @transaction.atomic
-def draw_execute(*, actor, draw: Draw, values: list[str]) -> tuple[Draw, engine.Result]:
+def draw_execute(*, actor, draw: Draw, values: list[str]) -> tuple[Draw, engine.Result | None]:
     """Enter the named sources' values; the seed, the selection and the teams follow. The
-    inspections they decide are created by the act (``acts.draws.draw_execute``)."""
+    inspections they decide are created by the act (``acts.draws.draw_execute``).
+
+    A large pool (``draw_in_background``) is only recorded here: values and entropy.json, the
+    draw 抽取中, and the act queues the worker's task; the result is then None. The values are
+    fixed either way, and the result is what the committed bundle and these values give."""
     check_coordinator(actor, draw.organisation)
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
     if draw.status != Draw.Status.COMMITTED:
@@ -416,22 +428,73 @@ def draw_execute(*, actor, draw: Draw, values: list[str]) -> tuple[Draw, engine.
         engine.EntropyValue(type=s.type, label=s.label, value=v.strip())
         for s, v in zip(sources, values, strict=True)
     )
-    files = {**draw.bundle_files(with_salt=True), "entropy.json": entropy}
+    background = draw_in_background(draw)
     try:
-        bundle = engine.parse_bundle(files, engine.DRAW_INPUTS)
+        if background:
+            # The other files were validated at commit and never change: entropy.json is all
+            # that is new, checked as parse_bundle checks it, without reading the whole pool.
+            parse_entropy(entropy, parse_params(draw.params.encode()))
+        else:
+            files = {**draw.bundle_files(with_salt=True), "entropy.json": entropy}
+            bundle = engine.parse_bundle(files, engine.DRAW_INPUTS)
     except engine.BundleError as error:
         raise ValidationError({"values": str(error)}) from error
-    result = engine.compute(bundle)
     for source, value in zip(sources, values, strict=True):
         source.value = value.strip()
         source.save(update_fields=["value"])
     draw.entropy = entropy.decode()
-    draw.result = result.dumps().decode()  # the same bytes, without a dict per task
-    draw.status = Draw.Status.DRAWN
     draw.drawn_by = actor
-    draw.drawn_at = timezone.now()
+    if background:
+        draw.status = Draw.Status.DRAWING
+        draw.drawing_step = Draw.Step.QUEUED
+        draw.save(update_fields=["entropy", "status", "drawing_step", "drawn_by"])
+        return draw, None
+    result = engine.compute(bundle)
+    _drawn(draw, result)
     draw.save(update_fields=["entropy", "result", "status", "drawn_by", "drawn_at"])
     return draw, result
+
+
+def _drawn(draw: Draw, result: engine.Result) -> None:
+    draw.result = result.dumps().decode()  # the same bytes, without a dict per task
+    draw.status = Draw.Status.DRAWN
+    draw.drawn_at = timezone.now()
+
+
+def draw_queued(draw: Draw, task_id: str) -> None:
+    """Note the worker's task of a draw 抽取中 (queued by ``acts.draws.draw_execute`` in the
+    transaction that recorded the values), for its page to tell queued from running."""
+    Draw.objects.filter(pk=draw.pk, status=Draw.Status.DRAWING).update(background_task=task_id)
+    draw.background_task = task_id
+
+
+def draw_step(draw: Draw, step: int) -> None:
+    """The worker has reached ``step`` (``Draw.Step``): what the draw's page shows meanwhile.
+    A progress mark outside the draw's record, like an export's percentage."""
+    Draw.objects.filter(pk=draw.pk, status=Draw.Status.DRAWING).update(drawing_step=step)
+
+
+def draw_result(draw: Draw) -> engine.Result:
+    """The result of a draw 抽取中, computed from its stored files as ``shuangsuiji draw
+    compute`` does (the commitment checked again): the same bytes on every run, so a run after
+    a kill draws what the killed one would have. Outside any lock or transaction: on a large
+    pool it takes seconds, while the draw's page and the rest of the bureau go on."""
+    _, _, result = engine.compute_files(draw.bundle_files(with_salt=True))
+    return result
+
+
+@transaction.atomic
+def draw_complete(*, draw: Draw, result: engine.Result) -> Draw | None:
+    """Record the result of a draw 抽取中 (``draw_result``): once, on the locked row still
+    抽取中. None when another run recorded it first, or the draw was aborted meanwhile: the
+    caller then creates nothing. The act's audit entry is the coordinator's ``draw.execute``:
+    the values decided this result, and the worker only computes it."""
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if draw.status != Draw.Status.DRAWING:
+        return None
+    _drawn(draw, result)
+    draw.save(update_fields=["result", "status", "drawn_at"])
+    return draw
 
 
 @audited("draw.reveal", "公开抽取名单", subject="draw")
@@ -463,13 +526,19 @@ def draw_reveal(*, actor, draw: Draw, open_inspections: int, today: dt.date | No
     return draw
 
 
+#: The draws that may still be aborted: not public yet.
+ABORTABLE = (Draw.Status.COMMITTED, Draw.Status.DRAWING, Draw.Status.DRAWN)
+
+
 @audited("draw.abort", "作废抽取", subject="draw")
 @transaction.atomic
 def draw_abort(*, actor, draw: Draw, reason: str) -> Draw:
     """Abort with a reason: the salt is revealed at once and the draw stays public as 作废."""
     check_coordinator(actor, draw.organisation)
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    if draw.status not in (Draw.Status.COMMITTED, Draw.Status.DRAWN):
+    # 抽取中 is drawn already: the values are recorded and decide the result (the worker,
+    # finding the draw aborted, then creates nothing).
+    if draw.status not in ABORTABLE:
         raise ValidationError("已公开或已作废的抽取不能作废。")
     if not reason.strip():
         raise ValidationError({"reason": "请填写作废原因。"})

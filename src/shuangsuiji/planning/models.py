@@ -249,12 +249,21 @@ class Draw(PermanentModel):
 
     class Status(models.TextChoices):
         COMMITTED = "committed", "已承诺，待录入随机源"
+        #: The sources' values are recorded (irreversible); a large pool is drawn by the worker.
+        DRAWING = "drawing", "抽取中"
         DRAWN = "drawn", "已抽取，名单保密"
         REVEALED = "revealed", "已公开"
         ABORTED = "aborted", "作废"
 
     #: The statuses whose list (and salt) is public: revealed, or aborted in public.
     LIST_PUBLIC = (Status.REVEALED, Status.ABORTED)
+
+    class Step(models.IntegerChoices):
+        """Where a draw 抽取中 stands (issue 21 §5): the worker writes each step as it starts."""
+
+        QUEUED = 0, "排队等待后台任务进程"
+        COMPUTE = 1, "计算随机种子、抽取并匹配检查组"
+        INSPECTIONS = 2, "生成检查任务"
 
     task = models.ForeignKey(SamplingTask, on_delete=models.PROTECT, related_name="draws")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -304,6 +313,12 @@ class Draw(PermanentModel):
     #: leaves the list secret for longer, so the reason is recorded and shown with the draw.
     ahead_reason = models.CharField("提前抽取原因", max_length=300, blank=True)
     verified = models.BooleanField("服务器端核验通过", null=True)
+    #: A draw of more candidates than SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES is computed by the
+    #: worker: the queued task (django-tasks result id) and the step it has reached.
+    background_task = models.CharField("后台抽取任务", max_length=64, blank=True)
+    drawing_step = models.PositiveSmallIntegerField(
+        "抽取进度", choices=Step.choices, default=Step.QUEUED
+    )
 
     objects = PermanentScopedQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["salt"])

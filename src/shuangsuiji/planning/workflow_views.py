@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.acts import draws as draw_acts
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
+from shuangsuiji.directory import tasks as background
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
@@ -489,6 +491,14 @@ def draw_detail(request, pk: int):
                     "取值一经录入即决定种子、入选名单和检查组，不能更改，也不能重新抽取。",
                     "名单在检查结束后或最迟公开日期起公开；公开前只有本单位抽查管理员、领导、监督员"
                     "和各检查组可见。",
+                    *(
+                        [
+                            "本次对象库较大，确认后由后台任务进程计算名单并生成检查任务，"
+                            "本页显示进度，完成后显示名单和分组。"
+                        ]
+                        if draws.draw_in_background(draw)
+                        else []
+                    ),
                 ],
                 hidden=[(name, values_form.cleaned_data[name]) for name in values_form.fields],
                 button="确认取值并抽取",
@@ -497,14 +507,38 @@ def draw_detail(request, pk: int):
             )
         if values_form.is_valid():
             try:
-                draw_acts.draw_execute(actor=request.user, draw=draw, values=values_form.values())
+                draw = draw_acts.draw_execute(
+                    actor=request.user, draw=draw, values=values_form.values()
+                )
             except ValidationError as error:
                 _errors(request, error)
             else:
-                messages.success(
-                    request, "抽取完成：名单和分组仅本单位抽查管理员、领导、监督员和各检查组可见。"
-                )
+                if draw.status == Draw.Status.DRAWING:
+                    if not settings.SHUANGSUIJI_BACKGROUND_IMPORTS:
+                        # No worker process: the request runs the queued draw itself.
+                        background.task_run_now(draw.background_task)
+                    messages.success(
+                        request,
+                        "随机源取值已录入，不能再更改。对象库较大，正在后台抽取，"
+                        "本页显示进度，完成后显示名单和分组。",
+                    )
+                else:
+                    messages.success(
+                        request,
+                        "抽取完成：名单和分组仅本单位抽查管理员、领导、监督员和各检查组可见。",
+                    )
                 return redirect("planning:draw_detail", pk=pk)
+    if request.htmx:
+        # The progress of a draw 抽取中 polls this page: once drawn, the whole page is shown.
+        if draw.status != Draw.Status.DRAWING:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(
+            request,
+            "planning/draw_progress.html",
+            {"draw": draw, "progress": draw_acts.draw_progress(draw)},
+        )
     inspections = []
     page = None
     can_see_list = _can_see_list(request.user, draw)
@@ -553,6 +587,10 @@ def draw_detail(request, pk: int):
             "reveal_blocked": _reveal_blocked(draw, timezone.localdate())
             if coordinator and draw.status == Draw.Status.DRAWN
             else None,
+            "progress": draw_acts.draw_progress(draw)
+            if draw.status == Draw.Status.DRAWING
+            else None,
+            "abortable": draw.status in draws.ABORTABLE,
         },
     )
 
@@ -626,13 +664,19 @@ def draw_abort(request, pk: int):
         )
     blocked = (
         None
-        if draw.status in (Draw.Status.COMMITTED, Draw.Status.DRAWN)
+        if draw.status in draws.ABORTABLE
         else f"该抽取当前为“{draw.get_status_display()}”，已公开或已作废的抽取不能作废。"
     )
     consequences = [
         "本次抽取的盐值立即公开，抽取记录和作废原因永久保留在公开门户，不能撤回。",
         "如需重新抽取，须重新承诺，抽取编号加一；两次抽取都公开，任何人都能看到作废过一次。",
     ]
+    if draw.status == Draw.Status.DRAWING:
+        consequences.insert(
+            1,
+            "随机源取值已录入，后台抽取随即停止、不再生成检查任务；取值随盐值公开，"
+            "任何人都能据此重算本应抽中的名单。",
+        )
     if draw.status == Draw.Status.DRAWN:
         consequences.insert(
             1,

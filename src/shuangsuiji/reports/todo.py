@@ -96,11 +96,14 @@ def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
     found.append(Todo("到期待抽取的抽查任务", len(due), url, note=_numbers(due)))
     draws = list(
         Draw.objects.filter(
-            organisation=organisation, status__in=[Draw.Status.COMMITTED, Draw.Status.DRAWN]
+            organisation=organisation,
+            status__in=[Draw.Status.COMMITTED, Draw.Status.DRAWING, Draw.Status.DRAWN],
         ).order_by("reveal_on")
     )
     committed = [d for d in draws if d.status == Draw.Status.COMMITTED]
     found.append(_draw_todo("已承诺、待录入随机源并抽取", committed))
+    drawing = [d for d in draws if d.status == Draw.Status.DRAWING]
+    found.append(_draw_todo("正在后台抽取的抽取", drawing))
     drawn = [d for d in draws if d.status == Draw.Status.DRAWN]
     late = [d for d in drawn if d.reveal_on and d.reveal_on < today]
     found.append(_draw_todo("已过最迟公开日期、名单尚未公开的抽取", late, overdue=True))
