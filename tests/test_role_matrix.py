@@ -292,7 +292,8 @@ def people(organisations, make_user):
     exchange = exchange_export(actor=None, organisation=organisations["a"], kind="results")
     from django.http import QueryDict
 
-    from shuangsuiji.directory.tasks import export_job_create, task_run_now
+    from shuangsuiji.directory.services import export_job_create
+    from shuangsuiji.directory.tasks import task_run_now
 
     export_job = export_job_create(actor=users["coordinator"], spec=TARGETS, query=QueryDict())
     task_run_now(export_job.task_id)

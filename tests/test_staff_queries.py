@@ -275,3 +275,93 @@ def test_a_second_read_of_a_report_reads_no_inspection(db, world):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         assert not any("inspections_inspection" in q["sql"] for q in captured.captured_queries)
+
+
+# ---- 市局 and 省厅 registers, 逾期事项 (issue 21 §3: keyset paging, the earliest 50) ----------
+
+
+def register_leader(world, key: str):
+    return world["province_leader"] if key == "province" else world["city_leaders"][world[key].code]
+
+
+def walk(client, url: str, link: str) -> tuple[list[list[str]], str]:
+    """Follow the pages' ``link`` (下一页 or 上一页) from ``url``: each page's names, and the
+    address of the last page reached."""
+    import re
+
+    pages = []
+    while True:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages.append([obj.name for obj, _ in response.context["table"]])
+        found = re.search(rf'<a href="(\?[^"]*)">{link}</a>', response.content.decode())
+        if not found:
+            return pages, url
+        url = "/directory/targets/" + found.group(1).replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("register", ["targets", "inspectors", "items"])
+def test_a_citys_registers_cost_the_same_with_three_branches(db, world, register):
+    """A 市局's register holds its 分局's rows: one 分局 or three (four times the register), the
+    same queries; the 省厅's, over both 市局, too. No count, no list of every 片区."""
+    url = f"/directory/{register}/"
+    few = cost(register_leader(world, "one"), url)
+    many = cost(register_leader(world, "three"), url)
+    province = cost(world["province_leader"], url)
+    assert few == many == province
+    client = Client()
+    client.force_login(world["province_leader"])
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+    assert not any("DISTINCT" in q["sql"].upper() for q in captured.captured_queries)
+
+
+def test_a_citys_register_pages_forward_and_back(db, world):
+    """The 市局 of three 分局 reads its targets 50 a page by 登记顺序: 下一页 to the end lists
+    every row it may read once, 上一页 from the end gives the same pages back, and a filter
+    stays chosen on every page."""
+    from shuangsuiji.directory.models import Target
+
+    client = Client()
+    client.force_login(register_leader(world, "three"))
+    readable = Target.objects.filter(
+        organisation__path__startswith=world["three"].path, in_register=True
+    ).order_by("pk")
+    forward, last = walk(client, "/directory/targets/", "下一页")
+    assert len(forward) >= 3 and all(len(page) == 50 for page in forward[:-1])
+    assert [name for page in forward for name in page] == [t.name for t in readable]
+    back, _ = walk(client, last, "上一页")
+    assert back == forward[::-1]
+    assert "上一页" not in client.get("/directory/targets/").content.decode()
+
+    # A filter (the large 分局's 120 targets added to its register) is kept on every page.
+    chosen = readable.filter(name__contains="新增")
+    pages, last = walk(client, "/directory/targets/?q=%E6%96%B0%E5%A2%9E", "下一页")
+    assert [len(page) for page in pages] == [50, 50, 20]
+    assert [name for page in pages for name in page] == [t.name for t in chosen]
+    assert walk(client, last, "上一页")[0] == pages[::-1]
+    text = client.get(last).content.decode()
+    assert "q=%E6%96%B0%E5%A2%9E&amp;before=" in text
+    assert "不统计总数" in text and "共 " not in text
+
+
+def test_overdue_lists_the_longest_overdue_with_the_count_of_all(db, world, monkeypatch):
+    """逾期事项 shows the count of every overdue inspection and lists the longest overdue first,
+    at most ``OVERDUE_SHOWN`` of them (like 结果公示); here the limit is lowered to 2 so the
+    large 分局's handful is more than a page."""
+    from shuangsuiji.inspections import views
+    from shuangsuiji.inspections.selectors import overdue_inspection_count, overdue_inspections
+
+    monkeypatch.setattr(views, "OVERDUE_SHOWN", 2)
+    large = world["large"]
+    today = timezone.localdate()
+    total = overdue_inspection_count(large, today)
+    assert total > 2
+    client = Client()
+    client.force_login(coordinator(large))
+    response = client.get("/inspections/overdue/")
+    page = response.content.decode()
+    assert f"逾期未完成的检查（{total} 项）" in page and "仅列出逾期最久的 2 项" in page
+    shown = [row.inspection.pk for row in response.context["inspections"]]
+    assert shown == [row.inspection.pk for row in overdue_inspections(large, today)[:2]]

@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from python_calamine import CalamineWorkbook
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.directory import tasks
+from shuangsuiji.directory import services, tasks
 from shuangsuiji.directory.models import ExportJob
 from shuangsuiji.directory.registers import INSPECTORS, TARGETS
 from shuangsuiji.directory.services import register_import
@@ -320,7 +320,7 @@ def test_the_purge_deletes_expired_files_and_gives_up_on_builds_no_worker_ran(
     ExportJob.objects.filter(pk=stale.pk).update(created_at=long_ago)
     os.utime(orphan, (long_ago.timestamp(), long_ago.timestamp()))
 
-    assert tasks.export_files_purge() == 2
+    assert services.export_files_purge() == 2
     assert stored_files() == []
     built.refresh_from_db()
     assert built.file_removed_at is not None and not built.file

@@ -15,7 +15,13 @@ from django.http import HttpRequest, HttpResponse
 
 
 def has_permission(user, codename: str) -> bool:
-    return user.is_authenticated and user.is_active and user.has_perm(f"accounts.{codename}")
+    """The user holds the accounts app's permission ``codename``: read with the menu, once per
+    request (navigation.user_access), not by Django's two permission queries first."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    from shuangsuiji.accounts.navigation import user_access
+
+    return codename in user_access(user).permissions
 
 
 def role_required(*codenames: str) -> Callable:

@@ -1,14 +1,14 @@
 from django.utils.functional import SimpleLazyObject
 
-from shuangsuiji.accounts.navigation import menu_for
-from shuangsuiji.accounts.roles import user_roles
+from shuangsuiji.accounts.navigation import menu_for, user_access
 
 
 def navigation(request, counts=None):
     """The signed-in user's menu and roles, read only by a page that shows them (base.html):
     a PDF or a fragment rendered with the request costs nothing. ``counts``: a callable giving
     what awaits the user by menu entry (``menu_for``); the entry points pass it
-    (``config.context_processors``), this layer cannot read it."""
+    (``config.context_processors``), this layer cannot read it. The menu, the roles and the
+    entries counted come from one read of the user's access (``user_access``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -17,7 +17,7 @@ def navigation(request, counts=None):
         "menu": menu,
         # On a phone the menu is folded: its button says how much awaits inside.
         "menu_waiting": SimpleLazyObject(
-            lambda: sum(entry["waiting"].count for entry in menu if "waiting" in entry)
+            lambda: sum(entry["waiting"].count for entry in menu if entry["waiting"])
         ),
-        "my_roles": SimpleLazyObject(lambda: [role.label for role in user_roles(user)]),
+        "my_roles": SimpleLazyObject(lambda: list(user_access(user).roles)),
     }

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from shuangsuiji import filetypes
 from shuangsuiji.accounts.access import require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited, snapshot
@@ -52,23 +53,8 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789
 MAX_DOCX_PARTS = 2000
 #: [Content_Types].xml is a few kilobytes; more is no Word document.
 _MAX_CONTENT_TYPES = 1 << 20
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: The name of the stream every Word 97–2003 document holds, as the compound file stores it.
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
-#: What a refused file really is, by its first bytes, for the message.
-_OTHER_KINDS = (
-    (b"MZ", "Windows 可执行程序"),
-    (b"\x7fELF", "可执行程序"),
-    (b"PK\x03\x04", "zip 压缩包"),
-    (b"PK\x05\x06", "zip 压缩包"),
-    (b"Rar!", "rar 压缩包"),
-    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
-    (b"\x1f\x8b", "gz 压缩包"),
-    (b"\xff\xd8\xff", "JPG 图片"),
-    (b"\x89PNG", "PNG 图片"),
-    (b"{\\rtf", "富文本文档（.rtf）"),
-    (b"<", "网页文件"),
-)
 CONTENT_TYPES = {
     PlanDocument.Kind.PDF: "application/pdf",
     PlanDocument.Kind.DOC: "application/msword",
@@ -91,23 +77,23 @@ def file_kind(content: bytes, name: str) -> PlanDocument.Kind:
     """The document's type from its content; ``ValidationError`` on the file field naming the
     file and what it really is."""
     label = f"文件“{name}”"
-    if content.startswith(b"%PDF-"):
+    kind = filetypes.file_type(content)
+    if kind is filetypes.PDF:
         # A PDF ends with %%EOF (trailing bytes after it are tolerated by every reader); an
         # upload cut short lacks it and would not open.
         if b"%%EOF" not in content[-2048:]:
             raise _file_error(f"{label}不是完整的 PDF（缺少文件结尾），可能上传中断，请重新上传")
         return PlanDocument.Kind.PDF
-    if content.startswith(_OLE2):
+    if kind is filetypes.OLE2:
         if _WORD_STREAM not in content:
             raise _file_error(
                 f"{label}是 Office 97–2003 文件，但不是 Word 文档（可能是 Excel 表格），{ACCEPTED}"
             )
         return PlanDocument.Kind.DOC
-    if content.startswith(b"PK\x03\x04"):
+    if kind is filetypes.ZIP:
         _check_docx(content, label)
         return PlanDocument.Kind.DOCX
-    really = next((what for magic, what in _OTHER_KINDS if content.startswith(magic)), None)
-    found = f"（实为{really}）" if really else ""
+    found = f"（实为{kind.label}）" if kind else ""
     raise _file_error(f"{label}的内容不是 PDF 或 Word 文档{found}，{ACCEPTED}")
 
 

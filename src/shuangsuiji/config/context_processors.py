@@ -7,17 +7,18 @@ from __future__ import annotations
 from django.utils import timezone
 
 from shuangsuiji.accounts.context_processors import navigation as menu_and_roles
-from shuangsuiji.accounts.navigation import visible_items
+from shuangsuiji.accounts.navigation import user_access
 from shuangsuiji.reports.todo_counts import menu_counts
 
 
 def navigation(request):
     """The roles and the menu, each entry with its count of to-dos (``reports.todo``), read
-    when a page shows the menu and not before."""
+    when a page shows the menu and not before; the entries counted are the menu's own, read
+    once with it (``user_access``)."""
 
     def counts():
         user = request.user
-        shown = {item.url_name for item in visible_items(user)}
+        shown = {entry.url_name for entry in user_access(user).menu}
         return menu_counts(user, timezone.localdate(), shown)
 
     return menu_and_roles(request, counts)

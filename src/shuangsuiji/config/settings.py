@@ -340,6 +340,12 @@ SHUANGSUIJI_BACKGROUND_EXPORTS = env.bool(
     "SHUANGSUIJI_BACKGROUND_EXPORTS", default=SHUANGSUIJI_BACKGROUND_IMPORTS
 )
 SHUANGSUIJI_EXPORT_KEEP_HOURS = env.int("SHUANGSUIJI_EXPORT_KEEP_HOURS", default=24)
+# The portal's large results downloads (disclosure/results_files.py), built once per
+# organisation, filters and data version and shared by every visitor: at most this many built
+# at once (a crawler asking for every filter is told to come back) …
+SHUANGSUIJI_RESULTS_FILES_WAITING = env.int("SHUANGSUIJI_RESULTS_FILES_WAITING", default=4)
+#: … and at most this many kept, the oldest making room.
+SHUANGSUIJI_RESULTS_FILES_KEPT = env.int("SHUANGSUIJI_RESULTS_FILES_KEPT", default=50)
 # A draw of more candidates is computed by the worker (acts/draws.py ``draw_finish``): at 3 µs
 # a candidate (benchmarks/draw.py) a request stays well under a second, above any county's pool.
 SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES = env.int("SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES", 20000)

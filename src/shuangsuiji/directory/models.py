@@ -452,7 +452,7 @@ class ExportJob(models.Model):
     The file holds what the export holds: the owning 抽查管理员's export carries 身份证号 and
     联系电话 unmasked (to be imported back), so it is stored encrypted like an upload
     (``uploads.seal``) and kept SHUANGSUIJI_EXPORT_KEEP_HOURS after it is built; then
-    ``tasks.export_files_purge`` deletes it and the row says when. Only the user who asked for it
+    ``services.export_files_purge`` deletes it and the row says when. Only the user who asked for it
     downloads it: the rows and the masking are his.
     """
 

@@ -16,7 +16,63 @@ def register_rows(spec: RegisterSpec, user) -> QuerySet:
     return spec.model.objects.readable_by(user).select_related("organisation")
 
 
+def spans_units(user) -> bool:
+    """Whether the user's registers hold the rows of subordinate units as well as their own:
+    a 市局's or the 省厅's, tens or hundreds of thousands of rows (issue 21 §3). Their list is
+    read a page at a time by 登记顺序 (``register_page``) and is not counted: a count, a sort by
+    name or a list of every 片区 would each read every row of the province."""
+    from shuangsuiji.accounts.models import OrganisationLevel
+
+    return user.organisation.level in (OrganisationLevel.PROVINCE, OrganisationLevel.CITY)
+
+
+#: Rows on one page of a register's list.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    """One page of a register by 登记顺序 (the order the rows were entered, their keys).
+    ``next_after``: the ``after=`` of the next page; ``previous_before``: the ``before=`` of the
+    previous page; None where there is none."""
+
+    rows: list
+    next_after: int | None
+    previous_before: int | None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def register_page(
+    rows: QuerySet, *, after: int | None = None, before: int | None = None, size: int | None = None
+) -> RegisterPage:
+    """The page of ``rows`` after (or before) a row's key: one query on the primary key's index,
+    whatever the number of rows and of units, with no count (keyset paging). Back from the
+    second page, where fewer than a page lie before, it is the first page."""
+    size = size or PAGE_SIZE
+    rows = rows.order_by("pk")
+    if before is not None:
+        found = list(rows.filter(pk__lt=before).order_by("-pk")[: size + 1])
+        if len(found) > size:
+            shown = found[:size][::-1]
+            return RegisterPage(shown, next_after=shown[-1].pk, previous_before=shown[0].pk)
+        after = None
+    found = list((rows if after is None else rows.filter(pk__gt=after))[: size + 1])
+    shown = found[:size]
+    return RegisterPage(
+        shown,
+        next_after=shown[-1].pk if len(found) > size else None,
+        previous_before=shown[0].pk if after is not None and shown else None,
+    )
+
+
 def area_choices(spec: RegisterSpec, user) -> list[str]:
+    """The 片区 the user's rows name, for the filter's drop-down. Not for a register spanning
+    units (``spans_units``): each bureau names its own 片区, and listing them reads every row."""
     if "area" not in spec.filter_fields:
         return []
     return list(
@@ -139,3 +195,32 @@ def items_compared(organisation, records: list[tuple[int, dict]]) -> ItemCompari
             missing.append((row, values, item))
     extra = [item for key, item in ours.items() if item.in_register and key not in theirs]
     return ItemComparison(missing=missing, extra=extra, matched=matched)
+
+
+# ---- register exports ---------------------------------------------------------------------------
+
+
+def export_job_content(job) -> bytes:
+    """The built file of an ``ExportJob``, decrypted. ValueError with the reason when it cannot
+    be read."""
+    from shuangsuiji.directory.uploads import UploadUnreadable, unseal
+
+    try:
+        with job.file.open("rb") as handle:
+            return unseal(handle.read())
+    except UploadUnreadable as error:
+        raise ValueError(
+            "导出文件无法解密（加密它的密钥已不在 SHUANGSUIJI_FIELD_KEYS 中），请重新导出。"
+        ) from error
+    except OSError as error:
+        raise ValueError("导出文件已不在系统中，请重新导出。") from error
+
+
+def export_jobs_recent(spec: RegisterSpec, user, limit: int = 5) -> list:
+    """The user's latest exports of a register (only he downloads them)."""
+    from shuangsuiji.directory.models import ExportJob
+
+    return list(
+        ExportJob.objects.filter(organisation=user.organisation, requested_by=user,
+                                 register=spec.key)[:limit]
+    )  # fmt: skip

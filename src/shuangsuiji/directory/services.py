@@ -9,28 +9,36 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
-from shuangsuiji.accounts.access import require_own
+from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
+from shuangsuiji.directory.filters import RegisterFilter
 from shuangsuiji.directory.importing import (
     ImportPlan,
     Progress,
     apply_import,
+    export_rows,
     import_limits,
     parse_register_file,
     plan_import,
 )
 from shuangsuiji.directory.limits import too_large
-from shuangsuiji.directory.models import ImportBatch
+from shuangsuiji.directory.models import ExportJob, ImportBatch
 from shuangsuiji.directory.registers import RegisterSpec, register_by_key
-from shuangsuiji.directory.selectors import import_batch_content
-from shuangsuiji.directory.tasks import export_files_purge, import_validate
-from shuangsuiji.directory.uploads import plain_files, seal
+from shuangsuiji.directory.selectors import import_batch_content, register_rows
+from shuangsuiji.directory.tasks import import_validate, register_export_build
+from shuangsuiji.directory.uploads import (
+    loose_files_delete,
+    plain_files,
+    seal,
+    stored_file_delete,
+)
 from shuangsuiji.draw.primitives import gc_paused
 
 logger = logging.getLogger(__name__)
@@ -139,13 +147,9 @@ def _file_remove(batch: ImportBatch, reason: str, *, abandon: bool = False) -> N
     """Delete a batch's file and say so on the row; ``abandon``: a preview nobody will apply
     becomes 已放弃 (a refused file stays 有错误)."""
     name = batch.file.name
-    if name:
-        try:
-            batch.file.storage.delete(name)
-        except OSError:
-            # Left for the next purge, which finds the row still holding the file.
-            logger.exception("无法删除上传的文件 %s（批次 %s）", name, batch.pk)
-            return
+    what = f"上传的文件 {name}（批次 {batch.pk}）"
+    if name and not stored_file_delete(batch.file.storage, name, what):
+        return  # left for the next purge, which finds the row still holding the file
     batch.file = ""
     batch.file_removed_at = timezone.now()
     batch.file_removed_reason = reason
@@ -196,14 +200,8 @@ def import_files_purge() -> int:
         else:
             continue
         removed += 1
-    for path in plain_files(Path(settings.MEDIA_ROOT)):
-        try:
-            path.unlink()
-        except OSError:
-            logger.exception("无法删除未加密的上传文件 %s", path)
-            continue
-        removed += 1
-    # Finished register exports past their keep time go with the uploads (directory/tasks.py).
+    removed += loose_files_delete(plain_files(Path(settings.MEDIA_ROOT)), "未加密的上传文件")
+    # Finished register exports past their keep time go with the uploads.
     removed += export_files_purge()
     return removed
 
@@ -406,3 +404,167 @@ def register_reveal_personal(*, actor, spec: RegisterSpec, instance):
     if not any(column.sensitive for column in spec.columns):
         raise ValidationError("该名录没有需要隐藏的个人信息。")
     return instance
+
+
+# ---- register exports ---------------------------------------------------------------------------
+#
+# An export of more rows than SHUANGSUIJI_EXPORT_BACKGROUND_ROWS is an ``ExportJob`` built by the
+# worker (``tasks.register_export_build`` runs ``export_job_build``); the page shows its progress
+# and then a link to the file. The file is what the list page's export gives at once for fewer rows
+# (``importing.export_rows``: same columns, same masking, the owning 抽查管理员's own rows
+# unmasked, to import back), stored encrypted (``uploads.seal``) and deleted
+# SHUANGSUIJI_EXPORT_KEEP_HOURS after it was built (``export_files_purge``).
+
+EXPORT_BROKE = (
+    "生成导出文件时发生系统错误，未生成文件。请重新导出；仍不成功请将导出时间告知系统管理员"
+    "（错误详情已记入日志）。"
+)
+#: The list page's own parameters, which choose no rows.
+_NOT_FILTERS = ("page",)
+
+
+def _filters_text(query: QueryDict) -> str:
+    filters = query.copy()
+    for name in _NOT_FILTERS:
+        filters.pop(name, None)
+    return filters.urlencode()
+
+
+def export_job_create(*, actor, spec: RegisterSpec, query: QueryDict) -> ExportJob:
+    """Queue the export of the rows of ``spec`` that ``actor`` reads, narrowed by the list
+    page's filters (``query``). Asked again while the same export is still unfinished, it is
+    that one: a second click queues nothing."""
+    if not (has_permission(actor, "manage_registers") or has_permission(actor, "read_org_data")):
+        raise PermissionDenied("您的角色无权导出名录。")
+    export_files_purge()
+    filters = _filters_text(query)
+    mine = ExportJob.objects.filter(organisation=actor.organisation, requested_by=actor)
+    waiting = mine.filter(register=spec.key, query=filters, status__in=ExportJob.UNFINISHED)
+    if (same := waiting.first()) is not None:
+        return same
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    job = ExportJob(
+        organisation=actor.organisation,
+        register=spec.key,
+        query=filters,
+        requested_by=actor,
+        filename=f"{spec.label}-{stamp}.xlsx",
+    )
+    # The queue is a table of the same database: the job and its task commit together.
+    with transaction.atomic():
+        job.save()
+        job.task_id = str(register_export_build.enqueue(job.pk).id)
+        job.save(update_fields=["task_id"])
+    return job
+
+
+def export_job_build(job_id: int) -> str:
+    """Build the job's file and store it encrypted; returns the job's status.
+
+    It starts from the register every time: a run after a kill builds the whole file again, and
+    the job ends in one conditional update, so however many runs there are it ends once, and a
+    run that finds it ended leaves it."""
+    job = ExportJob.objects.select_related("requested_by").filter(pk=job_id).first()
+    if job is None:
+        return ""
+    unfinished = ExportJob.objects.filter(pk=job.pk, status__in=ExportJob.UNFINISHED)
+    if not unfinished.update(status=ExportJob.Status.RUNNING, progress=0):
+        job.refresh_from_db()
+        return job.status
+    job.status, job.progress = ExportJob.Status.RUNNING, 0
+    field = ExportJob._meta.get_field("file")
+    try:
+        content, rows = _export_content(job)
+        # A random name: the stored file says nothing, and it is unreadable without the keys.
+        name = field.storage.save(
+            field.generate_filename(job, f"{uuid.uuid4().hex}.sealed"), ContentFile(seal(content))
+        )
+    except Exception:
+        # An exception would end the task with the job still 生成中, for the page to show for
+        # ever: the user is told, and the traceback goes to the log.
+        logger.exception("名录导出出错：导出 %s（%s）", job.pk, job.filename)
+        _export_end(job, status=ExportJob.Status.FAILED, message=EXPORT_BROKE)
+        return job.status
+    if not _export_end(job, status=ExportJob.Status.DONE, file=name, row_count=rows):
+        field.storage.delete(name)  # another run ended the job first: its file stands
+    return job.status
+
+
+def _export_content(job: ExportJob) -> tuple[bytes, int]:
+    """The workbook of the job's rows, read now with its requester's rights, and how many rows
+    it has; the progress is written as the rows are."""
+    spec = register_by_key(job.register)
+    user = job.requested_by
+    rows = RegisterFilter(
+        QueryDict(job.query), spec=spec, queryset=register_rows(spec, user)
+    ).qs.order_by("pk")
+    # 身份证号 leave unmasked only in the owning coordinator's export, which must re-import.
+    unmasked = user.organisation_id if has_permission(user, "manage_registers") else None
+    running = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING)
+    shown, written = 0, 0
+
+    def saved(phase: str, done: int, total: int) -> None:
+        nonlocal shown, written
+        written = done
+        # Up to 95: closing the workbook and encrypting it is the rest.
+        percent = 95 * done // max(total, 1)
+        if percent > shown:
+            shown = percent
+            running.update(progress=percent)
+
+    content = export_rows(spec, rows, unmasked_org_id=unmasked, on_progress=saved)
+    return content, written
+
+
+def _export_end(job: ExportJob, **values) -> bool:
+    """Write how a build ended, in one statement and only on a job still 生成中; False (and
+    ``job`` as stored) when another run, or the purge, ended it first."""
+    values.update(progress=100, finished_at=timezone.now())
+    ended = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(**values)
+    if ended:
+        for name, value in values.items():
+            setattr(job, name, value)
+        return True
+    job.refresh_from_db()
+    return False
+
+
+def export_files_purge() -> int:
+    """Delete the export files older than SHUANGSUIJI_EXPORT_KEEP_HOURS, and a file a killed
+    run stored but never recorded; end the builds no worker took in all that time. Returns how
+    many files went. Run at every export that is queued (and by ``import_files_purge``, so
+    ``shuangsuiji backup`` runs it before it archives the media folder)."""
+    hours = settings.SHUANGSUIJI_EXPORT_KEEP_HOURS
+    now = timezone.now()
+    cutoff = now - timedelta(hours=hours)
+    # Should a worker start later, its task finds the job ended and leaves it.
+    ExportJob.objects.filter(status__in=ExportJob.UNFINISHED, created_at__lt=cutoff).update(
+        status=ExportJob.Status.FAILED,
+        progress=100,
+        finished_at=now,
+        message=f"申请后 {hours} 小时内未能生成（后台任务进程未运行），请重新导出。",
+    )
+    field = ExportJob._meta.get_field("file")
+    removed = 0
+    expired = ExportJob.objects.exclude(file="").filter(
+        file_removed_at__isnull=True, finished_at__lt=cutoff
+    )
+    for job in expired.only("pk", "file"):
+        if not stored_file_delete(field.storage, job.file.name, f"导出文件 {job.file.name}"):
+            continue  # the next purge finds the row still holding it
+        ExportJob.objects.filter(pk=job.pk).update(file="", file_removed_at=now)
+        removed += 1
+    held = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+    media = Path(settings.MEDIA_ROOT)
+    folder = media / field.upload_to.split("/", 1)[0]
+    if folder.is_dir():
+        # A run records its file just after storing it: one unrecorded for hours is lost.
+        lost = (
+            path
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+            and path.relative_to(media).as_posix() not in held
+            and path.stat().st_mtime < cutoff.timestamp()
+        )
+        removed += loose_files_delete(lost, "未登记的导出文件")
+    return removed

@@ -11,10 +11,13 @@ carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from shuangsuiji.crypto import decrypt_bytes, encrypt_bytes
+
+logger = logging.getLogger(__name__)
 
 #: The folder of ``MEDIA_ROOT`` the uploads are stored in (``ImportBatch.file``'s upload_to).
 FOLDER = "imports"
@@ -59,3 +62,33 @@ def plain_files(media_root: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink() and not is_sealed(path):
             yield path
+
+
+# ---- deleting files at rest ---------------------------------------------------------------------
+#
+# Every purge (uploads, register exports, public results files) deletes the files its rows hold
+# and then the files no row holds; a file the disk refuses to delete is logged and left, and the
+# row still naming it makes the next purge try again.
+
+
+def stored_file_delete(storage, name: str, what: str) -> bool:
+    """Delete one stored file; False, logged, when it cannot be (``what`` names it in the log)."""
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.exception("无法删除%s", what)
+        return False
+    return True
+
+
+def loose_files_delete(paths: Iterable[Path], what: str) -> int:
+    """Delete files no row holds; returns how many went (``what`` names them in the log)."""
+    removed = 0
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            logger.exception("无法删除%s %s", what, path)
+            continue
+        removed += 1
+    return removed

@@ -38,6 +38,7 @@ from shuangsuiji.directory.models import ExportJob, ImportBatch, Target
 from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
+from shuangsuiji.params import whole_number
 from shuangsuiji.spreadsheets import file_name
 
 READ = ("manage_registers", "read_org_data")
@@ -74,19 +75,40 @@ def _attachment(content: bytes, filename: str, content_type: str = XLSX) -> Http
     return response
 
 
+#: The query string's keys that choose a page rather than rows.
+PAGING = ("page", "after", "before")
+
+
 @role_required(*READ)
 def register_list(request, register: str):
+    """A register's rows, 50 a page. A 分局's (its own rows, a few thousand) are in the
+    register's order with the total; a 市局's or the 省厅's (``selectors.spans_units``) by
+    登记顺序, page after page, without a total (issue 21 §3)."""
     spec = _spec(register)
     chosen = _register_filter(spec, request)
-    page = Paginator(chosen.qs, 50).get_page(request.GET.get("page"))
+    spans = selectors.spans_units(request.user)
+    if spans:
+        page = selectors.register_page(
+            chosen.qs,
+            after=whole_number(request.GET.get("after"), 1, 2**62),
+            before=whole_number(request.GET.get("before"), 1, 2**62),
+        )
+    else:
+        page = Paginator(chosen.qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     table = [(obj, [_display(spec, obj, f) for f in spec.list_fields]) for obj in page]
     filters = []
     for name in spec.filter_fields:
         column = spec.column_for_field(name)
-        options = (
-            selectors.area_choices(spec, request.user) if name == "area" else list(column.options)
-        )
-        filters.append({"name": name, "label": column.header, "options": options})
+        if name == "area":
+            # Across units, 片区 is typed: each bureau names its own (area_choices).
+            options = [] if spans else selectors.area_choices(spec, request.user)
+        else:
+            options = list(column.options)
+        typed = name == "area" and spans
+        filters.append({"name": name, "label": column.header, "options": options, "typed": typed})
+    kept = request.GET.copy()
+    for key in PAGING:
+        kept.pop(key, None)
     return render(
         request,
         "directory/list.html",
@@ -95,6 +117,9 @@ def register_list(request, register: str):
             "headers": [spec.column_for_field(f).header for f in spec.list_fields],
             "table": table,
             "page": page,
+            "spans_units": spans,
+            # The filters chosen, for the links to the next and the previous page.
+            "kept": kept.urlencode(),
             "filters": filters,
             "applied": chosen.applied,
             "has_register_state": chosen.has_register_state,
@@ -253,7 +278,7 @@ def register_export(request, register: str):
     and goes to the export's page (a GET never writes)."""
     spec = _spec(register)
     if request.method == "POST":
-        job = tasks.export_job_create(actor=request.user, spec=spec, query=request.GET)
+        job = services.export_job_create(actor=request.user, spec=spec, query=request.GET)
         if not settings.SHUANGSUIJI_BACKGROUND_EXPORTS:
             # No worker process: the request runs the queued build itself.
             tasks.task_run_now(job.task_id)
@@ -268,7 +293,7 @@ def register_export(request, register: str):
                 "spec": spec,
                 "count": count,
                 "threshold": settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS,
-                "recent": tasks.export_jobs_recent(spec, request.user),
+                "recent": selectors.export_jobs_recent(spec, request.user),
                 "keep_hours": settings.SHUANGSUIJI_EXPORT_KEEP_HOURS,
             },
         )
@@ -318,7 +343,7 @@ def export_file(request, pk: int):
     if not job.has_file:
         raise Http404("导出文件尚未生成或已删除。")
     try:
-        content = tasks.export_job_content(job)
+        content = selectors.export_job_content(job)
     except ValueError as error:
         messages.error(request, str(error))
         return redirect(job)

@@ -11,6 +11,7 @@ from typing import Any
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from shuangsuiji import filetypes
 from shuangsuiji.directory import codes
 from shuangsuiji.directory.limits import (
     HEADER_SEARCH_ROWS,
@@ -56,7 +57,10 @@ def read_rows(content: bytes, filename: str, limits: ImportLimits | None = None)
             check_size(content, filename, limits)
         if suffix == ".csv":
             return _read_csv(content, filename, limits)
-        if limits is not None and content.startswith(b"PK"):
+        if limits is not None and filetypes.file_type(content) in (
+            filetypes.ZIP,
+            filetypes.EMPTY_ZIP,
+        ):
             # By content, not by name: calamine reads a zip renamed to .xls as an xlsx.
             check_xlsx(content, filename, limits)
     except LimitError as error:

@@ -122,14 +122,17 @@ def result_row(r: Inspection) -> list:
     ]
 
 
-def results_xlsx_response(title: str, rows: Iterable[Inspection]) -> HttpResponse:
-    """The published results as one worksheet: the header row, then a row per result, every
-    cell text (users' words are never a formula: shuangsuiji.spreadsheets). Named ``title``."""
+def results_workbook(
+    target, rows: Iterable[Inspection], on_row: Callable[[int], None] | None = None
+) -> int:
+    """Write the published results as one worksheet to ``target`` (a path or a binary file):
+    the header row, then a row per result, every cell text (users' words are never a formula:
+    shuangsuiji.spreadsheets). ``on_row`` hears how many rows are written after each one.
+    Returns how many rows there are."""
     import xlsxwriter
 
-    buffer = io.BytesIO()
     # constant_memory: rows go to a temporary file as they are written, not all into memory.
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
     worksheet = workbook.add_worksheet(sheet_name("抽查结果"))
     cells = XlsxText(workbook)
     head = cells.add_format({"bold": True, "border": 1, "bg_color": "#EEEEEE", "text_wrap": True})
@@ -138,10 +141,26 @@ def results_xlsx_response(title: str, rows: Iterable[Inspection]) -> HttpRespons
         worksheet.set_column(column, column, width)
         cells.write(worksheet, 0, column, header, head)
     worksheet.freeze_panes(1, 0)
+    number = 0
     for number, result in enumerate(rows, start=1):
         for column, value in enumerate(result_row(result)):
             cells.write(worksheet, number, column, value, text)
+        if on_row is not None:
+            on_row(number)
     workbook.close()
+    return number
+
+
+def results_download_name(title: str) -> str:
+    return file_name(title, "xlsx")
+
+
+def results_xlsx_response(title: str, rows: Iterable[Inspection]) -> HttpResponse:
+    """The published results as an Excel download named ``title``, built within the request:
+    for a download of at most SHUANGSUIJI_EXPORT_BACKGROUND_ROWS rows (a larger one is a
+    ``ResultsFile``, built by the worker)."""
+    buffer = io.BytesIO()
+    results_workbook(buffer, rows)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, file_name(title, "xlsx"))
+    response["Content-Disposition"] = content_disposition_header(True, results_download_name(title))
     return response

@@ -131,3 +131,56 @@ class PublicVersion(models.Model):
 
     def __str__(self) -> str:
         return f"单位 {self.organisation_id}：第 {self.counter} 版"
+
+
+class ResultsFile(models.Model):
+    """The portal's Excel download of an organisation's published results, too large to build
+    within a request (issue 21 §5), built once by the worker (``disclosure.tasks``) and served
+    to everyone who asks for the same filters while the organisation's public data stays as it
+    was (``version``, disclosure/versions.py). The file holds only what the portal lists
+    (``selectors.public_results``), so it is stored as it is, under ``MEDIA_ROOT/results/``;
+    ``results_files.results_files_purge`` deletes it once its version is stale or it is older
+    than SHUANGSUIJI_EXPORT_KEEP_HOURS."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    #: Statuses a task still has to end.
+    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    #: The filters applied, as the results page writes them (``year=2026&quarter=2``): validated
+    #: values in a fixed order, never the visitor's own query string.
+    filters = models.CharField("筛选条件", max_length=100, blank=True)
+    #: The organisation's public version when the file was asked for, and the code's release.
+    version = models.CharField("数据版本", max_length=100)
+    title = models.CharField("下载文件名", max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    file = models.FileField("文件", upload_to="results/", blank=True)
+    message = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    #: The queued build (django-tasks' result id).
+    task_id = models.CharField("生成任务", max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "公示结果下载文件"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "filters", "version"], name="results_file_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def has_file(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)

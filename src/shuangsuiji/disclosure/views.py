@@ -1,11 +1,13 @@
 """The public portal: no login, no JavaScript needed, every read through ``selectors``."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shuangsuiji.bureau import plan_documents
 from shuangsuiji.bureau.document_views import document_response
@@ -166,6 +168,11 @@ def inspectors(request, code: str):
 @require_GET
 @public_cached(of_path)
 def results(request, code: str):
+    return _results_page(request, code)
+
+
+def _results_page(request, code: str) -> HttpResponse:
+    """The results page of ``code`` with the filters of the query string (400 naming a bad one)."""
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     problems = filterset.problems
@@ -212,18 +219,94 @@ def _results_title(org, chosen: dict) -> str:
     return "-".join([*parts, "抽查结果"])
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def results_xlsx(request, code: str):
     """The results the page lists, with its filters, as an Excel workbook: the same columns and
-    rows as the open-data CSV (``/api/results?organisation=…&format=csv``)."""
+    rows as the open-data CSV (``/api/results?organisation=…&format=csv``).
+
+    Up to SHUANGSUIJI_EXPORT_BACKGROUND_ROWS rows it is written within the request. A larger
+    one is built once by the worker and shared (``results_files``, issue 21 §5): a GET offers
+    to build it and writes nothing (a crawler following links queues no work); the visitor's
+    POST queues it, and then the page says 正在生成 and refreshes itself (``wait=1``) until
+    the file comes, the same for everyone asking the same thing until the results change."""
+    from shuangsuiji.directory.tasks import task_run_now, worker_seen
+    from shuangsuiji.disclosure import results_files
+
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     if filterset.problems:
-        return results(request, code=code)  # the page, naming what is wrong (400)
-    rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
-    return exports.results_xlsx_response(
-        _results_title(org, filterset.chosen), rows.iterator(chunk_size=2000)
+        return _results_page(request, code)  # the page, naming what is wrong (400)
+    chosen = filterset.chosen
+    filters = _chosen_query(chosen)
+    title = _results_title(org, chosen)
+    address = reverse("disclosure:results_xlsx", args=[org.code]) + (
+        f"?{filters}" if filters else ""
     )
+    progress = f"{address}{'&' if filters else '?'}wait=1"
+    # The progress page asking again looks for the shared file first; a plain download counts
+    # first, so a small one never touches the shared files.
+    waiting = "wait" in request.GET or request.method == "POST"
+    count = None if waiting else filterset.qs.count()
+    if count is not None and count <= settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS:
+        rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
+        return exports.results_xlsx_response(title, rows.iterator(chunk_size=2000))
+    version = results_files.results_version(org)
+    found = results_files.results_file_find(org, filters, version)
+    if not results_files.results_file_usable(found):
+        found = None
+    if request.method == "POST":
+        if found is None:
+            found = results_files.results_file_request(
+                organisation=org, filters=filters, version=version, title=title
+            )
+            if found is not None and not settings.SHUANGSUIJI_BACKGROUND_EXPORTS:
+                task_run_now(found.task_id)  # no worker process: this request builds it
+        if found is not None:
+            return redirect(progress)
+    elif found is None:
+        # Nothing built or being built: offer to build it (a POST), and write nothing.
+        count = filterset.qs.count() if count is None else count
+        response = render(
+            request,
+            "disclosure/results_file.html",
+            {"org": org, "title": title, "address": address, "offer": count},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    if found is not None and found.has_file and not waiting:
+        try:
+            handle = found.file.open("rb")
+        except OSError:
+            raise Http404("下载文件刚被更新，请返回抽查结果页重新下载。") from None
+        response = FileResponse(handle, content_type=exports.XLSX)
+        response["Content-Disposition"] = content_disposition_header(
+            True, exports.results_download_name(found.title)
+        )
+        return response
+    unfinished = found is not None and found.status in found.UNFINISHED
+    response = render(
+        request,
+        "disclosure/results_file.html",
+        {
+            "org": org,
+            "found": found,
+            "title": title,
+            "filename": exports.results_download_name(title),
+            "address": address,
+            "worker": worker_seen() if unfinished else True,
+            "keep_hours": settings.SHUANGSUIJI_EXPORT_KEEP_HOURS,
+        },
+        status=503 if found is None else 202 if unfinished else 200,
+    )
+    if found is None:
+        response["Retry-After"] = "60"
+    elif unfinished:
+        # No script needed: every browser follows Refresh, as it would <meta http-equiv>.
+        response["Refresh"] = f"2; url={progress}"
+    elif found.has_file:
+        response["Refresh"] = f"0; url={address}"  # built: the file comes, the page stays
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

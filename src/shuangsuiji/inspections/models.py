@@ -424,6 +424,13 @@ class FollowUp(PermanentModel):
         verbose_name = "后续处置"
         verbose_name_plural = "后续处置"
         ordering = ["opened_on", "pk"]
+        indexes = [
+            # 逾期事项 looks for a bureau's open follow-ups past their deadline: a province holds
+            # hundreds of thousands of follow-ups, nearly all closed (issue 21 §3).
+            models.Index(
+                fields=["deadline"], condition=Q(closed_on__isnull=True), name="followup_open_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}（{'已办结' if self.closed_on else '办理中'}）"

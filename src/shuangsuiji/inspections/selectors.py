@@ -244,9 +244,11 @@ def deadline_row(inspection: Inspection, today: dt.date) -> DeadlineRow:
     return DeadlineRow(inspection, deadline, (today - deadline).days if late else 0)
 
 
-def overdue_inspections(organisation, today: dt.date) -> list[DeadlineRow]:
+def overdue_inspections(
+    organisation, today: dt.date, shown: int | None = None
+) -> list[DeadlineRow]:
     """The organisation's inspections still open after their task's deadline, the longest
-    overdue first: for the coordinator to chase (逾期事项)."""
+    overdue first: for the coordinator to chase (逾期事项). ``shown``: only that many."""
     rows = (
         Inspection.objects.filter(
             organisation=organisation,
@@ -257,6 +259,8 @@ def overdue_inspections(organisation, today: dt.date) -> list[DeadlineRow]:
         .prefetch_related("members__inspector")
         .order_by("task__inspection_deadline", "task__sequence", "pk")
     )
+    if shown is not None:
+        rows = rows[:shown]
     return [deadline_row(inspection, today) for inspection in rows]
 
 

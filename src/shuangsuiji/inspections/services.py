@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from shuangsuiji import filetypes
 from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.services import audited
@@ -34,15 +35,12 @@ from shuangsuiji.inspections.models import (
     ItemOutcome,
     ResultCategory,
 )
+from shuangsuiji.policy import Preset
 from shuangsuiji.policy.schema import RECORD_KINDS
 
 EDITABLE = (Inspection.Status.ASSIGNED,)
 #: Files accepted as evidence, recognised by their first bytes rather than their names.
-SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"%PDF-": "application/pdf",
-}
+EVIDENCE_TYPES = (filetypes.JPEG, filetypes.PNG, filetypes.PDF)
 
 
 def is_team_member(user, inspection: Inspection) -> bool:
@@ -175,17 +173,15 @@ def attachment_add(*, actor, inspection: Inspection, kind: str, upload) -> Attac
     limit = getattr(settings, "SHUANGSUIJI_UPLOAD_MAX_MB", 20)
     if upload.size > limit * 1024 * 1024:
         raise ValidationError({"file": f"{upload.name}：文件超过 {limit} MB。"})
-    head = upload.read(8)
-    upload.seek(0)
-    content_type = next((t for sig, t in SIGNATURES.items() if head.startswith(sig)), None)
-    if content_type is None:
+    found = filetypes.upload_type(upload)
+    if found not in EVIDENCE_TYPES:
         raise ValidationError({"file": f"{upload.name}：只接受 JPG、PNG 图片或 PDF 文件。"})
     attachment = Attachment(
         inspection=inspection,
         kind=kind,
         original_name=upload.name,
         size=upload.size,
-        content_type=content_type,
+        content_type=found.content_type,
         uploaded_by=actor,
     )
     attachment.file.save(upload.name, upload, save=False)
@@ -200,8 +196,10 @@ def _violation(inspection: Inspection) -> bool:
     )
 
 
-def submission_problems(inspection: Inspection) -> list[str]:
-    """Everything that stops this result from being submitted, in words for the team."""
+def submission_problems(inspection: Inspection, preset: Preset | None = None) -> list[str]:
+    """Everything that stops this result from being submitted, in words for the team.
+    ``preset``: the organisation's effective policy when the caller has read it already
+    (``records_preset``; the record form asks three questions of it)."""
     problems = []
     if not inspection.checked_at:
         problems.append("请填写检查时间。")
@@ -231,21 +229,28 @@ def submission_problems(inspection: Inspection) -> list[str]:
     if mode == ConfidentialPublication.RESTRICTED and not inspection.shared_with.exists():
         problems.append("涉密结果选择“限定范围”的，请选择可查阅的联合部门。")
     if inspection.method_used == "现场检查":
-        problems += _missing_records(inspection)
+        problems += _missing_records(inspection, preset)
     return problems
 
 
-def _missing_records(inspection: Inspection) -> list[str]:
-    preset = effective_preset(organisation_policy(inspection.organisation))
+def records_preset(inspection: Inspection) -> Preset:
+    """The effective policy whose 现场检查 records rule ``submission_problems`` applies (three
+    queries: the organisation's adopted policy and its adjustments)."""
+    return effective_preset(organisation_policy(inspection.organisation))
+
+
+def _missing_records(inspection: Inspection, preset: Preset | None = None) -> list[str]:
+    preset = preset or records_preset(inspection)
     if preset.records is None:
         return []
     entry = preset.records.at(inspection.determined_on or timezone.localdate())
-    required = entry.value["violation" if _violation(inspection) else "no_violation"]
+    violation = _violation(inspection)
+    required = entry.value["violation" if violation else "no_violation"]
     have = set(inspection.attachments.values_list("kind", flat=True))
     missing = [kind for kind in required if kind not in have]
     if not missing:
         return []
-    situation = "发现问题的" if _violation(inspection) else "未发现问题的"
+    situation = "发现问题的" if violation else "未发现问题的"
     return [f"现场检查{situation}，须上传：{'、'.join(missing)}（{entry.ref.clause}）。"]
 
 

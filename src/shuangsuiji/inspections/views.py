@@ -269,13 +269,16 @@ def record(request, pk: int):
 
     from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
 
+    # The policy the three questions below ask, read once (each read is three queries).
+    preset = services.records_preset(inspection) if editable else None
+
     def records_needed(violation: bool) -> str:
         """The 现场检查 records rule's words for a result with or without a violation, with the
         files uploaded so far, for the live 提交前还需 list; the probe is never saved."""
         probe = copy(inspection)
         probe.method_used = "现场检查"
         probe.result_category = ResultCategory.ORDERED if violation else ResultCategory.NO_PROBLEM
-        return "".join(services._missing_records(probe))
+        return "".join(services._missing_records(probe, preset))
 
     return render(
         request,
@@ -289,7 +292,7 @@ def record(request, pk: int):
             ],
             "attachments": inspection.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "problems": services.submission_problems(inspection) if editable else [],
+            "problems": services.submission_problems(inspection, preset) if editable else [],
             # What the browser needs to keep 提交前还需 live (``submission_problems``' rules).
             "submit_rules": {
                 "records_violation": records_needed(True) if editable else "",
@@ -476,18 +479,30 @@ def follow_up_close_view(request, pk: int, follow_up_id: int):
     return redirect("inspections:record", pk=pk)
 
 
+#: Rows of each list 逾期事项 shows (the longest overdue first); the counts are of all of them.
+OVERDUE_SHOWN = 50
+
+
 @role_required("manage_sampling")
 def overdue(request):
     """逾期事项, for the coordinator to chase: inspections still open after their task's 检查时限
-    (保定 三、（三）; 绛县 四、（五）4), and follow-ups past their deadline."""
+    (保定 三、（三）; 绛县 四、（五）4), and follow-ups past their deadline. Each list shows the
+    longest overdue ``OVERDUE_SHOWN`` under the count of all, as 结果公示 does (issue 21 §3)."""
     today = timezone.localdate()
     organisation = request.user.organisation
+    inspections = selectors.overdue_inspections(organisation, today, shown=OVERDUE_SHOWN)
+    # Read once and counted here: finding a bureau's open follow-ups scans every follow-up of
+    # the province (no index leads to them), and a COUNT would scan them a second time.
+    follow_ups = list(services.overdue_follow_ups(organisation, today))
     return render(
         request,
         "inspections/overdue.html",
         {
-            "inspections": selectors.overdue_inspections(organisation, today),
-            "rows": services.overdue_follow_ups(organisation, today),
+            "inspections": inspections,
+            "inspection_count": selectors.overdue_inspection_count(organisation, today),
+            "rows": follow_ups[:OVERDUE_SHOWN],
+            "follow_up_count": len(follow_ups),
+            "shown": OVERDUE_SHOWN,
         },
     )
 
