@@ -27,6 +27,7 @@ from shuangsuiji.directory.vocabulary import (
     PermitCategory,
     TargetType,
 )
+from shuangsuiji.jobs import UNFINISHED, JobStatus
 from shuangsuiji.permanence import (
     PermanentModel,
     PermanentRecordError,
@@ -456,14 +457,8 @@ class ExportJob(models.Model):
     downloads it: the rows and the masking are his.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
-    #: Statuses a task still has to end.
-    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+    Status = JobStatus
+    UNFINISHED = UNFINISHED
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     register = models.CharField("名录", max_length=16)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import models
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.jobs import UNFINISHED, JobStatus
 from shuangsuiji.scoping import OrgScopedQuerySet
 
 
@@ -142,14 +143,8 @@ class ResultsFile(models.Model):
     ``results_files.results_files_purge`` deletes it once its version is stale or it is older
     than SHUANGSUIJI_EXPORT_KEEP_HOURS."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
-    #: Statuses a task still has to end.
-    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+    Status = JobStatus
+    UNFINISHED = UNFINISHED
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     #: The filters applied, as the results page writes them (``year=2026&quarter=2``): validated
