@@ -655,16 +655,6 @@ def write_check(url: str, result: Result) -> list[str]:
 # -- orchestration -----------------------------------------------------------------------------
 
 
-def run_child(arguments: list[str], env: dict) -> str:
-    result = subprocess.run(
-        [sys.executable, __file__, *arguments],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(f"{arguments[0]} failed with exit code {result.returncode}")
-    return result.stdout
-
-
 def check_staff_pages(port: int, picks: dict) -> None:
     """Before the clock: one coordinator visits every page once, so a broken page stops the run
     here with its answer rather than as thousands of errors."""
@@ -746,7 +736,9 @@ def main() -> None:
                   f"inspectors in {args.counties} counties …", flush=True)  # fmt: skip
             picks_path = tmp_path / "picks.json"
             sizes = json.loads(
-                run_child(["--load", str(picks_path), *sys.argv[1:]], env).splitlines()[-1]
+                portal.run_child(
+                    "--load", [str(picks_path), *sys.argv[1:]], env, __file__
+                ).splitlines()[-1]
             )
             picks = json.loads(picks_path.read_text())
             postmaster = sizes.pop("_postmaster")

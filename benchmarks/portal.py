@@ -973,9 +973,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_child(flag: str, arguments: list[str], env: dict) -> str:
+def run_child(flag: str, arguments: list[str], env: dict, script: str = __file__) -> str:
+    """``script`` (this one by default; load.py and staff.py pass theirs) run with ``flag`` in
+    a process of its own, its standard output returned."""
     result = subprocess.run(
-        [sys.executable, __file__, flag, *arguments],
+        [sys.executable, script, flag, *arguments],
         stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT, check=False,
     )  # fmt: skip
     if result.returncode != 0:

@@ -569,29 +569,6 @@ def profile(plan: list[dict]) -> None:
 # -- orchestration -----------------------------------------------------------------------------
 
 
-def run_child(flag: str, arguments: list[str], env: dict) -> str:
-    result = subprocess.run(
-        [sys.executable, __file__, flag, *arguments],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(f"{flag} failed with exit code {result.returncode}")
-    return result.stdout
-
-
-def wait_healthy(port: int, server: subprocess.Popen, log_path: Path) -> None:
-    """As portal.py's, with more patience: on a busy machine the app takes a while to load."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited:\n{log_path.read_text()[-3000:]}")
-        with contextlib.suppress(OSError):
-            if portal.get(port, "/healthz")[0] == 200:
-                return
-        time.sleep(0.5)
-    raise SystemExit(f"server did not answer /healthz in 300 s:\n{log_path.read_text()[-3000:]}")
-
-
 def postmaster_of(url: str) -> int:
     import psycopg
 
@@ -615,7 +592,9 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
         print(f"loading {args.organisations} organisations, {args.targets:,} targets, "
               f"{args.results:,} results …", flush=True)  # fmt: skip
     sizes = json.loads(
-        run_child("--load", [str(picks_path), *forwarded(args)], env).splitlines()[-1]
+        portal.run_child("--load", [str(picks_path), *forwarded(args)], env, __file__).splitlines()[
+            -1
+        ]
     )
     sizes.pop("_postmaster", None)
     return env, json.loads(picks_path.read_text()), sizes
@@ -650,7 +629,7 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             env=serve_env, cwd=data_dir, stdout=server_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        wait_healthy(port, server, log_path)
+        portal.wait_healthy(port, server, log_path)
         orgs = picks["staff"]["organisations"]
         browsers = {("", ""): Browser(port)}
         for level, org in orgs.items():
@@ -691,7 +670,7 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             for f in costliest
         ]  # fmt: skip
         print("\nwhere the time goes in the costliest routes:")
-        print(run_child("--profile-plan", [json.dumps(plan)], env), end="")
+        print(portal.run_child("--profile-plan", [json.dumps(plan)], env, __file__), end="")
     errors = sum(f.errors for f in measured)
     if errors:
         print(f"\n{errors} requests answered other than 200")
