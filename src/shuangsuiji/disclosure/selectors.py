@@ -43,7 +43,6 @@ ITEM_FIELDS = (
     "basis",
 )
 #: The large text columns of a draw, never needed to list its results.
-DRAW_BULK = ("params", "pool", "roster", "conflicts", "commitment", "entropy", "result", "salt")
 
 
 def public_organisations() -> QuerySet[Organisation]:

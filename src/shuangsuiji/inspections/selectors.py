@@ -18,7 +18,7 @@ from shuangsuiji.inspections.models import (
     Inspection,
     InspectionMember,
 )
-from shuangsuiji.planning.models import Draw
+from shuangsuiji.planning.models import DRAW_FILES_OF_INSPECTION, Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
 
@@ -125,7 +125,9 @@ def publication(
     chosen = {name: found[:shown] for name, found in lists.items()}
     wanted = {pk for found in chosen.values() for pk, _, _ in found}
     inspections = (
-        Inspection.objects.select_related("target", "draw", "task").in_bulk(wanted)
+        Inspection.objects.select_related("target", "draw", "task")
+        .defer(*DRAW_FILES_OF_INSPECTION)
+        .in_bulk(wanted)
         if wanted
         else {}
     )
@@ -302,6 +304,7 @@ def _team_inspections(user) -> QuerySet[Inspection]:
         )
         .active()
         .select_related("target", "task", "draw")
+        .defer(*DRAW_FILES_OF_INSPECTION)
         .prefetch_related("members__inspector", "items")
     )
 

@@ -397,6 +397,16 @@ class Draw(PermanentModel):
 SOURCE_TYPES = [("lottery", "彩票开奖"), ("drand", "drand 随机信标"), ("witness", "见证人数字")]
 
 
+#: The columns of a draw that hold its files and frozen inputs: megabytes for a large pool. A
+#: list of inspections shows a draw's id, status and reveal date, so it reads the draw without
+#: them (``defer(*DRAW_FILES_OF_INSPECTION)`` beside ``select_related("draw")``).
+DRAW_FILES = (
+    "params", "pool", "roster", "conflicts", "partner_rosters", "commitment", "entropy",
+    "result", "methods", "grades", "revisit", "withheld", "withheld_from", "salt",
+)  # fmt: skip
+DRAW_FILES_OF_INSPECTION = tuple(f"draw__{name}" for name in DRAW_FILES)
+
+
 class DrawSource(PermanentModel):
     """A public random source named at commit, and its value once it exists."""
 

@@ -32,7 +32,12 @@ from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS, whole_number
-from shuangsuiji.planning.models import AnnualPlan, JointParticipation, SamplingTask
+from shuangsuiji.planning.models import (
+    DRAW_FILES_OF_INSPECTION,
+    AnnualPlan,
+    JointParticipation,
+    SamplingTask,
+)
 from shuangsuiji.policy import Quarter
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
@@ -224,6 +229,7 @@ def figure_rows(request):
         Inspection.objects.readable_by(request.user)
         .filter(pk__in=figure.ids)
         .select_related("target", "task", "draw", "organisation")
+        .defer(*DRAW_FILES_OF_INSPECTION)
         .order_by("organisation__path", "task__sequence", "target__name")
     )
     inspections = list(inspections)
