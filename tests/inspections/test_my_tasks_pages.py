@@ -52,3 +52,33 @@ def test_finished_inspections_come_a_page_at_a_time(client, portal, make_user, m
             else None
         )
     assert seen == done
+
+
+def test_open_inspections_show_the_earliest_deadlines_first_then_all(
+    client, portal, make_user, monkeypatch
+):
+    """我的任务 on a phone: the open checks with the earliest 检查时限 (保定 三、（三）), the
+    count of all of them, and “显示全部” for the rest (issue 21 §3: the page no longer grows
+    with an inspector's assignments)."""
+    from shuangsuiji.inspections import views
+
+    user = team_user(portal.clean, make_user)
+    open_ones = selectors.inspector_inspections(user, portal.clean.task.inspection_deadline)
+    assert len(open_ones) >= 2
+    monkeypatch.setattr(views, "MY_OPEN_SHOWN", 1)
+    client.force_login(user)
+
+    def links(page: str) -> list[int]:
+        return [
+            row.inspection.pk
+            for row in open_ones
+            if f'href="{reverse("inspections:record", args=[row.inspection.pk])}"' in page
+        ]
+
+    first = client.get(reverse("inspections:mine")).content.decode()
+    assert f"待完成的检查共 {len(open_ones)} 项" in first
+    assert links(first) == [open_ones[0].inspection.pk]
+    assert f"另有 {len(open_ones) - 1} 项" in first and 'href="?all=1"' in first
+    every = client.get(reverse("inspections:mine") + "?all=1").content.decode()
+    assert links(every) == [row.inspection.pk for row in open_ones]
+    assert 'href="?all=1"' not in every

@@ -309,15 +309,17 @@ def _team_inspections(user) -> QuerySet[Inspection]:
     )
 
 
-def inspector_inspections(user, today: dt.date) -> list[DeadlineRow]:
+def inspector_inspections(user, today: dt.date, shown: int | None = None) -> list[DeadlineRow]:
     """我的任务, still to do: the open inspections of the inspector's teams, each with its
-    deadline, the earliest deadline first. A quarter's assignments: few enough to list whole,
-    so the page can count the overdue ones."""
+    deadline, the earliest deadline first (the overdue ones lead). ``shown``: only that many;
+    ``inspector_open_counts`` counts them all."""
     rows = (
         _team_inspections(user)
         .filter(status__in=OPEN_STATUSES)
         .order_by(F("task__inspection_deadline").asc(nulls_last=True), "draw__reveal_on", "pk")
     )
+    if shown is not None:
+        rows = rows[:shown]
     return [deadline_row(inspection, today) for inspection in rows]
 
 

@@ -96,20 +96,34 @@ def _valid(request, form) -> bool:
     return False
 
 
+#: Open inspections 我的任务 shows before “显示全部” (the earliest deadlines, overdue first).
+MY_OPEN_SHOWN = 20
+
+
 @role_required("record_inspections")
 def my_inspections(request):
     """我的任务: an inspector sees the inspections of the teams they belong to, and no others,
-    each with its 检查时限 and, past it, 逾期 (保定 三、（三））; every open one, then the
-    finished ones a page at a time, latest first (``?before=``)."""
+    each with its 检查时限 and, past it, 逾期 (保定 三、（三））; the open ones with the earliest
+    deadlines (all of them with ``?all=1``), then the finished ones a page at a time, latest
+    first (``?before=``). The counts are the database's, of all of them."""
     today = timezone.localdate()
-    rows = selectors.inspector_inspections(request.user, today)
+    everything = request.GET.get("all") == "1"
+    shown = None if everything else MY_OPEN_SHOWN
+    rows = selectors.inspector_inspections(request.user, today, shown=shown)
+    total, overdue = selectors.inspector_open_counts(request.user, today)
     before = whole_number(request.GET.get("before"), 1, 2**62)
     done = selectors.inspector_done_inspections(request.user, today, before=before)
-    overdue = sum(1 for row in rows if row.overdue)
     return render(
         request,
         "inspections/mine.html",
-        {"rows": rows, "done": done, "overdue": overdue, "paged": before is not None},
+        {
+            "rows": rows,
+            "open_total": total,
+            "more": total - len(rows),
+            "done": done,
+            "overdue": overdue,
+            "paged": before is not None,
+        },
     )
 
 
