@@ -45,7 +45,8 @@ previous one has answered, after a think time of ``--think`` seconds on average 
 Counted are the requests that complete within ``--duration`` seconds after ``--warmup``. Prints
 per route: requests, errors, p50, p95, p99 (ms) and requests/s, per role and in total; the CPU
 seconds of the server's processes and of PostgreSQL in the window; the load average before and
-after; the data sizes. Then the write check, on the database directly: every submission that
+after; the data sizes; the database's costliest statements (pg_stat_statements). Then the
+write check, on the database directly: every submission that
 got its 302 is an inspection now 已完成 with its submitter, every inspection now 已完成 got a 302,
 and each has exactly one ``inspection.submit`` audit event. Exits non-zero if any request
 answered other than expected (200, or 304 for the portal, or the 302s of login and submit),
@@ -252,15 +253,27 @@ class Browser:
         if form is not None:
             body = urllib.parse.urlencode(form, doseq=True).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180)
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            raise
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180)
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                self.close()
+                # The server closed a kept-alive connection while the user was thinking, as
+                # servers do with idle ones: a browser sends the request again on a new
+                # connection (RFC 9112 §9.3.1) — a GET always, a POST only if it could not even
+                # be sent (a broken pipe), so it cannot have been received. Anything else counts.
+                safe = method == "GET" or isinstance(error, BrokenPipeError)
+                if not (reused and safe and attempt == 1):
+                    raise
+            except (OSError, http.client.HTTPException):
+                self.close()
+                raise
         for header in response.headers.get_all("Set-Cookie") or []:
             cookie = http.cookies.SimpleCookie()
             cookie.load(header)
@@ -655,6 +668,30 @@ def write_check(url: str, result: Result) -> list[str]:
 # -- orchestration -----------------------------------------------------------------------------
 
 
+def statements_reset(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        connection.execute("SELECT pg_stat_statements_reset()")
+
+
+def statements_print(url: str, count: int = 10) -> None:
+    """The statements the database spent most time on during the run, with calls and mean."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT calls, total_exec_time, mean_exec_time, query FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%%pg_stat_statements%%' ORDER BY total_exec_time DESC LIMIT %s",
+            [count],
+        ).fetchall()
+    print(f"\nthe database's {count} costliest statements (pg_stat_statements, whole run):")
+    for calls, total, mean, query in rows:
+        text = " ".join(query.split())[:220]
+        print(f"  {total / 1000:7.1f} s  {calls:>7} calls  {mean:8.2f} ms  {text}")
+
+
 def check_staff_pages(port: int, picks: dict) -> None:
     """Before the clock: one coordinator visits every page once, so a broken page stops the run
     here with its answer rather than as thousands of errors."""
@@ -719,7 +756,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sjs-load-") as tmp, contextlib.ExitStack() as stack:
         tmp_path = Path(tmp)
         try:
-            url = stack.enter_context(throwaway_cluster("load"))
+            # pg_stat_statements: which statements the database's CPU goes to (printed after).
+            url = stack.enter_context(
+                throwaway_cluster("load", "-c shared_preload_libraries=pg_stat_statements")
+            )
         except PostgresUnavailable as error:
             raise SystemExit(f"PostgreSQL unavailable: {error}") from error
         server = None
@@ -767,6 +807,7 @@ def main() -> None:
                 f"{args.duration:g} s measured after {args.warmup:g} s warm-up …",
                 flush=True,
             )
+            statements_reset(url)
             result = run_users(port, picks, args, cpu)
             server.terminate()
             server.wait(timeout=30)
@@ -804,6 +845,7 @@ def main() -> None:
             submitted = sum(len(u.submitted) for u in inspector_users)
             print(f"results submitted: {submitted} ({submitted * 60 / seconds:.1f} a minute)")
             failures += write_check(url, result)
+            statements_print(url)
             if errors:
                 failures.append(f"{errors} requests failed (unexpected status or socket error)")
             # A user whose connection the server never accepted has no answer in the window.

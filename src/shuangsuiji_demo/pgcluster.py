@@ -29,8 +29,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(database: str = "shuangsuiji") -> Iterator[str]:
-    """Start a cluster, create ``database``, yield its DATABASE_URL; stop and delete afterwards."""
+def throwaway_cluster(database: str = "shuangsuiji", settings: str = "") -> Iterator[str]:
+    """Start a cluster, create ``database``, yield its DATABASE_URL; stop and delete afterwards.
+    ``settings``: more server settings (``-c name=value …``), e.g. for a benchmark's diagnosis."""
     bin_dir = find_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="shuangsuiji-pg-"))
     data, socket_dir = root / "data", root / "run"
@@ -61,7 +62,8 @@ def throwaway_cluster(database: str = "shuangsuiji") -> Iterator[str]:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={socket_dir} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+            f" {settings}"
+        ).strip()
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
             "-w", "-t", "60", "start")  # fmt: skip
         started = True

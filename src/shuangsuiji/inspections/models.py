@@ -425,10 +425,14 @@ class FollowUp(PermanentModel):
         verbose_name_plural = "后续处置"
         ordering = ["opened_on", "pk"]
         indexes = [
-            # 逾期事项 looks for a bureau's open follow-ups past their deadline: a province holds
-            # hundreds of thousands of follow-ups, nearly all closed (issue 21 §3).
+            # 逾期事项 and every staff page's to-dos count a bureau's open follow-ups past their
+            # deadline. From the bureau's inspections into this index: a province holds a
+            # quarter of a million follow-ups, and by deadline alone every bureau's open ones
+            # would be read (benchmarks/load.py's pg_stat_statements: 59 ms a count; issue 21 §3).
             models.Index(
-                fields=["deadline"], condition=Q(closed_on__isnull=True), name="followup_open_due"
+                fields=["inspection", "deadline"],
+                condition=Q(closed_on__isnull=True),
+                name="followup_open_due",
             ),
         ]
 

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='followup',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['deadline'], name='followup_open_due'),
+            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['inspection', 'deadline'], name='followup_open_due'),
         ),
     ]
