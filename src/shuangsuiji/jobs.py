@@ -16,3 +16,19 @@ class JobStatus(models.TextChoices):
 
 #: Statuses a task still has to end.
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def job_claim(rows, pk: int):
+    """The job row ``pk`` of ``rows`` (a query of ExportJob or ResultsFile) and whether this run
+    took it: one conditional update from an unfinished state to running, so however many runs
+    a killed worker's task gets, one builds at a time and a run that finds the job ended (or
+    gone) leaves it. Returns (None, False) when the row is gone."""
+    job = rows.filter(pk=pk).first()
+    if job is None:
+        return None, False
+    unfinished = rows.model.objects.filter(pk=pk, status__in=UNFINISHED)
+    if not unfinished.update(status=JobStatus.RUNNING, progress=0):
+        job.refresh_from_db()
+        return job, False
+    job.status, job.progress = JobStatus.RUNNING, 0
+    return job, True

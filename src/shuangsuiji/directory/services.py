@@ -40,6 +40,7 @@ from shuangsuiji.directory.uploads import (
     stored_file_delete,
 )
 from shuangsuiji.draw.primitives import gc_paused
+from shuangsuiji.jobs import job_claim
 
 logger = logging.getLogger(__name__)
 
@@ -464,14 +465,9 @@ def export_job_build(job_id: int) -> str:
     It starts from the register every time: a run after a kill builds the whole file again, and
     the job ends in one conditional update, so however many runs there are it ends once, and a
     run that finds it ended leaves it."""
-    job = ExportJob.objects.select_related("requested_by").filter(pk=job_id).first()
-    if job is None:
-        return ""
-    unfinished = ExportJob.objects.filter(pk=job.pk, status__in=ExportJob.UNFINISHED)
-    if not unfinished.update(status=ExportJob.Status.RUNNING, progress=0):
-        job.refresh_from_db()
-        return job.status
-    job.status, job.progress = ExportJob.Status.RUNNING, 0
+    job, claimed = job_claim(ExportJob.objects.select_related("requested_by"), job_id)
+    if not claimed:
+        return job.status if job is not None else ""
     field = ExportJob._meta.get_field("file")
     try:
         content, rows = _export_content(job)

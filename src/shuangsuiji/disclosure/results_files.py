@@ -42,6 +42,7 @@ from shuangsuiji.disclosure import caching, exports, selectors, versions
 from shuangsuiji.disclosure.filters import ResultFilter
 from shuangsuiji.disclosure.models import ResultsFile
 from shuangsuiji.disclosure.tasks import results_file_build as build_task
+from shuangsuiji.jobs import job_claim
 
 logger = logging.getLogger(__name__)
 
@@ -132,13 +133,9 @@ def results_file_build(file_id: int) -> str:
     It starts from the published results every time: a run after a kill builds the whole file
     again, and the row ends in one conditional update, so however many runs there are it ends
     once, and a run that finds it ended (or deleted, its data stale) leaves it."""
-    found = ResultsFile.objects.select_related("organisation").filter(pk=file_id).first()
-    if found is None:
-        return ""
-    unfinished = ResultsFile.objects.filter(pk=found.pk, status__in=ResultsFile.UNFINISHED)
-    if not unfinished.update(status=ResultsFile.Status.RUNNING, progress=0):
-        found.refresh_from_db()
-        return found.status
+    found, claimed = job_claim(ResultsFile.objects.select_related("organisation"), file_id)
+    if not claimed:
+        return found.status if found is not None else ""
     field = ResultsFile._meta.get_field("file")
     name = field.generate_filename(found, f"{uuid.uuid4().hex}.xlsx")
     final = Path(field.storage.path(name))
