@@ -484,15 +484,11 @@ def _listing(
             )
         start = (query.page - 1) * query.page_size
         if values is not None:
-            fields = list(page_class.model_fields["results"].annotation.__args__[0].model_fields)
             page = {
                 "count": rows.count(),
                 "page": query.page,
                 "page_size": query.page_size,
-                "results": [
-                    {name: row[name] for name in fields}
-                    for row in values(rows[start : start + query.page_size])
-                ],
+                "results": values(rows[start : start + query.page_size]),
             }
             return HttpResponse(
                 json.dumps(page, ensure_ascii=False, default=_json_value),
@@ -930,8 +926,18 @@ def results(request, query: Query[ResultQuery]):
         csv_header=exports.RESULT_COLUMNS,
         csv_row=exports.result_row,
         prepare=selectors.with_public_details,
-        values=selectors.public_result_values,
+        values=_result_values,
     )
+
+
+#: The fields of a result, in the schema's order (the JSON reads as the schema documents it).
+RESULT_FIELDS = tuple(ResultOut.model_fields)
+
+
+def _result_values(page: QuerySet) -> list[dict]:
+    return [
+        {name: row[name] for name in RESULT_FIELDS} for row in selectors.public_result_values(page)
+    ]
 
 
 def _not_found(request, exc):
