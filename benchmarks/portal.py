@@ -321,8 +321,8 @@ INSPECTION_COLUMNS = (
     "released_by_id, public_changed_at"
 )
 FOLLOW_UP_COLUMNS = (
-    "id, inspection_id, kind, opened_on, deadline, case_number, receiver, closed_on, outcome, "
-    "penalty_decided_on, created_by_id"
+    "id, inspection_id, organisation_id, kind, opened_on, deadline, case_number, receiver, "
+    "closed_on, outcome, penalty_decided_on, created_by_id"
 )
 
 
@@ -463,7 +463,7 @@ def inspection_rows(
                     closed_day = DATE_TEXT[determined + 20 + rng.randrange(40)] if closed else null
                     if category == "ordered":
                         follow.add(
-                            f"{follow_id}\t{inspection_id}\trectify\t{DATE_TEXT[determined]}\t"
+                            f"{follow_id}\t{inspection_id}\t{org.pk}\trectify\t{DATE_TEXT[determined]}\t"
                             f"{DATE_TEXT[determined + 30]}\t\t\t{closed_day}\t"
                             f"{'已整改到位' if closed else ''}\t{null}\t{user_id}\n"
                         )
@@ -471,7 +471,7 @@ def inspection_rows(
                         number = f"冀环罚〔{year}〕{rng.randrange(1, 400)}号"
                         penalty = closed_day if closed else null
                         follow.add(
-                            f"{follow_id}\t{inspection_id}\tcase\t{DATE_TEXT[determined]}\t"
+                            f"{follow_id}\t{inspection_id}\t{org.pk}\tcase\t{DATE_TEXT[determined]}\t"
                             f"{null}\t{number}\t\t{closed_day}\t"
                             f"{'已作出行政处罚决定' if closed else ''}\t{penalty}\t{user_id}\n"
                         )

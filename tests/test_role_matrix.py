@@ -339,7 +339,8 @@ def _sampling_objects(organisation, target):
     from shuangsuiji.inspections.models import FollowUp
 
     follow_up = FollowUp.objects.create(
-        inspection=inspection, kind="rectify", opened_on=dt.date(2026, 3, 1),
+        inspection=inspection, organisation=organisation, kind="rectify",
+        opened_on=dt.date(2026, 3, 1),
         deadline=dt.date(2026, 3, 31), created_by=organisation.users.first(),
     )  # fmt: skip
     from shuangsuiji.inspections.models import Revisit

@@ -70,6 +70,7 @@ ORGANISATION_OF: dict[str, str] = {
             "planning_draw",
             "planning_jointparticipation",
             "inspections_inspection",
+            "inspections_followup",  # its inspection's organisation, copied onto the row
         ),
         OWN,
     ),
@@ -82,7 +83,6 @@ ORGANISATION_OF: dict[str, str] = {
             "inspections_inspectionassistant",
             "inspections_itemcheck",
             "inspections_attachment",
-            "inspections_followup",
             "inspections_revisit",
         ),
         BY_INSPECTION,

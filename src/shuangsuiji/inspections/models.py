@@ -407,6 +407,13 @@ class FollowUp(PermanentModel):
         JUDICIAL = "judicial", "移送司法机关"
 
     inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="follow_ups")
+    #: The inspection's organisation, copied onto the row: a bureau's follow-ups are then one
+    #: index range, where through its inspections PostgreSQL scans the province's quarter of a
+    #: million follow-ups (the to-do count on every staff page, 逾期事项, the statistics: 28 ms
+    #: each at province scale; issue 21 §3). Set by ``follow_up_open`` from the inspection.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     kind = models.CharField("处置方式", max_length=16, choices=Kind.choices)
     opened_on = models.DateField("开始日期")
     deadline = models.DateField("整改期限", null=True, blank=True)
@@ -426,11 +433,10 @@ class FollowUp(PermanentModel):
         ordering = ["opened_on", "pk"]
         indexes = [
             # 逾期事项 and every staff page's to-dos count a bureau's open follow-ups past their
-            # deadline. From the bureau's inspections into this index: a province holds a
-            # quarter of a million follow-ups, and by deadline alone every bureau's open ones
-            # would be read (benchmarks/load.py's pg_stat_statements: 59 ms a count; issue 21 §3).
+            # deadline: a range of this index (benchmarks/load.py's pg_stat_statements: 59 ms a
+            # count by deadline alone, 20–28 ms through the bureau's inspections; issue 21 §3).
             models.Index(
-                fields=["inspection", "deadline"],
+                fields=["organisation", "deadline"],
                 condition=Q(closed_on__isnull=True),
                 name="followup_open_due",
             ),

@@ -474,6 +474,7 @@ def follow_up_open(
     _touch_public(inspection)
     return FollowUp.objects.create(
         inspection=inspection,
+        organisation_id=inspection.organisation_id,
         kind=kind,
         opened_on=opened_on,
         deadline=deadline,
@@ -538,7 +539,7 @@ def overdue_follow_ups(organisation, today: dt.date):
 
     return (
         FollowUp.objects.filter(
-            inspection__organisation=organisation, closed_on__isnull=True, deadline__lt=today
+            organisation=organisation, closed_on__isnull=True, deadline__lt=today
         )
         .select_related("inspection__target")
         .order_by("deadline")

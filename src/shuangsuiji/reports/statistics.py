@@ -262,7 +262,9 @@ class YearRecords:
         # holds more inspections than SQLite accepts parameters.
         follow_ups: dict[int, list[str]] = defaultdict(list)
         for inspection_id, kind in (
-            FollowUp.objects.filter(inspection__in=in_year)
+            # By organisation first: the bureau's follow-ups are an index range, where the
+            # subquery alone has PostgreSQL scan the province's (issue 21 §3).
+            FollowUp.objects.filter(organisation__in=organisations, inspection__in=in_year)
             .order_by()
             .values_list("inspection_id", "kind")
         ):
