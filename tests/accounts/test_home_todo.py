@@ -119,3 +119,46 @@ def test_home_page_shows_the_list_and_no_codes(client, portal, make_user):
     client.force_login(team_user(inspection, make_user))
     page = client.get("/").content.decode()
     assert "待完成的检查任务" in page and "到期待抽取的抽查任务" not in page
+
+
+def test_the_coordinators_list_is_kept_until_the_bureaus_data_changes(portal):
+    """Issue 21 §3: the 抽查管理员's list (a dozen counts over the bureau's year) is read once per
+    change of the bureau's data, not once per audited act anywhere in the province. It reads
+    only tables whose every write raises a version the key holds, so no write, by a service or
+    by hand in SQL, leaves it stale; another bureau's writes keep it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shuangsuiji.accounts.models import User
+    from shuangsuiji.disclosure import versions
+    from shuangsuiji.planning.plans import plan_generate
+    from shuangsuiji.reports.todo import _coordinator, coordinator_todos
+    from tests.demo_nov.test_reads_never_write import read_tables
+
+    county = portal.county
+    with CaptureQueriesContext(connection) as computed:
+        _coordinator(county, TODAY)
+    read = read_tables(computed.captured_queries)
+    assert {"inspections_inspection", "inspections_followup", "planning_draw"} <= read
+    assert read <= set(versions.versioned_tables())  # nothing NOT_PUBLIC, nothing unversioned
+
+    def unstaffed() -> int:
+        found = {t.label: t.count for t in coordinator_todos(county, TODAY)}
+        return found.get("待人工指派执法人员的检查", 0)
+
+    before = unstaffed()
+    with CaptureQueriesContext(connection) as kept:
+        assert unstaffed() == before
+    assert len(kept) == 1  # the bureau's version, and the list from the cache
+
+    # A write in SQL, past every service and signal, shows on the next read.
+    open_check = Inspection.objects.filter(draw=portal.revealed, status="assigned").first()
+    Inspection.objects.filter(pk=open_check.pk).update(status=Inspection.Status.NEEDS_TEAM)
+    assert unstaffed() == before + 1
+
+    # The neighbouring bureau's work leaves this list in the cache.
+    neighbour = User.objects.get(username="coord-b")
+    plan_generate(actor=neighbour, organisation=portal.neighbour, year=2027)
+    with CaptureQueriesContext(connection) as kept:
+        assert unstaffed() == before + 1
+    assert len(kept) == 1
