@@ -26,6 +26,7 @@ def policy_start(organisation: Organisation) -> dt.date:
     ).first()
     try:
         if policy is not None:
+            policy.organisation = organisation  # in hand: no query for it
             preset = effective_preset(policy)
         elif organisation.policy_preset:
             preset = load_preset(organisation.policy_preset)

@@ -37,6 +37,7 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
             f"{organisation.name}尚未采用政策预设《{_title(organisation.policy_preset)}》："
             "请系统管理员在单位管理中打开本单位并保存（保存即采用该预设）。"
         )
+    policy.organisation = organisation  # in hand: ``effective_preset`` reads no row for it
     return policy
 
 
