@@ -76,6 +76,24 @@ def test_results_page_filters_by_quarter_and_category(client, portal):
     assert "暂无公开的抽查结果" in text(client.get(url, {"year": 2026, "quarter": 3}))
 
 
+def test_results_tables_escape_what_the_bureau_wrote(client, portal):
+    """The results table is written in Python (disclosure/templatetags/results_table.py, issue
+    21 §1): a summary, a task or a name holding markup is shown as text, on the bureau's list
+    and on the enterprise's page, as the template language's autoescaping would."""
+    from shuangsuiji.directory.models import Target
+    from shuangsuiji.inspections.models import Inspection
+
+    Inspection.objects.filter(pk=portal.clean.pk).update(public_summary='<b>"A" & B</b>')
+    Target.objects.filter(pk=portal.clean.target_id).update(name="<i>甲&乙</i>公司")
+    for url in (
+        f"/gongkai/org/{portal.county.code}/results/",
+        f"/gongkai/enterprise/{portal.clean.target.credit_code}/",
+    ):
+        page = text(client.get(url))
+        assert "&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;" in page and "<b>" not in page
+        assert ">&lt;i&gt;甲&amp;乙&lt;/i&gt;公司</a>" in page and "<i>" not in page
+
+
 def test_bad_filter_values_are_named(client, portal):
     response = client.get(f"/gongkai/org/{portal.county.code}/results/", {"quarter": "5"})
     assert response.status_code == 400

@@ -153,7 +153,7 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     """The related rows a result is shown with, in a fixed number of queries."""
     return (
         results.select_related("organisation", "target", "task", "draw")
-        # What a list of results shows (disclosure/_results_table.html, exports.result_values),
+        # What a list of results shows (templatetags/results_table.py, exports.result_values),
         # and nothing else: a draw row holds its whole pool, roster and result, and the other
         # columns (JSON flags, teams, registers' details) would be read and decoded for nothing.
         .only(*PUBLIC_DETAILS)
