@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import workday_calendars
@@ -127,10 +127,12 @@ class Facts:
         rows = functools.reduce(operator.or_, (publishable(o) for o in self.organisations))
         rows = rows.filter(
             Q(determined_on__year=self.year) | Q(determined_on__isnull=True, year=self.year)
-        ).values_list("pk", "organisation_id", "determined_on", "publication_due", "published_at")
+        ).values_list(
+            # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
+            "pk", "organisation_id", "determined_on", "publication_due", TruncDate("published_at")
+        )  # fmt: skip
         results: dict[int, list[Result]] = defaultdict(list)
-        for pk, organisation_id, determined_on, due, published_at in rows:
-            published_on = timezone.localdate(published_at) if published_at else None
+        for pk, organisation_id, determined_on, due, published_on in rows:
             results[organisation_id].append(Result(pk, determined_on, due, published_on))
         return results
 

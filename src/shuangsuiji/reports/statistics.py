@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
@@ -147,11 +148,11 @@ def _period_quarter(row: dict) -> int:
     task was drawn in, or, outside any task (定向检查), the quarter it was determined or opened."""
     if row["task__quarter"]:
         return row["task__quarter"]
-    if row["draw__drawn_at"]:  # when it was drawn, not the day the plan set for it
-        return quarter_of(timezone.localdate(row["draw__drawn_at"]))
+    if row["drawn_on"]:  # when it was drawn, not the day the plan set for it
+        return quarter_of(row["drawn_on"])
     if row["task__draw_date"]:
         return quarter_of(row["task__draw_date"])
-    day = row["determined_on"] or timezone.localdate(row["created_at"])
+    day = row["determined_on"] or row["created_on"]
     return quarter_of(day)
 
 
@@ -196,11 +197,15 @@ INSPECTION_FIELDS = (
     "task_id",
     "task__quarter",
     "task__draw_date",
-    "draw__drawn_at",
     "task__scope",
     "determined_on",
-    "created_at",
 )
+#: Times read as their day in Beijing, by the database: a year of a province is half a million
+#: rows, and parsing each time and converting it here cost more than the rest of the count.
+INSPECTION_DAYS = {
+    "drawn_on": TruncDate("draw__drawn_at"),
+    "created_on": TruncDate("created_at"),
+}
 
 
 @dataclass
@@ -256,7 +261,7 @@ class YearRecords:
         organisations = list(organisations)
         in_year = Inspection.objects.counted(year).filter(organisation__in=organisations)
         inspections: dict[int, list[dict]] = defaultdict(list)
-        for row in in_year.values(*INSPECTION_FIELDS):
+        for row in in_year.values(*INSPECTION_FIELDS, **INSPECTION_DAYS):
             inspections[row["organisation_id"]].append(row)
         # The related rows are read through a subquery, never a list of ids: a province's year
         # holds more inspections than SQLite accepts parameters.
