@@ -332,22 +332,36 @@ def _team_inspections(user) -> QuerySet[Inspection]:
 
 def inspector_inspections(user, today: dt.date, shown: int | None = None) -> list[DeadlineRow]:
     """我的任务, still to do: the open inspections of the inspector's teams, each with its
-    deadline, the earliest deadline first (the overdue ones lead). ``shown``: only that many;
-    ``inspector_open_counts`` counts them all."""
+    deadline, the earliest deadline first (the overdue ones lead). ``shown``: only that many."""
+    return inspector_open_page(user, today, shown).rows
+
+
+@dataclass(frozen=True)
+class OpenPage:
+    """我的任务's open inspections: those shown, and how many there are, and of them late."""
+
+    rows: list[DeadlineRow]
+    total: int
+    late: int
+
+
+def inspector_open_page(user, today: dt.date, shown: int | None = None) -> OpenPage:
+    """``inspector_inspections`` with the counts ``inspector_open_counts`` gives, from the same
+    read: the ids and deadlines of all the open inspections, in order, then the shown rows."""
     order = (F("task__inspection_deadline").asc(nulls_last=True), "draw__reveal_on", "pk")
     rows = _team_inspections(user).filter(status__in=OPEN_STATUSES).order_by(*order)
-    if shown is not None:
-        # The ids in full, then the page's rows by id: with a LIMIT PostgreSQL walks the
-        # deadline order testing every inspection of the bureau for the inspector's team
-        # (0.9 s a page at province scale, benchmarks/load.py's pg_stat_statements).
-        ids = list(
-            Inspection.objects.filter(pk__in=rows.values("pk"))
-            .order_by(*order)
-            .values_list("pk", flat=True)
-        )[:shown]
-        found = rows.in_bulk(ids)
-        return [deadline_row(found[pk], today) for pk in ids]
-    return [deadline_row(inspection, today) for inspection in rows]
+    # The ids in full, then the page's rows by id: with a LIMIT PostgreSQL walks the deadline
+    # order testing every inspection of the bureau for the inspector's team (0.9 s a page at
+    # province scale, benchmarks/load.py's pg_stat_statements).
+    found = list(
+        Inspection.objects.filter(pk__in=rows.values("pk"))
+        .order_by(*order)
+        .values_list("pk", "task__inspection_deadline")
+    )
+    late = sum(1 for _, deadline in found if deadline is not None and deadline < today)
+    ids = [pk for pk, _ in found][:shown] if shown is not None else [pk for pk, _ in found]
+    by_id = rows.in_bulk(ids)
+    return OpenPage([deadline_row(by_id[pk], today) for pk in ids], len(found), late)
 
 
 #: Finished inspections shown per page of 我的任务.

@@ -109,19 +109,18 @@ def my_inspections(request):
     today = timezone.localdate()
     everything = request.GET.get("all") == "1"
     shown = None if everything else MY_OPEN_SHOWN
-    rows = selectors.inspector_inspections(request.user, today, shown=shown)
-    total, overdue = selectors.inspector_open_counts(request.user, today)
+    still = selectors.inspector_open_page(request.user, today, shown=shown)
     before = whole_number(request.GET.get("before"), 1, 2**62)
     done = selectors.inspector_done_inspections(request.user, today, before=before)
     return render(
         request,
         "inspections/mine.html",
         {
-            "rows": rows,
-            "open_total": total,
-            "more": total - len(rows),
+            "rows": still.rows,
+            "open_total": still.total,
+            "more": still.total - len(still.rows),
             "done": done,
-            "overdue": overdue,
+            "overdue": still.late,
             "paged": before is not None,
         },
     )
