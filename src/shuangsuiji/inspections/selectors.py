@@ -20,7 +20,7 @@ from shuangsuiji.inspections.models import (
     Inspection,
     InspectionMember,
 )
-from shuangsuiji.planning.models import DRAW_FILES_OF_INSPECTION, Draw
+from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
 
@@ -63,6 +63,14 @@ class Publication:
     @property
     def on_time_share(self) -> str:
         return f"{self.on_time * 100 // self.due}%" if self.due else "—"
+
+
+#: What a row of 结果公示's lists shows (inspections/publication.html): the unit's name, the
+#: task, the result, its dates and the draw; the record and the draw's materials are not read.
+PUBLICATION_COLUMNS = (
+    "status", "result_category", "determined_on", "publication_due",
+    "target__name", "task__name", "draw__draw_id",
+)  # fmt: skip
 
 
 def publication(
@@ -128,7 +136,7 @@ def publication(
     wanted = {pk for found in chosen.values() for pk, _, _ in found}
     inspections = (
         Inspection.objects.select_related("target", "draw", "task")
-        .defer(*DRAW_FILES_OF_INSPECTION)
+        .only(*PUBLICATION_COLUMNS)
         .in_bulk(wanted)
         if wanted
         else {}
