@@ -249,6 +249,10 @@ class DeadlineRow:
         return self.overdue_days > 0
 
 
+#: The task's columns ``deadline_row`` and the order of the late read.
+DEADLINE_TASK = ("task__inspection_deadline", "task__sequence")
+
+
 def deadline_row(inspection: Inspection, today: dt.date) -> DeadlineRow:
     """``inspection.task`` read already (``select_related``); no deadline outside a task (定向)."""
     deadline = inspection.task.inspection_deadline if inspection.task_id else None
@@ -268,7 +272,16 @@ def overdue_inspections(
             task__inspection_deadline__lt=today,
         )
         .select_related("target", "task")
-        .prefetch_related("members__inspector")
+        # What 逾期事项 shows of each (inspections/overdue.html), no record or encrypted field.
+        .only("status", "target__name", "task__number", "task__quarter", *DEADLINE_TASK)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                InspectionMember.objects.select_related("inspector")
+                .only("inspection_id", "is_lead", "position", "inspector__name")
+                .order_by("inspection_id", "position"),
+            )
+        )
         .order_by("task__inspection_deadline", "task__sequence", "pk")
     )
     if shown is not None:

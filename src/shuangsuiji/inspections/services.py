@@ -542,6 +542,7 @@ def overdue_follow_ups(organisation, today: dt.date):
             organisation=organisation, closed_on__isnull=True, deadline__lt=today
         )
         .select_related("inspection__target")
+        .only("kind", "deadline", "inspection__target__name")  # what 逾期事项 shows
         .order_by("deadline")
     )
 
