@@ -249,6 +249,18 @@ class DeadlineRow:
         return self.overdue_days > 0
 
 
+def team_names(*more: str) -> Prefetch:
+    """An inspection's team as a list shows it (``members``, in order, the lead marked): each
+    member's name and ``more`` of the inspector's columns; the inspector's encrypted 身份证号
+    and phone are neither read nor decrypted for a page of rows."""
+    return Prefetch(
+        "members",
+        InspectionMember.objects.select_related("inspector")
+        .only("inspection_id", "is_lead", "position", "inspector__name", *more)
+        .order_by("inspection_id", "position"),
+    )
+
+
 #: The task's columns ``deadline_row`` and the order of the late read.
 DEADLINE_TASK = ("task__inspection_deadline", "task__sequence")
 
@@ -274,14 +286,7 @@ def overdue_inspections(
         .select_related("target", "task")
         # What 逾期事项 shows of each (inspections/overdue.html), no record or encrypted field.
         .only("status", "target__name", "task__number", "task__quarter", *DEADLINE_TASK)
-        .prefetch_related(
-            Prefetch(
-                "members",
-                InspectionMember.objects.select_related("inspector")
-                .only("inspection_id", "is_lead", "position", "inspector__name")
-                .order_by("inspection_id", "position"),
-            )
-        )
+        .prefetch_related(team_names())
         .order_by("task__inspection_deadline", "task__sequence", "pk")
     )
     if shown is not None:
@@ -340,13 +345,7 @@ def _team_inspections(user) -> QuerySet[Inspection]:
         .select_related("target", "task", "draw")
         .only(*MY_TASK_COLUMNS)
         .prefetch_related(
-            Prefetch(
-                "members",
-                InspectionMember.objects.select_related("inspector")
-                .only("inspection_id", "is_lead", "position", "inspector__name")
-                .order_by("inspection_id", "position"),
-            ),
-            Prefetch("items", InspectionItem.objects.only("name", "sequence")),
+            team_names(), Prefetch("items", InspectionItem.objects.only("name", "sequence"))
         )
     )
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,8 @@ from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections import creation
-from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection, InspectionMember
+from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection
+from shuangsuiji.inspections.selectors import team_names
 from shuangsuiji.planning import draws, labels, plans
 from shuangsuiji.planning.forms import (
     AbortForm,
@@ -473,7 +473,6 @@ DRAW_LIST_COLUMNS = (
     "stratum", "status", "method", "flags", "draw_id", "organisation_id",
     "target__name", "target__area", "target__project_code", "target__credit_code",
 )  # fmt: skip
-DRAW_LIST_MEMBER_COLUMNS = ("inspector__name", "inspector__certificate_no")
 
 
 @role_required(*READERS, "record_inspections")
@@ -559,14 +558,7 @@ def draw_detail(request, pk: int):
             # The columns the table shows: an inspection's record and a member's encrypted
             # 身份证号 and phone would be read and decoded for fifty rows for nothing.
             .only(*DRAW_LIST_COLUMNS)
-            .prefetch_related(
-                Prefetch(
-                    "members",
-                    InspectionMember.objects.select_related("inspector")
-                    .only("inspection_id", "is_lead", "position", *DRAW_LIST_MEMBER_COLUMNS)
-                    .order_by("inspection_id", "position"),
-                )
-            )
+            .prefetch_related(team_names("inspector__certificate_no"))
             .order_by("stratum", "pk"),
             DRAW_PAGE,
         ).get_page(request.GET.get("page"))
