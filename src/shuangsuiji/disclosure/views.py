@@ -243,19 +243,17 @@ def results_xlsx(request, code: str):
         f"?{filters}" if filters else ""
     )
     progress = f"{address}{'&' if filters else '?'}wait=1"
-    # The shared file first (one row by key): a built one is served without counting the
-    # results, which for a province's filters is the costliest read of the request. Without
-    # one, a plain download counts, and a small one is written within the request.
+    # The progress page asking again looks for the shared file first; a plain download counts
+    # first, so a small one never touches the shared files.
     waiting = "wait" in request.GET or request.method == "POST"
+    count = None if waiting else filterset.qs.count()
+    if count is not None and count <= settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS:
+        rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
+        return exports.results_xlsx_response(title, rows.iterator(chunk_size=2000))
     version = results_files.results_version(org)
     found = results_files.results_file_find(org, filters, version)
     if not results_files.results_file_usable(found):
         found = None
-    ready = found is not None and found.has_file
-    count = None if waiting or ready else filterset.qs.count()
-    if count is not None and count <= settings.SHUANGSUIJI_EXPORT_BACKGROUND_ROWS:
-        rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
-        return exports.results_xlsx_response(title, rows.iterator(chunk_size=2000))
     if request.method == "POST":
         if found is None:
             found = results_files.results_file_request(
