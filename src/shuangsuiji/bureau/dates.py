@@ -11,8 +11,7 @@ import datetime as dt
 from django import forms
 
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.bureau.models import OrganisationPolicy
-from shuangsuiji.bureau.policies import effective_preset
+from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.params import YEARS, DateRange, horizon
 from shuangsuiji.policy import PolicyError, load_preset
 
@@ -21,17 +20,13 @@ def policy_start(organisation: Organisation) -> dt.date:
     """The first day on which every value of the bureau's policy is in force (its preset's
     start, e.g. 2024-01-01 for 遵化); 1 January of ``YEARS[0]`` for a bureau without one.
     Read only: a bureau that has not adopted its preset yet is read from the preset file."""
-    policy = OrganisationPolicy.objects.filter(
-        organisation=organisation, preset=organisation.policy_preset
-    ).first()
+    if not organisation.policy_preset:
+        return dt.date(YEARS[0], 1, 1)
     try:
-        if policy is not None:
-            policy.organisation = organisation  # in hand: no query for it
-            preset = effective_preset(policy)
-        elif organisation.policy_preset:
+        try:
+            preset = effective_preset(organisation_policy(organisation))
+        except NoPolicy:  # chosen, not adopted yet
             preset = load_preset(organisation.policy_preset)
-        else:
-            return dt.date(YEARS[0], 1, 1)
     except PolicyError:
         return dt.date(YEARS[0], 1, 1)
     return max(parameter.entries[0].since for parameter in preset.parameters())

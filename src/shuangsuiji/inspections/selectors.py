@@ -261,15 +261,18 @@ def team_names(*more: str) -> Prefetch:
     )
 
 
-#: The task's columns ``deadline_row`` and the order of the late read.
-DEADLINE_TASK = ("task__inspection_deadline", "task__sequence")
-
-
 def deadline_row(inspection: Inspection, today: dt.date) -> DeadlineRow:
     """``inspection.task`` read already (``select_related``); no deadline outside a task (定向)."""
     deadline = inspection.task.inspection_deadline if inspection.task_id else None
     late = deadline is not None and inspection.status in OPEN_STATUSES and deadline < today
     return DeadlineRow(inspection, deadline, (today - deadline).days if late else 0)
+
+
+#: What 逾期事项 shows of a late check (inspections/overdue.html) and its order reads; no record.
+OVERDUE_COLUMNS = (
+    "status", "target__name",
+    "task__number", "task__quarter", "task__inspection_deadline", "task__sequence",
+)  # fmt: skip
 
 
 def overdue_inspections(
@@ -284,8 +287,7 @@ def overdue_inspections(
             task__inspection_deadline__lt=today,
         )
         .select_related("target", "task")
-        # What 逾期事项 shows of each (inspections/overdue.html), no record or encrypted field.
-        .only("status", "target__name", "task__number", "task__quarter", *DEADLINE_TASK)
+        .only(*OVERDUE_COLUMNS)
         .prefetch_related(team_names())
         .order_by("task__inspection_deadline", "task__sequence", "pk")
     )
@@ -379,7 +381,7 @@ def inspector_open_page(user, today: dt.date, shown: int | None = None) -> OpenP
         .values_list("pk", "task__inspection_deadline")
     )
     late = sum(1 for _, deadline in found if deadline is not None and deadline < today)
-    ids = [pk for pk, _ in found][:shown] if shown is not None else [pk for pk, _ in found]
+    ids = [pk for pk, _ in found[:shown]]  # all of them when ``shown`` is None
     by_id = rows.in_bulk(ids)
     return OpenPage([deadline_row(by_id[pk], today) for pk in ids], len(found), late)
 
