@@ -372,18 +372,17 @@ def demo_accounts(
             # An inspector's account is linked to the register by the 执法证号 as login name.
             inspector = demo_inspector(organisations[code], year)
             username, display_name = inspector.certificate_no, inspector.name
-        password = generate_password()
         user = User.objects.filter(username=username).first()
         if user is None:
-            user, _ = user_create(
+            user, password = user_create(
                 actor=None,
                 username=username,
                 display_name=display_name,
                 organisation=organisations[code],
                 roles=[role],
-                password=password,
             )
         else:
+            password = generate_password(user)
             user_set_password(actor=None, user=user, password=password)
         accounts[code, role] = DemoAccount(
             username, password, role.label, organisations[code].name, user

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation, User
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.accounts.services import generate_password, user_create
+from shuangsuiji.accounts.services import user_create
 from shuangsuiji.acts.draws import draw_commit, draw_execute, draw_reveal
 from shuangsuiji.bureau.calendar import workday_calendar
 from shuangsuiji.bureau.plan_documents import plan_document_upload
@@ -781,7 +781,6 @@ class CountyYear:
                         display_name=inspector.name,
                         organisation=self.organisation,
                         roles=[Role.INSPECTOR],
-                        password=generate_password(),
                     )
             self.users[certificate_no] = user
         return self.users[certificate_no]

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from shuangsuiji.accounts.models import OrganisationLevel
 from shuangsuiji.accounts.roles import Role, role_by_name, user_roles
 from shuangsuiji.accounts.services import (
+    generate_password,
     organisation_create,
     organisation_update,
     user_create,
@@ -145,6 +146,25 @@ def test_set_password(organisations, make_user):
     user_set_password(actor=None, user=user, password="a-much-better-secret-42")
     user.refresh_from_db()
     assert user.check_password("a-much-better-secret-42")
+
+
+def test_a_generated_password_is_never_refused_for_its_user(organisations, monkeypatch):
+    """The clean-clone CI once failed the demo build: the random draw ``GoKA-LDReHEdi3jt``
+    was "密码跟 用户名 太相似了" for ``huojia-leader``. A refused draw is replaced."""
+    from shuangsuiji.accounts import services
+    from shuangsuiji.accounts.models import User
+
+    draws = iter(["GoKA-LDReHEdi3jt", "q7Vx-Tm2Wz9pRcBs"])
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda n: next(draws))
+    user = User(username="huojia-leader", display_name="马德胜", organisation=organisations["a"])
+    assert generate_password(user) == "q7Vx-Tm2Wz9pRcBs"
+
+    draws = iter(["GoKA-LDReHEdi3jt", "q7Vx-Tm2Wz9pRcBs"])
+    created, password = user_create(
+        actor=None, username="huojia-leader", organisation=organisations["a"], roles=[Role.LEADER]
+    )
+    assert password == "q7Vx-Tm2Wz9pRcBs"
+    assert created.check_password(password)
 
 
 def test_role_by_name_accepts_code_and_chinese():

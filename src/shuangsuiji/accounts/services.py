@@ -125,8 +125,19 @@ def _set_roles(user: User, roles: Iterable[Role]) -> None:
     user.groups.set([group_for(Role(role)) for role in roles])
 
 
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+def generate_password(user: User | None = None) -> str:
+    """A random password that the password validators accept for ``user``.
+
+    Django's similarity check compares letters with the user's name and login, so a
+    random draw is now and then "too similar" (``GoKA-LDReHEdi3jt`` for
+    ``huojia-leader``): such a draw is thrown away and another taken."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
 
 
 @audited("user.create", "新建用户")
@@ -145,11 +156,11 @@ def user_create(
     roles = list(roles)
     if not roles:
         raise ValidationError({"roles": "至少选择一个角色。"})
-    password = password or generate_password()
     user = User(
         username=username.strip(), display_name=display_name.strip(), organisation=organisation
     )
     user.full_clean(exclude=["password"])
+    password = password or generate_password(user)
     try:
         validate_password(password, user)
     except ValidationError as error:
