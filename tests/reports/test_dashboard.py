@@ -247,3 +247,60 @@ def test_dashboard_files_carry_the_page(client, portal):
     assert [row[4] for row in body] == [c.state_label for c in board.checks]
     pdf = client.get("/reports/dashboard.pdf", query)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_classified_register_is_kept_until_the_register_changes(portal):
+    """Issue 21 §3: the board recomputed after a result is submitted no longer classifies the
+    register again; it keeps each organisation's classified register under the version of the
+    rows it is computed from (disclosure.versions.REGISTER_TABLES). Every table that
+    computation reads raises that version or row 0's counter, so no write, by a service or by
+    hand in SQL, leaves it stale; an inspection recorded keeps it."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shuangsuiji.directory.models import Target
+    from shuangsuiji.disclosure import versions
+    from shuangsuiji.reports.facts import Facts
+    from shuangsuiji.reports.statistics import OrganisationStore
+    from tests.demo_nov.test_reads_never_write import read_tables
+
+    county = portal.county
+
+    def classified():
+        store = OrganisationStore(
+            cache, "test:classified", versions.register_versions([county.pk]), 60
+        )
+        facts = Facts([county], 2026, IN_Q4, store)
+        with CaptureQueriesContext(connection) as captured:
+            found = facts.classified(county, 4)
+        return found, read_tables(captured.captured_queries)
+
+    first, read = classified()
+    assert {"directory_target", "directory_regulatoryevent", "directory_inspector"} <= read
+    assert "planning_organisationpolicy" in read  # the policy is part of what is kept
+    everyone = versions.versioned_tables()
+    assert read and all(
+        table in versions.REGISTER_TABLES or everyone[table] == str(versions.EVERYONE)
+        for table in read
+    )
+    members = first.members["KEY"]
+    assert members and first.quotas["KEY"].required > 0
+
+    # A result recorded changes the public version, not the register's: nothing is read.
+    page, registers = (
+        versions.organisation_version(county.code),
+        versions.register_versions([county.pk]),
+    )
+    Inspection.objects.filter(organisation=county).update(findings="改写的内部记录")
+    assert versions.organisation_version(county.code) != page
+    assert versions.register_versions([county.pk]) == registers
+    kept, read = classified()
+    assert kept == first and read == set()
+
+    # A unit leaving the register, in SQL past every service, is seen on the next read.
+    leaving = min(members)
+    Target.objects.filter(pk=leaving).update(in_register=False)
+    again, read = classified()
+    assert "directory_target" in read
+    assert again.members["KEY"] == members - {leaving}

@@ -125,6 +125,9 @@ class PublicVersion(models.Model):
 
     organisation_id = models.BigIntegerField(primary_key=True)
     counter = models.BigIntegerField(default=0)
+    #: Changes of the rows a register's classification reads (``versions.REGISTER_TABLES``).
+    #: A default in the database too: a trigger installed before this column inserts without it.
+    registers = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "公开数据版本"

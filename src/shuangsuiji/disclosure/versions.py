@@ -22,6 +22,11 @@ raises row 0, which every key includes: an unlisted table costs more invalidatio
 page. Every table of the project is versioned except those in ``NOT_PUBLIC``, and a test crawls
 the whole portal and API and fails if any page reads one of them.
 
+Each counter row also keeps ``registers``, raised only by writes of ``REGISTER_TABLES``: the
+rows a register's classification and quotas are computed from. The dashboard keeps an
+organisation's classified register under it (with row 0's ``counter``), so an inspection
+recorded keeps it and a unit added to the register does not.
+
 On PostgreSQL the triggers run once per statement over its transition table (a COPY of 500,000
 targets raises the counter once, not 500,000 times); on SQLite once per row, the only kind it
 has. The counter row is locked until the writing transaction ends, so two writers of the same
@@ -93,6 +98,19 @@ ORGANISATION_OF: dict[str, str] = {
     **dict.fromkeys(("planning_planrevision", "planning_planreview"), BY_PLAN),
 }
 
+#: The tables a register's classification and quotas read (``reports.facts.Facts.classified``):
+#: the units, the events that move them between classes, the inspectors a per-inspector quota
+#: counts and the bureau's adopted policy. Each is its organisation's own (``OWN``); the
+#: policy's adjustments and the organisations' chosen presets raise row 0, in every key.
+REGISTER_TABLES = frozenset(
+    (
+        "directory_target",
+        "directory_regulatoryevent",
+        "directory_inspector",
+        "planning_organisationpolicy",
+    )
+)
+
 #: Tables no public page or API answer reads (the crawl in tests/disclosure/test_public_cache.py
 #: proves it): staff work, accounts, the audit log, history. Writing them keeps cached pages.
 NOT_PUBLIC = (
@@ -124,14 +142,26 @@ def versioned_tables() -> dict[str, str]:
 # -- the triggers -----------------------------------------------------------------------------
 
 
-def _bump_sqlite(expression: str) -> str:
+def _raise(registers: bool) -> tuple[str, str, str]:
+    """The columns an insert names, their values after the organisation, and the update."""
+    if registers:
+        return (
+            "organisation_id, counter, registers",
+            "1, 1",
+            f"counter = {TABLE}.counter + 1, registers = {TABLE}.registers + 1",
+        )
+    return "organisation_id, counter", "1", f"counter = {TABLE}.counter + 1"
+
+
+def _bump_sqlite(expression: str, registers: bool = False) -> str:
+    columns, values, update = _raise(registers)
     return (
-        f"INSERT INTO {TABLE} (organisation_id, counter) VALUES (COALESCE({expression}, 0), 1) "
-        f"ON CONFLICT (organisation_id) DO UPDATE SET counter = {TABLE}.counter + 1;"
+        f"INSERT INTO {TABLE} ({columns}) VALUES (COALESCE({expression}, 0), {values}) "
+        f"ON CONFLICT (organisation_id) DO UPDATE SET {update};"
     )
 
 
-def _sqlite_statements(table: str, organisation: str) -> list[str]:
+def _sqlite_statements(table: str, organisation: str, registers: bool) -> list[str]:
     if organisation != OWN:
         # SQLite checks every trigger's SQL when Django renames a table it rebuilds: a trigger
         # that read inspections_inspection would stop a later migration of that table. Rows
@@ -141,7 +171,7 @@ def _sqlite_statements(table: str, organisation: str) -> list[str]:
     statements = []
     for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("NEW", "OLD")), ("DELETE", ("OLD",))):
         name = f"{PREFIX}{table}_{event.lower()}"
-        body = " ".join(_bump_sqlite(organisation.format(row=row)) for row in rows)
+        body = " ".join(_bump_sqlite(organisation.format(row=row), registers) for row in rows)
         if event == "UPDATE" and organisation == str(EVERYONE):
             body = _bump_sqlite(str(EVERYONE))
         statements += [
@@ -151,16 +181,17 @@ def _sqlite_statements(table: str, organisation: str) -> list[str]:
     return statements
 
 
-def _bump_postgresql(select: str) -> str:
+def _bump_postgresql(select: str, registers: bool = False) -> str:
+    columns, values, update = _raise(registers)
     # Counters in a fixed order, so two statements raising the same ones cannot deadlock.
     return (
-        f"INSERT INTO {TABLE} (organisation_id, counter) "
-        f"SELECT DISTINCT organisation, 1 FROM ({select}) AS changed ORDER BY organisation "
-        f"ON CONFLICT (organisation_id) DO UPDATE SET counter = {TABLE}.counter + 1;"
+        f"INSERT INTO {TABLE} ({columns}) "
+        f"SELECT DISTINCT organisation, {values} FROM ({select}) AS changed "
+        f"ORDER BY organisation ON CONFLICT (organisation_id) DO UPDATE SET {update};"
     )
 
 
-def _postgresql_statements(table: str, organisation: str) -> list[str]:
+def _postgresql_statements(table: str, organisation: str, registers: bool) -> list[str]:
     function = f"{PREFIX}{table}"[:63]
     if organisation == str(EVERYONE):
         body = _bump_postgresql(f"SELECT {EVERYONE} AS organisation")
@@ -188,7 +219,7 @@ def _postgresql_statements(table: str, organisation: str) -> list[str]:
         )
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {_bump_postgresql(selects)} RETURN NULL; END $$",
+            f"$$ BEGIN {_bump_postgresql(selects, registers)} RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS {PREFIX}{event.lower()} ON {table}",
             f"CREATE TRIGGER {PREFIX}{event.lower()} AFTER {event} ON {table} "
             f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
@@ -205,14 +236,6 @@ def _postgresql_statements(table: str, organisation: str) -> list[str]:
     ]
 
 
-def trigger_statements(vendor: str) -> list[str]:
-    build = {"sqlite": _sqlite_statements, "postgresql": _postgresql_statements}[vendor]
-    statements = []
-    for table, organisation in versioned_tables().items():
-        statements += build(table, organisation)
-    return statements
-
-
 def triggers_install(using_connection=None) -> None:
     """Create (or re-create) the triggers on every versioned table that exists."""
     conn = using_connection or connection
@@ -221,9 +244,12 @@ def triggers_install(using_connection=None) -> None:
         return  # before disclosure's first migration
     build = {"sqlite": _sqlite_statements, "postgresql": _postgresql_statements}[conn.vendor]
     with conn.cursor() as cursor:
+        columns = {c.name for c in conn.introspection.get_table_description(cursor, TABLE)}
+        # Migrated back before disclosure 0004, the table has no ``registers`` to raise.
+        registers = REGISTER_TABLES if "registers" in columns else frozenset()
         for table, organisation in versioned_tables().items():
             if table in existing:
-                for statement in build(table, organisation):
+                for statement in build(table, organisation, table in registers):
                     cursor.execute(statement)
 
 
@@ -325,6 +351,14 @@ def organisations_rows(organisations) -> QuerySet:
     return PublicVersion.objects.filter(
         Q(organisation_id=EVERYONE) | Q(organisation_id__in=organisations)
     )
+
+
+def register_versions(organisations) -> dict[int, int]:
+    """The register version of each of ``organisations`` (ids, or a query of them) that has
+    one, and row 0's whole counter (key 0): what an organisation's classified register is kept
+    under (``REGISTER_TABLES``). One query."""
+    rows = organisations_rows(organisations).values_list("organisation_id", "counter", "registers")
+    return {pk: counter if pk == EVERYONE else registers for pk, counter, registers in rows}
 
 
 def everything_version() -> str:

@@ -45,7 +45,7 @@ from shuangsuiji.reports.evaluators import (
     period_over,
 )
 from shuangsuiji.reports.facts import Facts
-from shuangsuiji.reports.statistics import Table
+from shuangsuiji.reports.statistics import OrganisationStore, Table
 
 __all__ = [
     "ABSENT",
@@ -136,9 +136,11 @@ def dashboards(
     year: int,
     quarter: int | None = None,
     today: dt.date | None = None,
+    registers: OrganisationStore | None = None,
 ) -> list[Dashboard]:
-    """The boards of several organisations (a 市局 and its 分局), their rows read together."""
-    facts = Facts(organisations, year, today or timezone.localdate())
+    """The boards of several organisations (a 市局 and its 分局), their rows read together;
+    their classified registers kept in ``registers`` when given (``Facts``)."""
+    facts = Facts(organisations, year, today or timezone.localdate(), registers)
     return [_dashboard(organisation, facts, quarter) for organisation in organisations]
 
 

@@ -28,7 +28,7 @@ from shuangsuiji.inspections.selectors import publishable
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
-from shuangsuiji.reports.statistics import Table, YearRecords, quarter_of
+from shuangsuiji.reports.statistics import OrganisationStore, Table, YearRecords, quarter_of
 from shuangsuiji.workdays import WorkdayCalendar
 
 
@@ -76,13 +76,30 @@ class Classified:
     error: str = ""
 
 
-class Facts:
-    """Rows of several organisations for one year, read on first use, one query per kind."""
+#: What a store gives for a register not kept (``None`` is kept: an organisation without policy).
+MISSING = object()
+QUARTERS = (1, 2, 3, 4)
 
-    def __init__(self, organisations: list[Organisation], year: int, today: dt.date):
+
+class Facts:
+    """Rows of several organisations for one year, read on first use, one query per kind.
+
+    With a ``registers`` store, each organisation's classified register is kept there between
+    requests under its register version (``disclosure.versions.register_versions``): recording
+    inspections leaves it, so the board recomputed after a result is submitted reads neither
+    the register nor its events (issue 21 §3, some 40 % of that recompute)."""
+
+    def __init__(
+        self,
+        organisations: list[Organisation],
+        year: int,
+        today: dt.date,
+        registers: OrganisationStore | None = None,
+    ):
         self.organisations = list(organisations)
         self.year = year
         self.today = today
+        self.store = registers
         self._tables: dict[tuple[int, int | None], Table] = {}
         self._classified: dict[tuple[int, int], Classified | None] = {}
 
@@ -179,9 +196,30 @@ class Facts:
         )
 
     @cached_property
+    def kept(self) -> dict[tuple[int, int], Classified | None]:
+        """The classified registers the store holds, by (organisation, quarter): one read."""
+        if self.store is None:
+            return {}
+        keys = {
+            (org.pk, quarter): self.store.key(org, self.year, quarter)
+            for org in self.organisations
+            for quarter in QUARTERS
+        }
+        found = self.store.cache.get_many(list(keys.values()))
+        return {pair: found.get(key, MISSING) for pair, key in keys.items()}
+
+    @cached_property
+    def _to_classify(self) -> list[Organisation]:
+        """The organisations with a quarter the store does not hold: the registers to read."""
+        if self.store is None:
+            return self.organisations
+        missing = {pk for (pk, _), value in self.kept.items() if value is MISSING}
+        return [org for org in self.organisations if org.pk in missing]
+
+    @cached_property
     def registers(self) -> dict[int, list[tuple[int, TargetRecord]]]:
         """Each organisation's register as the policy reads it, with each unit's row id."""
-        rows = Target.objects.filter(organisation__in=self.organisations, in_register=True)
+        rows = Target.objects.filter(organisation__in=self._to_classify, in_register=True)
         registers: dict[int, list[tuple[int, TargetRecord]]] = defaultdict(list)
         for row in rows.values():
             registers[row["organisation_id"]].append((row["id"], target_record(row)))
@@ -190,7 +228,7 @@ class Facts:
     @cached_property
     def events(self) -> dict[int, list[EventRecord]]:
         rows = RegulatoryEvent.objects.filter(
-            organisation__in=self.organisations, date__lte=dt.date(self.year, 12, 31)
+            organisation__in=self._to_classify, date__lte=dt.date(self.year, 12, 31)
         ).values("organisation_id", "credit_code", "kind", "date", "reference")
         events: dict[int, list[EventRecord]] = defaultdict(list)
         for row in rows:
@@ -202,7 +240,13 @@ class Facts:
         quotas, as the 抽取准备 page computes them; ``None`` without a policy."""
         key = (organisation.pk, quarter)
         if key not in self._classified:
-            self._classified[key] = self._classify(organisation, Quarter(self.year, quarter))
+            found = self.kept.get(key, MISSING)
+            if found is MISSING:
+                found = self._classify(organisation, Quarter(self.year, quarter))
+                if self.store is not None:
+                    cache_key = self.store.key(organisation, self.year, quarter)
+                    self.store.cache.set(cache_key, found, self.store.timeout)
+            self._classified[key] = found
         return self._classified[key]
 
     def _classify(self, organisation: Organisation, quarter: Quarter) -> Classified | None:

@@ -104,7 +104,7 @@ class Table:
 
     def compact(self) -> Table:
         """The table with its numbers and without the inspections behind them: what the page
-        of the 统计表 shows, small enough to keep per organisation (``TableStore``)."""
+        of the 统计表 shows, small enough to keep per organisation (``OrganisationStore``)."""
         return Table(
             organisation=self.organisation,
             year=self.year,
@@ -528,11 +528,12 @@ class TreeTables:
 
 
 @dataclass
-class TableStore:
-    """Where ``tree_tables`` keeps each organisation's compact table between requests, keyed
-    by the version of that organisation's rows (and of the rows of no one organisation, key 0),
-    which the caller reads: this layer cannot. A change in one 分局 then costs the province's
-    统计表 that 分局's rows, not the province's half a million (issue 21 §3)."""
+class OrganisationStore:
+    """Where a report keeps a part computed from one organisation's rows between requests
+    (``tree_tables``' compact tables, the dashboard's classified registers), keyed by the
+    version of the rows that part is computed from (and of the rows of no one organisation,
+    key 0), which the caller reads: this layer cannot. A change in one 分局 then costs the
+    province's pages that 分局's rows, not the province's (issue 21 §3)."""
 
     cache: object  # django.core.cache.BaseCache
     prefix: str
@@ -548,7 +549,7 @@ def tree_tables(
     organisation: Organisation,
     year: int,
     quarter: int | None = None,
-    store: TableStore | None = None,
+    store: OrganisationStore | None = None,
 ) -> TreeTables:
     """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
     queries that does not grow with the organisations below. With a ``store``, compact tables

@@ -41,7 +41,7 @@ from shuangsuiji.planning.models import (
 from shuangsuiji.policy import Quarter
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
-from shuangsuiji.reports.statistics import TableStore, tree_tables
+from shuangsuiji.reports.statistics import OrganisationStore, tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
 #: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
@@ -142,7 +142,7 @@ def cached_content(
     return mark_safe(content)
 
 
-def _tables(period: Period, store: TableStore | None = None):
+def _tables(period: Period, store: OrganisationStore | None = None):
     tables = tree_tables(period.organisation, period.year, period.quarter, store)
     if tables.below:
         # The total, the organisation's own work (a 市局 also inspects), then each below it.
@@ -155,7 +155,7 @@ def _tables(period: Period, store: TableStore | None = None):
     return [tables.total], [period.organisation.name]
 
 
-def _statistics_content(period: Period, store: TableStore) -> str:
+def _statistics_content(period: Period, store: OrganisationStore) -> str:
     tables, names = _tables(period, store)
     rows = documents.statistics_rows(tables)
     orgs = [t.organisation for t in tables]
@@ -175,12 +175,12 @@ def statistics_page(request):
     """The table counts every row of the organisation and of all below it for the year: a
     province's is half a million inspections. The page is rendered once per change of any of
     them (``cached_content``), and then only the tables of the organisations whose rows changed
-    are counted again (``statistics.TableStore``)."""
+    are counted again (``statistics.OrganisationStore``)."""
     period = Period(request)
     counters = organisation_counters(Organisation.objects.subtree_of(period.organisation))
     # Counters only rise: their sum changes with any row of the tree.
     version = str(sum(counters.values()))
-    store = TableStore(cache, f"reports:table:{release()}", counters, TIMEOUT)
+    store = OrganisationStore(cache, f"reports:table:{release()}", counters, TIMEOUT)
     content = cached_content(
         "statistics", period, version, lambda: _statistics_content(period, store)
     )
@@ -247,17 +247,24 @@ def figure_rows(request):
     )
 
 
-def _boards(period: Period) -> tuple[compliance.Dashboard, list[compliance.Dashboard]]:
+def _boards(
+    period: Period, registers: OrganisationStore | None = None
+) -> tuple[compliance.Dashboard, list[compliance.Dashboard]]:
     """The organisation's board and one per active organisation directly below it, read in one
     set of queries however many there are."""
     board, *side = compliance.dashboards(
-        [period.organisation, *period.below()], period.year, period.quarter
+        [period.organisation, *period.below()], period.year, period.quarter, registers=registers
     )
     return board, side
 
 
-def _dashboard_content(period: Period) -> str:
-    board, side = _boards(period)
+def _dashboard_content(period: Period, shown: list[int]) -> str:
+    # Each board's classified register is kept under its register version: a result recorded
+    # changes the page's version but not the registers (disclosure.versions.REGISTER_TABLES).
+    registers = OrganisationStore(
+        cache, f"reports:classified:{release()}", versions.register_versions(shown), TIMEOUT
+    )
+    board, side = _boards(period, registers)
     trend = [board.quarter_table(q) for q in (1, 2, 3, 4)]
 
     def planned(t):  # drawn or 全覆盖: the checks the plan itself calls for
@@ -303,7 +310,9 @@ def dashboard_page(request):
     period = Period(request)
     shown = [period.organisation.pk, *(o.pk for o in period.below())]
     version = data_version(shown)
-    content = cached_content("dashboard", period, version, lambda: _dashboard_content(period))
+    content = cached_content(
+        "dashboard", period, version, lambda: _dashboard_content(period, shown)
+    )
     return render(
         request,
         "reports/dashboard.html",
