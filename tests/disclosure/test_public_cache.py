@@ -145,6 +145,36 @@ def test_an_enterprise_page_is_kept_while_other_bureaus_write(client, portal):
     assert hit == "miss" and "缓存测试邻县登记" in body
 
 
+def test_the_enterprise_search_is_kept_while_results_are_recorded(client, portal):
+    """Issue 21 §3: 企业查询 reads the registers alone, so it is keyed by the register versions
+    (``versions.REGISTER_TABLES``), not by every public row of the province: the results
+    recorded all day leave it stored; a unit renamed, by hand in SQL, is on the next request."""
+    from django.test.utils import CaptureQueriesContext
+
+    from shuangsuiji.directory.models import Target
+    from tests.demo_nov.test_reads_never_write import VERSION_INFRASTRUCTURE, read_tables
+
+    target = portal.clean.target
+    url = f"/gongkai/search/?q={target.name}"
+    cache.clear()
+    with CaptureQueriesContext(connection) as rendered:
+        hit, body = read(client, url)
+    assert hit == "miss" and target.name in body
+    everyone = versions.versioned_tables()
+    read_by_page = read_tables(rendered.captured_queries) - VERSION_INFRASTRUCTURE
+    assert "directory_target" in read_by_page
+    assert all(
+        table in versions.REGISTER_TABLES or everyone[table] == str(versions.EVERYONE)
+        for table in read_by_page
+    )
+    assert read(client, url)[0] == "hit"
+    Inspection.objects.filter(pk=portal.clean.pk).update(public_summary="缓存测试：结论已更正")
+    assert read(client, url)[0] == "hit"
+    Target.objects.filter(pk=target.pk).update(name=f"{target.name}缓存测试更名")
+    hit, body = read(client, url)
+    assert hit == "miss" and "缓存测试更名" in body
+
+
 def test_a_signed_in_reader_is_never_stored_and_never_served(client, portal):
     """A request with a session is rendered for its user and passes by the cache both ways:
     what it was shown is never stored for the public, and it is never served a stored page

@@ -168,6 +168,12 @@ def across(request: HttpRequest, kwargs: dict) -> str:
     return _organisation(None)
 
 
+def across_registers(request: HttpRequest, kwargs: dict) -> str:
+    """A page made of the registers of every organisation and nothing else (企业查询): the
+    results recorded all day at a province leave it stored (``versions.REGISTER_TABLES``)."""
+    return f"registers:{versions.registers_version()}"
+
+
 def of_query(request: HttpRequest, kwargs: dict) -> str:
     """An API answer about the organisation its path or its ``organisation`` parameter names;
     across organisations without either."""

@@ -14,7 +14,13 @@ from shuangsuiji.bureau.document_views import document_response
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
-from shuangsuiji.disclosure.caching import across, of_enterprise, of_path, public_cached
+from shuangsuiji.disclosure.caching import (
+    across,
+    across_registers,
+    of_enterprise,
+    of_path,
+    public_cached,
+)
 from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
 from shuangsuiji.params import YEARS, whole_number
@@ -41,7 +47,7 @@ def index(request):
 
 
 @require_GET
-@public_cached(across)
+@public_cached(across_registers)
 def search(request):
     found = EnterpriseSearch(request.GET, queryset=selectors.public_enterprises())
     query = found.query
