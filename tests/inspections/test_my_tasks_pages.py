@@ -82,3 +82,28 @@ def test_open_inspections_show_the_earliest_deadlines_first_then_all(
     every = client.get(reverse("inspections:mine") + "?all=1").content.decode()
     assert links(every) == [row.inspection.pk for row in open_ones]
     assert 'href="?all=1"' not in every
+
+
+def test_the_cards_show_markup_in_the_registers_as_text(client, portal, make_user):
+    """我的任务's cards are written in Python (inspections/templatetags/task_cards.py, issue 21
+    §3): a unit's name or address, an item or an inspector holding markup is shown as text, as
+    the template language's autoescaping showed it."""
+    from shuangsuiji.directory.models import InspectionItem, Inspector, Target
+
+    inspection = Inspection.objects.filter(draw=portal.revealed, status="assigned").first()
+    user = team_user(inspection, make_user)
+    Target.objects.filter(pk=inspection.target_id).update(
+        name="<i>甲&乙</i>公司", address='<b>"北路"</b>'
+    )
+    InspectionItem.objects.filter(pk=inspection.items.first().pk).update(name="<u>废气</u>")
+    lead = inspection.members.first().inspector_id
+    Inspector.objects.filter(pk=lead).update(name="<s>张</s>")
+    client.force_login(user)
+    page = client.get(reverse("inspections:mine")).content.decode()
+    assert "<h2>&lt;i&gt;甲&amp;乙&lt;/i&gt;公司</h2>" in page
+    assert "<p>&lt;b&gt;&quot;北路&quot;&lt;/b&gt; · " in page
+    assert "&lt;u&gt;废气&lt;/u&gt;" in page and "&lt;s&gt;张&lt;/s&gt;" in page
+    for markup in ("<i>甲", "<b>&quot;", '<b>"', "<u>废气", "<s>张"):
+        assert markup not in page
+    record = reverse("inspections:record", args=[inspection.pk])
+    assert f'<a class="button primary" href="{record}">填写检查记录</a>' in page

@@ -324,9 +324,9 @@ def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
     return counts["total"] or 0, counts["late"] or 0
 
 
-#: The columns a card of 我的任务 shows (inspections/_my_task.html) and its order reads: an
-#: inspection row holds the findings, the records and the draw's materials, which a list of
-#: twenty cards would read and build for nothing (issue 21 §3).
+#: The columns a card of 我的任务 shows (inspections/templatetags/task_cards.py) and its order
+#: reads: an inspection row holds the findings, the records and the draw's materials, which a
+#: list of twenty cards would read and build for nothing (issue 21 §3).
 MY_TASK_COLUMNS = (
     "status", "kind", "method", "organisation_id",
     "target__name", "target__address", "target__area",

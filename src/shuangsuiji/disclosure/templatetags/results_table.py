@@ -10,13 +10,11 @@ same way (``django.utils.html.escape``, as autoescaping does); the rows come fro
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import template
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from shuangsuiji.html import day, link_maker
 
 register = template.Library()
 
@@ -25,29 +23,12 @@ HEAD = (
     "<th>公示内容</th><th>后续处置</th><th>结果认定日期</th><th>公示日期</th>"
 )
 EMPTY = '<tr><td colspan="10">暂无公开的抽查结果。</td></tr>'
-#: A stand-in argument: each link is reversed once a table and filled in per row.
-SLOT = "0slot0"
-
-
-def _link_maker(name: str):
-    pattern = reverse(name, args=[SLOT])
-    # As ``reverse`` quotes an argument (RFC 3986 sub-delimiters, "/~:@" kept).
-    return lambda value: escape(pattern.replace(SLOT, quote(str(value), safe="!$&'()*+,;=/~:@")))
-
-
-def _day(value) -> str:
-    """``|date:"Y-m-d"``: a time in Beijing's date, nothing for none."""
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
 def _follow_ups(result) -> str:
     done = [
         f"{escape(f.get_kind_display())}："
-        + (f"{_day(f.closed_on)} 办结" if f.closed_on else "办理中")
+        + (f"{day(f.closed_on)} 办结" if f.closed_on else "办理中")
         for f in result.follow_ups.all()
     ]
     return "<br>".join(done) or "—"
@@ -71,9 +52,9 @@ def _summary(result) -> str:
 
 @register.simple_tag
 def results_table(results, show_org: bool = False) -> SafeString:
-    organisation_url = _link_maker("disclosure:organisation")
-    enterprise_url = _link_maker("disclosure:enterprise")
-    draw_url = _link_maker("disclosure:draw")
+    organisation_url = link_maker("disclosure:organisation")
+    enterprise_url = link_maker("disclosure:enterprise")
+    draw_url = link_maker("disclosure:draw")
     rows = []
     for r in results:
         organisation = ""
@@ -103,8 +84,8 @@ def results_table(results, show_org: bool = False) -> SafeString:
         )
         cells.append(f'<td data-label="公示内容">{_summary(r)}</td>')
         cells.append(f'<td data-label="后续处置">{_follow_ups(r)}</td>')
-        cells.append(f'<td data-label="结果认定日期">{_day(r.determined_on)}</td>')
-        cells.append(f'<td data-label="公示日期">{_day(r.published_at)}</td>')
+        cells.append(f'<td data-label="结果认定日期">{day(r.determined_on)}</td>')
+        cells.append(f'<td data-label="公示日期">{day(r.published_at)}</td>')
         rows.append(f"<tr>\n    {organisation}\n    " + "\n    ".join(cells) + "\n  </tr>")
     head = ("<th>检查单位</th>" if show_org else "") + HEAD
     # Every value above is escaped.
