@@ -38,6 +38,11 @@ costs whoever else runs, while wall times grow with the load; the medians are wh
 profile one request of each of the N routes with the most CPU (cProfile counting CPU time, not
 wall time), and print its queries with the slowest.
 
+``--after-change``: before each request, raise the public version of the route's organisation as
+a recorded result does (``disclosure/versions.py``; the register version is left as it is), so
+every request is the first after a change: what the statistics, the dashboard and the to-do
+lists cost when the bureau's inspectors are submitting results all day.
+
 ``--database-url URL --data-dir DIR``: use an existing PostgreSQL database (loaded once by the
 first such run into the empty database, its accounts and picks kept in DIR), so that one can
 measure again after a change without loading again. ``--json PATH`` writes the figures.
@@ -50,6 +55,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import http.client
 import http.cookies
 import io
@@ -392,7 +398,7 @@ class Figures:
 
 def measure(
     browser: Browser, route: Route, *, server: int, postmaster: int, requests: int,
-    warmup: int, budget: float,
+    warmup: int, budget: float, change=None,
 ) -> Figures:  # fmt: skip
     figures = Figures(route_name(route), route.path)
     for _ in range(warmup):
@@ -401,6 +407,8 @@ def measure(
     while len(figures.wall) < requests and (
         len(figures.wall) < 5 or time.perf_counter() - started < budget
     ):
+        if change is not None:
+            change()  # not counted: the write is the inspector's request, not this one's
         before = snapshot(server, postmaster)
         start = time.perf_counter()
         status, _, _ = browser.request("GET", route.path)
@@ -600,6 +608,18 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
     return env, json.loads(picks_path.read_text()), sizes
 
 
+def raise_version(url: str, code: str) -> None:
+    """What a result recorded in organisation ``code`` does to its public version."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE disclosure_publicversion SET counter = counter + 1 WHERE organisation_id = "
+            "(SELECT id FROM accounts_organisation WHERE code = %s)",
+            [code],
+        )
+
+
 def forwarded(args) -> list[str]:
     return ["--organisations", str(args.organisations), "--targets", str(args.targets),
             "--results", str(args.results), "--seed", str(args.seed)]  # fmt: skip
@@ -643,10 +663,13 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             f"{args.requests} (at most {args.budget:g} s, at least 5)\n", flush=True,
         )  # fmt: skip
         for route in chosen:
+            change = None
+            if args.after_change and route.level:
+                change = functools.partial(raise_version, url, orgs[route.level]["code"])
             figures = measure(
                 browsers[(route.level, route.role)], route, server=server.pid,
                 postmaster=postmaster, requests=args.requests, warmup=args.warmup,
-                budget=args.budget,
+                budget=args.budget, change=change,
             )  # fmt: skip
             measured.append(figures)
             portal.log(f"{figures.name}: median CPU {figures.median(figures.cpu):.1f} ms")
@@ -695,6 +718,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="routes whose name contains one of these")
     parser.add_argument("--profile", type=int, default=0, help="profile the N costliest routes")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--after-change", action="store_true", help="each request the first after a change"
+    )
     parser.add_argument("--database-url", help="an existing database (see the docstring)")
     parser.add_argument("--data-dir", help="with --database-url: where its picks are kept")
     parser.add_argument("--load-only", action="store_true", help="with --database-url: load, stop")

@@ -175,6 +175,30 @@ def test_the_enterprise_search_is_kept_while_results_are_recorded(client, portal
     assert hit == "miss" and "缓存测试更名" in body
 
 
+def test_a_list_is_counted_once_per_version_of_its_data(client, portal):
+    """Issue 21 §1: a bureau's results are counted once per version of its data, not once per
+    page: the next page of the same list takes the count kept with the first; a result taken
+    off the portal (in SQL, past every service) is counted anew on the next request."""
+    from django.test.utils import CaptureQueriesContext
+
+    code = portal.county.code
+
+    def answer(page: int) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/results?organisation={code}&page={page}&page_size=1")
+        assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
+        counts = [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+        return response.json()["count"], len(counts)
+
+    cache.clear()
+    total, counted = answer(1)
+    assert total >= 2 and counted == 1
+    assert answer(2) == (total, 0)
+    Inspection.objects.filter(pk=portal.clean.pk).update(published_at=None)
+    assert answer(3) == (total - 1, 1)
+    assert answer(4) == (total - 1, 0)
+
+
 def test_a_signed_in_reader_is_never_stored_and_never_served(client, portal):
     """A request with a session is rendered for its user and passes by the cache both ways:
     what it was shown is never stored for the public, and it is never served a stored page

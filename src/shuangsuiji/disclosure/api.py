@@ -33,7 +33,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, filters, selectors
-from shuangsuiji.disclosure.caching import of_query, public_cached
+from shuangsuiji.disclosure.caching import of_query, public_cached, public_count
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
@@ -485,7 +485,7 @@ def _listing(
         start = (query.page - 1) * query.page_size
         if values is not None:
             page = {
-                "count": rows.count(),
+                "count": public_count(request, rows),
                 "page": query.page,
                 "page_size": query.page_size,
                 "results": values(rows[start : start + query.page_size]),
@@ -497,7 +497,7 @@ def _listing(
         chunk = prepare(rows)[start : start + query.page_size]
         return _json(
             page_class(
-                count=rows.count(),
+                count=public_count(request, rows),
                 page=query.page,
                 page_size=query.page_size,
                 results=[out(row) for row in chunk],

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -131,7 +132,9 @@ def public_cached(version_of: Callable[[HttpRequest, dict], str]):
                 return view(request, *args, **kwargs)
             # The version is read before the page: a change committed in between gives a page
             # newer than its key, never older.
-            key = page_key(request, version_of(request, kwargs))
+            version = version_of(request, kwargs)
+            request.public_version = version  # for ``public_count``, read once
+            key = page_key(request, version)
             stored = cache.get(key)
             if stored is None:
                 # Right after a change every reader of a busy page misses at once: in this
@@ -150,6 +153,25 @@ def public_cached(version_of: Callable[[HttpRequest, dict], str]):
         return cached_view
 
     return decorate
+
+
+def public_count(request: HttpRequest, queryset: QuerySet) -> int:
+    """How many rows a public list holds, counted once per version of the data behind the
+    page (``public_cached``) and per list: a bureau's results counted for page 1 serve pages
+    2 and 20 and every page of the API's list with the same filters, where each first view
+    counted its hundreds of thousands again (issue 21 §1). Counted afresh outside the cache
+    (a signed-in reader, whose pages are never stored)."""
+    version = getattr(request, "public_version", None)
+    if version is None:
+        return queryset.count()
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.sha256(f"{version}|{sql}|{params!r}".encode()).hexdigest()[:40]
+    key = f"public-count:{release()}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, TIMEOUT)
+    return count
 
 
 def _organisation(code: str | None) -> str:

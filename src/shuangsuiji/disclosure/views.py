@@ -20,6 +20,7 @@ from shuangsuiji.disclosure.caching import (
     of_enterprise,
     of_path,
     public_cached,
+    public_count,
 )
 from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
@@ -31,7 +32,9 @@ CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = public_count(request, queryset)  # the paginator's own is a cached_property
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _organisation(code: str):
