@@ -345,7 +345,11 @@ def _tree(root: int, parents: dict[int, int]) -> set[int]:
 def _run_ns(pid: int) -> int:
     """CPU nanoseconds of a process's live threads (their ``schedstat``)."""
     total = 0
-    for path in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+    try:
+        paths = list(Path(f"/proc/{pid}/task").glob("*/schedstat"))
+    except OSError:
+        return 0  # the process ended since the list of processes was read
+    for path in paths:
         try:
             total += int(path.read_text().split()[0])
         except (OSError, ValueError, IndexError):
@@ -608,16 +612,13 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
     return env, json.loads(picks_path.read_text()), sizes
 
 
-def raise_version(url: str, code: str) -> None:
+def raise_version(connection, code: str) -> None:
     """What a result recorded in organisation ``code`` does to its public version."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE disclosure_publicversion SET counter = counter + 1 WHERE organisation_id = "
-            "(SELECT id FROM accounts_organisation WHERE code = %s)",
-            [code],
-        )
+    connection.execute(
+        "UPDATE disclosure_publicversion SET counter = counter + 1 WHERE organisation_id = "
+        "(SELECT id FROM accounts_organisation WHERE code = %s)",
+        [code],
+    )
 
 
 def forwarded(args) -> list[str]:
@@ -648,6 +649,7 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             portal.serve_command(port, args.threads, args.workers, args.server),
             env=serve_env, cwd=data_dir, stdout=server_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    writer = None
     try:
         portal.wait_healthy(port, server, log_path)
         orgs = picks["staff"]["organisations"]
@@ -662,10 +664,16 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             f"client, one request at a time; per route {args.warmup} requests of warm-up, then "
             f"{args.requests} (at most {args.budget:g} s, at least 5)\n", flush=True,
         )  # fmt: skip
+        if args.after_change:
+            import psycopg
+
+            # One connection for the writes, opened before the clock: a backend started and
+            # ended per request would come and go between the CPU snapshots.
+            writer = psycopg.connect(url, autocommit=True)
         for route in chosen:
             change = None
             if args.after_change and route.level:
-                change = functools.partial(raise_version, url, orgs[route.level]["code"])
+                change = functools.partial(raise_version, writer, orgs[route.level]["code"])
             figures = measure(
                 browsers[(route.level, route.role)], route, server=server.pid,
                 postmaster=postmaster, requests=args.requests, warmup=args.warmup,
@@ -674,6 +682,8 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             measured.append(figures)
             portal.log(f"{figures.name}: median CPU {figures.median(figures.cpu):.1f} ms")
     finally:
+        if writer is not None:
+            writer.close()
         server.terminate()
         server.wait(timeout=30)
     print_table(measured, measured[0])
