@@ -90,7 +90,18 @@ def is_internal_joint(departments: Iterable[str], lines: Iterable[str]) -> bool:
     Tags alone (one unit checking water and air) are not a joint check, nor two units checking
     one line. What happened is measured: a task declared 内部联合 at planning time counts only
     where its inspections meet this."""
-    return len({d for d in departments if d}) >= 2 and len({t for t in lines if t}) >= 2
+    return is_joint(*joint_parts(departments, lines))
+
+
+def joint_parts(departments: Iterable[str], lines: Iterable[str]) -> tuple[int, int]:
+    """The team's distinct 所属部门 and the items' distinct business lines, as counted by
+    ``is_internal_joint`` (the dashboard shows both beside each drawn check)."""
+    return len({d for d in departments if d}), len({t for t in lines if t})
+
+
+def is_joint(units: int, lines: int) -> bool:
+    """``is_internal_joint`` of the counts ``joint_parts`` gives."""
+    return units >= 2 and lines >= 2
 
 
 ON_SECRET_LIST = Q(draw__isnull=False) & ~Q(draw__status__in=Draw.LIST_PUBLIC)

@@ -29,7 +29,8 @@ from shuangsuiji.inspections.models import (
     InspectionMember,
     ResultCategory,
     Revisit,
-    is_internal_joint,
+    is_joint,
+    joint_parts,
 )
 from shuangsuiji.planning.models import Draw, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
@@ -294,11 +295,11 @@ class YearRecords:
             .values_list("inspection_id", "inspectionitem__tags")
         ):
             lines[inspection_id] += tags.split(",")
-        joint = {pk for pk in departments if is_internal_joint(departments[pk], lines[pk])}
+        # Counted once per inspection; 内部联合 is read from the counts (``is_internal_joint``).
         parts = {
-            pk: (len({d for d in departments[pk] if d}), len({t for t in lines[pk] if t}))
-            for pk in departments.keys() | lines.keys()
+            pk: joint_parts(departments[pk], lines[pk]) for pk in departments.keys() | lines.keys()
         }
+        joint = {pk for pk, counts in parts.items() if is_joint(*counts)}
         sampled, done = set(), set()
         for inspection_id, done_on in (
             Revisit.objects.filter(inspection__in=in_year)
