@@ -42,3 +42,25 @@ def test_forward_migrations_keep_and_convert_existing_rows():
         cursor.execute("SELECT id_number FROM directory_inspector")
         assert cursor.fetchone()[0].startswith("enc1:")
     assert CurrentTarget.objects.get().name == "甲公司"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_its_version_triggers_migrates_forward():
+    """A deployed database has the version triggers of its release (installed after every
+    migrate, disclosure/apps.py). A migration that adds a column to the version table must
+    migrate it: SQLite rebuilds that table, which a trigger naming it stopped (“no such table”
+    on the demo database, not on a fresh one, which has no triggers while it migrates)."""
+    from shuangsuiji.disclosure.versions import installed_triggers, triggers_install
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("disclosure", "0003_results_file")])
+    triggers_install()  # as the release before left them
+    assert "directory_target" in installed_triggers()
+
+    executor = MigrationExecutor(connection)  # a fresh graph, as a deployment would load it
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    triggers_install()  # what migrate's post_migrate does
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "disclosure_publicversion")
+    assert "registers" in {c.name for c in columns}
+    assert "directory_target" in installed_triggers()

@@ -4,8 +4,9 @@ from django.db import migrations, models
 
 
 def drop_triggers(apps, schema_editor):
-    # The triggers (installed after every migrate, disclosure/apps.py) raise ``registers``:
-    # going back past this migration must take them away before the column goes.
+    # The triggers write to the version table and are installed again after every migrate
+    # (disclosure/apps.py). Forward, SQLite rebuilds the table to add the column, and a trigger
+    # naming it stops the rebuild ("no such table"); backward, they raise the column that goes.
     from shuangsuiji.disclosure.versions import triggers_drop
 
     triggers_drop(schema_editor.connection)
@@ -18,6 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(drop_triggers, migrations.RunPython.noop),
         migrations.AddField(
             model_name='publicversion',
             name='registers',
