@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.directory.models import Inspector
+from shuangsuiji.directory.models import Inspector, Target
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.models import Inspection, ItemOutcome, ResultCategory
 from shuangsuiji.inspections.services import (
@@ -249,6 +249,18 @@ def test_overdue_inspections_are_listed_for_the_coordinator_and_not_for_another_
     client.force_login(make_user("coord-b", organisations["b"], Role.COORDINATOR))
     page = client.get(reverse("inspections:overdue")).content.decode()
     assert "没有逾期未完成的检查" in page and f">{other.target.name}</a>" not in page
+
+    # One without its team links to 手工指派; a name holding markup is shown as text (the rows
+    # are written in Python: inspections/templatetags/overdue_rows.py).
+    Inspection.objects.filter(pk=other.pk).update(status=Inspection.Status.NEEDS_TEAM)
+    Target.objects.filter(pk=other.target_id).update(name="<i>甲&乙</i>公司")
+    client.force_login(s["coordinator"])
+    page = client.get(reverse("inspections:overdue")).content.decode()
+    assign = reverse("planning:inspection_assign", args=[other.pk])
+    assert (
+        f'<a href="{assign}">&lt;i&gt;甲&amp;乙&lt;/i&gt;公司</a>'
+        '<br><small class="muted">待指派执法人员</small>'
+    ) in page
 
 
 def test_the_inspector_sees_the_deadline_and_the_overdue_mark_on_my_tasks(

@@ -1,0 +1,61 @@
+"""逾期事项's two tables, their rows written in Python: ``{% late_inspection_rows inspections %}``
+and ``{% late_follow_up_rows rows %}``.
+
+Each lists up to fifty; through the template language a row cost a dozen lookups, a URL
+reversal, a date filter and the team's loop, about half of the page's CPU (issue 21 §3,
+``benchmarks/staff.py``). The rows are the HTML the template gave, escaped the same way
+(``shuangsuiji.html``); an empty table keeps the template's own row.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from shuangsuiji.html import day, link_maker
+from shuangsuiji.inspections.models import Inspection
+
+register = template.Library()
+
+
+@register.simple_tag
+def late_inspection_rows(rows) -> SafeString:
+    assign_url = link_maker("planning:inspection_assign", number=True)
+    detail_url = link_maker("inspections:detail", number=True)
+    html = []
+    for row in rows:
+        i = row.inspection
+        name = escape(i.target.name)
+        if i.status == Inspection.Status.NEEDS_TEAM:
+            link = (
+                f'<a href="{assign_url(i.pk)}">{name}</a>'
+                '<br><small class="muted">待指派执法人员</small>'
+            )
+        else:
+            link = f'<a href="{detail_url(i.pk)}">{name}</a>'
+        team = "、".join(
+            escape(m.inspector.name) + ("（带队）" if m.is_lead else "") for m in i.members.all()
+        )
+        html.append(
+            f"<tr>\n    <td>{link}</td>\n"
+            f'    <td>{escape(i.task.number)}<br><small class="muted">'
+            f"{escape(i.task.period_label)}</small></td>\n"
+            f'    <td><span class="badge">{day(row.deadline)}</span><br>'
+            f'<span class="badge bad">逾期 {row.overdue_days} 天</span></td>\n'
+            f"    <td>{team or '—'}</td>\n  </tr>\n  "
+        )
+    # Every value above is escaped.
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def late_follow_up_rows(rows) -> SafeString:
+    record_url = link_maker("inspections:record", number=True)
+    html = [
+        f"<tr><td>{escape(f.inspection.target.name)}</td><td>{escape(f.get_kind_display())}</td>"
+        f"<td>{day(f.deadline)}</td>\n"
+        f'    <td><a href="{record_url(f.inspection_id)}">处理</a></td></tr>\n  '
+        for f in rows
+    ]
+    return mark_safe("".join(html))
