@@ -105,6 +105,24 @@ def test_register_lists_the_rows_in_the_register_unless_asked(client, county, co
     assert count(client.get(url, {"in_register": "all"})) == 260
 
 
+def test_register_rows_show_markup_as_text_and_link_each_record(client, county, coordinator):
+    """A register's rows are written in Python (directory/templatetags/register_rows.py, issue
+    21 §3): the first column links to the record, a name or a 片区 holding markup is shown as
+    text, as the template language's autoescaping showed it."""
+    from shuangsuiji.directory.models import Target
+
+    target = Target.objects.get(organisation=county, name="重点企业1")
+    Target.objects.filter(pk=target.pk).update(name="<i>甲&乙</i>公司", area='<b>"北路"</b>')
+    client.force_login(coordinator)
+    url = reverse("directory:list", args=["targets"])
+    page = client.get(url, {"q": "甲&乙"}).content.decode()
+    record = reverse("directory:detail", args=["targets", target.pk])
+    assert f'<a href="{record}">' in page
+    assert "&lt;i&gt;甲&amp;乙&lt;/i&gt;公司" in page and "<i>甲" not in page
+    assert "<td>&lt;b&gt;&quot;北路&quot;&lt;/b&gt;</td>" in page and '<b>"' not in page
+    assert f"<td>{county.name}</td>" in page
+
+
 def test_register_filters_take_no_extra_query(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])
