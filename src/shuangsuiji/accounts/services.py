@@ -160,11 +160,13 @@ def user_create(
         username=username.strip(), display_name=display_name.strip(), organisation=organisation
     )
     user.full_clean(exclude=["password"])
-    password = password or generate_password(user)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
+    if not password:
+        password = generate_password(user)  # drawn until the validators accept it
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
     user.save()
     _set_roles(user, roles)

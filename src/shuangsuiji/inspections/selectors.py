@@ -268,7 +268,8 @@ def deadline_row(inspection: Inspection, today: dt.date) -> DeadlineRow:
     return DeadlineRow(inspection, deadline, (today - deadline).days if late else 0)
 
 
-#: What 逾期事项 shows of a late check (inspections/overdue.html) and its order reads; no record.
+#: What 逾期事项 shows of a late check (inspections/templatetags/overdue_rows.py) and its order
+#: reads; no record.
 OVERDUE_COLUMNS = (
     "status", "target__name",
     "task__number", "task__quarter", "task__inspection_deadline", "task__sequence",

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from shuangsuiji.html import day, link_maker
 from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.templatetags.task_cards import team_line
 
 register = template.Library()
 
@@ -34,16 +35,13 @@ def late_inspection_rows(rows) -> SafeString:
             )
         else:
             link = f'<a href="{detail_url(i.pk)}">{name}</a>'
-        team = "、".join(
-            escape(m.inspector.name) + ("（带队）" if m.is_lead else "") for m in i.members.all()
-        )
         html.append(
             f"<tr>\n    <td>{link}</td>\n"
             f'    <td>{escape(i.task.number)}<br><small class="muted">'
             f"{escape(i.task.period_label)}</small></td>\n"
             f'    <td><span class="badge">{day(row.deadline)}</span><br>'
             f'<span class="badge bad">逾期 {row.overdue_days} 天</span></td>\n'
-            f"    <td>{team or '—'}</td>\n  </tr>\n  "
+            f"    <td>{team_line(i) or '—'}</td>\n  </tr>\n  "
         )
     # Every value above is escaped.
     return mark_safe("".join(html))

@@ -20,6 +20,15 @@ from shuangsuiji.inspections.models import Inspection
 register = template.Library()
 
 
+def team_line(inspection: Inspection) -> str:
+    """The team as the lists show it, escaped: “王新（带队）、梁子” (``selectors.team_names``);
+    empty without one."""
+    return "、".join(
+        escape(m.inspector.name) + ("（带队）" if m.is_lead else "")
+        for m in inspection.members.all()
+    )
+
+
 @register.simple_tag
 def task_cards(rows) -> SafeString:
     record_url = link_maker("inspections:record", number=True)
@@ -44,9 +53,6 @@ def task_cards(rows) -> SafeString:
         if task is not None and kind not in task.name:
             what += f"；{escape(kind)}"
         items = "；".join(escape(item.name) for item in i.items.all())
-        team = "、".join(
-            escape(m.inspector.name) + ("（带队）" if m.is_lead else "") for m in i.members.all()
-        )
         cards.append(
             '\n<section class="card">\n'
             f"  <h2>{escape(target.name)}{late}</h2>\n"
@@ -55,7 +61,7 @@ def task_cards(rows) -> SafeString:
             f'  <p>{place}<a href="{register_url(target.pk)}">查看名录记录</a></p>\n'
             f"  <p>{what}；{escape(i.method)}；{escape(i.get_status_display())}</p>\n"
             f"  <p>抽查事项：{items}</p>\n"
-            f"  <p>检查组：{team}</p>\n"
+            f"  <p>检查组：{team_line(i)}</p>\n"
             "</section>\n\n"
         )
     # Every value above is escaped.
