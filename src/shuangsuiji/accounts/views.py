@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from shuangsuiji.accounts import selectors, services
@@ -170,9 +171,15 @@ def user_create(request):
             if data["password"]:
                 messages.success(request, f"已创建用户“{user.username}”。")
             else:
+                # In <code>: a password is characters to copy, not words, and letters such
+                # as l and 1 must be told apart.
                 messages.success(
                     request,
-                    f"已创建用户“{user.username}”，初始密码：{password}（仅显示这一次，请转告本人）。",
+                    format_html(
+                        "已创建用户“{}”，初始密码：<code>{}</code>（仅显示这一次，请转告本人）。",
+                        user.username,
+                        password,
+                    ),
                 )
             return redirect("accounts:user_list")
     return render(request, "accounts/form.html", {"form": form, "title": "新建用户"})
