@@ -958,11 +958,14 @@ AFTER_CHANGE = ", after change"
 
 
 def raise_every_version(url: str) -> None:
-    """What a write in every organisation at once does to the public cache's keys."""
+    """What a change the public sees, in every organisation at once, does to the public
+    cache's keys (both counters: disclosure/versions.py)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("UPDATE disclosure_publicversion SET counter = counter + 1")
+        connection.execute(
+            "UPDATE disclosure_publicversion SET counter = counter + 1, public = public + 1"
+        )
 
 
 def free_port() -> int:

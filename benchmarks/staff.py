@@ -613,9 +613,11 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
 
 
 def raise_version(connection, code: str) -> None:
-    """What a result recorded in organisation ``code`` does to its public version."""
+    """What a result published in organisation ``code`` does to its versions (both counters:
+    disclosure/versions.py)."""
     connection.execute(
-        "UPDATE disclosure_publicversion SET counter = counter + 1 WHERE organisation_id = "
+        "UPDATE disclosure_publicversion SET counter = counter + 1, public = public + 1 "
+        "WHERE organisation_id = "
         "(SELECT id FROM accounts_organisation WHERE code = %s)",
         [code],
     )

@@ -246,6 +246,53 @@ def test_nothing_secret_is_ever_in_the_cache(client, portal):
             assert secret not in page
 
 
+@pytest.mark.postgres
+def test_work_on_a_secret_list_leaves_every_public_page(client, portal, make_user):
+    """Issue 21 §1: a province's inspectors record results all day on lists still secret.
+    Nothing public shows them before reveal, so the public counter stays and every public page
+    stays stored — the same bytes as rendered afresh — while every change's counter (the
+    staff's pages) rises. The reveal then shows the result on the next request. (PostgreSQL;
+    SQLite raises both counters with every change.)"""
+    from shuangsuiji.acts.draws import draw_reveal
+    from shuangsuiji.disclosure.models import PublicVersion
+    from tests.support.portal import record, staffed
+
+    org = portal.county.code
+    urls = [
+        "/gongkai/", f"/gongkai/org/{org}/", f"/gongkai/org/{org}/results/",
+        f"/gongkai/draws/{portal.hidden.draw_id}/", "/api/results", "/api/draws",
+        f"/api/results?organisation={org}",
+    ]  # fmt: skip
+    shown = {url: read(client, url)[1] for url in urls}
+
+    def counters():
+        return {
+            row.organisation_id: (row.counter, row.public) for row in PublicVersion.objects.all()
+        }
+
+    before = counters()
+    fresh = next(i for i in staffed(portal.hidden, 20) if i.pk != portal.unrevealed.pk)
+    summary = "秘密名单上的检查：危废台账齐全"
+    record(fresh, team_user(fresh, make_user), public_summary=summary)
+    Inspection.objects.filter(pk=fresh.pk).update(findings="内部记录：补充")
+    after = counters()
+    county = portal.county.pk
+    assert after[county][0] > before[county][0]
+    assert {pk: public for pk, (_, public) in after.items()} == {
+        pk: public for pk, (_, public) in before.items()
+    }
+    for url in urls:
+        assert read(client, url) == ("hit", shown[url]), url
+    cache.clear()
+    for url in urls:
+        assert read(client, url) == ("miss", shown[url]), url
+
+    draw_reveal(actor=portal.coordinator, draw=portal.hidden, today=REVEAL)
+    assert counters()[county][1] > after[county][1]
+    hit, body = read(client, f"/gongkai/org/{org}/results/")
+    assert hit == "miss" and summary in body
+
+
 def test_every_public_table_carries_its_version_trigger(db):
     """The triggers are installed after migrate on every table a public page may read
     (the crawl in tests/demo_nov/test_reads_never_write.py checks the list is complete)."""

@@ -124,7 +124,12 @@ class PublicVersion(models.Model):
     the cached public pages."""
 
     organisation_id = models.BigIntegerField(primary_key=True)
+    #: Every change (the staff's caches).
     counter = models.BigIntegerField(default=0)
+    #: The changes the public could see (the public pages): on PostgreSQL a change of an
+    #: inspection whose draw's list is still secret raises ``counter`` alone
+    #: (``versions.SEEN``).
+    public = models.BigIntegerField(default=0, db_default=0)
     #: Changes of the rows a register's classification reads (``versions.REGISTER_TABLES``).
     #: A default in the database too: a trigger installed before this column inserts without it.
     registers = models.BigIntegerField(default=0, db_default=0)

@@ -22,6 +22,20 @@ raises row 0, which every key includes: an unlisted table costs more invalidatio
 page. Every table of the project is versioned except those in ``NOT_PUBLIC``, and a test crawls
 the whole portal and API and fails if any page reads one of them.
 
+Each counter row keeps two numbers. ``counter`` rises with every change, and keys the staff's
+caches (the dashboard, the statistics, a coordinator's to-dos). ``public`` rises with every change
+the public could see, and keys the public pages: on PostgreSQL a write of an inspection (or of a
+row of one) whose draw's list is still secret and whose result is unpublished raises ``counter``
+alone (``SEEN``). Nothing public may show such an inspection before reveal (the
+confidentiality rule), and a province's inspectors record results all day, each of which would
+otherwise make every province-wide public page cold (issue 21 §1). The reveal raises ``public``
+through its draw row. The trigger reads the draw's status under ``FOR SHARE SKIP LOCKED``: a
+draw being revealed (locked by the reveal) reads as not secret, so the write raises ``public``
+too, and a reveal that comes later waits for the write's transaction to end, then raises
+``public`` itself. The trigger never waits for the lock, and it takes it in the statement that
+locks the organisation's counter row, which anyone writing the draw must lock as well: no new
+order of locks, so no new deadlock.
+
 Each counter row also keeps ``registers``, raised only by writes of ``REGISTER_TABLES``: the
 rows a register's classification and quotas are computed from. The dashboard keeps an
 organisation's classified register under it (with row 0's ``counter``), so an inspection
@@ -42,6 +56,8 @@ import re
 from django.apps import apps
 from django.db import connection
 from django.db.models import Q, QuerySet
+
+from shuangsuiji.planning.models import Draw
 
 TABLE = "disclosure_publicversion"
 #: The counter of changes that are not one organisation's.
@@ -111,6 +127,40 @@ REGISTER_TABLES = frozenset(
     )
 )
 
+#: Whether an inspection ``{row}`` may be seen by the public, as SQL: its result published, or
+#: no draw behind it, or its draw's list public (``Draw.LIST_PUBLIC``, as
+#: ``inspections.models.ON_SECRET_LIST`` reads it). A draw row locked by another transaction (a
+#: reveal under way) is skipped, reads as no draw, and so as seen: the write then raises
+#: ``public`` rather than wait (module docstring).
+INSPECTION_SEEN = (
+    "CASE WHEN {row}.published_at IS NOT NULL OR {row}.draw_id IS NULL THEN true "
+    "ELSE COALESCE((SELECT d.status FROM planning_draw d WHERE d.id = {row}.draw_id "
+    "FOR SHARE SKIP LOCKED) IN ("
+    + ", ".join(f"'{status}'" for status in Draw.LIST_PUBLIC)
+    + "), true) END"
+)
+#: The tables whose changes the public cannot see while the inspection they belong to is
+#: hidden, with whether a row is seen as SQL over ``{row}`` (on PostgreSQL; SQLite raises
+#: ``public`` with every change). A row whose inspection is gone is seen.
+SEEN: dict[str, str] = {
+    "inspections_inspection": INSPECTION_SEEN,
+    **dict.fromkeys(
+        (
+            "inspections_followup",
+            "inspections_inspection_items",
+            "inspections_inspectionmember",
+            "inspections_inspectionpart",
+            "inspections_inspectionassistant",
+            "inspections_itemcheck",
+            "inspections_attachment",
+            "inspections_revisit",
+        ),
+        "COALESCE((SELECT "
+        + INSPECTION_SEEN.format(row="i")
+        + " FROM inspections_inspection i WHERE i.id = {row}.inspection_id), true)",
+    ),
+}
+
 #: Tables no public page or API answer reads (the crawl in tests/disclosure/test_public_cache.py
 #: proves it): staff work, accounts, the audit log, history. Writing them keeps cached pages.
 NOT_PUBLIC = (
@@ -142,26 +192,36 @@ def versioned_tables() -> dict[str, str]:
 # -- the triggers -----------------------------------------------------------------------------
 
 
-def _raise(registers: bool) -> tuple[str, str, str]:
-    """The columns an insert names, their values after the organisation, and the update."""
+def _raise(registers: bool, public: str | None = "1") -> tuple[str, str, str]:
+    """The columns an insert names, their values after the organisation, and the update.
+    ``public``: what the insert gives ``public`` (1, or 0 for a change the public cannot see),
+    which the update adds; None where the table has no such column (migrated back before
+    disclosure 0005)."""
+    columns = ["organisation_id", "counter"]
+    values = ["1"]
+    update = [f"counter = {TABLE}.counter + 1"]
+    if public is not None:
+        columns.append("public")
+        values.append(public)
+        update.append(f"public = {TABLE}.public + EXCLUDED.public")
     if registers:
-        return (
-            "organisation_id, counter, registers",
-            "1, 1",
-            f"counter = {TABLE}.counter + 1, registers = {TABLE}.registers + 1",
-        )
-    return "organisation_id, counter", "1", f"counter = {TABLE}.counter + 1"
+        columns.append("registers")
+        values.append("1")
+        update.append(f"registers = {TABLE}.registers + 1")
+    return ", ".join(columns), ", ".join(values), ", ".join(update)
 
 
-def _bump_sqlite(expression: str, registers: bool = False) -> str:
-    columns, values, update = _raise(registers)
+def _bump_sqlite(expression: str, registers: bool = False, public: bool = True) -> str:
+    columns, values, update = _raise(registers, "1" if public else None)
     return (
         f"INSERT INTO {TABLE} ({columns}) VALUES (COALESCE({expression}, 0), {values}) "
         f"ON CONFLICT (organisation_id) DO UPDATE SET {update};"
     )
 
 
-def _sqlite_statements(table: str, organisation: str, registers: bool) -> list[str]:
+def _sqlite_statements(
+    table: str, organisation: str, registers: bool, public: bool = True
+) -> list[str]:
     if organisation != OWN:
         # SQLite checks every trigger's SQL when Django renames a table it rebuilds: a trigger
         # that read inspections_inspection would stop a later migration of that table. Rows
@@ -171,9 +231,11 @@ def _sqlite_statements(table: str, organisation: str, registers: bool) -> list[s
     statements = []
     for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("NEW", "OLD")), ("DELETE", ("OLD",))):
         name = f"{PREFIX}{table}_{event.lower()}"
-        body = " ".join(_bump_sqlite(organisation.format(row=row), registers) for row in rows)
+        body = " ".join(
+            _bump_sqlite(organisation.format(row=row), registers, public) for row in rows
+        )
         if event == "UPDATE" and organisation == str(EVERYONE):
-            body = _bump_sqlite(str(EVERYONE))
+            body = _bump_sqlite(str(EVERYONE), public=public)
         statements += [
             f"DROP TRIGGER IF EXISTS {name}",
             f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END",
@@ -181,20 +243,26 @@ def _sqlite_statements(table: str, organisation: str, registers: bool) -> list[s
     return statements
 
 
-def _bump_postgresql(select: str, registers: bool = False) -> str:
-    columns, values, update = _raise(registers)
+def _bump_postgresql(select: str, registers: bool = False, public: bool = True) -> str:
+    """``select`` gives ``organisation`` and ``seen`` per changed row: ``public`` rises by one
+    for an organisation any of whose changed rows the public can see."""
+    columns, values, update = _raise(registers, "MAX(seen::int)" if public else None)
     # Counters in a fixed order, so two statements raising the same ones cannot deadlock.
     return (
         f"INSERT INTO {TABLE} ({columns}) "
-        f"SELECT DISTINCT organisation, {values} FROM ({select}) AS changed "
-        f"ORDER BY organisation ON CONFLICT (organisation_id) DO UPDATE SET {update};"
+        f"SELECT organisation, {values} FROM ({select}) AS changed "
+        f"GROUP BY organisation ORDER BY organisation "
+        f"ON CONFLICT (organisation_id) DO UPDATE SET {update};"
     )
 
 
-def _postgresql_statements(table: str, organisation: str, registers: bool) -> list[str]:
+def _postgresql_statements(
+    table: str, organisation: str, registers: bool, public: bool = True
+) -> list[str]:
     function = f"{PREFIX}{table}"[:63]
+    everyone_row = f"SELECT {EVERYONE} AS organisation, true AS seen"
     if organisation == str(EVERYONE):
-        body = _bump_postgresql(f"SELECT {EVERYONE} AS organisation")
+        body = _bump_postgresql(everyone_row, public=public)
         return [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN {body} RETURN NULL; END $$",
@@ -209,8 +277,10 @@ def _postgresql_statements(table: str, organisation: str, registers: bool) -> li
         ("UPDATE", ("new_rows", "old_rows")),
         ("DELETE", ("old_rows",)),
     ):
-        selects = " UNION ".join(
-            f"SELECT COALESCE({organisation.format(row='r')}, 0) AS organisation FROM {rows} r"
+        seen = SEEN.get(table, "true").format(row="r")
+        selects = " UNION ALL ".join(
+            f"SELECT COALESCE({organisation.format(row='r')}, 0) AS organisation, {seen} AS seen "
+            f"FROM {rows} r"
             for rows in rows
         )
         name = f"{function}_{event.lower()}"[:63]
@@ -219,7 +289,7 @@ def _postgresql_statements(table: str, organisation: str, registers: bool) -> li
         )
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {_bump_postgresql(selects, registers)} RETURN NULL; END $$",
+            f"$$ BEGIN {_bump_postgresql(selects, registers, public)} RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS {PREFIX}{event.lower()} ON {table}",
             f"CREATE TRIGGER {PREFIX}{event.lower()} AFTER {event} ON {table} "
             f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
@@ -228,7 +298,7 @@ def _postgresql_statements(table: str, organisation: str, registers: bool) -> li
     return [
         *statements,
         f"CREATE OR REPLACE FUNCTION {everyone}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN {_bump_postgresql(f'SELECT {EVERYONE} AS organisation')} RETURN NULL; "
+        f"$$ BEGIN {_bump_postgresql(everyone_row, public=public)} RETURN NULL; "
         "END $$",
         f"DROP TRIGGER IF EXISTS {PREFIX}truncate ON {table}",
         f"CREATE TRIGGER {PREFIX}truncate AFTER TRUNCATE ON {table} "
@@ -245,11 +315,13 @@ def triggers_install(using_connection=None) -> None:
     build = {"sqlite": _sqlite_statements, "postgresql": _postgresql_statements}[conn.vendor]
     with conn.cursor() as cursor:
         columns = {c.name for c in conn.introspection.get_table_description(cursor, TABLE)}
-        # Migrated back before disclosure 0004, the table has no ``registers`` to raise.
+        # Migrated back before disclosure 0004 (0005), the table has no ``registers``
+        # (``public``) to raise.
         registers = REGISTER_TABLES if "registers" in columns else frozenset()
+        public = "public" in columns
         for table, organisation in versioned_tables().items():
             if table in existing:
-                for statement in build(table, organisation, table in registers):
+                for statement in build(table, organisation, table in registers, public):
                     cursor.execute(statement)
 
 
@@ -293,12 +365,15 @@ def installed_triggers(using_connection=None) -> set[str]:
 # -- reading the version -------------------------------------------------------------------------
 
 
-def organisation_version(code: str) -> str:
+def organisation_version(code: str, column: str = "public") -> str:
     """The key of everything public about the organisation ``code``: its counter and row 0's.
-    An unknown code has a key too (its 404 page may be cached like any other)."""
+    An unknown code has a key too (its 404 page may be cached like any other). ``column``
+    ``"counter"`` keys a staff page, which sees every change (module docstring)."""
+    if column not in ("public", "counter"):
+        raise ValueError(column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.organisation_id, v.counter FROM {TABLE} v "
+            f"SELECT v.organisation_id, v.{column} FROM {TABLE} v "
             f"WHERE v.organisation_id = {EVERYONE} OR v.organisation_id = "
             "(SELECT o.id FROM accounts_organisation o WHERE o.code = %s)",
             [code],
@@ -335,7 +410,7 @@ def enterprise_version(credit_code: str) -> str:
         # Plain subqueries rather than a WITH: the crawl of the public pages reads the table
         # names of every query (tests/demo_nov/test_reads_never_write.py).
         cursor.execute(
-            f"SELECT v.organisation_id, v.counter FROM {TABLE} v WHERE v.organisation_id = "
+            f"SELECT v.organisation_id, v.public FROM {TABLE} v WHERE v.organisation_id = "
             f"{EVERYONE} OR v.organisation_id IN ({organisations}) ORDER BY v.organisation_id",
             [credit_code] * 5,
         )
@@ -376,8 +451,8 @@ def registers_version() -> str:
 
 
 def everything_version() -> str:
-    """The key of a page across organisations: the sum of every counter."""
+    """The key of a page across organisations: the sum of every public counter."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(counter), 0) FROM {TABLE}")
+        cursor.execute(f"SELECT COALESCE(SUM(public), 0) FROM {TABLE}")
         (total,) = cursor.fetchone()
     return str(total)

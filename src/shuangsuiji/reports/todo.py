@@ -88,9 +88,10 @@ def coordinator_todos(organisation: Organisation, today: dt.date) -> list[Todo]:
     scale), and the rest of a user's list is kept only until the next audited act anywhere in
     the province (``todo_counts``), which under a province's load is every request. This part
     reads nothing but the bureau's own rows of versioned tables (a test reads its queries'
-    tables against ``versions.NOT_PUBLIC``), so the bureau's version, which the database raises
-    on every write of those rows however made, keys it exactly (issue 21 §3)."""
-    version = organisation_version(organisation.code)
+    tables against ``versions.NOT_PUBLIC``), so the bureau's version (its ``counter``, which sees
+    every change, not only the public's), which the database raises on every write of those rows
+    however made, keys it exactly (issue 21 §3)."""
+    version = organisation_version(organisation.code, column="counter")
     key = f"todos-coordinator:{release()}:{organisation.pk}:{today.isoformat()}:{version}"
     found = cache.get(key)
     if found is None:
