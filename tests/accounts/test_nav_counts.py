@@ -142,3 +142,38 @@ def test_counts_cost_the_same_queries_for_a_larger_county(client, portal, make_u
     assert larger == small  # …for the same queries
     # And few of them: the page itself, the session and the user's roles, then the counts.
     assert max(larger) <= 25, larger
+
+
+def test_the_counts_are_kept_until_an_act_in_the_bureaus_line(client, portal, monkeypatch):
+    """Issue 21 §3: the counts are kept until an audited act of the bureau, of those above it
+    or below it, or of no organisation. An act in the neighbouring county (a province's other
+    bureaus work all day) leaves them stored; one in the county or in its 市局 is on the next
+    page."""
+    from django.core.cache import cache
+
+    from shuangsuiji.audit.services import audit_record
+    from shuangsuiji.planning.plans import plan_generate
+    from shuangsuiji.reports import todo_counts
+
+    counted = []
+    monkeypatch.setattr(todo_counts, "todos", lambda *a: counted.append(1) or todos(*a))
+    cache.clear()
+    before = menu_counts(client, portal.coordinator)
+    assert len(counted) == 1
+    neighbour = User.objects.get(username="coord-b")
+    plan_generate(actor=neighbour, organisation=portal.neighbour, year=2027)
+    assert menu_counts(client, portal.coordinator) == before
+    assert len(counted) == 1  # kept: nothing of it waits for this county
+
+    plan_generate(actor=portal.coordinator, organisation=portal.county, year=2027)
+    after = menu_counts(client, portal.coordinator)
+    assert len(counted) == 2
+    assert after["年度抽查计划"] == before["年度抽查计划"] + 1  # the draft to submit
+
+    city = portal.county.parent
+    audit_record(actor=None, action="upward.accept", organisation=city, summary="市局的操作")
+    menu_counts(client, portal.coordinator)
+    assert len(counted) == 3
+    audit_record(actor=None, action="calendar.national.day", summary="不属于任何单位的操作")
+    menu_counts(client, portal.coordinator)
+    assert len(counted) == 4

@@ -69,6 +69,10 @@ class AuditEvent(PermanentModel):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["id"]
+        indexes = [
+            # An organisation's newest entry, one index probe (reports.todo_counts).
+            models.Index(fields=["organisation", "id"], name="audit_event_org_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.summary}"

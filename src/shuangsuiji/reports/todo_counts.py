@@ -14,8 +14,11 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import Resolver404, resolve
 
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.models import AuditEvent
 from shuangsuiji.audit.selectors import chain_head
 from shuangsuiji.reports.todo import Todo, todos
 
@@ -55,11 +58,37 @@ def menu_entry(todo: Todo) -> str:
     return MENU_ENTRY_OF_PAGE.get(page, HOME)
 
 
+def acts_version(user) -> str:
+    """What the user's to-dos are kept under: the newest audited act that can change them.
+
+    Each act that changes a to-do is an audited service, recorded under the organisation of
+    what it changed (``audit.services.audit_record``). A bureau's to-dos are its own work, its
+    superiors' (a 市局's deadline, the 省厅's calendar) and its subordinates' (their reports):
+    the acts of its lineage — the organisations above it, itself, those below — and the acts
+    of no organisation. So an inspector's result recorded in one county leaves the other
+    counties' menus; under a province's load the log's head moved with nearly every request
+    (issue 21 §3). One query: each organisation's newest entry is one probe of the
+    (organisation, id) index. A partner department's to-dos are parts of checks other
+    bureaus lead, recorded under theirs: it keeps the log's head, as does a user of no
+    organisation."""
+    organisation = user.organisation
+    if organisation is None or organisation.is_partner:
+        return chain_head()
+    # The path holds the primary keys from the root ("/1/4/9/"): the ancestors and itself.
+    above = [int(pk) for pk in organisation.path.strip("/").split("/")]
+    newest = AuditEvent.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
+    unowned = AuditEvent.objects.filter(organisation__isnull=True).order_by("-id").values("id")
+    found = Organisation.objects.filter(
+        Q(pk__in=above) | Q(path__startswith=organisation.path)
+    ).aggregate(newest=Max(Subquery(newest[:1])), unowned=Max(Subquery(unowned[:1])))
+    return f"o{found['newest'] or 0}.{found['unowned'] or 0}"
+
+
 def cached_todos(user, today: dt.date) -> list[Todo]:
-    """``todos``, read once per change as the menu's counts are (keyed by the audit log's head:
-    each act that changes a to-do is an audited service), for the home page, which lists them:
-    a coordinator's list weighs the year's results against their deadlines (issue 21 §3)."""
-    key = f"todos:{user.pk}:{today}:{chain_head()}"
+    """``todos``, read once per change as the menu's counts are (``acts_version``), for the
+    home page, which lists them: a coordinator's list weighs the year's results against their
+    deadlines (issue 21 §3)."""
+    key = f"todos:{user.pk}:{today}:{acts_version(user)}"
     found = cache.get(key)
     if found is None:
         found = todos(user, today)
@@ -73,9 +102,9 @@ def menu_counts(user, today: dt.date, shown: set[str] | None = None) -> dict[str
     ``shown``: the entries the user's menu holds; a to-do whose entry is not among them is
     counted on 首页, so nothing waiting goes unmentioned."""
     # Every page shows the menu: its counts are read once per change, not once per page. Each
-    # act that changes a to-do is an audited service, so the log's head keys the counts.
+    # act that changes a to-do is an audited service, so its newest act keys the counts.
     entries = hashlib.sha256("|".join(sorted(shown or ())).encode()).hexdigest()[:16]
-    key = f"menu-counts:{user.pk}:{today}:{chain_head()}:{entries}"
+    key = f"menu-counts:{user.pk}:{today}:{acts_version(user)}:{entries}"
     found = cache.get(key)
     if found is None:
         found = _menu_counts(user, today, shown)
