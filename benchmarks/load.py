@@ -668,6 +668,28 @@ def write_check(url: str, result: Result) -> list[str]:
 # -- orchestration -----------------------------------------------------------------------------
 
 
+def versions_read(url: str) -> tuple[int, int]:
+    """The sums of every change's counter and of the public's (disclosure/versions.py)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT COALESCE(SUM(counter), 0), COALESCE(SUM(public), 0) "
+            "FROM disclosure_publicversion"
+        ).fetchone()
+    return int(found[0]), int(found[1])
+
+
+def versions_print(before: tuple[int, int], after: tuple[int, int]) -> None:
+    """How often the run changed the staff's keys and the public's: the results recorded on
+    lists still secret change the first only, so the public pages stay stored."""
+    print(
+        "\nversion counters (all organisations) raised during the run:\n"
+        f"  every change's (keys the staff's pages):          {after[0] - before[0]}\n"
+        f"  the public's (keys the public pages):             {after[1] - before[1]}"
+    )
+
+
 def statements_reset(url: str) -> None:
     import psycopg
 
@@ -808,6 +830,7 @@ def main() -> None:
                 flush=True,
             )
             statements_reset(url)
+            versions_before = versions_read(url)
             result = run_users(port, picks, args, cpu)
             server.terminate()
             server.wait(timeout=30)
@@ -845,6 +868,7 @@ def main() -> None:
             submitted = sum(len(u.submitted) for u in inspector_users)
             print(f"results submitted: {submitted} ({submitted * 60 / seconds:.1f} a minute)")
             failures += write_check(url, result)
+            versions_print(versions_before, versions_read(url))
             statements_print(url)
             if errors:
                 failures.append(f"{errors} requests failed (unexpected status or socket error)")

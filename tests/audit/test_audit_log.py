@@ -221,3 +221,40 @@ def test_a_heads_file_with_a_bad_line_is_named(tmp_path):
     )
     assert done.returncode == 2
     assert "链头.txt 第 2 行" in done.stderr
+
+
+def test_a_deferred_block_appends_its_entries_at_its_end_and_none_if_it_fails(portal, make_user):
+    """Issue 21 §3: 保存并提交 is two audited steps in one transaction; their entries are
+    appended when the block ends, so the log's head is locked from there to the commit, not
+    through the whole submission. The same entries, in order, on an unbroken chain; a refused
+    submission appends none and keeps nothing of the save."""
+    from django.core.exceptions import ValidationError
+
+    from shuangsuiji.audit.services import deferred
+    from shuangsuiji.inspections.models import Inspection
+    from tests.support.portal import record, staffed, team_user
+
+    first, second, refused = staffed(portal.revealed, 10)[4:7]
+    users = {i.pk: team_user(i, make_user) for i in (first, second, refused)}
+    last = AuditEvent.objects.latest("id").pk
+    with deferred():
+        record(first, users[first.pk])
+        assert AuditEvent.objects.latest("id").pk == last  # nothing appended yet
+        with deferred():  # an inner block leaves its entries to the outer one
+            record(second, users[second.pk])
+        assert AuditEvent.objects.latest("id").pk == last
+    added = list(AuditEvent.objects.filter(pk__gt=last).order_by("id"))
+    assert [(e.action, e.object_id) for e in added] == [
+        ("inspection.record", str(first.pk)),
+        ("inspection.submit", str(first.pk)),
+        ("inspection.record", str(second.pk)),
+        ("inspection.submit", str(second.pk)),
+    ]
+    assert audit_verify()[1] is None
+
+    last = AuditEvent.objects.latest("id").pk
+    with pytest.raises(ValidationError, match="公示摘要"), deferred():
+        record(refused, users[refused.pk], public_summary="")
+    assert AuditEvent.objects.latest("id").pk == last
+    kept = Inspection.objects.get(pk=refused.pk)
+    assert kept.status == Inspection.Status.ASSIGNED and kept.findings == ""

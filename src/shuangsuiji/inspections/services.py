@@ -17,7 +17,7 @@ from django.utils import timezone
 from shuangsuiji import filetypes
 from shuangsuiji.accounts.access import has_permission, require_own
 from shuangsuiji.accounts.models import Organisation
-from shuangsuiji.audit.services import audited
+from shuangsuiji.audit.services import audited, deferred
 from shuangsuiji.bureau.dates import allowed_dates
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
@@ -157,9 +157,11 @@ def inspection_record_submit(
     *, actor, inspection: Inspection, data: RecordData, outcomes: dict[int, tuple[str, str]]
 ) -> Inspection:
     """Save the record and submit it, both or neither: a refused submission leaves the draft
-    and the log as they were (each step is audited in this one transaction)."""
-    inspection_record_save(actor=actor, inspection=inspection, data=data, outcomes=outcomes)
-    return inspection_submit(actor=actor, inspection=inspection)
+    and the log as they were (each step is audited in this one transaction, the two entries
+    appended at its end: ``audit.services.deferred``)."""
+    with deferred():
+        inspection_record_save(actor=actor, inspection=inspection, data=data, outcomes=outcomes)
+        return inspection_submit(actor=actor, inspection=inspection)
 
 
 @audited("inspection.attachment", "上传检查材料")
