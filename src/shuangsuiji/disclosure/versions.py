@@ -71,6 +71,17 @@ BY_INSPECTION = (
 BY_DRAW = "(SELECT d.organisation_id FROM planning_draw d WHERE d.id = {row}.draw_id)"
 BY_PLAN = "(SELECT p.organisation_id FROM planning_annualplan p WHERE p.id = {row}.plan_id)"
 
+#: The tables whose rows belong to one inspection, found through its ``inspection_id``.
+OF_AN_INSPECTION = (
+    "inspections_inspection_items",
+    "inspections_inspectionmember",
+    "inspections_inspectionpart",
+    "inspections_inspectionassistant",
+    "inspections_itemcheck",
+    "inspections_attachment",
+    "inspections_revisit",
+)
+
 #: The organisation whose public pages show a row of the table, as SQL over the row ``{row}``.
 ORGANISATION_OF: dict[str, str] = {
     **dict.fromkeys(
@@ -95,19 +106,8 @@ ORGANISATION_OF: dict[str, str] = {
         ),
         OWN,
     ),
-    **dict.fromkeys(
-        (
-            "inspections_inspection_items",
-            "inspections_inspectionmember",
-            # The lead bureau's results show the part, not the department's own pages.
-            "inspections_inspectionpart",
-            "inspections_inspectionassistant",
-            "inspections_itemcheck",
-            "inspections_attachment",
-            "inspections_revisit",
-        ),
-        BY_INSPECTION,
-    ),
+    # The lead bureau's results show a partner's part, not the department's own pages.
+    **dict.fromkeys(OF_AN_INSPECTION, BY_INSPECTION),
     **dict.fromkeys(
         ("planning_drawsource", "planning_substitution", "planning_manualassignment"), BY_DRAW
     ),
@@ -145,16 +145,7 @@ INSPECTION_SEEN = (
 SEEN: dict[str, str] = {
     "inspections_inspection": INSPECTION_SEEN,
     **dict.fromkeys(
-        (
-            "inspections_followup",
-            "inspections_inspection_items",
-            "inspections_inspectionmember",
-            "inspections_inspectionpart",
-            "inspections_inspectionassistant",
-            "inspections_itemcheck",
-            "inspections_attachment",
-            "inspections_revisit",
-        ),
+        ("inspections_followup", *OF_AN_INSPECTION),
         "COALESCE((SELECT "
         + INSPECTION_SEEN.format(row="i")
         + " FROM inspections_inspection i WHERE i.id = {row}.inspection_id), true)",
