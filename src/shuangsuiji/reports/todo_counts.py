@@ -84,11 +84,11 @@ def acts_version(user) -> str:
     return f"o{found['newest'] or 0}.{found['unowned'] or 0}"
 
 
-def cached_todos(user, today: dt.date) -> list[Todo]:
-    """``todos``, read once per change as the menu's counts are (``acts_version``), for the
-    home page, which lists them: a coordinator's list weighs the year's results against their
-    deadlines (issue 21 §3)."""
-    key = f"todos:{user.pk}:{today}:{acts_version(user)}"
+def cached_todos(user, today: dt.date, version: str | None = None) -> list[Todo]:
+    """``todos``, read once per change as the menu's counts are (``acts_version``, or
+    ``version`` where the caller has read it), for the home page, which lists them: a
+    coordinator's list weighs the year's results against their deadlines (issue 21 §3)."""
+    key = f"todos:{user.pk}:{today}:{version or acts_version(user)}"
     found = cache.get(key)
     if found is None:
         found = todos(user, today)
@@ -104,17 +104,20 @@ def menu_counts(user, today: dt.date, shown: set[str] | None = None) -> dict[str
     # Every page shows the menu: its counts are read once per change, not once per page. Each
     # act that changes a to-do is an audited service, so its newest act keys the counts.
     entries = hashlib.sha256("|".join(sorted(shown or ())).encode()).hexdigest()[:16]
-    key = f"menu-counts:{user.pk}:{today}:{acts_version(user)}:{entries}"
+    version = acts_version(user)
+    key = f"menu-counts:{user.pk}:{today}:{version}:{entries}"
     found = cache.get(key)
     if found is None:
-        found = _menu_counts(user, today, shown)
+        found = _menu_counts(user, today, shown, version)
         cache.set(key, found, timeout=600)
     return found
 
 
-def _menu_counts(user, today: dt.date, shown: set[str] | None) -> dict[str, MenuCount]:
+def _menu_counts(
+    user, today: dt.date, shown: set[str] | None, version: str
+) -> dict[str, MenuCount]:
     grouped: dict[str, list[Todo]] = {}
-    for todo in cached_todos(user, today):  # the home page's list, read once for both
+    for todo in cached_todos(user, today, version):  # the home page's list, read once for both
         entry = menu_entry(todo)
         if shown is not None and entry not in shown:
             entry = HOME
