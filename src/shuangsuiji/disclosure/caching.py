@@ -1,8 +1,8 @@
 """Public pages and API answers from the cache, keyed by the data behind them (issue 21 §1).
 
 A key holds the address asked for (path and query), the public version of the organisation the
-page is about or of everything (disclosure/versions.py: the database raises it on every write of
-a public row, whoever writes), the day in Beijing (a page may name “this quarter”) and the
+page is about or of everything (disclosure/versions.py: the database raises it on every write the
+public could see, whoever writes), the day in Beijing (a page may name “this quarter”) and the
 release (a new template must not be served an old page). A reveal, a publication or a withdrawal
 raises the version in the same transaction, so the next request after its commit misses the
 cache and renders afresh, on whichever node it lands: nothing is ever invalidated by hand, and

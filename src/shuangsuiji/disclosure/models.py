@@ -119,9 +119,9 @@ class ExchangeAttempt(models.Model):
 
 
 class PublicVersion(models.Model):
-    """How often the public rows of an organisation have changed (row 0: of no one
-    organisation). Written only by the database's triggers (disclosure/versions.py); read to key
-    the cached public pages."""
+    """How often the rows of an organisation have changed (row 0: of no one organisation), in
+    all and as the public sees them. Written only by the database's triggers
+    (disclosure/versions.py); read to key the cached public pages and the staff's reports."""
 
     organisation_id = models.BigIntegerField(primary_key=True)
     #: Every change (the staff's caches).

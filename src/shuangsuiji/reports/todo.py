@@ -85,9 +85,9 @@ def coordinator_todos(organisation: Organisation, today: dt.date) -> list[Todo]:
     """The 抽查管理员's list, kept until the bureau's data changes.
 
     It is the costliest part (some dozen counts over the bureau's year: 30 ms at province
-    scale), and the rest of a user's list is kept only until the next audited act anywhere in
-    the province (``todo_counts``), which under a province's load is every request. This part
-    reads nothing but the bureau's own rows of versioned tables (a test reads its queries'
+    scale), and the rest of a user's list is kept only until the next audited act of the
+    bureau's lineage (``todo_counts.acts_version``), which under load is every few requests.
+    This part reads nothing but the bureau's own rows of versioned tables (a test reads its queries'
     tables against ``versions.NOT_PUBLIC``), so the bureau's version (its ``counter``, which sees
     every change, not only the public's), which the database raises on every write of those rows
     however made, keys it exactly (issue 21 §3)."""
