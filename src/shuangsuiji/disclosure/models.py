@@ -142,6 +142,35 @@ class PublicVersion(models.Model):
         return f"单位 {self.organisation_id}：第 {self.counter} 版"
 
 
+class InspectionChange(models.Model):
+    """Which inspections a raise of an organisation's ``counter`` was about: a write of an
+    inspection or of a row of one (``versions.LOGGED``) logs the inspection under the counter
+    it raised. The staff's reports keep an organisation's year of inspections in memory and,
+    when the counter has risen only by such writes since, read again just the inspections
+    logged (``reports.statistics.year_records``) rather than the whole year (issue 21 §3).
+
+    Written only by the database's triggers, on PostgreSQL (disclosure/versions.py). Within
+    one organisation the counters are in commit order: the counter row stays locked from the
+    raise until the writer commits. The triggers keep the newest ``versions.CHANGES_KEPT``
+    counters of each organisation; a reader further behind reads the whole year again."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Plain numbers: the inspection may be deleted, and the trigger writes no foreign key.
+    organisation_id = models.BigIntegerField()
+    counter = models.BigIntegerField()
+    inspection_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "检查变更记录"
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(fields=["organisation_id", "counter"], name="inspection_change_since")
+        ]
+
+    def __str__(self) -> str:
+        return f"单位 {self.organisation_id} 第 {self.counter} 版：检查 {self.inspection_id}"
+
+
 class ResultsFile(models.Model):
     """The portal's Excel download of an organisation's published results, too large to build
     within a request (issue 21 §5), built once by the worker (``disclosure.tasks``) and served

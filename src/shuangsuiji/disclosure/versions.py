@@ -152,6 +152,23 @@ SEEN: dict[str, str] = {
     ),
 }
 
+#: The tables whose writes are logged with the inspection they were about
+#: (``disclosure.models.InspectionChange``, on PostgreSQL), with that inspection's id as SQL
+#: over ``{row}``: an inspection and the rows of one. A statement that changes more than
+#: ``LOGGED_AT_MOST`` inspections of an organisation (a load, a bulk correction) logs none of
+#: them, and a reader behind it reads the whole year again.
+LOGGED: dict[str, str] = {
+    "inspections_inspection": "{row}.id",
+    **dict.fromkeys(("inspections_followup", *OF_AN_INSPECTION), "{row}.inspection_id"),
+}
+CHANGE_TABLE = "disclosure_inspectionchange"
+LOGGED_AT_MOST = 500
+#: How many of its newest counters an organisation's log keeps: pruned by the writer whose
+#: counter is a multiple of ``PRUNED_EVERY``, so the log of a busy county stays a few thousand
+#: rows. A report kept from further back than this reads its year again.
+CHANGES_KEPT = 2048
+PRUNED_EVERY = 64
+
 #: Tables no public page or API answer reads (the crawl in tests/disclosure/test_public_cache.py
 #: proves it): staff work, accounts, the audit log, history. Writing them keeps cached pages.
 NOT_PUBLIC = (
@@ -247,8 +264,36 @@ def _bump_postgresql(select: str, registers: bool = False, public: bool = True) 
     )
 
 
+def _log_postgresql(table: str, organisation: str, rows: tuple[str, ...]) -> str:
+    """The statement logging which inspections a trigger's statement changed, under the counter
+    the bump before it raised (``InspectionChange``); pruning the log on every
+    ``PRUNED_EVERY``-th counter of an organisation."""
+    inspection = LOGGED[table].format(row="r")
+    changed = " UNION ALL ".join(
+        f"SELECT COALESCE({organisation.format(row='r')}, 0) AS organisation, "
+        f"{inspection} AS inspection FROM {rows} r"
+        for rows in rows
+    )
+    # Row 0 (inspections gone) is not logged: a reader reads its year again on any change of
+    # row 0.
+    return (
+        f"WITH changed AS (SELECT DISTINCT organisation, inspection FROM ({changed}) AS c "
+        f"WHERE organisation <> {EVERYONE}), "
+        f"few AS (SELECT organisation FROM changed GROUP BY organisation "
+        f"HAVING COUNT(*) <= {LOGGED_AT_MOST}), "
+        f"logged AS (INSERT INTO {CHANGE_TABLE} (organisation_id, counter, inspection_id) "
+        f"SELECT c.organisation, v.counter, c.inspection FROM changed c "
+        f"JOIN few USING (organisation) "
+        f"JOIN {TABLE} v ON v.organisation_id = c.organisation "
+        f"RETURNING organisation_id, counter) "
+        f"DELETE FROM {CHANGE_TABLE} l USING (SELECT DISTINCT organisation_id, counter "
+        f"FROM logged WHERE counter % {PRUNED_EVERY} = 0) p "
+        f"WHERE l.organisation_id = p.organisation_id AND l.counter <= p.counter - {CHANGES_KEPT};"
+    )
+
+
 def _postgresql_statements(
-    table: str, organisation: str, registers: bool, public: bool = True
+    table: str, organisation: str, registers: bool, public: bool = True, logged: bool = False
 ) -> list[str]:
     function = f"{PREFIX}{table}"[:63]
     everyone_row = f"SELECT {EVERYONE} AS organisation, true AS seen"
@@ -278,9 +323,12 @@ def _postgresql_statements(
         referencing = " ".join(
             f"{'NEW' if rows == 'new_rows' else 'OLD'} TABLE AS {rows}" for rows in rows
         )
+        body = _bump_postgresql(selects, registers, public)
+        if logged and table in LOGGED:
+            body += " " + _log_postgresql(table, organisation, rows)
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {_bump_postgresql(selects, registers, public)} RETURN NULL; END $$",
+            f"$$ BEGIN {body} RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS {PREFIX}{event.lower()} ON {table}",
             f"CREATE TRIGGER {PREFIX}{event.lower()} AFTER {event} ON {table} "
             f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
@@ -310,9 +358,11 @@ def triggers_install(using_connection=None) -> None:
         # (``public``) to raise.
         registers = REGISTER_TABLES if "registers" in columns else frozenset()
         public = "public" in columns
+        # Migrated back before disclosure 0006, there is no log to write.
+        logged = {"logged": CHANGE_TABLE in existing} if conn.vendor == "postgresql" else {}
         for table, organisation in versioned_tables().items():
             if table in existing:
-                for statement in build(table, organisation, table in registers, public):
+                for statement in build(table, organisation, table in registers, public, **logged):
                     cursor.execute(statement)
 
 
@@ -447,3 +497,41 @@ def everything_version() -> str:
         cursor.execute(f"SELECT COALESCE(SUM(public), 0) FROM {TABLE}")
         (total,) = cursor.fetchone()
     return str(total)
+
+
+def changes_logged(using_connection=None) -> bool:
+    """Whether the database logs which inspections its counters rose for (PostgreSQL). SQLite's
+    triggers cannot find a row's inspection's organisation (``_sqlite_statements``), and the
+    embedded default serves a county or two, whose year is read whole."""
+    return (using_connection or connection).vendor == "postgresql"
+
+
+def inspection_changes(
+    since: dict[int, int | None],
+) -> tuple[dict[int, tuple[int, str]], dict[int, dict[int, set[int]]]]:
+    """Where the counters of ``since``'s organisations (and row 0's) stand, and, for each with a
+    counter given, the inspections logged for every counter above it (``InspectionChange``),
+    on PostgreSQL: ``{organisation: (counter, stamp)}, {organisation: {counter: inspection
+    ids}}``. A counter risen by a write that logged nothing (a target, a task, a bulk write) has
+    no entry: the caller then reads the organisation's rows afresh. The stamp is the counter
+    row's ``xmin``, the transaction that wrote it last: a counter that meets a value again (a
+    restored backup) has another stamp. One statement, so counters and log are one snapshot."""
+    pairs = {EVERYONE: None, **since}
+    values = ", ".join("(%s::bigint, %s::bigint)" for _ in pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.organisation_id, COALESCE(v.counter, 0), COALESCE(v.xmin::text, ''), "
+            f"l.counter, l.inspection_id "
+            f"FROM (VALUES {values}) AS s (organisation_id, since) "
+            f"LEFT JOIN {TABLE} v ON v.organisation_id = s.organisation_id "
+            f"LEFT JOIN {CHANGE_TABLE} l ON l.organisation_id = s.organisation_id "
+            f"AND l.counter > s.since AND v.counter - s.since <= {CHANGES_KEPT}",
+            [number for pair in pairs.items() for number in pair],
+        )
+        counters: dict[int, tuple[int, str]] = {}
+        logged: dict[int, dict[int, set[int]]] = {}
+        for organisation, counter, stamp, at, inspection in cursor.fetchall():
+            counters[organisation] = (counter, stamp)
+            if at is not None:
+                logged.setdefault(organisation, {}).setdefault(at, set()).add(inspection)
+    return counters, logged

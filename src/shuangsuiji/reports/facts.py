@@ -28,7 +28,13 @@ from shuangsuiji.inspections.selectors import publishable
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
-from shuangsuiji.reports.statistics import OrganisationStore, Table, YearRecords, quarter_of
+from shuangsuiji.reports.statistics import (
+    OrganisationStore,
+    Table,
+    YearRecords,
+    quarter_of,
+    year_records,
+)
 from shuangsuiji.workdays import WorkdayCalendar
 
 
@@ -105,7 +111,7 @@ class Facts:
 
     @cached_property
     def records(self) -> YearRecords:
-        records = YearRecords.load(self.organisations, self.year)
+        records = year_records(self.organisations, self.year)
         records.presets = self.presets  # read once for the boards and the tables' class names
         return records
 

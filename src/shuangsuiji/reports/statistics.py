@@ -12,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.policies import effective_presets
+from shuangsuiji.disclosure import versions
 from shuangsuiji.inspections.models import (
     METHODS_USED,
     VIOLATION_CATEGORIES,
@@ -222,6 +226,238 @@ class DrawQuota:
 
 
 @dataclass
+class InspectionRows:
+    """The rows of some inspections the 统计表 counts: the inspections themselves
+    (``INSPECTION_FIELDS``) and, by inspection id, their follow-ups, teams, parts and 回访."""
+
+    inspections: list[dict]
+    #: The 统计表 figure (rectify, case, transfer) of each follow-up.
+    follow_ups: dict[int, list[str]]
+    #: The inspectors of each inspection's team.
+    members: dict[int, list[int]]
+    #: The count of each inspection's team's 所属部门 and of its items' business lines
+    #: (``inspections.models.joint_parts``).
+    joint_parts: dict[int, tuple[int, int]]
+    revisits_sampled: set[int]
+    revisits_done: set[int]
+
+    @classmethod
+    def read(cls, inspections: QuerySet, organisations: list[Organisation]) -> InspectionRows:
+        """The rows of ``inspections`` (a query of ``organisations``' inspections): five
+        queries, however many inspections and organisations."""
+        found = list(inspections.values(*INSPECTION_FIELDS, **INSPECTION_DAYS))
+        # The related rows are read through a subquery, never a list of ids: a province's year
+        # holds more inspections than SQLite accepts parameters.
+        follow_ups: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, kind in (
+            # By organisation first: the bureau's follow-ups are an index range, where the
+            # subquery alone has PostgreSQL scan the province's (issue 21 §3).
+            FollowUp.objects.filter(organisation__in=organisations, inspection__in=inspections)
+            .order_by()
+            .values_list("inspection_id", "kind")
+        ):
+            follow_ups[inspection_id].append(
+                {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
+            )
+        members: dict[int, list[int]] = defaultdict(list)
+        departments: dict[int, list[str]] = defaultdict(list)
+        # ``order_by()``: the model's ordering would join each member's inspection again,
+        # which PostgreSQL plans as a nested loop over the year (25 s on the demo).
+        for inspection_id, inspector_id, department in (
+            InspectionMember.objects.filter(inspection__in=inspections)
+            .order_by()
+            .values_list("inspection_id", "inspector_id", "inspector__department")
+        ):
+            members[inspection_id].append(inspector_id)
+            departments[inspection_id].append(department)
+        lines: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, tags in (
+            Inspection.items.through.objects.filter(inspection__in=inspections)
+            .order_by()
+            .values_list("inspection_id", "inspectionitem__tags")
+        ):
+            lines[inspection_id] += tags.split(",")
+        # Counted once per inspection; 内部联合 is read from the counts (``is_internal_joint``).
+        parts = {
+            pk: joint_parts(departments[pk], lines[pk]) for pk in departments.keys() | lines.keys()
+        }
+        sampled, done = set(), set()
+        for inspection_id, done_on in (
+            Revisit.objects.filter(inspection__in=inspections)
+            .order_by()
+            .values_list("inspection_id", "done_on")
+        ):
+            sampled.add(inspection_id)
+            if done_on:
+                done.add(inspection_id)
+        return cls(found, dict(follow_ups), dict(members), parts, sampled, done)
+
+
+@dataclass(frozen=True)
+class OrganisationYear:
+    """One organisation's part of ``YearRecords``, as read when its version counter stood at
+    ``counter`` (written last by the transaction ``stamp``) and row 0's at ``everyone``
+    (disclosure/versions.py). Never changed once made: requests in other threads read the same
+    part (``KeptYears``)."""
+
+    counter: int
+    stamp: str
+    everyone: tuple[int, str]
+    #: The organisation's counted inspections, by id.
+    inspections: dict[int, dict]
+    follow_ups: dict[int, list[str]]
+    members: dict[int, list[int]]
+    joint_parts: dict[int, tuple[int, int]]
+    revisits_sampled: frozenset[int]
+    revisits_done: frozenset[int]
+    tasks: list[dict]
+    draws: list[DrawQuota]
+    participations: list[dict]
+
+    @classmethod
+    def read(
+        cls, organisations: list[Organisation], year: int, counters: dict[int, tuple[int, str]]
+    ) -> dict[int, OrganisationYear]:
+        """The parts of ``organisations``, read together (``YearRecords.load``'s queries)."""
+        records = YearRecords.load(organisations, year)
+        parts = {}
+        for org in organisations:
+            rows = {row["pk"]: row for row in records.inspections.get(org.pk, [])}
+            counter, stamp = counters.get(org.pk, (0, ""))
+            parts[org.pk] = cls(
+                counter=counter,
+                stamp=stamp,
+                everyone=counters[versions.EVERYONE],
+                inspections=rows,
+                follow_ups={pk: records.follow_ups[pk] for pk in rows if pk in records.follow_ups},
+                members={pk: records.members[pk] for pk in rows if pk in records.members},
+                joint_parts={
+                    pk: records.joint_parts[pk] for pk in rows if pk in records.joint_parts
+                },
+                revisits_sampled=frozenset(records.revisits_sampled & rows.keys()),
+                revisits_done=frozenset(records.revisits_done & rows.keys()),
+                tasks=records.tasks.get(org.pk, []),
+                draws=records.draws.get(org.pk, []),
+                participations=records.participations.get(org.pk, []),
+            )
+        return parts
+
+    def updated(
+        self, organisation: Organisation, year: int, changed: set[int], counter: tuple[int, str]
+    ) -> OrganisationYear:
+        """The part with the inspections ``changed`` read again (gone, added or changed): what
+        the organisation's counter rose for since, as logged (``InspectionChange``)."""
+        fresh = InspectionRows.read(
+            Inspection.objects.counted(year, organisation).filter(pk__in=changed),
+            [organisation],
+        )
+
+        def kept(rows: dict, new: dict) -> dict:
+            return {pk: row for pk, row in rows.items() if pk not in changed} | new
+
+        return replace(
+            self,
+            counter=counter[0],
+            stamp=counter[1],
+            inspections=kept(self.inspections, {row["pk"]: row for row in fresh.inspections}),
+            follow_ups=kept(self.follow_ups, fresh.follow_ups),
+            members=kept(self.members, fresh.members),
+            joint_parts=kept(self.joint_parts, fresh.joint_parts),
+            revisits_sampled=frozenset((self.revisits_sampled - changed) | fresh.revisits_sampled),
+            revisits_done=frozenset((self.revisits_done - changed) | fresh.revisits_done),
+        )
+
+
+class KeptYears:
+    """The organisations' parts (``OrganisationYear``) this process has read, the most recently
+    used first, up to ``limit`` inspections in all (``SHUANGSUIJI_KEPT_INSPECTIONS``). In
+    memory rather than in the cache: a county's year is thousands of rows, which unpickling
+    from the cache would cost most of what reading them again does. Each process keeps its
+    own; the database's counters and log bring a part up to date before every use, so two
+    processes, or two nodes, never disagree (``year_records``)."""
+
+    def __init__(self) -> None:
+        self._parts: OrderedDict[tuple[int, int], OrganisationYear] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = 0
+
+    def get(self, organisation_id: int, year: int) -> OrganisationYear | None:
+        with self._lock:
+            part = self._parts.get((organisation_id, year))
+            if part is not None:
+                self._parts.move_to_end((organisation_id, year), last=False)
+            return part
+
+    def put(self, organisation_id: int, year: int, part: OrganisationYear) -> None:
+        limit = settings.SHUANGSUIJI_KEPT_INSPECTIONS
+        with self._lock:
+            old = self._parts.pop((organisation_id, year), None)
+            self._size -= len(old.inspections) if old else 0
+            if len(part.inspections) > limit:
+                return
+            self._parts[(organisation_id, year)] = part
+            self._parts.move_to_end((organisation_id, year), last=False)
+            self._size += len(part.inspections)
+            while self._size > limit:
+                _, dropped = self._parts.popitem(last=True)
+                self._size -= len(dropped.inspections)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+            self._size = 0
+
+
+KEPT = KeptYears()
+
+
+def year_records(organisations: list[Organisation], year: int) -> YearRecords:
+    """``YearRecords`` of ``organisations``, each organisation's part kept in this process
+    (``KEPT``) and brought up to date by reading only what changed: on PostgreSQL, when every
+    rise of its version counter since was a write of an inspection or of a row of one (the
+    log, ``disclosure.models.InspectionChange``), just those inspections are read again; after
+    any other change (a task, a draw, a register, row 0) the part is read afresh. One query
+    finds out which, so a report recomputed after each result an inspector submits reads a few
+    rows, not the county's year (issue 21 §3). Without the log (SQLite), the year is read.
+
+    Parts are kept only when read outside a transaction, of committed rows: a part read within
+    one could hold writes that are then rolled back."""
+    organisations = list(organisations)
+    if not versions.changes_logged() or settings.SHUANGSUIJI_KEPT_INSPECTIONS <= 0:
+        return YearRecords.load(organisations, year)
+    keep = not connection.in_atomic_block
+    kept = {org.pk: KEPT.get(org.pk, year) for org in organisations}
+    counters, logged = versions.inspection_changes(
+        {pk: part.counter if part else None for pk, part in kept.items()}
+    )
+    parts: dict[int, OrganisationYear] = {}
+    stale = []
+    for org in organisations:
+        part = kept[org.pk]
+        now = counters.get(org.pk, (0, ""))
+        counter = now[0]
+        if part is None or part.everyone != counters[versions.EVERYONE]:
+            stale.append(org)
+        elif (part.counter, part.stamp) == now:
+            parts[org.pk] = part
+        elif counter > part.counter and len(logged.get(org.pk, {})) == counter - part.counter:
+            # Every rise since logged its inspections: read just those.
+            changed = set().union(*logged[org.pk].values())
+            parts[org.pk] = part.updated(org, year, changed, now)
+            if keep:
+                KEPT.put(org.pk, year, parts[org.pk])
+        else:
+            stale.append(org)
+    if stale:
+        fresh = OrganisationYear.read(stale, year, counters)
+        if keep:
+            for pk, part in fresh.items():
+                KEPT.put(pk, year, part)
+        parts |= fresh
+    return YearRecords.of_parts(organisations, year, {o.pk: parts[o.pk] for o in organisations})
+
+
+@dataclass
 class YearRecords:
     """Every row the 统计表 counts, of one or more organisations for one year.
 
@@ -260,68 +496,54 @@ class YearRecords:
     @classmethod
     def load(cls, organisations: list[Organisation], year: int) -> YearRecords:
         organisations = list(organisations)
-        in_year = Inspection.objects.counted(year).filter(organisation__in=organisations)
+        rows = InspectionRows.read(
+            Inspection.objects.counted(year).filter(organisation__in=organisations),
+            organisations,
+        )
         inspections: dict[int, list[dict]] = defaultdict(list)
-        for row in in_year.values(*INSPECTION_FIELDS, **INSPECTION_DAYS):
+        for row in rows.inspections:
             inspections[row["organisation_id"]].append(row)
-        # The related rows are read through a subquery, never a list of ids: a province's year
-        # holds more inspections than SQLite accepts parameters.
-        follow_ups: dict[int, list[str]] = defaultdict(list)
-        for inspection_id, kind in (
-            # By organisation first: the bureau's follow-ups are an index range, where the
-            # subquery alone has PostgreSQL scan the province's (issue 21 §3).
-            FollowUp.objects.filter(organisation__in=organisations, inspection__in=in_year)
-            .order_by()
-            .values_list("inspection_id", "kind")
-        ):
-            follow_ups[inspection_id].append(
-                {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
-            )
-        members: dict[int, list[int]] = defaultdict(list)
-        departments: dict[int, list[str]] = defaultdict(list)
-        # ``order_by()``: the model's ordering would join each member's inspection again,
-        # which PostgreSQL plans as a nested loop over the year (25 s on the demo).
-        for inspection_id, inspector_id, department in (
-            InspectionMember.objects.filter(inspection__in=in_year)
-            .order_by()
-            .values_list("inspection_id", "inspector_id", "inspector__department")
-        ):
-            members[inspection_id].append(inspector_id)
-            departments[inspection_id].append(department)
-        lines: dict[int, list[str]] = defaultdict(list)
-        for inspection_id, tags in (
-            Inspection.items.through.objects.filter(inspection__in=in_year)
-            .order_by()
-            .values_list("inspection_id", "inspectionitem__tags")
-        ):
-            lines[inspection_id] += tags.split(",")
-        # Counted once per inspection; 内部联合 is read from the counts (``is_internal_joint``).
-        parts = {
-            pk: joint_parts(departments[pk], lines[pk]) for pk in departments.keys() | lines.keys()
-        }
-        joint = {pk for pk, counts in parts.items() if is_joint(*counts)}
-        sampled, done = set(), set()
-        for inspection_id, done_on in (
-            Revisit.objects.filter(inspection__in=in_year)
-            .order_by()
-            .values_list("inspection_id", "done_on")
-        ):
-            sampled.add(inspection_id)
-            if done_on:
-                done.add(inspection_id)
         return cls(
             year=year,
             organisations=organisations,
             inspections=inspections,
-            follow_ups=follow_ups,
-            members=members,
-            joint=joint,
-            joint_parts=parts,
-            revisits_sampled=sampled,
-            revisits_done=done,
+            follow_ups=rows.follow_ups,
+            members=rows.members,
+            joint={pk for pk, counts in rows.joint_parts.items() if is_joint(*counts)},
+            joint_parts=rows.joint_parts,
+            revisits_sampled=rows.revisits_sampled,
+            revisits_done=rows.revisits_done,
             tasks=_tasks(organisations, year),
             draws=_draws(organisations, year),
             participations=_participations(organisations, year),
+        )
+
+    @classmethod
+    def of_parts(
+        cls, organisations: list[Organisation], year: int, parts: dict[int, OrganisationYear]
+    ) -> YearRecords:
+        """The records of ``organisations`` from each one's part (``year_records``)."""
+        follow_ups, members, joint_parts = {}, {}, {}
+        sampled, done = set(), set()
+        for part in parts.values():
+            follow_ups |= part.follow_ups
+            members |= part.members
+            joint_parts |= part.joint_parts
+            sampled |= part.revisits_sampled
+            done |= part.revisits_done
+        return cls(
+            year=year,
+            organisations=list(organisations),
+            inspections={pk: list(part.inspections.values()) for pk, part in parts.items()},
+            follow_ups=follow_ups,
+            members=members,
+            joint={pk for pk, counts in joint_parts.items() if is_joint(*counts)},
+            joint_parts=joint_parts,
+            revisits_sampled=sampled,
+            revisits_done=done,
+            tasks={pk: part.tasks for pk, part in parts.items() if part.tasks},
+            draws={pk: part.draws for pk, part in parts.items() if part.draws},
+            participations={pk: part.participations for pk, part in parts.items()},
         )
 
     @functools.cached_property
@@ -491,7 +713,7 @@ def _draws(organisations: list[Organisation], year: int) -> dict[int, list[DrawQ
 
 
 def statistics_table(organisation: Organisation, year: int, quarter: int | None = None) -> Table:
-    return YearRecords.load([organisation], year).table(organisation, quarter)
+    return year_records([organisation], year).table(organisation, quarter)
 
 
 def merged(organisation: Organisation, tables: list[Table]) -> Table:
@@ -563,7 +785,7 @@ def tree_tables(
     )
     everyone = [organisation, *below]
     if store is None:
-        records = YearRecords.load(everyone, year)
+        records = year_records(everyone, year)
         found = {org.pk: records.table(org, quarter) for org in everyone}
     else:
         keys = {org.pk: store.key(org, year, quarter) for org in everyone}
@@ -571,7 +793,7 @@ def tree_tables(
         found = {org.pk: kept[keys[org.pk]] for org in everyone if keys[org.pk] in kept}
         stale = [org for org in everyone if org.pk not in found]
         if stale:
-            records = YearRecords.load(stale, year)  # the same queries for one or two hundred
+            records = year_records(stale, year)  # the same queries for one or two hundred
             fresh = {org.pk: records.table(org, quarter).compact() for org in stale}
             store.cache.set_many({keys[pk]: table for pk, table in fresh.items()}, store.timeout)
             found |= fresh

@@ -40,7 +40,7 @@ from shuangsuiji.policy import PolicyError, Quarter, plan_target
 from shuangsuiji.policy.targets import QUARTERLY_REPORT
 from shuangsuiji.reports import documents, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReport, UpwardReview
-from shuangsuiji.reports.statistics import Table, YearRecords
+from shuangsuiji.reports.statistics import Table, YearRecords, year_records
 
 #: The frozen contents are not read to list reports.
 HEAVY = ("table", "adjustments", "table_file", "adjustments_file")
@@ -657,7 +657,7 @@ class Content:
 
 def period_content(organisation: Organisation, period: ReportPeriod) -> Content:
     """The 统计表 and the register adjustments of the period as they stand now."""
-    records = YearRecords.load([organisation], period.year)
+    records = year_records([organisation], period.year)
     if period.quarter:
         table = records.table(organisation, period.quarter)
         sheet = documents.statistics_sheet([table], [organisation.name])

@@ -1,0 +1,169 @@
+"""The reports keep an organisation's year of inspections in memory and, on PostgreSQL, read again
+only the inspections the database logged as changed since (reports/statistics.py
+``year_records``, disclosure.models.InspectionChange; issue 21 §3). Whatever changed, the
+tables counted from the kept year must be the tables counted from the year read afresh: every
+figure a 市局 receives (GC-4.4b 每季度统计表报送市局) must stay true."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from shuangsuiji.directory.models import Target
+from shuangsuiji.disclosure.models import InspectionChange, PublicVersion
+from shuangsuiji.inspections.models import FollowUp, Inspection
+from shuangsuiji.inspections.services import follow_up_open
+from shuangsuiji.reports.statistics import KEPT, YearRecords, year_records
+from tests.support.portal import build_portal, record, staffed, team_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PERIODS = (None, 1, 2, 3, 4)
+
+
+@pytest.fixture
+def portal(organisations, make_user):
+    KEPT.clear()
+    yield build_portal(organisations, make_user)
+    KEPT.clear()
+
+
+def kept_and_fresh(county) -> tuple[YearRecords, YearRecords, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        kept = year_records([county], 2026)
+    return kept, YearRecords.load([county], 2026), [q["sql"] for q in queries.captured_queries]
+
+
+def assert_same(kept: YearRecords, fresh: YearRecords, county) -> None:
+    """Every table of the year and its quarters, and every row they are counted from."""
+    for quarter in PERIODS:
+        assert kept.table(county, quarter) == fresh.table(county, quarter), quarter
+    by_pk = {row["pk"]: row for row in fresh.inspections[county.pk]}
+    assert {row["pk"]: row for row in kept.inspections[county.pk]} == by_pk
+    # Unordered within an inspection: a team is counted as a set of people.
+    for field in ("follow_ups", "members"):
+        assert {pk: sorted(rows) for pk, rows in getattr(kept, field).items()} == {
+            pk: sorted(rows) for pk, rows in getattr(fresh, field).items()
+        }, field
+    assert kept.joint_parts == fresh.joint_parts
+    assert (kept.revisits_sampled, kept.revisits_done) == (
+        fresh.revisits_sampled,
+        fresh.revisits_done,
+    )
+
+
+def year_read(sql: list[str]) -> bool:
+    """Whether the county's inspections were read whole (not by a list of changed ids)."""
+    return any(
+        'FROM "inspections_inspection"' in s and '"inspections_inspection"."id" IN' not in s
+        for s in sql
+        if s.startswith('SELECT "inspections_inspection"."id" AS "pk"')
+    )
+
+
+def test_a_result_recorded_is_read_alone_and_the_tables_stay_true(portal, make_user):
+    county = portal.county
+    kept, fresh, sql = kept_and_fresh(county)
+    assert year_read(sql)
+    assert_same(kept, fresh, county)
+    before = fresh.table(county, 4).figures["checked"].value
+
+    # An inspector submits a result: the county's counter rises, each rise logged.
+    inspection = next(i for i in staffed(portal.revealed, 10) if i.status == "assigned")
+    counter = PublicVersion.objects.get(organisation_id=county.pk).counter
+    record(inspection, team_user(inspection, make_user))
+    now = PublicVersion.objects.get(organisation_id=county.pk).counter
+    logged = InspectionChange.objects.filter(organisation_id=county.pk, counter__gt=counter)
+    assert now > counter
+    assert set(logged.values_list("counter", flat=True)) == set(range(counter + 1, now + 1))
+    assert set(logged.values_list("inspection_id", flat=True)) == {inspection.pk}
+
+    kept, fresh, sql = kept_and_fresh(county)
+    assert not year_read(sql)  # the one inspection, by id
+    assert len(sql) == 6  # the counters and log, then the inspection and its rows
+    assert_same(kept, fresh, county)
+    assert kept.table(county, 4).figures["checked"].value == before + 1
+
+    # Nothing changed since: the kept year, one query.
+    with CaptureQueriesContext(connection) as queries:
+        again = year_records([county], 2026)
+    assert len(queries) == 1
+    assert_same(again, fresh, county)
+
+
+def test_follow_ups_removals_and_bulk_updates_are_read_again(portal, make_user):
+    county = portal.county
+    year_records([county], 2026)
+
+    # A follow-up opened (a row of an inspection), a result withdrawn from the count by an
+    # update no service made, and a 回访 done.
+    follow_up_open(
+        actor=portal.coordinator, inspection=portal.clean, kind="case",
+        opened_on=dt.date(2026, 11, 25), deadline=dt.date(2026, 12, 25), case_number="遵环罚〔2026〕12号",
+    )  # fmt: skip
+    Inspection.objects.filter(pk=portal.secret.pk).update(status=Inspection.Status.SUBSTITUTED)
+    kept, fresh, sql = kept_and_fresh(county)
+    assert not year_read(sql)
+    assert_same(kept, fresh, county)
+    assert portal.secret.pk not in {row["pk"] for row in kept.inspections[county.pk]}
+    assert kept.table(county, 4).figures["case"].ids == {portal.clean.pk}
+
+    # A follow-up corrected, the inspection's items cleared, and its organisation mistaken and
+    # put back.
+    FollowUp.objects.filter(inspection=portal.clean, kind="case").update(kind="rectify")
+    Inspection.items.through.objects.filter(inspection=portal.clean).delete()
+    Inspection.objects.filter(pk=portal.clean.pk).update(organisation=portal.neighbour)
+    kept, fresh, _ = kept_and_fresh(county)
+    assert_same(kept, fresh, county)
+    assert portal.clean.pk not in {row["pk"] for row in kept.inspections[county.pk]}
+    Inspection.objects.filter(pk=portal.clean.pk).update(organisation=county)
+    kept, fresh, _ = kept_and_fresh(county)
+    assert_same(kept, fresh, county)
+    assert kept.table(county, 4).figures["case"].ids == set()
+    assert portal.clean.pk in kept.table(county, 4).figures["rectify"].ids
+
+
+def test_a_change_not_logged_reads_the_year_again(portal):
+    county = portal.county
+    year_records([county], 2026)
+    # A unit renamed raises the counter without an inspection: the register, tasks or draws
+    # the tables also read may have changed, so the year is read whole.
+    Target.objects.filter(
+        pk=Target.objects.filter(organisation=county).order_by("pk")[0].pk
+    ).update(name="改名企业")
+    kept, fresh, sql = kept_and_fresh(county)
+    assert year_read(sql)
+    assert_same(kept, fresh, county)
+
+    # A result and a draw's tasks changed together: read whole too.
+    Inspection.objects.filter(pk=portal.clean.pk).update(status=Inspection.Status.CANCELLED)
+    portal.revealed.task.__class__.objects.filter(pk=portal.revealed.task_id).update(
+        draw_date=portal.revealed.task.draw_date
+    )
+    kept, fresh, sql = kept_and_fresh(county)
+    assert year_read(sql)
+    assert_same(kept, fresh, county)
+
+
+def test_a_year_read_inside_a_transaction_is_not_kept(portal, make_user):
+    county = portal.county
+    year_records([county], 2026)
+    first, second = [i for i in staffed(portal.revealed, 10) if i.status == "assigned"][:2]
+    with transaction.atomic():
+        record(first, team_user(first, make_user))
+        inside = year_records([county], 2026)
+        assert inside.table(county, 4) == YearRecords.load([county], 2026).table(county, 4)
+        assert first.pk in inside.table(county, 4).figures["checked"].ids
+        transaction.set_rollback(True)
+    # The first submission was rolled back; the second is made, and one more change after it,
+    # so the counter passes where it stood inside the transaction.
+    record(second, team_user(second, make_user))
+    Inspection.objects.filter(pk=portal.clean.pk).update(findings="内部记录：补充")
+    kept, fresh, sql = kept_and_fresh(county)
+    assert not year_read(sql)
+    assert_same(kept, fresh, county)
+    checked = kept.table(county, 4).figures["checked"].ids
+    assert second.pk in checked and first.pk not in checked
