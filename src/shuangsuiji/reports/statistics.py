@@ -492,6 +492,11 @@ class YearRecords:
     #: dashboard's ``Facts``); read here on first need otherwise.
     presets: dict | None = field(default=None, repr=False)
     _class_names: dict[int, dict[str, str]] | None = field(default=None, init=False, repr=False)
+    #: Each organisation's rows by the quarter they count in, sorted on first need: a board
+    #: counts the quarter, the year and the four quarters of its trend from the same rows.
+    _quarters: dict[int, dict[int, list[dict]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @classmethod
     def load(cls, organisations: list[Organisation], year: int) -> YearRecords:
@@ -553,7 +558,14 @@ class YearRecords:
     def rows(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
         """The organisation's active inspections of the year, or of one quarter."""
         rows = self.inspections.get(organisation.pk, [])
-        return [row for row in rows if quarter is None or _period_quarter(row) == quarter]
+        if quarter is None:
+            return list(rows)
+        if organisation.pk not in self._quarters:
+            by_quarter: dict[int, list[dict]] = defaultdict(list)
+            for row in rows:
+                by_quarter[_period_quarter(row)].append(row)
+            self._quarters[organisation.pk] = by_quarter
+        return list(self._quarters[organisation.pk].get(quarter, ()))
 
     def period_tasks(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
         rows = self.tasks.get(organisation.pk, [])
