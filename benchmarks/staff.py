@@ -38,10 +38,11 @@ costs whoever else runs, while wall times grow with the load; the medians are wh
 profile one request of each of the N routes with the most CPU (cProfile counting CPU time, not
 wall time), and print its queries with the slowest.
 
-``--after-change``: before each request, raise the public version of the route's organisation as
-a recorded result does (``disclosure/versions.py``; the register version is left as it is), so
-every request is the first after a change: what the statistics, the dashboard and the to-do
-lists cost when the bureau's inspectors are submitting results all day.
+``--after-change``: before each request, write one of the route's organisation's inspections of
+2025, as a recorded result does (its version counters rise and, on PostgreSQL, the inspection is
+logged as changed: ``disclosure/versions.py``; the register version is left as it is), so every
+request is the first after a change: what the statistics, the dashboard and the to-do lists
+cost when the bureau's inspectors are submitting results all day.
 
 ``--database-url URL --data-dir DIR``: use an existing PostgreSQL database (loaded once by the
 first such run into the empty database, its accounts and picks kept in DIR), so that one can
@@ -613,12 +614,14 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
 
 
 def raise_version(connection, code: str) -> None:
-    """What a result published in organisation ``code`` does to its versions (both counters:
-    disclosure/versions.py)."""
+    """What a result recorded in organisation ``code`` does to the rows the reports read: one
+    of its inspections of the year written, which the database's triggers count and log
+    (disclosure/versions.py) as they do for a submission."""
     connection.execute(
-        "UPDATE disclosure_publicversion SET counter = counter + 1, public = public + 1 "
-        "WHERE organisation_id = "
-        "(SELECT id FROM accounts_organisation WHERE code = %s)",
+        "UPDATE inspections_inspection SET findings = findings WHERE id = ("
+        "SELECT i.id FROM inspections_inspection i JOIN accounts_organisation o "
+        "ON o.id = i.organisation_id WHERE o.code = %s AND i.year = 2025 "
+        "AND i.status NOT IN ('cancelled', 'substituted') ORDER BY i.id DESC LIMIT 1)",
         [code],
     )
 
