@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure.models import InspectionChange, PublicVersion
+from shuangsuiji.disclosure.versions import CHANGES_KEPT, PRUNED_EVERY
 from shuangsuiji.inspections.models import FollowUp, Inspection
 from shuangsuiji.inspections.services import follow_up_open
 from shuangsuiji.reports.statistics import KEPT, YearRecords, year_records
@@ -167,3 +168,21 @@ def test_a_year_read_inside_a_transaction_is_not_kept(portal, make_user):
     assert_same(kept, fresh, county)
     checked = kept.table(county, 4).figures["checked"].ids
     assert second.pk in checked and first.pk not in checked
+
+
+def test_the_log_keeps_the_newest_counters_and_a_reader_further_behind_reads_the_year(portal):
+    county = portal.county
+    year_records([county], 2026)
+    start = PublicVersion.objects.get(organisation_id=county.pk).counter
+    # More single writes than the log keeps counters of (CHANGES_KEPT), one statement each.
+    for n in range(CHANGES_KEPT + 2 * PRUNED_EVERY):
+        Inspection.objects.filter(pk=portal.clean.pk).update(findings=f"内部记录：第 {n} 次")
+    now = PublicVersion.objects.get(organisation_id=county.pk).counter
+    assert now == start + CHANGES_KEPT + 2 * PRUNED_EVERY
+    pruned_at = now - now % PRUNED_EVERY
+    logged = InspectionChange.objects.filter(organisation_id=county.pk)
+    assert min(logged.values_list("counter", flat=True)) == pruned_at - CHANGES_KEPT + 1
+    # The part kept from before is further behind than the log reaches: the year is read.
+    kept, fresh, sql = kept_and_fresh(county)
+    assert year_read(sql)
+    assert_same(kept, fresh, county)
