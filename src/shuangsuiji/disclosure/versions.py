@@ -41,6 +41,11 @@ rows a register's classification and quotas are computed from. The dashboard kee
 organisation's classified register under it (with row 0's ``counter``), so an inspection
 recorded keeps it and a unit added to the register does not.
 
+On PostgreSQL the triggers of an inspection and of the rows of one (``LOGGED``) also write which
+inspections each raise of ``counter`` was about (``models.InspectionChange``), in the statement
+that raises it: the staff's reports keep an organisation's year of inspections in memory and
+read again only those (``reports.statistics.year_records``, ``inspection_changes``).
+
 On PostgreSQL the triggers run once per statement over its transition table (a COPY of 500,000
 targets raises the counter once, not 500,000 times); on SQLite once per row, the only kind it
 has. The counter row is locked until the writing transaction ends, so two writers of the same

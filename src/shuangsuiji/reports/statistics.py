@@ -4,7 +4,8 @@ inspections behind it (GC-4.4b 每季度结束后将上一季度统计表报送�
 Everything is read in a fixed number of queries, however many organisations a table covers
 (``YearRecords``), and counted in Python: an organisation has hundreds to a few thousand
 inspections a year, and keeping the ids behind each figure lets every number on the page link
-to its rows.
+to its rows. On PostgreSQL each organisation's year is kept in the process and, after a change,
+only the inspections the database logged as changed are read again (``year_records``).
 """
 
 from __future__ import annotations
@@ -767,7 +768,7 @@ class OrganisationStore:
     """Where a report keeps a part computed from one organisation's rows between requests
     (``tree_tables``' compact tables, the dashboard's classified registers), keyed by the
     version of the rows that part is computed from (and of the rows of no one organisation,
-    key 0), which the caller reads: this layer cannot. A change in one 分局 then costs the
+    key 0), which the caller reads once for the page. A change in one 分局 then costs the
     province's pages that 分局's rows, not the province's (issue 21 §3)."""
 
     cache: object  # django.core.cache.BaseCache
