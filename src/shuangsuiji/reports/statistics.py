@@ -475,9 +475,8 @@ class YearRecords:
     follow_ups: dict[int, list[str]]
     #: The inspectors of each inspection's team, by inspection id.
     members: dict[int, list[int]]
-    #: Whether each inspection is 内部联合 (``inspections.models.is_internal_joint``), and the
-    #: count of its team's 所属部门 and of its items' business lines, by inspection id.
-    joint: set[int]
+    #: The count of each inspection's team's 所属部门 and of its items' business lines, by
+    #: inspection id (``joint`` is read from them).
     joint_parts: dict[int, tuple[int, int]]
     #: Inspections sampled for a 回访, and those whose 回访 is done.
     revisits_sampled: set[int]
@@ -515,7 +514,6 @@ class YearRecords:
             inspections=inspections,
             follow_ups=rows.follow_ups,
             members=rows.members,
-            joint={pk for pk, counts in rows.joint_parts.items() if is_joint(*counts)},
             joint_parts=rows.joint_parts,
             revisits_sampled=rows.revisits_sampled,
             revisits_done=rows.revisits_done,
@@ -543,7 +541,6 @@ class YearRecords:
             inspections={pk: list(part.inspections.values()) for pk, part in parts.items()},
             follow_ups=follow_ups,
             members=members,
-            joint={pk for pk, counts in joint_parts.items() if is_joint(*counts)},
             joint_parts=joint_parts,
             revisits_sampled=sampled,
             revisits_done=done,
@@ -551,6 +548,12 @@ class YearRecords:
             draws={pk: part.draws for pk, part in parts.items() if part.draws},
             participations={pk: part.participations for pk, part in parts.items()},
         )
+
+    @functools.cached_property
+    def joint(self) -> set[int]:
+        """The inspections that are 内部联合 (``inspections.models.is_internal_joint``),
+        counted once per inspection from its parts."""
+        return {pk for pk, counts in self.joint_parts.items() if is_joint(*counts)}
 
     @functools.cached_property
     def graded_draws(self) -> set[int]:
