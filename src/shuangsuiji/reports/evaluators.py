@@ -10,7 +10,6 @@ function, registered with ``@evaluator("key")``. It reads the organisation's per
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
-from shuangsuiji.inspections.selectors import DeadlineFact, deadline_facts, deadline_state
+from shuangsuiji.inspections.selectors import deadline_state
 from shuangsuiji.planning.models import SamplingTask
 from shuangsuiji.planning.plans import plan_warnings
 from shuangsuiji.policy import Quarter
@@ -362,19 +361,6 @@ def revisit_share(scope: Scope, target: PlanTarget) -> Verdict:
     )
 
 
-#: Each ``Facts``'s inspections against their deadlines, read once for all its organisations.
-_DEADLINE_FACTS: weakref.WeakKeyDictionary[Facts, dict[int, list[DeadlineFact]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _deadline_facts(scope: Scope) -> list[DeadlineFact]:
-    facts = scope.facts
-    if facts not in _DEADLINE_FACTS:
-        _DEADLINE_FACTS[facts] = deadline_facts(facts.organisations, facts.year)
-    return _DEADLINE_FACTS[facts].get(scope.organisation.pk, [])
-
-
 @evaluator("inspection_deadline")
 def inspection_deadline(scope: Scope, target: PlanTarget) -> Verdict:
     """保定 三、（三） 在规定时限内开展现场检查; 绛县 四、（五）4 检查时限; 藁城 四、（三） and
@@ -382,7 +368,8 @@ def inspection_deadline(scope: Scope, target: PlanTarget) -> Verdict:
     (检查时间), done after it, or still open; one still open after its deadline is late at once.
     Each late one is listed."""
     quarter = scope.measured(target).quarter
-    facts = [f for f in _deadline_facts(scope) if quarter is None or f.quarter == quarter]
+    deadlines = scope.facts.deadlines.get(scope.organisation.pk, [])
+    facts = [f for f in deadlines if quarter is None or f.quarter == quarter]
     states = {fact.pk: deadline_state(fact, scope.today) for fact in facts}
     counts = Counter(states.values())
     notes = {

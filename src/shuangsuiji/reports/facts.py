@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import workday_calendars
@@ -24,7 +23,7 @@ from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING, timeliness
 from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.inspections.selectors import publishable
+from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay, publishable
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
@@ -32,6 +31,7 @@ from shuangsuiji.reports.statistics import (
     OrganisationStore,
     Table,
     YearRecords,
+    period_quarter,
     quarter_of,
     year_records,
 )
@@ -152,19 +152,52 @@ class Facts:
             Q(determined_on__year=self.year) | Q(determined_on__isnull=True, year=self.year)
         ).values_list(
             # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
-            "pk", "organisation_id", "determined_on", "publication_due", TruncDate("published_at")
+            "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
         )  # fmt: skip
         results: dict[int, list[Result]] = defaultdict(list)
         for pk, organisation_id, determined_on, due, published_on in rows:
             results[organisation_id].append(Result(pk, determined_on, due, published_on))
         return results
 
+    @cached_property
+    def deadlines(self) -> dict[int, list[DeadlineFact]]:
+        """The year's active inspections of tasks with a 检查时限, by organisation, each in the
+        quarter it counts in (a task drawn once for the year: the quarter it was drawn in).
+        Taken from the year's rows the 统计表 counts, which are kept between requests and read
+        again only where they changed: a county's dashboard no longer reads its year of
+        inspections a second time for their deadlines (issue 21 §3)."""
+        return {
+            organisation.pk: [
+                DeadlineFact(
+                    row["pk"],
+                    period_quarter(row),
+                    row["task__inspection_deadline"],
+                    row["status"],
+                    row["checked_on"],
+                )
+                for row in self.records.inspections.get(organisation.pk, ())
+                if row["task__inspection_deadline"] is not None
+            ]
+            for organisation in self.organisations
+        }
+
     def _period_results(self, organisation: Organisation, quarter: int | None) -> list[Result]:
         """A quarter's results by determination date (undetermined ones are in no quarter)."""
-        rows = self.results.get(organisation.pk, [])
         if quarter is None:
-            return rows
-        return [r for r in rows if r.determined_on and quarter_of(r.determined_on) == quarter]
+            return self.results.get(organisation.pk, [])
+        return self._results_by_quarter.get(organisation.pk, {}).get(quarter, [])
+
+    @cached_property
+    def _results_by_quarter(self) -> dict[int, dict[int, list[Result]]]:
+        """The results of each organisation by the quarter of their determination, sorted
+        once: a board asks for the quarter, the year and the four quarters of its trend."""
+        grouped: dict[int, dict[int, list[Result]]] = {}
+        for organisation_id, rows in self.results.items():
+            by_quarter = grouped[organisation_id] = defaultdict(list)
+            for r in rows:
+                if r.determined_on:
+                    by_quarter[quarter_of(r.determined_on)].append(r)
+        return grouped
 
     def publication(
         self, organisation: Organisation, quarter: int | None

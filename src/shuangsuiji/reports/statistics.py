@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
@@ -37,6 +37,7 @@ from shuangsuiji.inspections.models import (
     is_joint,
     joint_parts,
 )
+from shuangsuiji.inspections.selectors import LocalDay
 from shuangsuiji.planning.models import Draw, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import GRADED_BASIS
@@ -149,7 +150,7 @@ def quarter_of(day: dt.date) -> int:
     return Quarter.of(day).number
 
 
-def _period_quarter(row: dict) -> int:
+def period_quarter(row: dict) -> int:
     """The quarter an inspection belongs to: its task's quarter, the quarter its once-a-year
     task was drawn in, or, outside any task (定向检查), the quarter it was determined or opened."""
     if row["task__quarter"]:
@@ -204,13 +205,16 @@ INSPECTION_FIELDS = (
     "task__quarter",
     "task__draw_date",
     "task__scope",
+    "task__inspection_deadline",
     "determined_on",
 )
 #: Times read as their day in Beijing, by the database: a year of a province is half a million
 #: rows, and parsing each time and converting it here cost more than the rest of the count.
 INSPECTION_DAYS = {
-    "drawn_on": TruncDate("draw__drawn_at"),
-    "created_on": TruncDate("created_at"),
+    "drawn_on": LocalDay("draw__drawn_at"),
+    "created_on": LocalDay("created_at"),
+    # 检查时间, or the submission where none was recorded: against the task's 检查时限.
+    "checked_on": LocalDay(Coalesce("checked_at", "submitted_at")),
 }
 
 
@@ -497,6 +501,8 @@ class YearRecords:
     _quarters: dict[int, dict[int, list[dict]]] = field(
         default_factory=dict, init=False, repr=False
     )
+    #: Each organisation's quarter tables, counted once: the year's are their unions.
+    _tables: dict[tuple[int, int], Table] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def load(cls, organisations: list[Organisation], year: int) -> YearRecords:
@@ -567,7 +573,7 @@ class YearRecords:
         if organisation.pk not in self._quarters:
             by_quarter: dict[int, list[dict]] = defaultdict(list)
             for row in rows:
-                by_quarter[_period_quarter(row)].append(row)
+                by_quarter[period_quarter(row)].append(row)
             self._quarters[organisation.pk] = by_quarter
         return list(self._quarters[organisation.pk].get(quarter, ()))
 
@@ -586,6 +592,24 @@ class YearRecords:
         return [p for p in rows if not quarter or quarter_of(p["checked_on"]) == quarter]
 
     def table(self, organisation: Organisation, quarter: int | None = None) -> Table:
+        """The organisation's 统计表 of a quarter, or of the year. Every inspection counts in
+        exactly one quarter (``period_quarter``), so the year's figures are the unions of the
+        quarters': a board that shows the year and each quarter counts each row once, not
+        twice (issue 21 §3). The year's tasks and classes are counted from the year itself: a
+        draw's quota is the year's once, though its inspections may fall in two quarters."""
+        if quarter is not None:
+            key = (organisation.pk, quarter)
+            if key not in self._tables:
+                self._tables[key] = self._count(organisation, quarter)
+            return self._tables[key]
+        quarters = [self.table(organisation, q) for q in (1, 2, 3, 4)]
+        figures = {
+            key: Figure(key, figure.label, ids=set().union(*(t.figures[key].ids for t in quarters)))
+            for key, figure in _empty_figures().items()
+        }
+        return self._table(organisation, None, self.rows(organisation), figures)
+
+    def _count(self, organisation: Organisation, quarter: int) -> Table:
         inspections = self.rows(organisation, quarter)
         figures = _empty_figures()
         for row in inspections:
@@ -615,6 +639,15 @@ class YearRecords:
                 figures[f"result:{row['result_category']}"].ids.add(row["pk"])
             if row["result_category"] in VIOLATION_CATEGORIES:
                 figures["problems"].ids.add(row["pk"])
+        return self._table(organisation, quarter, inspections, figures)
+
+    def _table(
+        self,
+        organisation: Organisation,
+        quarter: int | None,
+        inspections: list[dict],
+        figures: dict[str, Figure],
+    ) -> Table:
         figures["inspectors"].count = len(
             {person for pk in figures["inspectors"].ids for person in self.members[pk]}
         )
