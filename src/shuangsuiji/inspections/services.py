@@ -21,7 +21,7 @@ from shuangsuiji.audit.services import audited, deferred
 from shuangsuiji.bureau.dates import allowed_dates
 from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.bureau.policies import effective_preset, organisation_policy
-from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, RegulatoryEvent
+from shuangsuiji.directory.models import DERIVED_EVENT_SOURCE, InspectionItem, RegulatoryEvent
 from shuangsuiji.directory.vocabulary import EventKind
 from shuangsuiji.inspections.deadlines import publication_deadline
 from shuangsuiji.inspections.models import (
@@ -198,10 +198,18 @@ def _violation(inspection: Inspection) -> bool:
     )
 
 
-def submission_problems(inspection: Inspection, preset: Preset | None = None) -> list[str]:
+def submission_problems(
+    inspection: Inspection,
+    preset: Preset | None = None,
+    *,
+    items: list[InspectionItem] | None = None,
+    checks: dict[int, ItemCheck] | None = None,
+) -> list[str]:
     """Everything that stops this result from being submitted, in words for the team.
     ``preset``: the organisation's effective policy when the caller has read it already
-    (``records_preset``; the record form asks three questions of it)."""
+    (``records_preset``; the record form asks three questions of it); ``items`` and
+    ``checks`` (by item id): the inspection's items and their conclusions, where the caller
+    has read them already (the record form shows them)."""
     problems = []
     if not inspection.checked_at:
         problems.append("请填写检查时间。")
@@ -211,11 +219,14 @@ def submission_problems(inspection: Inspection, preset: Preset | None = None) ->
         problems.append("请选择检查结果。")
     if not inspection.determined_on:
         problems.append("请填写结果认定日期。")
-    checked = set(inspection.item_checks.values_list("item_id", flat=True))
-    missing = [i.name for i in inspection.items.all() if i.pk not in checked]
+    if checks is None:
+        checks = {check.item_id: check for check in inspection.item_checks.all()}
+    if items is None:
+        items = list(inspection.items.all())
+    missing = [i.name for i in items if i.pk not in checks]
     if missing:
         problems.append(f"以下事项尚未填写检查结论：{'、'.join(missing)}。")
-    found = inspection.item_checks.filter(outcome=ItemOutcome.PROBLEM).exists()
+    found = any(check.outcome == ItemOutcome.PROBLEM for check in checks.values())
     if found and inspection.result_category in (
         ResultCategory.NO_PROBLEM,
         ResultCategory.NO_ACTIVITY,

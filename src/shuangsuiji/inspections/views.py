@@ -305,7 +305,11 @@ def record(request, pk: int):
             ],
             "attachments": inspection.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "problems": services.submission_problems(inspection, preset) if editable else [],
+            "problems": (
+                services.submission_problems(inspection, preset, items=items, checks=checks)
+                if editable
+                else []
+            ),
             # What the browser needs to keep 提交前还需 live (``submission_problems``' rules).
             "submit_rules": {
                 "records_violation": records_needed(True) if editable else "",
