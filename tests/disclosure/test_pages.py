@@ -91,6 +91,8 @@ def test_results_tables_escape_what_the_bureau_wrote(client, portal):
     ):
         page = text(client.get(url))
         assert "&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;" in page and "<b>" not in page
+        # Not secret: the summary stands alone, with no “仅公开摘要” before it.
+        assert '<td data-label="公示内容">&lt;b&gt;&quot;A&quot;' in page
         assert ">&lt;i&gt;甲&amp;乙&lt;/i&gt;公司</a>" in page and "<i>" not in page
 
 

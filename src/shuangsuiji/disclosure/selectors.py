@@ -202,11 +202,14 @@ _RESULT_VALUES = {
 }
 
 
-def public_result_values(results: QuerySet[Inspection]) -> list[dict]:
+def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) -> list[dict]:
     """The public fields of each result of ``results`` (``public_results``, already sliced to
-    a page), in its order: three queries whatever the page's size. The same values as the
-    results' Excel and CSV rows (``exports.result_values``)."""
-    rows = list(results.values("pk", *_RESULT_VALUES.values()))
+    a page), in its order: three queries whatever the page's size, four with ``parts`` (each
+    partner department's published part of a 部门联合 check, which the portal's pages show).
+    The same values as the results' Excel and CSV rows (``exports.result_values``), and what
+    the portal's table writes (``templatetags/results_table.py``): a page of fifty results is
+    read without building a model object per row, per item and per follow-up (issue 21 §3)."""
+    rows = list(results.values("pk", "confidentiality", *_RESULT_VALUES.values()))
     ids = [row["pk"] for row in rows]
     items: dict[int, list[str]] = {pk: [] for pk in ids}
     through = Inspection.items.through.objects.filter(
@@ -228,6 +231,22 @@ def public_result_values(results: QuerySet[Inspection]) -> list[dict]:
             {"kind": kinds.get(kind, kind), "opened_on": opened_on, "closed_on": closed_on}
         )
     categories = dict(Inspection._meta.get_field("result_category").flatchoices)
+    published_parts: dict[int, list[dict]] = {pk: [] for pk in ids}
+    if parts:
+        for pk, organisation_name, category, summary in (
+            # 部门联合: each partner department's part, once that department has published it.
+            InspectionPart.objects.filter(inspection_id__in=ids, published_at__isnull=False)
+            .order_by("organisation__code", "pk")
+            .values_list("inspection_id", "organisation__name", "result_category", "public_summary")
+        ):
+            published_parts[pk].append(
+                {
+                    "organisation_name": organisation_name,
+                    "category_label": categories.get(category, category),
+                    "summary": summary,
+                }
+            )
+    secrecy = dict(Inspection._meta.get_field("confidentiality").flatchoices)
     values = []
     for row in rows:
         value = {name: row[column] for name, column in _RESULT_VALUES.items()}
@@ -238,6 +257,12 @@ def public_result_values(results: QuerySet[Inspection]) -> list[dict]:
         value["published_at"] = timezone.localtime(published) if published else None
         value["items"] = items[row["pk"]]
         value["follow_ups"] = follow_ups[row["pk"]]
+        confidentiality = row["confidentiality"]
+        # Blank is 不涉密, which the table does not mention.
+        value["confidentiality_label"] = (
+            secrecy.get(confidentiality, confidentiality) if confidentiality else ""
+        )
+        value["parts"] = published_parts[row["pk"]]
         values.append(value)
     return values
 
@@ -273,8 +298,8 @@ def enterprise_rows(targets: QuerySet[Target], limit: int = 50) -> list[dict]:
 
 def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
     """Every public result of one enterprise, in any organisation, newest first."""
-    return with_public_details(public_results().filter(target__credit_code=credit_code)).order_by(
-        "-determined_on", "-pk"
+    return (
+        public_results().filter(target__credit_code=credit_code).order_by("-determined_on", "-pk")
     )
 
 

@@ -67,12 +67,14 @@ def search(request):
 def enterprise(request, credit_code: str):
     if len(credit_code) > CREDIT_CODE_LENGTH:
         raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")
-    results = list(selectors.enterprise_results(credit_code.upper()))
+    results = selectors.public_result_values(
+        selectors.enterprise_results(credit_code.upper()), parts=True
+    )
     found = EnterpriseSearch({"q": credit_code.upper()}, queryset=selectors.public_enterprises())
     registered = selectors.enterprise_rows(found.qs)
     if not registered and not results:
         raise Http404("名录库中没有该统一社会信用代码，也没有它的公开抽查结果。")
-    name = registered[0]["name"] if registered else results[0].target.name
+    name = registered[0]["name"] if registered else results[0]["target_name"]
     return render(
         request,
         "disclosure/enterprise.html",
@@ -185,8 +187,7 @@ def _results_page(request, code: str) -> HttpResponse:
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     problems = filterset.problems
-    rows = selectors.with_public_details(filterset.qs).order_by("-published_at", "-pk")
-    page = _page(request, rows)
+    page = _page(request, filterset.qs.order_by("-published_at", "-pk"))
     monthly = organisation_settings(org).publish_monthly
     return render(
         request,
@@ -194,6 +195,7 @@ def _results_page(request, code: str) -> HttpResponse:
         {
             "org": org,
             "page": page,
+            "results": selectors.public_result_values(page.object_list, parts=True),
             "chosen": filterset.chosen,
             "chosen_query": _chosen_query(filterset.chosen),
             "problems": problems,

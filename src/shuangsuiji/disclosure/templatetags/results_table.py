@@ -5,7 +5,7 @@ The portal's costliest first view is a page of fifty results: through the templa
 each row costs a dozen variable lookups, URL reversals and date filters, about half of the
 page's CPU (issue 21 §1, ``benchmarks/portal.py``). The table is the same HTML, escaped the
 same way (``django.utils.html.escape``, as autoescaping does); the rows come from
-``disclosure.selectors.with_public_details``, which reads what is shown and no more.
+``disclosure.selectors.public_result_values``, which reads what is shown and no more, as values.
 """
 
 from __future__ import annotations
@@ -25,33 +25,33 @@ HEAD = (
 EMPTY = '<tr><td colspan="10">暂无公开的抽查结果。</td></tr>'
 
 
-def _follow_ups(result) -> str:
+def _follow_ups(result: dict) -> str:
     done = [
-        f"{escape(f.get_kind_display())}："
-        + (f"{day(f.closed_on)} 办结" if f.closed_on else "办理中")
-        for f in result.follow_ups.all()
+        f"{escape(f['kind'])}：" + (f"{day(f['closed_on'])} 办结" if f["closed_on"] else "办理中")
+        for f in result["follow_ups"]
     ]
     return "<br>".join(done) or "—"
 
 
-def _summary(result) -> str:
+def _summary(result: dict) -> str:
     text = ""
-    if result.confidentiality:
+    if result["confidentiality_label"]:
         text = (
-            f'<span class="muted">涉及{escape(result.get_confidentiality_display())}，'
+            f'<span class="muted">涉及{escape(result["confidentiality_label"])}，'
             "仅公开摘要：</span>"
         )
-    text += escape(result.public_summary)
-    for part in result.published_parts:
+    text += escape(result["summary"])
+    for part in result["parts"]:
         text += (
-            f'<br><span class="muted">联合部门</span> {escape(part.organisation.name)}：'
-            f"{escape(part.get_result_category_display())}。{escape(part.public_summary)}"
+            f'<br><span class="muted">联合部门</span> {escape(part["organisation_name"])}：'
+            f"{escape(part['category_label'])}。{escape(part['summary'])}"
         )
     return text
 
 
 @register.simple_tag
-def results_table(results, show_org: bool = False) -> SafeString:
+def results_table(results: list[dict], show_org: bool = False) -> SafeString:
+    """``results``: ``disclosure.selectors.public_result_values(…, parts=True)``."""
     organisation_url = link_maker("disclosure:organisation")
     enterprise_url = link_maker("disclosure:enterprise")
     draw_url = link_maker("disclosure:draw")
@@ -60,32 +60,29 @@ def results_table(results, show_org: bool = False) -> SafeString:
         organisation = ""
         if show_org:
             organisation = (
-                f'<td data-label="检查单位"><a href="{organisation_url(r.organisation.code)}">'
-                f"{escape(r.organisation.name)}</a></td>"
+                f'<td data-label="检查单位"><a href="{organisation_url(r["organisation"])}">'
+                f"{escape(r['organisation_name'])}</a></td>"
             )
         cells = []
-        target = r.target
         cells.append(
-            f'<td data-label="检查对象"><a href="{enterprise_url(target.credit_code)}">'
-            f'{escape(target.name)}</a><br><span class="muted">{escape(target.credit_code)}'
+            f'<td data-label="检查对象"><a href="{enterprise_url(r["credit_code"])}">'
+            f'{escape(r["target_name"])}</a><br><span class="muted">{escape(r["credit_code"])}'
             "</span></td>"
         )
-        task = escape(r.task.name) if r.task is not None and r.task.name else "—"
-        if r.draw is not None:
-            draw = escape(r.draw.draw_id)
-            task += f'<br><a href="{draw_url(r.draw.draw_id)}">抽取 {draw}</a>'
+        task = escape(r["task"]) if r["task"] else "—"
+        if r["draw_id"] is not None:
+            task += f'<br><a href="{draw_url(r["draw_id"])}">抽取 {escape(r["draw_id"])}</a>'
         cells.append(f'<td data-label="抽查任务">{task}</td>')
-        items = "；".join(escape(item.name) for item in r.items.all()) or "—"
+        items = "；".join(escape(name) for name in r["items"]) or "—"
         cells.append(f'<td data-label="抽查事项">{items}</td>')
-        cells.append(f'<td data-label="检查方式">{escape(r.method_used or r.method)}</td>')
+        cells.append(f'<td data-label="检查方式">{escape(r["method"])}</td>')
         cells.append(
-            f'<td data-label="检查结果"><strong>{escape(r.get_result_category_display())}'
-            "</strong></td>"
+            f'<td data-label="检查结果"><strong>{escape(r["category_label"])}</strong></td>'
         )
         cells.append(f'<td data-label="公示内容">{_summary(r)}</td>')
         cells.append(f'<td data-label="后续处置">{_follow_ups(r)}</td>')
-        cells.append(f'<td data-label="结果认定日期">{day(r.determined_on)}</td>')
-        cells.append(f'<td data-label="公示日期">{day(r.published_at)}</td>')
+        cells.append(f'<td data-label="结果认定日期">{day(r["determined_on"])}</td>')
+        cells.append(f'<td data-label="公示日期">{day(r["published_at"])}</td>')
         rows.append(f"<tr>\n    {organisation}\n    " + "\n    ".join(cells) + "\n  </tr>")
     head = ("<th>检查单位</th>" if show_org else "") + HEAD
     # Every value above is escaped.
