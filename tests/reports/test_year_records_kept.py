@@ -7,6 +7,7 @@ figure a 市局 receives (GC-4.4b 每季度统计表报送市局) must stay true
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.db import connection, transaction
@@ -186,3 +187,19 @@ def test_the_log_keeps_the_newest_counters_and_a_reader_further_behind_reads_the
     kept, fresh, sql = kept_and_fresh(county)
     assert year_read(sql)
     assert_same(kept, fresh, county)
+
+
+def test_records_narrowed_to_some_rows_count_their_own_tables(portal):
+    """The tables counted from a kept year are kept with it (``OrganisationYear.tables``); the
+    upward report's round narrows the year's records to one task's rows
+    (``dataclasses.replace``, ``upward._round_table``). The narrowed records count their rows
+    alone, and the kept year's tables stay the whole year's, whichever is counted first."""
+    county = portal.county
+    kept, fresh = year_records([county], 2026), YearRecords.load([county], 2026)
+    assert kept.parts, "on PostgreSQL the year is kept"
+    some = {county.pk: kept.inspections[county.pk][:1]}
+    narrowed = replace(kept, inspections=some).table(county)
+    assert narrowed == replace(fresh, inspections=some).table(county)
+    assert_same(year_records([county], 2026), fresh, county)
+    assert replace(year_records([county], 2026), inspections=some).table(county) == narrowed
+    assert narrowed != fresh.table(county)

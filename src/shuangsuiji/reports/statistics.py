@@ -318,6 +318,14 @@ class OrganisationYear:
     tasks: list[dict]
     draws: list[DrawQuota]
     participations: list[dict]
+    #: The 统计表 of each quarter and of the year counted from this part, by quarter (``None``:
+    #: the year), kept with it: a 市局's board after a result in one of its 分局 counts that
+    #: 分局's tables again and reads the others' (``YearRecords.table``). Not carried over by
+    #: ``updated`` (``init=False``): a new part counts its own. Tables are never changed once
+    #: counted; every reader shares them.
+    tables: dict[int | None, Table] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @classmethod
     def read(
@@ -503,6 +511,10 @@ class YearRecords:
     )
     #: Each organisation's quarter tables, counted once: the year's are their unions.
     _tables: dict[tuple[int, int], Table] = field(default_factory=dict, init=False, repr=False)
+    #: The kept parts these records were made of (``of_parts``), whose tables are kept with
+    #: them. Not carried over by ``dataclasses.replace`` (``init=False``): records narrowed to
+    #: a task's rows (``upward._round_table``) count their own tables.
+    parts: dict[int, OrganisationYear] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def load(cls, organisations: list[Organisation], year: int) -> YearRecords:
@@ -541,7 +553,7 @@ class YearRecords:
             joint_parts |= part.joint_parts
             sampled |= part.revisits_sampled
             done |= part.revisits_done
-        return cls(
+        records = cls(
             year=year,
             organisations=list(organisations),
             inspections={pk: list(part.inspections.values()) for pk, part in parts.items()},
@@ -554,6 +566,8 @@ class YearRecords:
             draws={pk: part.draws for pk, part in parts.items() if part.draws},
             participations={pk: part.participations for pk, part in parts.items()},
         )
+        records.parts = parts
+        return records
 
     @functools.cached_property
     def joint(self) -> set[int]:
@@ -597,17 +611,26 @@ class YearRecords:
         quarters': a board that shows the year and each quarter counts each row once, not
         twice (issue 21 §3). The year's tasks and classes are counted from the year itself: a
         draw's quota is the year's once, though its inspections may fall in two quarters."""
+        part = self.parts.get(organisation.pk)
+        if part is not None and quarter in part.tables:
+            return part.tables[quarter]
         if quarter is not None:
             key = (organisation.pk, quarter)
             if key not in self._tables:
                 self._tables[key] = self._count(organisation, quarter)
-            return self._tables[key]
-        quarters = [self.table(organisation, q) for q in (1, 2, 3, 4)]
-        figures = {
-            key: Figure(key, figure.label, ids=set().union(*(t.figures[key].ids for t in quarters)))
-            for key, figure in _empty_figures().items()
-        }
-        return self._table(organisation, None, self.rows(organisation), figures)
+            table = self._tables[key]
+        else:
+            quarters = [self.table(organisation, q) for q in (1, 2, 3, 4)]
+            figures = {
+                key: Figure(
+                    key, figure.label, ids=set().union(*(t.figures[key].ids for t in quarters))
+                )
+                for key, figure in _empty_figures().items()
+            }
+            table = self._table(organisation, None, self.rows(organisation), figures)
+        if part is not None:
+            part.tables[quarter] = table  # two threads counting it at once store equal tables
+        return table
 
     def _count(self, organisation: Organisation, quarter: int) -> Table:
         inspections = self.rows(organisation, quarter)
