@@ -352,6 +352,7 @@ SHUANGSUIJI_DRAW_BACKGROUND_CANDIDATES = env.int("SHUANGSUIJI_DRAW_BACKGROUND_CA
 # ---- end of background tasks -----------------------------------------------------------------
 # The staff's reports keep each organisation's year of inspections in memory, per process,
 # and on PostgreSQL read again only the inspections changed since (reports/statistics.py
-# ``year_records``): at most this many inspections in all (some 1.4 KiB each), the least
-# recently used organisation's year making room; 0 reads the year on every recompute.
+# ``year_records``): at most this many inspections in all (some 1.3 KiB each, 1.9 KiB with the
+# tables counted from them), the least recently used organisation's year making room; 0 reads
+# the year on every recompute.
 SHUANGSUIJI_KEPT_INSPECTIONS = env.int("SHUANGSUIJI_KEPT_INSPECTIONS", default=100_000)
