@@ -203,3 +203,31 @@ def test_records_narrowed_to_some_rows_count_their_own_tables(portal):
     assert_same(year_records([county], 2026), fresh, county)
     assert replace(year_records([county], 2026), inspections=some).table(county) == narrowed
     assert narrowed != fresh.table(county)
+
+
+def test_an_update_recounts_only_the_quarters_its_inspections_were_or_are_in(portal):
+    """A kept year brought up to date keeps the tables of the quarters none of the changed
+    inspections was or is in (``OrganisationYear.updated``); the year's, their union, is
+    counted again. A 定向检查 (no task: it counts in the quarter of its 认定日期) corrected
+    from one quarter to another leaves the one table and enters the other."""
+    county, targeted = portal.county, portal.targeted
+    before, fresh, _ = kept_and_fresh(county)
+    assert_same(before, fresh, county)  # every period counted, and kept with the year
+    was = before.table(county, None).figures["targeted"].ids
+    assert targeted.pk in was
+    moved_from = next(
+        q for q in (1, 2, 3, 4) if targeted.pk in before.table(county, q).figures["targeted"].ids
+    )
+    moved_to = 1 if moved_from != 1 else 3
+    Inspection.objects.filter(pk=targeted.pk).update(
+        determined_on=dt.date(2026, 3 * moved_to - 1, 15)
+    )
+    after, fresh, sql = kept_and_fresh(county)
+    assert not year_read(sql)
+    untouched = {1, 2, 3, 4} - {moved_from, moved_to}
+    kept_tables = {q: after.parts[county.pk].tables.get(q) for q in untouched}
+    assert all(kept_tables[q] is before.table(county, q) for q in untouched)
+    assert_same(after, fresh, county)
+    assert targeted.pk in after.table(county, moved_to).figures["targeted"].ids
+    assert targeted.pk not in after.table(county, moved_from).figures["targeted"].ids
+    assert after.table(county, None).figures["targeted"].ids == was

@@ -320,9 +320,10 @@ class OrganisationYear:
     participations: list[dict]
     #: The 统计表 of each quarter and of the year counted from this part, by quarter (``None``:
     #: the year), kept with it: a 市局's board after a result in one of its 分局 counts that
-    #: 分局's tables again and reads the others' (``YearRecords.table``). Not carried over by
-    #: ``updated`` (``init=False``): a new part counts its own. Tables are never changed once
-    #: counted; every reader shares them.
+    #: 分局's tables again and reads the others' (``YearRecords.table``). ``updated`` carries
+    #: over only the quarters its changed inspections were not and are not in (``init=False``:
+    #: ``dataclasses.replace`` carries nothing). Tables are never changed once counted; every
+    #: reader shares them.
     tables: dict[int | None, Table] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -368,7 +369,7 @@ class OrganisationYear:
         def kept(rows: dict, new: dict) -> dict:
             return {pk: row for pk, row in rows.items() if pk not in changed} | new
 
-        return replace(
+        part = replace(
             self,
             counter=counter[0],
             stamp=counter[1],
@@ -379,6 +380,19 @@ class OrganisationYear:
             revisits_sampled=frozenset((self.revisits_sampled - changed) | fresh.revisits_sampled),
             revisits_done=frozenset((self.revisits_done - changed) | fresh.revisits_done),
         )
+        # A quarter's table is counted from that quarter's inspections alone (with their
+        # follow-ups, teams, parts and 回访), the organisation's tasks and draws, and its
+        # policy's class names; an update changes none but the inspections ``changed``, so
+        # the quarters none of them was or is in keep their tables. The year's, their union,
+        # is counted again. ``dict()`` copies at once, while other threads may add tables.
+        touched = {period_quarter(self.inspections[pk]) for pk in changed if pk in self.inspections}
+        touched |= {period_quarter(row) for row in fresh.inspections}
+        part.tables.update(
+            (quarter, table)
+            for quarter, table in dict(self.tables).items()
+            if quarter is not None and quarter not in touched
+        )
+        return part
 
 
 class KeptYears:
