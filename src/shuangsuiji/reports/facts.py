@@ -28,6 +28,7 @@ from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
 from shuangsuiji.reports.statistics import (
+    QUARTERS,
     OrganisationStore,
     Table,
     YearRecords,
@@ -84,7 +85,6 @@ class Classified:
 
 #: What a store gives for a register not kept (``None`` is kept: an organisation without policy).
 MISSING = object()
-QUARTERS = (1, 2, 3, 4)
 
 
 class Facts:

@@ -146,6 +146,9 @@ class Table:
         ]
 
 
+QUARTERS = (1, 2, 3, 4)
+
+
 def quarter_of(day: dt.date) -> int:
     return Quarter.of(day).number
 
@@ -523,8 +526,11 @@ class YearRecords:
     _quarters: dict[int, dict[int, list[dict]]] = field(
         default_factory=dict, init=False, repr=False
     )
-    #: Each organisation's quarter tables, counted once: the year's are their unions.
-    _tables: dict[tuple[int, int], Table] = field(default_factory=dict, init=False, repr=False)
+    #: Each organisation's tables by quarter (``None``: the year, their union), counted once,
+    #: where no kept part holds them (``parts``).
+    _tables: dict[int, dict[int | None, Table]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     #: The kept parts these records were made of (``of_parts``), whose tables are kept with
     #: them. Not carried over by ``dataclasses.replace`` (``init=False``): records narrowed to
     #: a task's rows (``upward._round_table``) count their own tables.
@@ -625,26 +631,22 @@ class YearRecords:
         quarters': a board that shows the year and each quarter counts each row once, not
         twice (issue 21 §3). The year's tasks and classes are counted from the year itself: a
         draw's quota is the year's once, though its inspections may fall in two quarters."""
+        # A kept part's tables outlive these records; records of their own count their own.
         part = self.parts.get(organisation.pk)
-        if part is not None and quarter in part.tables:
-            return part.tables[quarter]
-        if quarter is not None:
-            key = (organisation.pk, quarter)
-            if key not in self._tables:
-                self._tables[key] = self._count(organisation, quarter)
-            table = self._tables[key]
-        else:
-            quarters = [self.table(organisation, q) for q in (1, 2, 3, 4)]
-            figures = {
-                key: Figure(
-                    key, figure.label, ids=set().union(*(t.figures[key].ids for t in quarters))
-                )
-                for key, figure in _empty_figures().items()
-            }
-            table = self._table(organisation, None, self.rows(organisation), figures)
-        if part is not None:
-            part.tables[quarter] = table  # two threads counting it at once store equal tables
-        return table
+        tables = part.tables if part is not None else self._tables.setdefault(organisation.pk, {})
+        if quarter not in tables:  # two threads counting it at once store equal tables
+            if quarter is not None:
+                tables[quarter] = self._count(organisation, quarter)
+            else:
+                quarters = [self.table(organisation, q) for q in QUARTERS]
+                figures = {
+                    key: Figure(
+                        key, figure.label, ids=set().union(*(t.figures[key].ids for t in quarters))
+                    )
+                    for key, figure in _empty_figures().items()
+                }
+                tables[None] = self._table(organisation, None, self.rows(organisation), figures)
+        return tables[quarter]
 
     def _count(self, organisation: Organisation, quarter: int) -> Table:
         inspections = self.rows(organisation, quarter)
