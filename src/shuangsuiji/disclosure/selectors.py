@@ -141,11 +141,11 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
     return results
 
 
-#: The columns of a published result its lists show.
+#: The columns of a published result its downloads show (``exports.result_values``).
 PUBLIC_DETAILS = (
     "organisation__code", "organisation__name", "target__name", "target__credit_code",
     "task__name", "draw__draw_id", "method", "method_used", "result_category",
-    "confidentiality", "public_summary", "determined_on", "published_at",
+    "public_summary", "determined_on", "published_at",
 )  # fmt: skip
 
 
@@ -153,9 +153,9 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
     """The related rows a result is shown with, in a fixed number of queries."""
     return (
         results.select_related("organisation", "target", "task", "draw")
-        # What a list of results shows (templatetags/results_table.py, exports.result_values),
-        # and nothing else: a draw row holds its whole pool, roster and result, and the other
-        # columns (JSON flags, teams, registers' details) would be read and decoded for nothing.
+        # What a download of results shows (exports.result_values), and nothing else: a draw
+        # row holds its whole pool, roster and result, and the other columns (JSON flags,
+        # teams, registers' details) would be read and decoded for nothing.
         .only(*PUBLIC_DETAILS)
         .prefetch_related(
             # A list shows an item's name and a follow-up's kind and dates: the other columns
@@ -171,14 +171,6 @@ def with_public_details(results: QuerySet[Inspection]) -> QuerySet[Inspection]:
                 queryset=FollowUp.objects.order_by("opened_on", "pk").only(
                     "id", "inspection_id", "kind", "opened_on", "closed_on"
                 ),
-            ),
-            # 部门联合: each partner department's part, once that department has published it.
-            Prefetch(
-                "parts",
-                queryset=InspectionPart.objects.filter(published_at__isnull=False)
-                .select_related("organisation")
-                .order_by("organisation__code"),
-                to_attr="published_parts",
             ),
         )
     )
