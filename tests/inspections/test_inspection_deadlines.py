@@ -271,7 +271,7 @@ def test_the_inspector_sees_the_deadline_and_the_overdue_mark_on_my_tasks(
     s = setup("zunhua-2024")
     _set_deadline(s["inspection"].task, DEADLINE, s["coordinator"])
     rows = selectors.inspector_inspections(s["inspector"], AFTER)
-    mine = next(r for r in rows if r.inspection.pk == s["inspection"].pk)
+    mine = next(r for r in rows if r.pk == s["inspection"].pk)
     assert (mine.deadline, mine.overdue, mine.overdue_days) == (DEADLINE, True, 4)
 
     _today(monkeypatch, DEADLINE)

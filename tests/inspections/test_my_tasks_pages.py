@@ -70,17 +70,17 @@ def test_open_inspections_show_the_earliest_deadlines_first_then_all(
 
     def links(page: str) -> list[int]:
         return [
-            row.inspection.pk
+            row.pk
             for row in open_ones
-            if f'href="{reverse("inspections:record", args=[row.inspection.pk])}"' in page
+            if f'href="{reverse("inspections:record", args=[row.pk])}"' in page
         ]
 
     first = client.get(reverse("inspections:mine")).content.decode()
     assert f"待完成的检查共 {len(open_ones)} 项" in first
-    assert links(first) == [open_ones[0].inspection.pk]
+    assert links(first) == [open_ones[0].pk]
     assert f"另有 {len(open_ones) - 1} 项" in first and 'href="?all=1"' in first
     every = client.get(reverse("inspections:mine") + "?all=1").content.decode()
-    assert links(every) == [row.inspection.pk for row in open_ones]
+    assert links(every) == [row.pk for row in open_ones]
     assert 'href="?all=1"' not in every
 
 
@@ -107,3 +107,30 @@ def test_the_cards_show_markup_in_the_registers_as_text(client, portal, make_use
         assert markup not in page
     record = reverse("inspections:record", args=[inspection.pk])
     assert f'<a class="button primary" href="{record}">填写检查记录</a>' in page
+
+
+def test_a_targeted_check_and_a_task_without_a_deadline_show_what_they_have(
+    client, portal, make_user
+):
+    """A 定向检查 has no task and no draw: its card names it 定向检查, with no deadline line and
+    no 抽查 kind after it. A drawn check whose task sets no 检查时限 shows the day its list is
+    revealed as the latest day instead (the cards are read as values, issue 21 §3)."""
+    from shuangsuiji.planning.models import SamplingTask
+
+    targeted = portal.targeted
+    assert targeted.task_id is None and targeted.draw_id is None
+    user = team_user(targeted, make_user)
+    client.force_login(user)
+    page = client.get(reverse("inspections:mine")).content.decode()
+    card = page[page.index(f"<h2>{targeted.target.name}</h2>") :].split("</section>", 1)[0]
+    assert f"<p>定向检查；{targeted.method}；已完成</p>" in card
+    assert "查看检查记录" in card and "检查时限" not in card and "最迟" not in card
+
+    drawn = Inspection.objects.filter(draw=portal.revealed, status="assigned").first()
+    SamplingTask.objects.filter(pk=drawn.task_id).update(inspection_deadline=None)
+    client.force_login(team_user(drawn, make_user))
+    page = client.get(reverse("inspections:mine") + "?all=1").content.decode()
+    card = page[page.index(f"<h2>{drawn.target.name}</h2>") :].split("</section>", 1)[0]
+    reveal = portal.revealed.reveal_on.isoformat()
+    assert f'<span class="muted">最迟 {reveal} 前完成</span>' in card
+    assert "检查时限" not in card and "填写检查记录" in card

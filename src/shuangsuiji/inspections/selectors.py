@@ -11,7 +11,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shuangsuiji.bureau.organisation_settings import organisation_settings
-from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
 from shuangsuiji.inspections.models import (
     INACTIVE_STATUSES,
@@ -336,66 +335,76 @@ def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
     return counts["total"] or 0, counts["late"] or 0
 
 
-#: The columns a card of 我的任务 shows (inspections/templatetags/task_cards.py) and its order
-#: reads: an inspection row holds the findings, the records and the draw's materials, which a
-#: list of twenty cards would read and build for nothing (issue 21 §3).
-MY_TASK_COLUMNS = (
-    "status", "kind", "method", "organisation_id",
-    "target__name", "target__address", "target__area",
-    "task__name", "task__inspection_deadline",
-    "draw__reveal_on",
+#: The values a card of 我的任务 shows (inspections/templatetags/task_cards.py): read as values,
+#: not as inspections with their targets, tasks and draws. An inspection row holds the findings,
+#: the records and the draw's materials, and building forty of them with their related objects
+#: and prefetched teams and items was half the page's CPU (issue 21 §3, benchmarks/staff.py).
+MY_TASK_VALUES = (
+    "pk", "status", "kind", "method",
+    "target_id", "target__name", "target__address", "target__area",
+    "task_id", "task__name", "task__inspection_deadline",
+    "draw_id", "draw__reveal_on",
 )  # fmt: skip
 
 
-def _team_inspections(user) -> QuerySet[Inspection]:
-    """The active inspections of the teams the inspector (the user whose login is the 执法证号)
-    belongs to, and no others, with what 我的任务 shows of each in a fixed number of queries."""
-    return (
-        Inspection.objects.filter(
-            organisation=user.organisation,
-            members__inspector__certificate_no=user.username,
-        )
-        .active()
-        .select_related("target", "task", "draw")
-        .only(*MY_TASK_COLUMNS)
-        .prefetch_related(
-            team_names(), Prefetch("items", InspectionItem.objects.only("name", "sequence"))
-        )
-    )
-
-
-def inspector_inspections(user, today: dt.date, shown: int | None = None) -> list[DeadlineRow]:
-    """我的任务, still to do: the open inspections of the inspector's teams, each with its
-    deadline, the earliest deadline first (the overdue ones lead). ``shown``: only that many."""
-    return inspector_open_page(user, today, shown).rows
-
-
 @dataclass(frozen=True)
-class OpenPage:
-    """我的任务's open inspections: those shown, and how many there are, and of them late."""
+class TaskCard:
+    """An inspection as a card of 我的任务 shows it: its values (``MY_TASK_VALUES``), its task's
+    检查时限 and the days it is past it while still open, its items' names in order and its team
+    as (name, leads) in order."""
 
-    rows: list[DeadlineRow]
-    total: int
-    late: int
+    row: dict
+    deadline: dt.date | None
+    overdue_days: int
+    items: tuple[str, ...]
+    team: tuple[tuple[str, bool], ...]
+
+    @property
+    def pk(self) -> int:
+        return self.row["pk"]
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
 
 
-def inspector_open_page(user, today: dt.date, shown: int | None = None) -> OpenPage:
-    """``inspector_inspections`` with the counts ``inspector_open_counts`` gives, from the same
-    read: the ids and deadlines of all the open inspections, in order, then the shown rows."""
-    order = (F("task__inspection_deadline").asc(nulls_last=True), "draw__reveal_on", "pk")
-    rows = _team_inspections(user).filter(status__in=OPEN_STATUSES).order_by(*order)
-    # The ids in full, then the page's rows by id: with a LIMIT PostgreSQL walks the deadline
-    # order testing every inspection of the bureau for the inspector's team (0.9 s a page at
-    # province scale, benchmarks/load.py's pg_stat_statements).
-    found = list(
-        Inspection.objects.filter(pk__in=rows.values("pk"))
-        .order_by(*order)
-        .values_list("pk", "task__inspection_deadline")
+def task_cards(ids: list[int], today: dt.date) -> list[TaskCard]:
+    """The cards of the inspections ``ids``, in that order: three queries whatever their number
+    (the rows, the teams, the items)."""
+    if not ids:
+        return []
+    rows = {row["pk"]: row for row in Inspection.objects.filter(pk__in=ids).values(*MY_TASK_VALUES)}
+    teams: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    members = (
+        InspectionMember.objects.filter(inspection_id__in=ids)
+        .order_by("inspection_id", "position")
+        .values_list("inspection_id", "inspector__name", "is_lead")
     )
-    late = sum(1 for _, deadline in found if deadline is not None and deadline < today)
-    ids = [pk for pk, _ in found[:shown]]  # all of them when ``shown`` is None
-    by_id = rows.in_bulk(ids)
-    return OpenPage([deadline_row(by_id[pk], today) for pk in ids], len(found), late)
+    for inspection_id, name, lead in members:
+        teams[inspection_id].append((name, lead))
+    items: dict[int, list[str]] = defaultdict(list)
+    chosen = (
+        Inspection.items.through.objects.filter(inspection_id__in=ids)
+        .order_by("inspectionitem__sequence", "inspectionitem__name")
+        .values_list("inspection_id", "inspectionitem__name")
+    )
+    for inspection_id, name in chosen:
+        items[inspection_id].append(name)
+    cards = []
+    for pk in ids:
+        row = rows[pk]
+        deadline = row["task__inspection_deadline"]
+        late = deadline is not None and row["status"] in OPEN_STATUSES and deadline < today
+        cards.append(
+            TaskCard(
+                row,
+                deadline,
+                (today - deadline).days if late else 0,
+                tuple(items[pk]),
+                tuple(teams[pk]),
+            )
+        )
+    return cards
 
 
 #: Finished inspections shown per page of 我的任务.
@@ -403,33 +412,71 @@ DONE_PAGE = 20
 
 
 @dataclass(frozen=True)
-class DonePage:
-    """One page of an inspector's finished inspections, the latest first."""
+class MyTasks:
+    """我的任务: the open inspections shown (``open``) of ``open_total``, ``late`` of them past
+    their deadline, and a page of the finished ones (``done``; ``older`` is the ``before`` of
+    the next, older page, None on the last)."""
 
-    rows: list[DeadlineRow]
-    #: The ``before`` of the next (older) page, or None on the last one.
+    open: list[TaskCard]
+    open_total: int
+    late: int
+    done: list[TaskCard]
     older: int | None
 
 
-def inspector_done_inspections(
-    user, today: dt.date, *, before: int | None = None, size: int | None = None
-) -> DonePage:
-    """我的任务, done: the inspector's finished inspections by keyset (``pk`` below
-    ``before``), so a page costs the same in the first year and the tenth, with no count of
-    every inspection they ever did (issue 21 §3)."""
+def my_tasks(
+    user,
+    today: dt.date,
+    *,
+    shown: int | None,
+    before: int | None = None,
+    size: int | None = None,
+) -> MyTasks:
+    """What 我的任务 shows the inspector: the open inspections of their teams, the earliest
+    deadline first (the overdue ones lead), ``shown`` of them (all when None); and their
+    finished ones, the latest first, by keyset (``pk`` below ``before``), so a page costs the
+    same in the first year and the tenth (issue 21 §3). Four queries.
+
+    The ids, statuses and order keys of all the team's inspections are read in one query and
+    sorted here: ordered with a LIMIT in the database, PostgreSQL walks the deadline order or
+    the primary key testing every inspection of the bureau, or of the province, for the
+    inspector's team (0.9 s a page at province scale, benchmarks/load.py's pg_stat_statements);
+    an inspector's inspections are some hundreds a year. The organisation is checked here too:
+    filtered in the query, PostgreSQL scans the bureau's thousands of inspections to join them
+    with the inspector's teams, where from the teams it looks up their hundreds by id."""
     size = size or DONE_PAGE
-    rows = _team_inspections(user).exclude(status__in=OPEN_STATUSES)
-    if before is not None:
-        rows = rows.filter(pk__lt=before)
-    # The ids without ORDER BY … LIMIT, sorted here, then the page's rows by id: with a LIMIT
-    # PostgreSQL walks the primary key down through every inspection of the province testing
-    # each for the inspector's team (0.9 s a page, benchmarks/load.py's pg_stat_statements).
-    found_ids = Inspection.objects.filter(pk__in=rows.values("pk")).order_by()
-    ids = sorted(found_ids.values_list("pk", flat=True))
-    ids = ids[::-1][: size + 1]
-    older = ids[size - 1] if len(ids) > size else None
-    found = rows.in_bulk(ids[:size])
-    return DonePage([deadline_row(found[pk], today) for pk in ids[:size]], older)
+    teams = InspectionMember.objects.filter(inspector__certificate_no=user.username)
+    found = (
+        Inspection.objects.filter(pk__in=teams.values("inspection_id"))
+        .active()
+        .order_by()
+        .values_list(
+            "pk", "organisation_id", "status", "task__inspection_deadline", "draw__reveal_on"
+        )
+    )
+    still, done = [], []
+    for pk, organisation, status, deadline, reveal_on in found:
+        if organisation != user.organisation_id:
+            continue
+        if status in OPEN_STATUSES:
+            # The database's order: the deadline, then the day the list is revealed, each
+            # missing one last, then the id.
+            still.append((deadline is None, deadline, reveal_on is None, reveal_on, pk))
+        elif before is None or pk < before:
+            done.append(pk)
+    still.sort()
+    late = sum(1 for _, deadline, *_ in still if deadline is not None and deadline < today)
+    shown_ids = [key[-1] for key in still[:shown]]
+    done = sorted(done, reverse=True)[: size + 1]
+    older = done[size - 1] if len(done) > size else None
+    cards = task_cards(shown_ids + done[:size], today)
+    return MyTasks(cards[: len(shown_ids)], len(still), late, cards[len(shown_ids) :], older)
+
+
+def inspector_inspections(user, today: dt.date, shown: int | None = None) -> list[TaskCard]:
+    """我的任务, still to do: the cards of the open inspections of the inspector's teams, the
+    earliest deadline first; ``shown`` of them (all when None)."""
+    return my_tasks(user, today, shown=shown).open
 
 
 @dataclass(frozen=True)

@@ -107,22 +107,14 @@ def my_inspections(request):
     deadlines (all of them with ``?all=1``), then the finished ones a page at a time, latest
     first (``?before=``). The counts are the database's, of all of them."""
     today = timezone.localdate()
-    everything = request.GET.get("all") == "1"
-    shown = None if everything else MY_OPEN_SHOWN
-    still = selectors.inspector_open_page(request.user, today, shown=shown)
     before = whole_number(request.GET.get("before"), 1, 2**62)
-    done = selectors.inspector_done_inspections(request.user, today, before=before)
+    # An older page of the finished ones shows no open cards, only their counts.
+    shown = 0 if before is not None else None if request.GET.get("all") == "1" else MY_OPEN_SHOWN
+    tasks = selectors.my_tasks(request.user, today, shown=shown, before=before)
     return render(
         request,
         "inspections/mine.html",
-        {
-            "rows": still.rows,
-            "open_total": still.total,
-            "more": still.total - len(still.rows),
-            "done": done,
-            "overdue": still.late,
-            "paged": before is not None,
-        },
+        {"tasks": tasks, "more": tasks.open_total - len(tasks.open), "paged": before is not None},
     )
 
 

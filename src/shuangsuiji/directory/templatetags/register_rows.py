@@ -11,8 +11,10 @@ list of (row, cells), the cells already written as text.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from shuangsuiji.html import escape
 
 register = template.Library()
 

@@ -11,10 +11,9 @@ same way (``django.utils.html.escape``, as autoescaping does); the rows come fro
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import day, link_maker
+from shuangsuiji.html import day, escape, link_maker
 
 register = template.Library()
 

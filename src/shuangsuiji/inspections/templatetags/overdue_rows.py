@@ -10,10 +10,9 @@ reversal, a date filter and the team's loop, about half of the page's CPU (issue
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import day, link_maker
+from shuangsuiji.html import day, escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.templatetags.task_cards import team_line
 

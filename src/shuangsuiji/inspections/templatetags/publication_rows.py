@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import day, link_maker
+from shuangsuiji.html import day, escape, link_maker
 from shuangsuiji.inspections.templatetags.deadlines import publication_due
 
 register = template.Library()

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import link_maker
+from shuangsuiji.html import escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.models import Draw
 
