@@ -56,7 +56,12 @@ class RecordForm(forms.Form):
     )
     determined_on = RangedDateField(label="结果认定日期", required=False)
 
-    def __init__(self, *args, inspection, items, checks, **kwargs):
+    def __init__(self, *args, inspection, items, checks, members, preset=None, **kwargs):
+        """``members``: the team with its inspectors; ``preset``: the bureau's effective policy,
+        where the view has read it (the form's dates start with it)."""
+        partners = Organisation.objects.partners_of(inspection.organisation)
+        # Read only where there are partners to choose from (most bureaus have none).
+        shared = list(inspection.shared_with.all()) if partners.exists() else None
         initial = {
             "checked_at": inspection.checked_at,
             "method_used": inspection.method_used or inspection.method,
@@ -68,12 +73,11 @@ class RecordForm(forms.Form):
             "confidentiality": inspection.confidentiality,
             "confidential_reason": inspection.confidential_reason,
             "confidential_publication": inspection.confidential_publication,
-            "shared_with": list(inspection.shared_with.all()),
+            "shared_with": shared or [],
             "determined_on": inspection.determined_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
-        partners = Organisation.objects.partners_of(inspection.organisation)
-        if partners.exists():
+        if shared is not None:
             self.fields["shared_with"].queryset = partners
         else:
             del self.fields["shared_with"]
@@ -81,8 +85,7 @@ class RecordForm(forms.Form):
                 c for c in ConfidentialPublication.choices
                 if c[0] != ConfidentialPublication.RESTRICTED
             ]  # fmt: skip
-        limit_dates(self, inspection.organisation)
-        members = inspection.members.select_related("inspector")
+        limit_dates(self, inspection.organisation, preset)
         self.fields["present_members"].choices = [
             (m.inspector.certificate_no, m.inspector.name) for m in members
         ]

@@ -43,13 +43,18 @@ EDITABLE = (Inspection.Status.ASSIGNED,)
 EVIDENCE_TYPES = (filetypes.JPEG, filetypes.PNG, filetypes.PDF)
 
 
-def is_team_member(user, inspection: Inspection) -> bool:
-    return (
+def is_team_member(user, inspection: Inspection, members=None) -> bool:
+    """``user`` is an officer of the inspection's team. ``members``: its members with their
+    inspectors, where the caller has read them already."""
+    if not (
         user.is_authenticated
         and has_permission(user, "record_inspections")
         and user.organisation_id == inspection.organisation_id
-        and inspection.members.filter(inspector__certificate_no=user.username).exists()
-    )
+    ):
+        return False
+    if members is not None:
+        return any(member.inspector.certificate_no == user.username for member in members)
+    return inspection.members.filter(inspector__certificate_no=user.username).exists()
 
 
 def _check_team(actor, inspection: Inspection) -> None:

@@ -38,7 +38,7 @@ from shuangsuiji.inspections.forms import (
     RevisitForm,
 )
 from shuangsuiji.inspections.letters import letter_writer, suggested_materials
-from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
+from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, InspectionMember, Revisit
 from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy.schema import METHODS
@@ -61,20 +61,22 @@ def _team_or_reader(request, pk: int) -> Inspection:
     return inspection
 
 
-def _opened(request, pk: int) -> tuple[Inspection, bool]:
-    """``_team_or_reader``'s inspection for the record form, and whether the user is on its
-    team (asked once; the form needs the answer too). Its organisation comes with it: the form
-    reads the organisation's partners, policy and calendar, each of which would read it again."""
+def _opened(request, pk: int) -> tuple[Inspection, list[InspectionMember], bool]:
+    """``_team_or_reader``'s inspection for the record form, its team, and whether the user is
+    on it (asked once, of the team the form lists too). Its organisation comes with it: the
+    form reads the organisation's partners, policy and calendar, each of which would read it
+    again."""
     inspection = get_object_or_404(
         Inspection.objects.readable_by(request.user).select_related(
             "target", "task", "draw", "organisation"
         ),
         pk=pk,
     )
-    member = services.is_team_member(request.user, inspection)
+    members = list(inspection.members.select_related("inspector"))
+    member = services.is_team_member(request.user, inspection, members)
     if not member and not _can_read(request.user):
         raise PermissionDenied("只能查看本组的检查任务。")
-    return inspection, member
+    return inspection, members, member
 
 
 def _run(request, action: Callable[[], object], success: str) -> bool:
@@ -244,11 +246,21 @@ def targeted_new(request):
 @role_required(*ANYONE_INVOLVED)
 def record(request, pk: int):
     """The team's check form, phone first: items, method, time, people present, result."""
-    inspection, member = _opened(request, pk)
+    inspection, members, member = _opened(request, pk)
     editable = member and inspection.status == Inspection.Status.ASSIGNED
     items = list(inspection.items.all())
     checks = {c.item_id: c for c in inspection.item_checks.all()}
-    form = RecordForm(request.POST or None, inspection=inspection, items=items, checks=checks)
+    # The policy the form's dates and the three questions below ask, read once (each read is
+    # two queries); a reader's form is disabled and reads it for its dates only.
+    preset = services.records_preset(inspection) if editable else None
+    form = RecordForm(
+        request.POST or None,
+        inspection=inspection,
+        items=items,
+        checks=checks,
+        members=members,
+        preset=preset,
+    )
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("只有本组执法人员可以填写尚未提交的检查记录。")
@@ -273,9 +285,6 @@ def record(request, pk: int):
     from copy import copy
 
     from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
-
-    # The policy the three questions below ask, read once (each read is three queries).
-    preset = services.records_preset(inspection) if editable else None
 
     def records_needed(violation: bool) -> str:
         """The 现场检查 records rule's words for a result with or without a violation, with the
