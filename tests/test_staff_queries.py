@@ -363,5 +363,5 @@ def test_overdue_lists_the_longest_overdue_with_the_count_of_all(db, world, monk
     response = client.get("/inspections/overdue/")
     page = response.content.decode()
     assert f"逾期未完成的检查（{total} 项）" in page and "仅列出逾期最久的 2 项" in page
-    shown = [row.inspection.pk for row in response.context["inspections"]]
-    assert shown == [row.inspection.pk for row in overdue_inspections(large, today)[:2]]
+    shown = [row.pk for row in response.context["inspections"]]
+    assert shown == [row.pk for row in overdue_inspections(large, today)[:2]]

@@ -116,6 +116,11 @@ class PlanRevision(PermanentModel):
         return f"{self.plan} 第 {self.version} 版"
 
 
+def period_label(quarter: int | None) -> str:
+    """A task's period as the lists name it: 一季度 to 四季度, or 全年 for a task of the year."""
+    return f"{'一二三四'[quarter - 1]}季度" if quarter else "全年"
+
+
 class SamplingTask(PermanentModel):
     class Kind(models.TextChoices):
         UNDIRECTED = "undirected", "不定向抽查"
@@ -189,7 +194,7 @@ class SamplingTask(PermanentModel):
 
     @property
     def period_label(self) -> str:
-        return f"{'一二三四'[self.quarter - 1]}季度" if self.quarter else "全年"
+        return period_label(self.quarter)
 
 
 class ConflictOfInterest(models.Model):

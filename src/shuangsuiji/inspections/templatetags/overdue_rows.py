@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from shuangsuiji.html import day, escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.templatetags.task_cards import team_line
+from shuangsuiji.planning.models import period_label
 
 register = template.Library()
 
@@ -24,23 +25,23 @@ def late_inspection_rows(rows) -> SafeString:
     assign_url = link_maker("planning:inspection_assign", number=True)
     detail_url = link_maker("inspections:detail", number=True)
     html = []
-    for row in rows:
-        i = row.inspection
-        name = escape(i.target.name)
-        if i.status == Inspection.Status.NEEDS_TEAM:
+    for late in rows:
+        i = late.row
+        name = escape(i["target__name"])
+        if i["status"] == Inspection.Status.NEEDS_TEAM:
             link = (
-                f'<a href="{assign_url(i.pk)}">{name}</a>'
+                f'<a href="{assign_url(i["pk"])}">{name}</a>'
                 '<br><small class="muted">待指派执法人员</small>'
             )
         else:
-            link = f'<a href="{detail_url(i.pk)}">{name}</a>'
+            link = f'<a href="{detail_url(i["pk"])}">{name}</a>'
         html.append(
             f"<tr>\n    <td>{link}</td>\n"
-            f'    <td>{escape(i.task.number)}<br><small class="muted">'
-            f"{escape(i.task.period_label)}</small></td>\n"
-            f'    <td><span class="badge">{day(row.deadline)}</span><br>'
-            f'<span class="badge bad">逾期 {row.overdue_days} 天</span></td>\n'
-            f"    <td>{team_line(i) or '—'}</td>\n  </tr>\n  "
+            f'    <td>{escape(i["task__number"])}<br><small class="muted">'
+            f"{escape(period_label(i['task__quarter']))}</small></td>\n"
+            f'    <td><span class="badge">{day(late.deadline)}</span><br>'
+            f'<span class="badge bad">逾期 {late.overdue_days} 天</span></td>\n'
+            f"    <td>{team_line(late.team) or '—'}</td>\n  </tr>\n  "
         )
     # Every value above is escaped.
     return mark_safe("".join(html))

@@ -19,13 +19,10 @@ from shuangsuiji.inspections.models import Inspection
 register = template.Library()
 
 
-def team_line(inspection: Inspection) -> str:
-    """The team as the lists show it, escaped: “王新（带队）、梁子” (``selectors.team_names``);
+def team_line(team) -> str:
+    """A team as the lists show it, escaped: “王新（带队）、梁子” (``selectors.team_members``);
     empty without one."""
-    return "、".join(
-        escape(m.inspector.name) + ("（带队）" if m.is_lead else "")
-        for m in inspection.members.all()
-    )
+    return "、".join(escape(name) + ("（带队）" if lead else "") for name, lead in team)
 
 
 @register.simple_tag
@@ -58,7 +55,6 @@ def task_cards(cards) -> SafeString:
             what += f"；{escape(kind)}"
         items = "；".join(escape(name) for name in card.items)
         status = escape(label(Inspection.Status, i["status"]))
-        team = "、".join(escape(name) + ("（带队）" if lead else "") for name, lead in card.team)
         html.append(
             '\n<section class="card">\n'
             f"  <h2>{escape(i['target__name'])}{late}</h2>\n"
@@ -67,7 +63,7 @@ def task_cards(cards) -> SafeString:
             f'  <p>{place}<a href="{register_url(i["target_id"])}">查看名录记录</a></p>\n'
             f"  <p>{what}；{escape(i['method'])}；{status}</p>\n"
             f"  <p>抽查事项：{items}</p>\n"
-            f"  <p>检查组：{team}</p>\n"
+            f"  <p>检查组：{team_line(card.team)}</p>\n"
             "</section>\n\n"
         )
     # Every value above is escaped.
