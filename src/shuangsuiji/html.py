@@ -28,6 +28,15 @@ def escape(value) -> str:
     return html.escape(str(value))
 
 
+def choice_label(choices, value) -> str:
+    """``get_FOO_display`` for a value read without its model: the choice's label, or the value
+    itself if it is not one of ``choices`` (as Django shows it)."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 def link_maker(name: str, *leading, number: bool = False) -> Callable[[object], str]:
     """The escaped link of the URL name ``name`` for each last argument (after ``leading``)."""
     slot = NUMBER_SLOT if number else SLOT

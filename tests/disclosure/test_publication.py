@@ -88,7 +88,7 @@ def test_results_of_an_unrevealed_draw_wait_for_the_reveal(client, portal):
     assert portal.unrevealed.published_at is None
     assert held not in public_results_by_draw(client)
     report = publication(portal.county, 2026, today=dt.date(2026, 11, 23))
-    assert [row.inspection for row in report.held] == [portal.unrevealed]
+    assert [row.pk for row in report.held] == [portal.unrevealed.pk]
     draw_reveal(actor=portal.coordinator, draw=portal.hidden, today=dt.date(2026, 12, 31))
     assert held in public_results_by_draw(client)
 
@@ -108,7 +108,7 @@ def test_overdue_list_and_timeliness_counts(client, portal, make_user):
     report = publication(portal.county, 2026, today=dt.date(2026, 11, 23))
     assert report.on_time == 2
     (overdue,) = report.overdue
-    assert overdue.inspection == late_draft and overdue.state == "未提交"
+    assert overdue.pk == late_draft.pk and overdue.state == "未提交"
     assert late_draft.__class__.objects.get(pk=late_draft.pk).publication_due == dt.date(2026, 2, 2)
     assert overdue.overdue_days == (dt.date(2026, 11, 23) - dt.date(2026, 2, 2)).days
     assert report.late == 1 and report.pending == 1  # the unrevealed result, not yet due

@@ -26,8 +26,8 @@ def test_an_unpublished_coverage_result_is_offered_for_release(client, portal):
     response = client.get(reverse("inspections:publication"))
     assert response.status_code == 200
     report = response.context["report"]
-    assert portal.clean.pk in [row.inspection.pk for row in report.to_release]
-    assert portal.clean.pk not in [row.inspection.pk for row in report.held]
+    assert portal.clean.pk in [row.pk for row in report.to_release]
+    assert portal.clean.pk not in [row.pk for row in report.held]
     result_release(actor=portal.coordinator, inspection=Inspection.objects.get(pk=portal.clean.pk))
     assert Inspection.objects.get(pk=portal.clean.pk).published_at is not None
 

@@ -77,12 +77,15 @@ def provisional_note(years) -> str:
     return f"{'、'.join(str(y) for y in years)} 年放假安排公布后将重新计算"
 
 
-def stored_provisional_years(inspection: Inspection, confirmed: set[int]) -> tuple[int, ...]:
-    """The unconfirmed years a stored deadline crossed: it was counted provisionally there."""
-    if inspection.publication_due is None or inspection.determined_on is None:
+def stored_provisional_years(
+    determined_on: dt.date | None, due: dt.date | None, confirmed: set[int]
+) -> tuple[int, ...]:
+    """The unconfirmed years a stored deadline (``due``, counted from ``determined_on``)
+    crossed: it was counted provisionally there."""
+    if due is None or determined_on is None:
         return ()
     calendar = WorkdayCalendar(confirmed_years=confirmed)
-    return calendar.provisional_years(inspection.determined_on, inspection.publication_due)
+    return calendar.provisional_years(determined_on, due)
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,16 @@ def publishable(organisation) -> QuerySet[Inspection]:
 
 @dataclass
 class PublicationRow:
-    inspection: Inspection
+    """A result in one of 结果公示's lists: its values (``PUBLICATION_VALUES``), where it stands
+    and the days it is past its deadline."""
+
+    row: dict
     state: str
     overdue_days: int = 0
+
+    @property
+    def pk(self) -> int:
+        return self.row["pk"]
 
 
 @dataclass
@@ -56,6 +63,8 @@ class Publication:
     """Where each result of the year stands against its 20 working days (JX-4.7). The lists
     hold the first rows of each kind (``shown``, earliest due first); the counts, all of them."""
 
+    #: The bureau's setting: results wait for the 抽查管理员's release (read with the report).
+    require_release: bool = False
     to_release: list[PublicationRow] = field(default_factory=list)
     held: list[PublicationRow] = field(default_factory=list)
     overdue: list[PublicationRow] = field(default_factory=list)
@@ -75,11 +84,12 @@ class Publication:
         return f"{self.on_time * 100 // self.due}%" if self.due else "—"
 
 
-#: What a row of 结果公示's lists shows (inspections/publication.html): the unit's name, the
-#: task, the result, its dates and the draw; the record and the draw's materials are not read.
-PUBLICATION_COLUMNS = (
-    "status", "result_category", "determined_on", "publication_due",
-    "target__name", "task__name", "draw__draw_id",
+#: What a row of 结果公示's lists shows (inspections/templatetags/publication_rows.py): the
+#: unit's name, the task, the result, its dates and the draw, read as values (a hundred rows
+#: built as inspections with their targets, tasks and draws were a fifth of the page).
+PUBLICATION_VALUES = (
+    "pk", "result_category", "determined_on", "publication_due",
+    "target__name", "task_id", "task__name", "draw_id", "draw__draw_id",
 )  # fmt: skip
 
 
@@ -107,7 +117,7 @@ def publication(
     if quarter:
         period = Quarter(year, quarter)
         rows = rows.filter(determined_on__range=(period.start, period.end))
-    report = Publication()
+    report = Publication(require_release=releasing)
     # Published by the end of its due day in Beijing (``__date`` is in the current time zone,
     # as ``timezone.localdate`` is); a result without a due date is never late.
     in_time = Q(publication_due__isnull=True) | Q(published_at__date__lte=F("publication_due"))
@@ -144,16 +154,17 @@ def publication(
     report.overdue_count = len(lists["overdue"])
     chosen = {name: found[:shown] for name, found in lists.items()}
     wanted = {pk for found in chosen.values() for pk, _, _ in found}
-    inspections = (
-        Inspection.objects.select_related("target", "draw", "task")
-        .only(*PUBLICATION_COLUMNS)
-        .in_bulk(wanted)
+    values = (
+        {
+            row["pk"]: row
+            for row in Inspection.objects.filter(pk__in=wanted).values(*PUBLICATION_VALUES)
+        }
         if wanted
         else {}
     )
     for name, found in chosen.items():
         getattr(report, name).extend(
-            PublicationRow(inspections[pk], state, days) for pk, state, days in found
+            PublicationRow(values[pk], state, days) for pk, state, days in found
         )
     return report
 

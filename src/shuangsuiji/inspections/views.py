@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
-from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.inspections import letters as letter_acts
@@ -542,7 +541,6 @@ def publication(request):
             "report": selectors.publication(organisation, year, today, shown=PUBLICATION_SHOWN),
             "shown": PUBLICATION_SHOWN,
             "year": year,
-            "require_release": organisation_settings(organisation).require_release,
         },
     )
 

@@ -14,14 +14,18 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def publication_due(context, inspection) -> str:
-    due = inspection.publication_due
+    return due_text(context, inspection.determined_on, inspection.publication_due)
+
+
+def due_text(context, determined_on, due) -> str:
+    """``{% publication_due %}`` of a result read as values: its 认定日期 and deadline."""
     if due is None:
         return ""
     # One query per page, however many rows show a deadline.
     cache = context.render_context
     if "confirmed_years" not in cache:
         cache["confirmed_years"] = confirmed_years()
-    years = stored_provisional_years(inspection, cache["confirmed_years"])
+    years = stored_provisional_years(determined_on, due, cache["confirmed_years"])
     if not years:
         return f"{due:%Y-%m-%d}"
     return format_html(

@@ -14,15 +14,16 @@ from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import day, escape, link_maker
-from shuangsuiji.inspections.templatetags.deadlines import publication_due
+from shuangsuiji.html import choice_label, day, escape, link_maker
+from shuangsuiji.inspections.models import ResultCategory
+from shuangsuiji.inspections.templatetags.deadlines import due_text
 
 register = template.Library()
 
 
-def _due(context, inspection) -> str:
+def _due(context, i: dict) -> str:
     # The deadline as ``{% publication_due %}`` writes it (its years read once per page).
-    return conditional_escape(publication_due(context, inspection))
+    return conditional_escape(due_text(context, i["determined_on"], i["publication_due"]))
 
 
 @register.simple_tag(takes_context=True)
@@ -30,13 +31,14 @@ def overdue_rows(context, rows) -> SafeString:
     record_url = link_maker("inspections:record", number=True)
     html = []
     for row in rows:
-        i = row.inspection
-        task = escape(i.task.name) if i.task is not None and i.task.name else "—"
+        i = row.row
+        task = escape(i["task__name"]) if i["task_id"] is not None and i["task__name"] else "—"
         html.append(
-            f"<tr><td>{escape(i.target.name)}</td><td>{task}</td><td>{day(i.determined_on)}</td>"
+            f"<tr><td>{escape(i['target__name'])}</td><td>{task}</td>"
+            f"<td>{day(i['determined_on'])}</td>"
             f'<td>{_due(context, i)}</td><td class="error">{row.overdue_days}</td>'
             f"<td>{escape(row.state)}</td>\n"
-            f'    <td><a href="{record_url(i.pk)}">查看</a></td></tr>\n  '
+            f'    <td><a href="{record_url(i["pk"])}">查看</a></td></tr>\n  '
         )
     # Every value above is escaped.
     return mark_safe("".join(html))
@@ -48,11 +50,12 @@ def release_rows(context, rows) -> SafeString:
     token = CsrfTokenNode().render(context)
     html = []
     for row in rows:
-        i = row.inspection
+        i = row.row
+        category = choice_label(ResultCategory, i["result_category"])
         html.append(
-            f"<tr><td>{escape(i.target.name)}</td>"
-            f"<td>{escape(i.get_result_category_display())}</td><td>{_due(context, i)}</td>\n"
-            f'    <td><form class="inline" method="post" action="{release_url(i.pk)}">{token}'
+            f"<tr><td>{escape(i['target__name'])}</td>"
+            f"<td>{escape(category)}</td><td>{_due(context, i)}</td>\n"
+            f'    <td><form class="inline" method="post" action="{release_url(i["pk"])}">{token}'
             '<button type="submit">发布公示</button></form></td></tr>\n  '
         )
     return mark_safe("".join(html))
@@ -63,10 +66,10 @@ def held_rows(context, rows) -> SafeString:
     draw_url = link_maker("planning:draw_detail", number=True)
     html = []
     for row in rows:
-        i = row.inspection
+        i = row.row
         html.append(
-            f"<tr><td>{escape(i.target.name)}</td>"
-            f'<td><a href="{draw_url(i.draw_id)}">{escape(i.draw.draw_id)}</a></td>'
+            f"<tr><td>{escape(i['target__name'])}</td>"
+            f'<td><a href="{draw_url(i["draw_id"])}">{escape(i["draw__draw_id"])}</a></td>'
             f"<td>{_due(context, i)}</td></tr>\n  "
         )
     return mark_safe("".join(html))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import day, escape, link_maker
+from shuangsuiji.html import choice_label, day, escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 
 register = template.Library()
@@ -47,14 +47,14 @@ def task_cards(cards) -> SafeString:
         place = "".join(
             f"{escape(part)} · " for part in (i["target__address"], i["target__area"]) if part
         )
-        kind = label(Inspection.Kind, i["kind"])
+        kind = choice_label(Inspection.Kind, i["kind"])
         # Without a task, 定向检查 and no kind after it.
         task = i["task__name"] if i["task_id"] is not None else None
         what = escape(task or "定向检查")
         if task is not None and kind not in task:
             what += f"；{escape(kind)}"
         items = "；".join(escape(name) for name in card.items)
-        status = escape(label(Inspection.Status, i["status"]))
+        status = escape(choice_label(Inspection.Status, i["status"]))
         html.append(
             '\n<section class="card">\n'
             f"  <h2>{escape(i['target__name'])}{late}</h2>\n"
@@ -68,12 +68,3 @@ def task_cards(cards) -> SafeString:
         )
     # Every value above is escaped.
     return mark_safe("".join(html))
-
-
-def label(choices, value: str) -> str:
-    """``get_FOO_display`` for a value read without its model: the choice's label, or the value
-    itself if it is not one (as Django shows it)."""
-    try:
-        return choices(value).label
-    except ValueError:
-        return value
