@@ -25,7 +25,7 @@ from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection
-from shuangsuiji.inspections.selectors import team_names
+from shuangsuiji.inspections.selectors import team_members
 from shuangsuiji.planning import draws, labels, plans
 from shuangsuiji.planning.forms import (
     AbortForm,
@@ -467,10 +467,12 @@ def _stratum_counts(draw: Draw) -> list[dict]:
 DRAW_PAGE = 50
 
 
-#: What a row of a draw's list shows (planning/draw_detail.html): the class, the unit's draw id
-#: (its project code or credit code), name and area, the team, the method, flags and status.
-DRAW_LIST_COLUMNS = (
-    "stratum", "status", "method", "flags", "draw_id", "organisation_id",
+#: What a row of a draw's list shows (planning/templatetags/draw_rows.py): the class, the
+#: unit's draw id (its project code or credit code), name and area, the method, flags and
+#: status, read as values; the team comes by ``team_members``. Fifty inspections built with
+#: their targets and prefetched teams were a fifth of the page (issue 21 §3).
+DRAW_LIST_VALUES = (
+    "pk", "stratum", "status", "method", "flags",
     "target__name", "target__area", "target__project_code", "target__credit_code",
 )  # fmt: skip
 
@@ -478,13 +480,18 @@ DRAW_LIST_COLUMNS = (
 @role_required(*READERS, "record_inspections")
 @require_http_methods(["GET", "POST"])
 def draw_detail(request, pk: int):
-    draw = get_object_or_404(Draw.objects.readable_by(request.user).select_related("task"), pk=pk)
+    draw = get_object_or_404(
+        # The task's plan and the organisation name the draw's files (``draw_bundle_name``).
+        Draw.objects.readable_by(request.user).select_related("task__plan", "organisation"),
+        pk=pk,
+    )
     if not any(has_permission(request.user, p) for p in READERS):
         raise PermissionDenied("执法人员请在“我的任务”中查看本组的检查。")
     coordinator = draw.organisation_id == request.user.organisation_id and has_permission(
         request.user, "manage_sampling"
     )
-    values_form = ValuesForm(request.POST or None, sources=draw.sources.all())
+    sources = list(draw.sources.all())
+    values_form = ValuesForm(request.POST or None, sources=sources)
     if request.method == "POST":
         if not coordinator:
             raise PermissionDenied("只有本单位的抽查管理员可以录入随机源。")
@@ -554,28 +561,32 @@ def draw_detail(request, pk: int):
         # A page at a time: a province's quarterly list can hold hundreds of units, and each row
         # is a team and a form (issue 21 §3); the counts per class above cover all of them.
         page = Paginator(
-            draw.inspections.select_related("target")
             # The columns the table shows: an inspection's record and a member's encrypted
             # 身份证号 and phone would be read and decoded for fifty rows for nothing.
-            .only(*DRAW_LIST_COLUMNS)
-            .prefetch_related(team_names("inspector__certificate_no"))
-            .order_by("stratum", "pk"),
+            draw.inspections.order_by("stratum", "pk").values(*DRAW_LIST_VALUES),
             DRAW_PAGE,
         ).get_page(request.GET.get("page"))
-        inspections = page.object_list
+        inspections = list(page.object_list)
     names = labels.class_names(draw)
     result = json.loads(draw.result) if draw.result and can_see_list else None
     if result:
         for stratum in result["strata"]:
             stratum["name"] = names.get(stratum["code"], stratum["code"])
+    teams = (
+        team_members([i["pk"] for i in inspections], "inspector__certificate_no")
+        if inspections
+        else {}
+    )
     for inspection in inspections:
-        inspection.stratum_name = names.get(inspection.stratum, inspection.stratum)
-        inspection.flag_names = [labels.flag_name(flag) for flag in inspection.flags]
+        inspection["stratum_name"] = names.get(inspection["stratum"], inspection["stratum"])
+        inspection["flag_names"] = [labels.flag_name(flag) for flag in inspection["flags"]]
+        inspection["team"] = teams.get(inspection["pk"], ())
     return render(
         request,
         "planning/draw_detail.html",
         {
             "draw": draw,
+            "sources": sources,
             "commitment": [
                 (labels.commitment_name(key), key, value)
                 for key, value in json.loads(draw.commitment).items()

@@ -5,8 +5,8 @@ A page of fifty units, each with its team and, while the list is confidential, t
 抽查管理员's 替补 form: through the template language a row cost two dozen lookups, two URL
 reversals, the team's loop and the form's options, about half of the page's CPU (issue 21 §3,
 ``benchmarks/staff.py``). The rows are the HTML the template gave, escaped the same way
-(``shuangsuiji.html``); the inspections come from ``planning.workflow_views.draw_detail`` with
-``stratum_name`` and ``flag_names`` set.
+(``shuangsuiji.html``); the inspections are the values ``planning.workflow_views.draw_detail``
+reads, with ``stratum_name``, ``flag_names`` and ``team`` set.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import escape, link_maker
+from shuangsuiji.html import choice_label, escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.models import Draw
 
@@ -24,10 +24,9 @@ register = template.Library()
 OPEN = (Inspection.Status.ASSIGNED, Inspection.Status.NEEDS_TEAM)
 
 
-def _team(inspection) -> str:
+def _team(inspection: dict) -> str:
     members = [
-        f"{escape(m.inspector.name)}（{escape(m.inspector.certificate_no)}）"
-        for m in inspection.members.all()
+        f"{escape(name)}（{escape(certificate)}）" for name, _, certificate in inspection["team"]
     ]
     return "、".join(members) or "—"
 
@@ -45,23 +44,22 @@ def draw_rows(context, inspections, draw, coordinator, substitute_form) -> SafeS
         )
     rows = []
     for i in inspections:
-        target = i.target
         flags = (
-            '<br><small class="warn">' + "、".join(escape(f) for f in i.flag_names) + "</small>"
-            if i.flag_names
+            '<br><small class="warn">' + "、".join(escape(f) for f in i["flag_names"]) + "</small>"
+            if i["flag_names"]
             else ""
         )
         actions = ""
         if acting:
             assign = (
-                f'<a href="{assign_url(i.pk)}">手工指派</a>'
-                if i.status == Inspection.Status.NEEDS_TEAM
+                f'<a href="{assign_url(i["pk"])}">手工指派</a>'
+                if i["status"] == Inspection.Status.NEEDS_TEAM
                 else ""
             )
             substitute = ""
-            if i.status in OPEN:
+            if i["status"] in OPEN:
                 substitute = (
-                    f'\n      <form method="post" action="{substitute_url(i.pk)}">{token}\n'
+                    f'\n      <form method="post" action="{substitute_url(i["pk"])}">{token}\n'
                     f'        <select name="reason" aria-label="替补原因">{options}</select>\n'
                     '        <input type="text" name="evidence" placeholder="依据" '
                     'aria-label="替补依据" required>\n'
@@ -69,12 +67,15 @@ def draw_rows(context, inspections, draw, coordinator, substitute_form) -> SafeS
                     "      </form>"
                 )
             actions = f"\n      {assign}\n      {substitute}\n    "
+        # ``Target.draw_id``: the project code for a construction project.
+        unit = i["target__project_code"] or i["target__credit_code"]
+        status = choice_label(Inspection.Status, i["status"])
         rows.append(
             "\n  <tr>\n"
-            f"    <td>{escape(i.stratum_name)}</td><td>{escape(target.draw_id)}<br>"
-            f"{escape(target.name)}</td><td>{escape(target.area)}</td>\n"
+            f"    <td>{escape(i['stratum_name'])}</td><td>{escape(unit)}<br>"
+            f"{escape(i['target__name'])}</td><td>{escape(i['target__area'])}</td>\n"
             f"    <td>{_team(i)}\n      {flags}</td>\n"
-            f"    <td>{escape(i.method)}</td><td>{escape(i.get_status_display())}</td>\n"
+            f"    <td>{escape(i['method'])}</td><td>{escape(status)}</td>\n"
             f"    <td>{actions}</td>\n"
             "  </tr>"
         )
