@@ -36,6 +36,7 @@ from shuangsuiji.directory.importing import (
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ExportJob, ImportBatch, Target
 from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
+from shuangsuiji.html import link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
 from shuangsuiji.params import whole_number
@@ -95,7 +96,13 @@ def register_list(request, register: str):
         )
     else:
         page = Paginator(chosen.qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    table = [(obj, [_display(spec, obj, f) for f in spec.list_fields]) for obj in page]
+    # Each row's link, by the register's URL reversed once, not by each row's
+    # ``get_absolute_url`` (fifty reversals, a tenth of the page).
+    link = link_maker("directory:detail", register, number=True)
+    table = [
+        (link(obj.pk), [_display(spec, obj, f) for f in spec.list_fields], obj.organisation.name)
+        for obj in page
+    ]
     filters = []
     for name in spec.filter_fields:
         column = spec.column_for_field(name)

@@ -5,16 +5,15 @@ Fifty rows of up to a dozen columns: through the template language each cell cos
 step, a ``forloop`` test and a lookup, about half of the page's CPU (issue 21 §3,
 ``benchmarks/staff.py``). The rows are the HTML the template gave, escaped the same way
 (``conditional_escape``, as autoescaping does); ``table`` is ``directory.views.register_list``'s
-list of (row, cells), the cells already written as text.
+list of (link, cells, organisation's name), the link escaped, the cells written as text.
 """
 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import escape
+from shuangsuiji.html import conditional_escape, escape
 
 register = template.Library()
 
@@ -22,17 +21,16 @@ register = template.Library()
 @register.simple_tag
 def register_rows(table) -> SafeString:
     rows = []
-    for obj, cells in table:
+    for link, cells, organisation in table:
         first, *rest = cells
         written = [
-            f'<td><a href="{escape(obj.get_absolute_url())}">{conditional_escape(first or "—")}'
-            "</a></td>",
+            f'<td><a href="{link}">{conditional_escape(first or "—")}</a></td>',
             *(f"<td>{conditional_escape(cell)}</td>" for cell in rest),
         ]
         rows.append(
             "\n  <tr>\n    "
             + "".join(written)
-            + f"\n    <td>{escape(obj.organisation.name)}</td>\n  </tr>\n  "
+            + f"\n    <td>{escape(organisation)}</td>\n  </tr>\n  "
         )
     # Every value above is escaped.
     return mark_safe("".join(rows))

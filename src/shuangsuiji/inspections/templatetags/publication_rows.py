@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shuangsuiji.html import choice_label, day, escape, link_maker
+from shuangsuiji.html import choice_label, conditional_escape, day, escape, link_maker
 from shuangsuiji.inspections.models import ResultCategory
 from shuangsuiji.inspections.templatetags.deadlines import due_text
 
