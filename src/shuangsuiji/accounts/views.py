@@ -20,7 +20,7 @@ from shuangsuiji.accounts.roles import Role, user_roles
 from shuangsuiji.acts import organisations as organisation_acts
 from shuangsuiji.params import search_text, whole_number
 from shuangsuiji.policy.loader import preset_titles
-from shuangsuiji.reports.todo_counts import cached_todos
+from shuangsuiji.reports.todo_counts import acts_version, cached_todos
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -43,11 +43,13 @@ def home(request):
             (org, titles.get(org.policy_preset, org.policy_preset))
             for org in selectors.organisation_overview(request.user)
         ]
+    # Read once for the list and for the menu's counts (config.context_processors).
+    request.acts_version = acts_version(request.user)
     return render(
         request,
         "accounts/home.html",
         {
-            "todos": cached_todos(request.user, timezone.localdate()),
+            "todos": cached_todos(request.user, timezone.localdate(), request.acts_version),
             "organisations": organisations,
         },
     )

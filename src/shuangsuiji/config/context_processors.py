@@ -19,6 +19,8 @@ def navigation(request):
     def counts():
         user = request.user
         shown = {entry.url_name for entry in user_access(user).menu}
-        return menu_counts(user, timezone.localdate(), shown)
+        # The home page has read the version for its list of to-dos already.
+        version = getattr(request, "acts_version", None)
+        return menu_counts(user, timezone.localdate(), shown, version)
 
     return menu_and_roles(request, counts)

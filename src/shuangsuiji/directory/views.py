@@ -100,7 +100,7 @@ def register_list(request, register: str):
     # ``get_absolute_url`` (fifty reversals, a tenth of the page).
     link = link_maker("directory:detail", register, number=True)
     table = [
-        (link(obj.pk), [_display(spec, obj, f) for f in spec.list_fields], obj.organisation.name)
+        (obj, link(obj.pk), [_display(spec, obj, field) for field in spec.list_fields])
         for obj in page
     ]
     filters = []

@@ -96,15 +96,18 @@ def cached_todos(user, today: dt.date, version: str | None = None) -> list[Todo]
     return found
 
 
-def menu_counts(user, today: dt.date, shown: set[str] | None = None) -> dict[str, MenuCount]:
+def menu_counts(
+    user, today: dt.date, shown: set[str] | None = None, version: str | None = None
+) -> dict[str, MenuCount]:
     """The user's to-dos by menu entry (URL name); entries with nothing waiting are absent.
 
     ``shown``: the entries the user's menu holds; a to-do whose entry is not among them is
-    counted on 首页, so nothing waiting goes unmentioned."""
+    counted on 首页, so nothing waiting goes unmentioned. ``version``: ``acts_version``, where
+    the caller has read it in this request."""
     # Every page shows the menu: its counts are read once per change, not once per page. Each
     # act that changes a to-do is an audited service, so its newest act keys the counts.
     entries = hashlib.sha256("|".join(sorted(shown or ())).encode()).hexdigest()[:16]
-    version = acts_version(user)
+    version = version or acts_version(user)
     key = f"menu-counts:{user.pk}:{today}:{version}:{entries}"
     found = cache.get(key)
     if found is None:
