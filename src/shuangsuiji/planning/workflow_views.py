@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -95,14 +96,22 @@ def plan_list(request):
 
 @role_required(*READERS)
 def plan_detail(request, pk: int):
-    plan = get_object_or_404(AnnualPlan.objects.readable_by(request.user), pk=pk)
+    plan = get_object_or_404(
+        # Its organisation names it and keys its warnings (``plan_warnings``).
+        AnnualPlan.objects.readable_by(request.user).select_related("organisation"),
+        pk=pk,
+    )
     own = plan.organisation_id == request.user.organisation_id
     return render(
         request,
         "planning/plan_detail.html",
         {
             "plan": plan,
-            "tasks": plan.tasks.prefetch_related("items", "draws"),
+            "tasks": plan.tasks.prefetch_related(
+                "items",
+                # Each draw is a link with its status: not its pool, list and materials.
+                Prefetch("draws", Draw.objects.only("task_id", "draw_id", "status")),
+            ),
             "revisions": plan.revisions.all(),
             "warnings": plans.plan_warnings(plan, timezone.localdate()),
             "can_edit": own and plan.editable and has_permission(request.user, "manage_sampling"),
