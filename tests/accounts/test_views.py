@@ -135,3 +135,29 @@ def test_pages_reference_no_external_host(client, organisations, make_user):
     for url in pages:
         html = client.get(url).content.decode()
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), url
+
+
+def test_a_signed_in_users_organisation_is_read_with_the_user(client, organisations, make_user):
+    """Every staff page reads the user's organisation (the menu, the to-dos, each list's scope):
+    a login through the form reads it with the user, not in a query of its own (issue 21 §3).
+    A session begun under Django's own backend, before this one was listed, stays signed in."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user(
+        "coord", organisations["a"], Role.COORDINATOR, password="a-good-long-password-1"
+    )
+    client.post(reverse("login"), {"username": "coord", "password": "a-good-long-password-1"})
+    assert client.session[BACKEND_SESSION_KEY] == "shuangsuiji.accounts.backends.StaffBackend"
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("home"))
+    assert page.status_code == 200 and organisations["a"].name in page.content.decode()
+    alone = [
+        q["sql"] for q in captured.captured_queries if 'FROM "accounts_organisation"' in q["sql"]
+    ]
+    assert not [sql for sql in alone if "accounts_user" not in sql and "MAX(" not in sql]
+
+    client.logout()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("home")).context["user"] == user

@@ -1,10 +1,13 @@
-"""Login lockout (django-axes) for every login that comes through a web request."""
+"""Login lockout (django-axes) for every login that comes through a web request, and the
+backend that reads a signed-in user for each request."""
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -35,3 +38,18 @@ class LockoutBackend(AxesStandaloneBackend):
             request.axes_locked_out = True  # axes' middleware answers with the lockout page
             raise AxesBackendPermissionDenied("该地址登录失败次数过多，已暂时锁定")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class StaffBackend(ModelBackend):
+    """Django's ``ModelBackend``, reading the signed-in user's organisation with the user:
+    every staff page reads it (the menu, the to-dos, the scope of every list), one query fewer
+    per request (issue 21 §3). Sessions begun under ``ModelBackend`` before it was listed stay
+    valid: that backend is still listed after this one."""
+
+    def get_user(self, user_id):
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("organisation").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -181,6 +181,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses a locked-out username/address before the password check.
     "shuangsuiji.accounts.backends.LockoutBackend",
+    # ModelBackend, reading the user's organisation with the user.
+    "shuangsuiji.accounts.backends.StaffBackend",
+    # Sessions begun before StaffBackend was listed name this one.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("SHUANGSUIJI_LOGIN_FAILURES", default=5)
