@@ -152,3 +152,24 @@ def test_quarter_is_chosen_by_the_task_not_the_day(portal):
 
     Inspection.objects.filter(pk=portal.clean.pk).update(determined_on=dt.date(2027, 1, 4))
     assert portal.clean.pk in statistics_table(portal.county, 2026, 4).figures["checked"].ids
+
+
+def test_a_city_chooses_among_itself_and_its_branches(client, portal, organisations, make_user):
+    """The 市局's report pages offer the bureaus it reads, each by code and name, the one shown
+    chosen (the options are written in Python, reports/templatetags/period_options.py, issue
+    21 §3); a name holding markup is shown as text."""
+    from shuangsuiji.accounts.models import Organisation
+
+    city = organisations["city"]
+    Organisation.objects.filter(pk=portal.neighbour.pk).update(name="<b>迁安</b>&分局")
+    client.force_login(make_user("city-leader", city, Role.LEADER))
+    for page in ("/reports/statistics/", "/reports/dashboard/"):
+        html = client.get(page, {"org": portal.county.code, "year": 2026}).content.decode()
+        chosen = re.search(r'<select name="org">(.*?)</select>', html).group(1)
+        options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>', chosen)
+        assert [(code, bool(mark)) for code, mark, _ in options] == [
+            (city.code, False),
+            (portal.county.code, True),
+            (portal.neighbour.code, False),
+        ], page
+        assert options[2][2] == "&lt;b&gt;迁安&lt;/b&gt;&amp;分局"
