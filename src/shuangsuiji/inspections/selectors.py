@@ -157,7 +157,11 @@ def publication(
     values = (
         {
             row["pk"]: row
-            for row in Inspection.objects.filter(pk__in=wanted).values(*PUBLICATION_VALUES)
+            # Unordered: the lists keep their own order, and the model's ordering would make
+            # PostgreSQL hash every task and draw of the bureau to sort the rows.
+            for row in Inspection.objects.filter(pk__in=wanted)
+            .order_by()
+            .values(*PUBLICATION_VALUES)
         }
         if wanted
         else {}
@@ -387,7 +391,10 @@ def task_cards(ids: list[int], today: dt.date) -> list[TaskCard]:
     (the rows, the teams, the items)."""
     if not ids:
         return []
-    rows = {row["pk"]: row for row in Inspection.objects.filter(pk__in=ids).values(*MY_TASK_VALUES)}
+    # Unordered (the cards keep the order of ``ids``): sorted by the model's ordering, PostgreSQL
+    # hashes every task and draw of the bureau to join them.
+    found = Inspection.objects.filter(pk__in=ids).order_by().values(*MY_TASK_VALUES)
+    rows = {row["pk"]: row for row in found}
     teams = team_members(ids)
     items: dict[int, list[str]] = defaultdict(list)
     chosen = (
