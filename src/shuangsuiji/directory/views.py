@@ -76,6 +76,16 @@ def _attachment(content: bytes, filename: str, content_type: str = XLSX) -> Http
     return response
 
 
+def _list_columns(spec: RegisterSpec) -> list[str]:
+    """The stored columns a register's list reads: those it shows, and its organisation's name."""
+    stored = {field.name for field in spec.model._meta.concrete_fields if not field.primary_key}
+    return [
+        *(name for name in spec.list_fields if name in stored),
+        "organisation",
+        "organisation__name",
+    ]
+
+
 #: The query string's keys that choose a page rather than rows.
 PAGING = ("page", "after", "before")
 
@@ -88,14 +98,17 @@ def register_list(request, register: str):
     spec = _spec(register)
     chosen = _register_filter(spec, request)
     spans = selectors.spans_units(request.user)
+    # The columns the list shows: a 分局's page sorts its few thousand rows by name, and every
+    # column read is sorted with them (the export reads the rest).
+    rows = chosen.qs.only(*_list_columns(spec))
     if spans:
         page = selectors.register_page(
-            chosen.qs,
+            rows,
             after=whole_number(request.GET.get("after"), 1, 2**62),
             before=whole_number(request.GET.get("before"), 1, 2**62),
         )
     else:
-        page = Paginator(chosen.qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     # Each row's link, by the register's URL reversed once, not by each row's
     # ``get_absolute_url`` (fifty reversals, a tenth of the page).
     link = link_maker("directory:detail", register, number=True)
