@@ -489,9 +489,14 @@ DRAW_LIST_VALUES = (
 @role_required(*READERS, "record_inspections")
 @require_http_methods(["GET", "POST"])
 def draw_detail(request, pk: int):
+    draws_read = Draw.objects.readable_by(request.user)
+    if request.method == "GET":
+        # The page shows the draw's commitment, counts and list, not its pool and rosters: a
+        # province's pool is megabytes of text (the entry of the sources reads them).
+        draws_read = draws_read.defer("pool", "roster", "conflicts", "partner_rosters")
     draw = get_object_or_404(
         # The task's plan and the organisation name the draw's files (``draw_bundle_name``).
-        Draw.objects.readable_by(request.user).select_related("task__plan", "organisation"),
+        draws_read.select_related("task__plan", "organisation"),
         pk=pk,
     )
     if not any(has_permission(request.user, p) for p in READERS):
