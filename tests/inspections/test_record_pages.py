@@ -52,6 +52,29 @@ def test_submit_refusal_is_shown_not_an_error_page(setup, client):
     assert "须上传：现场检查表（四、（六））" in response.content.decode()
 
 
+def test_the_records_rule_reads_the_files_uploaded_once(setup, client):
+    """绛县 四、（六） asks a 现场检查 for its signed records: the form says which are missing for
+    the result entered and, live, for a result with or without a violation, from the one read
+    of the files it lists (issue 21 §3), and stops asking for a file once it is uploaded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    s = setup("jiangxian-2025")
+    inspection = s["inspection"]
+    client.force_login(s["inspector"])
+    url = reverse("inspections:record", args=[inspection.pk])
+    client.post(url, form_data(inspection, save="1"))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    reads = [q for q in captured.captured_queries if 'FROM "inspections_attachment"' in q["sql"]]
+    assert len(reads) == 1
+    assert "须上传：现场检查表（四、（六））" in page and 'data-clean="现场检查' in page
+    client.post(reverse("inspections:attachment_upload", args=[inspection.pk]),
+                {"kind": "现场检查表", "file": SimpleUploadedFile("签字表.pdf", PDF)})  # fmt: skip
+    page = client.get(url).content.decode()
+    assert "须上传：现场检查表" not in page and "现场检查表：签字表.pdf" in page
+
+
 def test_attachment_served_only_after_the_check(setup, client, make_user):
     s = setup("zunhua-2024")
     inspection = s["inspection"]

@@ -209,12 +209,14 @@ def submission_problems(
     *,
     items: list[InspectionItem] | None = None,
     checks: dict[int, ItemCheck] | None = None,
+    kinds: set[str] | None = None,
 ) -> list[str]:
     """Everything that stops this result from being submitted, in words for the team.
     ``preset``: the organisation's effective policy when the caller has read it already
     (``records_preset``; the record form asks three questions of it); ``items`` and
     ``checks`` (by item id): the inspection's items and their conclusions, where the caller
-    has read them already (the record form shows them)."""
+    has read them already (the record form shows them); ``kinds``: the kinds of the files
+    uploaded, likewise."""
     problems = []
     if not inspection.checked_at:
         problems.append("请填写检查时间。")
@@ -247,7 +249,7 @@ def submission_problems(
     if mode == ConfidentialPublication.RESTRICTED and not inspection.shared_with.exists():
         problems.append("涉密结果选择“限定范围”的，请选择可查阅的联合部门。")
     if inspection.method_used == "现场检查":
-        problems += _missing_records(inspection, preset)
+        problems += _missing_records(inspection, preset, kinds)
     return problems
 
 
@@ -257,15 +259,20 @@ def records_preset(inspection: Inspection) -> Preset:
     return effective_preset(organisation_policy(inspection.organisation))
 
 
-def _missing_records(inspection: Inspection, preset: Preset | None = None) -> list[str]:
+def _missing_records(
+    inspection: Inspection, preset: Preset | None = None, kinds: set[str] | None = None
+) -> list[str]:
+    """The 现场检查 records the bureau's rule asks for and the result lacks. ``kinds``: the
+    kinds of the files uploaded, where the caller has read them."""
     preset = preset or records_preset(inspection)
     if preset.records is None:
         return []
     entry = preset.records.at(inspection.determined_on or timezone.localdate())
     violation = _violation(inspection)
     required = entry.value["violation" if violation else "no_violation"]
-    have = set(inspection.attachments.values_list("kind", flat=True))
-    missing = [kind for kind in required if kind not in have]
+    if kinds is None:
+        kinds = set(inspection.attachments.values_list("kind", flat=True))
+    missing = [kind for kind in required if kind not in kinds]
     if not missing:
         return []
     situation = "发现问题的" if violation else "未发现问题的"

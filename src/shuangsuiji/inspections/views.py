@@ -285,13 +285,17 @@ def record(request, pk: int):
 
     from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
 
+    # The files uploaded, listed below; their kinds answer the records rule's three questions.
+    attachments = list(inspection.attachments.all())
+    kinds = {attachment.kind for attachment in attachments}
+
     def records_needed(violation: bool) -> str:
         """The 现场检查 records rule's words for a result with or without a violation, with the
         files uploaded so far, for the live 提交前还需 list; the probe is never saved."""
         probe = copy(inspection)
         probe.method_used = "现场检查"
         probe.result_category = ResultCategory.ORDERED if violation else ResultCategory.NO_PROBLEM
-        return "".join(services._missing_records(probe, preset))
+        return "".join(services._missing_records(probe, preset, kinds))
 
     return render(
         request,
@@ -303,10 +307,12 @@ def record(request, pk: int):
             "item_fields": [
                 (item, form[f"item_{item.pk}"], form[f"note_{item.pk}"]) for item in items
             ],
-            "attachments": inspection.attachments.all(),
+            "attachments": attachments,
             "attachment_form": AttachmentForm(),
             "problems": (
-                services.submission_problems(inspection, preset, items=items, checks=checks)
+                services.submission_problems(
+                    inspection, preset, items=items, checks=checks, kinds=kinds
+                )
                 if editable
                 else []
             ),
