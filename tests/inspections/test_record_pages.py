@@ -129,3 +129,34 @@ def test_printable_checklist_pdf(setup, client):
         assert member.inspector.name in squeezed and member.inspector.certificate_no in squeezed
     for item in inspection.items.all():
         assert item.name in squeezed
+
+
+def test_the_forms_inputs_are_those_djangos_own_templates_give(setup):
+    """The forms' inputs are rendered by Jinja2 from the widget templates Django ships for it
+    (``FORM_RENDERER``, issue 21 §3): the record form's every input, choice, attribute and
+    label are what Django's own template language gives, whitespace between them aside."""
+    import re
+
+    from django.forms.renderers import DjangoTemplates, Jinja2, get_default_renderer
+
+    from shuangsuiji.inspections.forms import RecordForm
+
+    assert isinstance(get_default_renderer(), Jinja2)
+    s = setup("jiangxian-2025")
+    inspection = s["inspection"]
+    members = list(inspection.members.select_related("inspector"))
+    items = list(inspection.items.all())
+
+    def inputs(**renderer) -> str:
+        form = RecordForm(
+            form_data(inspection, confidentiality="commercial"),
+            inspection=inspection, items=items, checks={}, members=members, **renderer,
+        )  # fmt: skip
+        form.is_valid()
+        html = "".join(str(field) for field in form)
+        return re.sub(r">\s+", ">", re.sub(r"\s+<", "<", re.sub(r"\s+", " ", html)))
+
+    shown = inputs()
+    assert 'type="checkbox" name="present_members"' in shown and 'type="radio"' in shown
+    assert "<textarea" in shown and "selected>" in shown
+    assert shown == inputs(renderer=DjangoTemplates())
