@@ -36,7 +36,7 @@ def conditional_escape(value) -> str:
         value = str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
-    return html.escape(str(value))
+    return escape(value)
 
 
 def choice_label(choices, value) -> str:

@@ -128,8 +128,13 @@ class Target(TaggedMixin, PermanentModel):
 
     @property
     def draw_id(self) -> str:
-        """The id this target has in a draw pool: the project code for a construction project."""
-        return self.project_code or self.credit_code
+        return pool_id(self.project_code, self.credit_code)
+
+
+def pool_id(project_code: str, credit_code: str) -> str:
+    """The id a target has in a draw pool (``Target.draw_id``): the project code for a
+    construction project, else the 统一社会信用代码."""
+    return project_code or credit_code
 
 
 class RegulatoryEventQuerySet(OrgScopedQuerySet):

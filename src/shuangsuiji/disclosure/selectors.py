@@ -26,6 +26,7 @@ from shuangsuiji.directory.vocabulary import InspectorCategory
 
 # The API reads the result filter here until it builds it from disclosure.filters itself.
 from shuangsuiji.inspections.models import PUBLIC_RESULT, FollowUp, Inspection, InspectionPart
+from shuangsuiji.inspections.selectors import item_names
 from shuangsuiji.planning import labels
 from shuangsuiji.planning.models import Draw, PlanRevision
 
@@ -203,15 +204,7 @@ def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) 
     read without building a model object per row, per item and per follow-up (issue 21 §3)."""
     rows = list(results.values("pk", "confidentiality", *_RESULT_VALUES.values()))
     ids = [row["pk"] for row in rows]
-    items: dict[int, list[str]] = {pk: [] for pk in ids}
-    through = Inspection.items.through.objects.filter(
-        inspection_id__in=ids, inspectionitem__confidential=False
-    )
-    # The items' own order (InspectionItem.Meta.ordering), as the prefetch gave it.
-    for pk, name in through.order_by(
-        "inspectionitem__sequence", "inspectionitem__name"
-    ).values_list("inspection_id", "inspectionitem__name"):
-        items[pk].append(name)
+    items = item_names(ids, confidential=False)
     follow_ups: dict[int, list[dict]] = {pk: [] for pk in ids}
     kinds = dict(FollowUp.Kind.choices)
     for pk, kind, opened_on, closed_on in (

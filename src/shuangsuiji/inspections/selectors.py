@@ -292,6 +292,21 @@ def team_members(ids: list[int], *more: str) -> dict[int, tuple[tuple, ...]]:
     return {pk: tuple(team) for pk, team in teams.items()}
 
 
+def item_names(ids: list[int], *, confidential: bool = True) -> dict[int, list[str]]:
+    """The names of the 抽查事项 of the inspections ``ids``, in the items' own order
+    (``InspectionItem.Meta.ordering``), by inspection id; one query. ``confidential=False``
+    leaves out the items the public may not see."""
+    chosen = Inspection.items.through.objects.filter(inspection_id__in=ids)
+    if not confidential:
+        chosen = chosen.filter(inspectionitem__confidential=False)
+    names: dict[int, list[str]] = defaultdict(list)
+    for inspection_id, name in chosen.order_by(
+        "inspectionitem__sequence", "inspectionitem__name"
+    ).values_list("inspection_id", "inspectionitem__name"):
+        names[inspection_id].append(name)
+    return names
+
+
 #: What 逾期事项 shows of a late check (inspections/templatetags/overdue_rows.py), read as
 #: values: some fifty rows with their targets, tasks and teams built as objects were a fifth of
 #: the page's CPU (issue 21 §3).
@@ -396,14 +411,7 @@ def task_cards(ids: list[int], today: dt.date) -> list[TaskCard]:
     found = Inspection.objects.filter(pk__in=ids).order_by().values(*MY_TASK_VALUES)
     rows = {row["pk"]: row for row in found}
     teams = team_members(ids)
-    items: dict[int, list[str]] = defaultdict(list)
-    chosen = (
-        Inspection.items.through.objects.filter(inspection_id__in=ids)
-        .order_by("inspectionitem__sequence", "inspectionitem__name")
-        .values_list("inspection_id", "inspectionitem__name")
-    )
-    for inspection_id, name in chosen:
-        items[inspection_id].append(name)
+    items = item_names(ids)
     cards = []
     for pk in ids:
         row = rows[pk]

@@ -15,6 +15,7 @@ from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString, mark_safe
 
+from shuangsuiji.directory.models import pool_id
 from shuangsuiji.html import choice_label, escape, link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.planning.models import Draw
@@ -67,8 +68,7 @@ def draw_rows(context, inspections, draw, coordinator, substitute_form) -> SafeS
                     "      </form>"
                 )
             actions = f"\n      {assign}\n      {substitute}\n    "
-        # ``Target.draw_id``: the project code for a construction project.
-        unit = i["target__project_code"] or i["target__credit_code"]
+        unit = pool_id(i["target__project_code"], i["target__credit_code"])
         status = choice_label(Inspection.Status, i["status"])
         rows.append(
             "\n  <tr>\n"
