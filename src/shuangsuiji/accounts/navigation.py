@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.db.models import CharField, Value
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from shuangsuiji.accounts.roles import ROLE_PERMISSIONS, Role
+from shuangsuiji.prepared import Prepared
 
 APP = "accounts"
 
@@ -156,18 +158,30 @@ class _Granted:
         return self.own | self.by_group
 
 
+def _granted(user_id):
+    text = CharField()
+    groups = (
+        Group.objects.filter(user=user_id)
+        .order_by()
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
+    )
+    own = (
+        Permission.objects.filter(user=user_id)
+        .order_by()
+        .values_list(Value("", output_field=text), "content_type__app_label", "codename")
+    )
+    return groups.union(own, all=True)
+
+
+#: Compiled once per process (shuangsuiji.prepared): every staff page asks it.
+_GRANTED = Prepared(_granted, user_id=int)
+
+
 def _read(user) -> tuple[set[str], _Granted]:
     """The user's group names and permissions in one query: the groups with each permission
     of theirs, and the permissions given to the user directly (the Django admin can)."""
-    text = CharField()
-    groups = user.groups.order_by().values_list(
-        "name", "permissions__content_type__app_label", "permissions__codename"
-    )
-    own = user.user_permissions.order_by().values_list(
-        Value("", output_field=text), "content_type__app_label", "codename"
-    )
     names, by_group, direct = set(), set(), set()
-    for group, app_label, codename in groups.union(own, all=True):
+    for group, app_label, codename in _GRANTED(user_id=user.pk):
         if group:
             names.add(group)
             if codename:

@@ -29,6 +29,7 @@ from shuangsuiji.inspections.models import PUBLIC_RESULT, FollowUp, Inspection, 
 from shuangsuiji.inspections.selectors import item_names
 from shuangsuiji.planning import labels
 from shuangsuiji.planning.models import Draw, PlanRevision
+from shuangsuiji.prepared import Prepared
 
 #: The register fields the public sees (BD-3.5 “两库名单”); nothing else leaves the building.
 TARGET_FIELDS = ("name", "credit_code", "address")
@@ -195,6 +196,27 @@ _RESULT_VALUES = {
 }
 
 
+#: The follow-ups and the partner departments' published parts of a page of results, compiled
+#: once per process (shuangsuiji.prepared): every first view of a results page asks them.
+_FOLLOW_UPS = Prepared(
+    lambda ids: (
+        FollowUp.objects.filter(inspection_id__in=ids)
+        .order_by("opened_on", "pk")
+        .values_list("inspection_id", "kind", "opened_on", "closed_on")
+    ),
+    ids=list,
+)
+_PUBLISHED_PARTS = Prepared(
+    # 部门联合: each partner department's part, once that department has published it.
+    lambda ids: (
+        InspectionPart.objects.filter(inspection_id__in=ids, published_at__isnull=False)
+        .order_by("organisation__code", "pk")
+        .values_list("inspection_id", "organisation__name", "result_category", "public_summary")
+    ),
+    ids=list,
+)
+
+
 def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) -> list[dict]:
     """The public fields of each result of ``results`` (``public_results``, already sliced to
     a page), in its order: three queries whatever the page's size, four with ``parts`` (each
@@ -202,28 +224,25 @@ def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) 
     The same values as the results' Excel and CSV rows (``exports.result_values``), and what
     the portal's table writes (``templatetags/results_table.py``): a page of fifty results is
     read without building a model object per row, per item and per follow-up (issue 21 §3)."""
-    rows = list(results.values("pk", "confidentiality", *_RESULT_VALUES.values()))
+    return _result_details(
+        list(results.values("pk", "confidentiality", *_RESULT_VALUES.values())), parts=parts
+    )
+
+
+def _result_details(rows: list[dict], *, parts: bool) -> list[dict]:
+    """``public_result_values`` of the rows read: their items, follow-ups and parts, and labels."""
     ids = [row["pk"] for row in rows]
     items = item_names(ids, confidential=False)
     follow_ups: dict[int, list[dict]] = {pk: [] for pk in ids}
     kinds = dict(FollowUp.Kind.choices)
-    for pk, kind, opened_on, closed_on in (
-        FollowUp.objects.filter(inspection_id__in=ids)
-        .order_by("opened_on", "pk")
-        .values_list("inspection_id", "kind", "opened_on", "closed_on")
-    ):
+    for pk, kind, opened_on, closed_on in _FOLLOW_UPS(ids=ids):
         follow_ups[pk].append(
             {"kind": kinds.get(kind, kind), "opened_on": opened_on, "closed_on": closed_on}
         )
     categories = dict(Inspection._meta.get_field("result_category").flatchoices)
     published_parts: dict[int, list[dict]] = {pk: [] for pk in ids}
     if parts:
-        for pk, organisation_name, category, summary in (
-            # 部门联合: each partner department's part, once that department has published it.
-            InspectionPart.objects.filter(inspection_id__in=ids, published_at__isnull=False)
-            .order_by("organisation__code", "pk")
-            .values_list("inspection_id", "organisation__name", "result_category", "public_summary")
-        ):
+        for pk, organisation_name, category, summary in _PUBLISHED_PARTS(ids=ids):
             published_parts[pk].append(
                 {
                     "organisation_name": organisation_name,
@@ -286,6 +305,39 @@ def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
     return (
         public_results().filter(target__credit_code=credit_code).order_by("-determined_on", "-pk")
     )
+
+
+_ENTERPRISE_RESULTS = Prepared(
+    lambda credit_code: enterprise_results(credit_code).values(
+        "pk", "confidentiality", *_RESULT_VALUES.values()
+    ),
+    credit_code=str,
+)
+
+
+def enterprise_result_values(credit_code: str) -> list[dict]:
+    """``public_result_values`` of ``enterprise_results``, the query compiled once per process
+    (shuangsuiji.prepared): 企业结果页 is the portal's most varied address, nearly every view
+    of it a first one (issue 21 §1)."""
+    return _result_details(_ENTERPRISE_RESULTS(credit_code=credit_code), parts=True)
+
+
+def _registered(credit_code):
+    return (
+        public_enterprises()
+        .filter(credit_code=credit_code)
+        .values("credit_code", "name", "organisation__name", "organisation__code")
+        .order_by("name", "credit_code")
+        .distinct()
+    )
+
+
+_REGISTERED = Prepared(_registered, credit_code=str, sliced=True)
+
+
+def registered_enterprise(credit_code: str, limit: int = 50) -> list[dict]:
+    """``enterprise_rows`` of the registers holding the 统一社会信用代码 ``credit_code``."""
+    return _REGISTERED(credit_code=credit_code, limit=limit)
 
 
 def version(queryset: QuerySet, field: str) -> tuple[int, dt.datetime | None]:

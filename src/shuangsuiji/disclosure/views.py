@@ -22,7 +22,7 @@ from shuangsuiji.disclosure.caching import (
     public_cached,
     public_count,
 )
-from shuangsuiji.disclosure.filters import EnterpriseSearch, ResultFilter, TargetSearch
+from shuangsuiji.disclosure.filters import CREDIT_CODE, EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
 from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.policy import Quarter
@@ -67,11 +67,14 @@ def search(request):
 def enterprise(request, credit_code: str):
     if len(credit_code) > CREDIT_CODE_LENGTH:
         raise Http404(f"统一社会信用代码为 {CREDIT_CODE_LENGTH} 位，名录库中没有该代码。")
-    results = selectors.public_result_values(
-        selectors.enterprise_results(credit_code.upper()), parts=True
-    )
-    found = EnterpriseSearch({"q": credit_code.upper()}, queryset=selectors.public_enterprises())
-    registered = selectors.enterprise_rows(found.qs)
+    results = selectors.enterprise_result_values(credit_code.upper())
+    if CREDIT_CODE.match(credit_code.upper()):
+        registered = selectors.registered_enterprise(credit_code.upper())
+    else:
+        found = EnterpriseSearch(
+            {"q": credit_code.upper()}, queryset=selectors.public_enterprises()
+        )
+        registered = selectors.enterprise_rows(found.qs)
     if not registered and not results:
         raise Http404("名录库中没有该统一社会信用代码，也没有它的公开抽查结果。")
     name = registered[0]["name"] if registered else results[0]["target_name"]

@@ -22,6 +22,7 @@ from shuangsuiji.inspections.models import (
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
+from shuangsuiji.prepared import Prepared
 
 
 class LocalDay(TruncDate):
@@ -93,6 +94,14 @@ PUBLICATION_VALUES = (
 )  # fmt: skip
 
 
+_PUBLICATION_ROWS = Prepared(
+    # Unordered: the lists keep their own order, and the model's ordering would make
+    # PostgreSQL hash every task and draw of the bureau to sort the rows.
+    lambda ids: Inspection.objects.filter(pk__in=ids).order_by().values(*PUBLICATION_VALUES),
+    ids=list,
+)
+
+
 def publication(
     organisation,
     year: int,
@@ -154,18 +163,7 @@ def publication(
     report.overdue_count = len(lists["overdue"])
     chosen = {name: found[:shown] for name, found in lists.items()}
     wanted = {pk for found in chosen.values() for pk, _, _ in found}
-    values = (
-        {
-            row["pk"]: row
-            # Unordered: the lists keep their own order, and the model's ordering would make
-            # PostgreSQL hash every task and draw of the bureau to sort the rows.
-            for row in Inspection.objects.filter(pk__in=wanted)
-            .order_by()
-            .values(*PUBLICATION_VALUES)
-        }
-        if wanted
-        else {}
-    )
+    values = {row["pk"]: row for row in _PUBLICATION_ROWS(ids=sorted(wanted))}
     for name, found in chosen.items():
         getattr(report, name).extend(
             PublicationRow(values[pk], state, days) for pk, state, days in found
@@ -276,33 +274,54 @@ class LateInspection:
         return self.row["pk"]
 
 
+def _team_members(ids, *more):
+    return (
+        InspectionMember.objects.filter(inspection_id__in=ids)
+        .order_by("inspection_id", "position")
+        .values_list("inspection_id", "inspector__name", "is_lead", *more)
+    )
+
+
+#: Compiled once per process (shuangsuiji.prepared): with and without the 执法证号.
+_TEAM_MEMBERS = {
+    more: Prepared(lambda ids, more=more: _team_members(ids, *more), ids=list)
+    for more in ((), ("inspector__certificate_no",))
+}
+
+
 def team_members(ids: list[int], *more: str) -> dict[int, tuple[tuple, ...]]:
     """The teams of the inspections ``ids`` as the lists show them: each member's name, whether
     they lead and ``more`` of the member's values (``inspector__certificate_no``), in order, by
     inspection id; one query, no model objects. The inspector's encrypted 身份证号 and phone are
     neither read nor decrypted."""
     teams: dict[int, list[tuple]] = defaultdict(list)
-    members = (
-        InspectionMember.objects.filter(inspection_id__in=ids)
-        .order_by("inspection_id", "position")
-        .values_list("inspection_id", "inspector__name", "is_lead", *more)
-    )
-    for inspection_id, *member in members:
+    for inspection_id, *member in _TEAM_MEMBERS[more](ids=ids):
         teams[inspection_id].append(tuple(member))
     return {pk: tuple(team) for pk, team in teams.items()}
+
+
+def _item_names(ids, confidential):
+    chosen = Inspection.items.through.objects.filter(inspection_id__in=ids)
+    if not confidential:
+        chosen = chosen.filter(inspectionitem__confidential=False)
+    return chosen.order_by("inspectionitem__sequence", "inspectionitem__name").values_list(
+        "inspection_id", "inspectionitem__name"
+    )
+
+
+#: Compiled once per process (shuangsuiji.prepared): all items, or the public ones.
+_ITEM_NAMES = {
+    confidential: Prepared(lambda ids, c=confidential: _item_names(ids, c), ids=list)
+    for confidential in (True, False)
+}
 
 
 def item_names(ids: list[int], *, confidential: bool = True) -> dict[int, list[str]]:
     """The names of the 抽查事项 of the inspections ``ids``, in the items' own order
     (``InspectionItem.Meta.ordering``), by inspection id; one query. ``confidential=False``
     leaves out the items the public may not see."""
-    chosen = Inspection.items.through.objects.filter(inspection_id__in=ids)
-    if not confidential:
-        chosen = chosen.filter(inspectionitem__confidential=False)
     names: dict[int, list[str]] = defaultdict(list)
-    for inspection_id, name in chosen.order_by(
-        "inspectionitem__sequence", "inspectionitem__name"
-    ).values_list("inspection_id", "inspectionitem__name"):
+    for inspection_id, name in _ITEM_NAMES[confidential](ids=ids):
         names[inspection_id].append(name)
     return names
 
@@ -313,13 +332,8 @@ def item_names(ids: list[int], *, confidential: bool = True) -> dict[int, list[s
 OVERDUE_VALUES = ("pk", "status", "target__name", "task__number", "task__quarter")
 
 
-def overdue_inspections(
-    organisation, today: dt.date, shown: int | None = None
-) -> list[LateInspection]:
-    """The organisation's inspections still open after their task's deadline, the longest
-    overdue first: for the coordinator to chase (逾期事项). ``shown``: only that many. Two
-    queries."""
-    rows = (
+def _overdue(organisation, today):
+    return (
         Inspection.objects.filter(
             organisation=organisation,
             status__in=OPEN_STATUSES,
@@ -328,9 +342,23 @@ def overdue_inspections(
         .order_by("task__inspection_deadline", "task__sequence", "pk")
         .values(*OVERDUE_VALUES, deadline=F("task__inspection_deadline"))
     )
-    if shown is not None:
-        rows = rows[:shown]
-    rows = list(rows)
+
+
+#: Compiled once per process (shuangsuiji.prepared): all of them, or the first ``shown``.
+_OVERDUE = Prepared(_overdue, organisation=int, today=dt.date)
+_OVERDUE_SHOWN = Prepared(_overdue, organisation=int, today=dt.date, sliced=True)
+
+
+def overdue_inspections(
+    organisation, today: dt.date, shown: int | None = None
+) -> list[LateInspection]:
+    """The organisation's inspections still open after their task's deadline, the longest
+    overdue first: for the coordinator to chase (逾期事项). ``shown``: only that many. Two
+    queries."""
+    if shown is None:
+        rows = _OVERDUE(organisation=organisation.pk, today=today)
+    else:
+        rows = _OVERDUE_SHOWN(organisation=organisation.pk, today=today, limit=shown)
     teams = team_members([row["pk"] for row in rows]) if rows else {}
     return [
         LateInspection(
@@ -401,15 +429,20 @@ class TaskCard:
         return self.overdue_days > 0
 
 
+_CARD_ROWS = Prepared(
+    # Unordered (the cards keep the order of ``ids``): sorted by the model's ordering, PostgreSQL
+    # hashes every task and draw of the bureau to join them.
+    lambda ids: Inspection.objects.filter(pk__in=ids).order_by().values(*MY_TASK_VALUES),
+    ids=list,
+)
+
+
 def task_cards(ids: list[int], today: dt.date) -> list[TaskCard]:
     """The cards of the inspections ``ids``, in that order: three queries whatever their number
     (the rows, the teams, the items)."""
     if not ids:
         return []
-    # Unordered (the cards keep the order of ``ids``): sorted by the model's ordering, PostgreSQL
-    # hashes every task and draw of the bureau to join them.
-    found = Inspection.objects.filter(pk__in=ids).order_by().values(*MY_TASK_VALUES)
-    rows = {row["pk"]: row for row in found}
+    rows = {row["pk"]: row for row in _CARD_ROWS(ids=ids)}
     teams = team_members(ids)
     items = item_names(ids)
     cards = []
@@ -446,6 +479,23 @@ class MyTasks:
     older: int | None
 
 
+def _teams_inspections(certificate_no):
+    teams = InspectionMember.objects.filter(inspector__certificate_no=certificate_no)
+    return (
+        Inspection.objects.filter(pk__in=teams.values("inspection_id"))
+        .active()
+        .order_by()
+        .values_list(
+            "pk", "organisation_id", "status", "task__inspection_deadline", "draw__reveal_on"
+        )
+    )
+
+
+#: Compiled once per process (shuangsuiji.prepared): every 我的任务 and home page of an
+#: inspector asks it.
+_TEAMS_INSPECTIONS = Prepared(_teams_inspections, certificate_no=str)
+
+
 def my_tasks(
     user,
     today: dt.date,
@@ -467,17 +517,10 @@ def my_tasks(
     filtered in the query, PostgreSQL scans the bureau's thousands of inspections to join them
     with the inspector's teams, where from the teams it looks up their hundreds by id."""
     size = size or DONE_PAGE
-    teams = InspectionMember.objects.filter(inspector__certificate_no=user.username)
-    found = (
-        Inspection.objects.filter(pk__in=teams.values("inspection_id"))
-        .active()
-        .order_by()
-        .values_list(
-            "pk", "organisation_id", "status", "task__inspection_deadline", "draw__reveal_on"
-        )
-    )
     still, done = [], []
-    for pk, organisation, status, deadline, reveal_on in found:
+    for pk, organisation, status, deadline, reveal_on in _TEAMS_INSPECTIONS(
+        certificate_no=user.username
+    ):
         if organisation != user.organisation_id:
             continue
         if status in OPEN_STATUSES:

@@ -1,0 +1,129 @@
+"""``shuangsuiji.prepared``: a query compiled once gives what the ORM gives, with every call's
+values, and a query it cannot run so is refused on its first call (issue 21 §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.audit.models import AuditDailyHead
+from shuangsuiji.prepared import Prepared, PreparedError
+
+
+def _children(parent, level):
+    return (
+        Organisation.objects.filter(parent_id=parent, level=level)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+CHILDREN = Prepared(_children, parent=int, level=int)
+BY_IDS = Prepared(
+    lambda ids, name: (
+        Organisation.objects.filter(pk__in=ids)
+        .exclude(name=name)
+        .order_by("-code")
+        .values("code", "level")
+    ),
+    ids=list,
+    name=str,
+)
+CODES = Prepared(
+    lambda ids: (
+        Organisation.objects.filter(pk__in=ids).order_by("code").values_list("code", flat=True)
+    ),
+    ids=list,
+)
+
+
+def test_gives_what_the_orm_gives_for_each_calls_values(organisations):
+    province, city, first, second = (organisations[key] for key in ("province", "city", "a", "b"))
+    for parent, level in ((province.pk, 2), (city.pk, 3), (city.pk, 2), (first.pk, 3)):
+        assert CHILDREN(parent=parent, level=level) == list(_children(parent, level))
+    assert CHILDREN(parent=city.pk, level=3) == [
+        (first.code, first.name),
+        (second.code, second.name),
+    ]
+    every = [province.pk, city.pk, first.pk, second.pk]
+    assert BY_IDS(ids=every, name=city.name) == [
+        {"code": o.code, "level": o.level}
+        for o in sorted((province, first, second), key=lambda o: o.code, reverse=True)
+    ]
+    # Another length of the list is compiled on its own; an empty list asks nothing.
+    assert CODES(ids=[second.pk, province.pk]) == sorted([second.code, province.code])
+    assert CODES(ids=every) == sorted(o.code for o in (province, city, first, second))
+    with CaptureQueriesContext(connection) as queries:
+        assert CODES(ids=[]) == []
+    assert len(queries) == 0
+
+
+def test_one_query_per_call_through_the_connections_cursor(organisations):
+    city = organisations["city"]
+    CHILDREN(parent=city.pk, level=3)
+    with CaptureQueriesContext(connection) as queries:
+        CHILDREN(parent=city.pk, level=3)
+    assert len(queries) == 1
+    assert str(city.pk) in queries[0]["sql"]
+
+
+def test_refuses_what_it_cannot_run_with_other_values(db):
+    # icontains wraps the value in %…%: it does not reach the database unchanged.
+    with pytest.raises(PreparedError, match=r"\['text'\] are not passed to the database unchanged"):
+        Prepared(
+            lambda text: Organisation.objects.filter(name__icontains=text).values_list("pk"),
+            text=str,
+        )(text="局")
+    # A slice is written into the SQL as a constant.
+    with pytest.raises(PreparedError, match="not passed to the database unchanged"):
+        Prepared(lambda n: Organisation.objects.values_list("pk")[:n], n=int)(n=3)
+    # The query's shape depends on the value.
+    with pytest.raises(PreparedError, match="depends on the argument values"):
+        Prepared(
+            lambda level: (
+                Organisation.objects.filter(level=level).values_list("pk")
+                if level % 2
+                else Organisation.objects.filter(level=level, is_active=True).values_list("pk")
+            ),
+            level=int,
+        )(level=3)
+    # Model objects, other kinds of arguments and wrong names.
+    with pytest.raises(PreparedError, match="only values"):
+        Prepared(lambda pk: Organisation.objects.filter(pk=pk), pk=int)(pk=1)
+    with pytest.raises(PreparedError, match="only int, str, date and list"):
+        Prepared(lambda day: Organisation.objects.values_list("pk"), day=object)
+    with pytest.raises(PreparedError, match="are not"):
+        CHILDREN(parent=1)
+
+
+def _days_before(day):
+    return AuditDailyHead.objects.filter(day__lt=day).order_by("day").values_list("day", "last_id")
+
+
+DAYS_BEFORE = Prepared(_days_before, day=dt.date)
+PAGE_OF_DAYS = Prepared(_days_before, day=dt.date, sliced=True)
+
+
+def test_days_and_slices(db):
+    first = dt.date(2026, 1, 1)
+    for n in range(7):
+        AuditDailyHead.objects.create(day=first + dt.timedelta(days=n), last_id=n, hash="0" * 64)
+    for day in (first, first + dt.timedelta(days=3), dt.date(2027, 1, 1)):
+        assert DAYS_BEFORE(day=day) == list(_days_before(day))
+    assert DAYS_BEFORE(day=first + dt.timedelta(days=2)) == [
+        (first, 0),
+        (first + dt.timedelta(days=1), 1),
+    ]
+    later = dt.date(2027, 1, 1)
+    for offset, limit in ((0, 3), (3, 3), (6, 3), (9, 3), (2, 0)):
+        expected = list(_days_before(later)[offset : offset + limit])
+        assert PAGE_OF_DAYS(day=later, limit=limit, offset=offset) == expected
+    assert [n for _, n in PAGE_OF_DAYS(day=later, limit=3, offset=3)] == [3, 4, 5]
+    with pytest.raises(PreparedError, match="whole numbers"):
+        PAGE_OF_DAYS(day=later, limit=-1)
+    with pytest.raises(PreparedError, match="sliced by the call"):
+        Prepared(lambda day: _days_before(day)[:2], day=dt.date, sliced=True)(day=later, limit=1)
