@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.models import AuditDailyHead
-from shuangsuiji.prepared import Prepared, PreparedError
+from shuangsuiji.prepared import PREFIX, Prepared, PreparedError
 
 
 def _children(parent, level):
@@ -32,6 +32,10 @@ BY_IDS = Prepared(
     ),
     ids=list,
     name=str,
+)
+UNDER = Prepared(
+    lambda path: Organisation.objects.filter(path__startswith=path).values_list("code", flat=True),
+    path=PREFIX,
 )
 CODES = Prepared(
     lambda ids: (
@@ -54,6 +58,12 @@ def test_gives_what_the_orm_gives_for_each_calls_values(organisations):
         {"code": o.code, "level": o.level}
         for o in sorted((province, first, second), key=lambda o: o.code, reverse=True)
     ]
+    # A prefix, as __startswith matches it: LIKE's wildcards in it are plain characters.
+    for path in (province.path, city.path, first.path, "/", "%", "_", ""):
+        expected = Organisation.objects.filter(path__startswith=path).values_list("code", flat=True)
+        assert sorted(UNDER(path=path)) == sorted(expected)
+    assert sorted(UNDER(path=city.path)) == sorted([city.code, first.code, second.code])
+    assert UNDER(path="%") == []
     # Another length of the list is compiled on its own; an empty list asks nothing.
     assert CODES(ids=[second.pk, province.pk]) == sorted([second.code, province.code])
     assert CODES(ids=every) == sorted(o.code for o in (province, city, first, second))
@@ -94,7 +104,7 @@ def test_refuses_what_it_cannot_run_with_other_values(db):
     # Model objects, other kinds of arguments and wrong names.
     with pytest.raises(PreparedError, match="only values"):
         Prepared(lambda pk: Organisation.objects.filter(pk=pk), pk=int)(pk=1)
-    with pytest.raises(PreparedError, match="only int, str, date and list"):
+    with pytest.raises(PreparedError, match="only int, str, date, PREFIX and list"):
         Prepared(lambda day: Organisation.objects.values_list("pk"), day=object)
     with pytest.raises(PreparedError, match="are not"):
         CHILDREN(parent=1)

@@ -23,7 +23,8 @@ would not give what the ORM gives fails on its first call, in the tests, not wit
 
 Arguments are ``int``, ``str``, ``datetime.date`` (passed as ``DateField`` passes a day), or lists
 of numbers (``list``: ``filter(id__in=ids)``; the SQL is compiled once per length, and an empty
-list gives no rows without a query, as the ORM does); other types are refused. ``sliced=True``
+list gives no rows without a query, as the ORM does), or ``PREFIX``, a text the query compares
+with ``__startswith``; other types are refused. ``sliced=True``
 adds ``limit`` and ``offset`` to each call, as a slice of the queryset would. Rows come back through
 the same converters the ORM applies (``SQLCompiler.results_iter``), as tuples, single values
 (``flat=True``) or dictionaries (``values()``), and queries go through the connection's cursor,
@@ -54,6 +55,9 @@ _KEPT = 128
 _STR_PREFIXES = ("\x00standin-a-", "\x00standin-b-")
 
 _LIST = "list"
+
+#: An argument a query compares with ``__startswith`` (a text).
+PREFIX = "prefix"
 _SLICE = ("limit", "offset")
 
 
@@ -79,9 +83,9 @@ class Prepared:
 
     def __init__(self, build: Callable, *, sliced: bool = False, **kinds: type) -> None:
         for name, kind in kinds.items():
-            if kind not in (int, str, dt.date, list) or name in _SLICE:
+            if kind not in (int, str, dt.date, list, PREFIX) or name in _SLICE:
                 raise PreparedError(
-                    f"{name}: only int, str, date and list arguments can be prepared, "
+                    f"{name}: only int, str, date, PREFIX and list arguments can be prepared, "
                     f"and not named {' or '.join(_SLICE)}"
                 )
         self.build = build
@@ -118,9 +122,8 @@ class Prepared:
         compiled = self._compiled_for(tuple(lengths))
         connection = connections[compiled.alias]
         for name, kind in self.kinds.items():
-            if kind is dt.date:
-                # As DateField.get_db_prep_value passes a day (a string on SQLite).
-                values[name] = connection.ops.adapt_datefield_value(values[name])
+            if kind is dt.date or kind is PREFIX:
+                values[name] = _as_passed(kind, values[name], connection)
         params = [_param(values, *slot) for slot in compiled.slots] + window
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -162,7 +165,7 @@ class Prepared:
                 standins[name] = base
             elif kind is dt.date:
                 standins[name] = dt.date(2900 + which, 1 + which, 1 + number)
-            elif kind is str:
+            elif kind is str or kind is PREFIX:
                 standins[name] = f"{_STR_PREFIXES[which]}{number}"
             else:
                 length = next(lengths_left)
@@ -177,8 +180,7 @@ class Prepared:
         index it stands for."""
         where = {}
         for name, value in self._standins(which, lengths).items():
-            if isinstance(value, dt.date):
-                value = connection.ops.adapt_datefield_value(value)
+            value = _as_passed(self.kinds[name], value, connection)
             if isinstance(value, list):
                 where.update({(int, v): (name, index) for index, v in enumerate(value)})
             else:
@@ -209,6 +211,17 @@ class Prepared:
         if sql != other_sql or slots != other_slots:
             raise PreparedError(f"{self._name}: the SQL depends on the argument values")
         return _Compiled(first.db, sql, slots, compiler, shape, names)
+
+
+def _as_passed(kind, value, connection):
+    """``value`` as the ORM passes it to the database."""
+    if kind is dt.date:
+        # DateField.get_db_prep_value: a day (a string on SQLite).
+        return connection.ops.adapt_datefield_value(value)
+    if kind is PREFIX:
+        # The ``startswith`` lookup: the text, its LIKE wildcards escaped, then ``%``.
+        return f"{connection.ops.prep_for_like_query(value)}%"
+    return value
 
 
 def _slot(where: dict, param) -> tuple[str, object, type | None]:

@@ -470,11 +470,15 @@ def _listing(
     csv_row: Callable,
     prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
     values: Callable[[QuerySet], list[dict]] | None = None,
+    window: Callable[[int, int], list[dict]] | None = None,
+    count_key: str | None = None,
     extra: str = "",
 ):
     """One list endpoint: a JSON page, or the whole list as CSV, under the conditional check.
     ``values(page)``, where given, reads a page's rows as the schema's dicts directly (the
-    results: a page of a hundred would otherwise build and validate thousands of objects)."""
+    results: a page of a hundred would otherwise build and validate thousands of objects);
+    ``window(start, size)`` reads them without the queryset, and ``count_key`` names the count
+    (``caching.public_count``)."""
     _check_page(query)
 
     def build() -> HttpResponse:
@@ -485,10 +489,12 @@ def _listing(
         start = (query.page - 1) * query.page_size
         if values is not None:
             page = {
-                "count": public_count(request, rows),
+                "count": public_count(request, rows, count_key),
                 "page": query.page,
                 "page_size": query.page_size,
-                "results": values(rows[start : start + query.page_size]),
+                "results": window(start, query.page_size)
+                if window is not None
+                else values(rows[start : start + query.page_size]),
             }
             return HttpResponse(
                 json.dumps(page, ensure_ascii=False, default=_json_value),
@@ -917,8 +923,9 @@ def results(request, query: Query[ResultQuery]):
     rows = chosen.filter_queryset(selectors.public_results(org))
     if query.credit_code:
         rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
-    rows = rows.order_by("-published_at", "-pk")
+    rows = rows.order_by(*selectors.RESULT_ORDER)
     touched = Inspection.objects.filter(organisation=org) if org else Inspection.objects.all()
+    whole = org is not None and not query.credit_code and not any(chosen.chosen.values())
     return _listing(
         request,
         query,
@@ -931,6 +938,14 @@ def results(request, query: Query[ResultQuery]):
         csv_row=exports.result_row,
         prepare=selectors.with_public_details,
         values=_result_values,
+        # An organisation's whole list, as most read it: read by a query compiled once, counted
+        # under the name the portal's page counts it by.
+        window=(
+            lambda start, size: _fields(selectors.organisation_result_values(org.pk, start, size))
+        )
+        if whole
+        else None,
+        count_key=f"results:{org.pk}" if whole else None,
     )
 
 
@@ -939,9 +954,11 @@ RESULT_FIELDS = tuple(ResultOut.model_fields)
 
 
 def _result_values(page: QuerySet) -> list[dict]:
-    return [
-        {name: row[name] for name in RESULT_FIELDS} for row in selectors.public_result_values(page)
-    ]
+    return _fields(selectors.public_result_values(page))
+
+
+def _fields(results: list[dict]) -> list[dict]:
+    return [{name: row[name] for name in RESULT_FIELDS} for row in results]
 
 
 def _not_found(request, exc):

@@ -155,17 +155,21 @@ def public_cached(version_of: Callable[[HttpRequest, dict], str]):
     return decorate
 
 
-def public_count(request: HttpRequest, queryset: QuerySet) -> int:
+def public_count(request: HttpRequest, queryset: QuerySet, key: str | None = None) -> int:
     """How many rows a public list holds, counted once per version of the data behind the
     page (``public_cached``) and per list: a bureau's results counted for page 1 serve pages
     2 and 20 and every page of the API's list with the same filters, where each first view
     counted its hundreds of thousands again (issue 21 §1). Counted afresh outside the cache
-    (a signed-in reader, whose pages are never stored)."""
+    (a signed-in reader, whose pages are never stored). The list is named by its SQL, or by
+    ``key`` where the caller names it (an organisation's whole list of results, which the page
+    and the API share, without compiling the query to name it)."""
     version = getattr(request, "public_version", None)
     if version is None:
         return queryset.count()
-    sql, params = queryset.query.sql_with_params()
-    digest = hashlib.sha256(f"{version}|{sql}|{params!r}".encode()).hexdigest()[:40]
+    if key is None:
+        sql, params = queryset.query.sql_with_params()
+        key = f"{sql}|{params!r}"
+    digest = hashlib.sha256(f"{version}|{key}".encode()).hexdigest()[:40]
     key = f"public-count:{release()}:{digest}"
     count = cache.get(key)
     if count is None:

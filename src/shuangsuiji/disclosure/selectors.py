@@ -143,6 +143,9 @@ def public_results(organisation: Organisation | None = None) -> QuerySet[Inspect
     return results
 
 
+#: The order of a list of published results: the latest published first.
+RESULT_ORDER = ("-published_at", "-pk")
+
 #: The columns of a published result its downloads show (``exports.result_values``).
 PUBLIC_DETAILS = (
     "organisation__code", "organisation__name", "target__name", "target__credit_code",
@@ -227,6 +230,29 @@ def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) 
     return _result_details(
         list(results.values("pk", "confidentiality", *_RESULT_VALUES.values())), parts=parts
     )
+
+
+def _organisation_results(organisation):
+    return (
+        public_results()
+        .filter(organisation=organisation)
+        .order_by(*RESULT_ORDER)
+        .values("pk", "confidentiality", *_RESULT_VALUES.values())
+    )
+
+
+_ORGANISATION_RESULTS = Prepared(_organisation_results, organisation=int, sliced=True)
+
+
+def organisation_result_values(
+    organisation_id: int, offset: int, limit: int, *, parts: bool = False
+) -> list[dict]:
+    """``public_result_values`` of ``limit`` of an organisation's published results from
+    ``offset``, newest first (``RESULT_ORDER``), with no filter: the portal's results page and
+    the API's list as most read them, their query compiled once per process
+    (shuangsuiji.prepared; issue 21 §1)."""
+    rows = _ORGANISATION_RESULTS(organisation=organisation_id, limit=limit, offset=offset)
+    return _result_details(rows, parts=parts)
 
 
 def _result_details(rows: list[dict], *, parts: bool) -> list[dict]:

@@ -31,9 +31,10 @@ PAGE_SIZE = 50
 CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
-def _page(request, queryset):
+def _page(request, queryset, count_key: str | None = None):
     paginator = Paginator(queryset, PAGE_SIZE)
-    paginator.count = public_count(request, queryset)  # the paginator's own is a cached_property
+    # The paginator's own count is a cached_property.
+    paginator.count = public_count(request, queryset, count_key)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -190,7 +191,15 @@ def _results_page(request, code: str) -> HttpResponse:
     org = _organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     problems = filterset.problems
-    page = _page(request, filterset.qs.order_by("-published_at", "-pk"))
+    if any(filterset.chosen.values()):
+        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER))
+        results = selectors.public_result_values(page.object_list, parts=True)
+    else:
+        # The list as most read it, without a filter: read by a query compiled once.
+        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER), f"results:{org.pk}")
+        results = selectors.organisation_result_values(
+            org.pk, (page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True
+        )
     monthly = organisation_settings(org).publish_monthly
     return render(
         request,
@@ -198,7 +207,7 @@ def _results_page(request, code: str) -> HttpResponse:
         {
             "org": org,
             "page": page,
-            "results": selectors.public_result_values(page.object_list, parts=True),
+            "results": results,
             "chosen": filterset.chosen,
             "chosen_query": _chosen_query(filterset.chosen),
             "problems": problems,

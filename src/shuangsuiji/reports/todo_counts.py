@@ -14,12 +14,13 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import Resolver404, resolve
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.audit.models import AuditEvent
 from shuangsuiji.audit.selectors import chain_head
+from shuangsuiji.prepared import PREFIX, Prepared
 from shuangsuiji.reports.todo import Todo, todos
 
 #: The page a to-do's link opens → the menu entry (its URL name) that counts it.
@@ -76,12 +77,26 @@ def acts_version(user) -> str:
         return chain_head()
     # The path holds the primary keys from the root ("/1/4/9/"): the ancestors and itself.
     above = [int(pk) for pk in organisation.path.strip("/").split("/")]
+    found = _LINEAGE_NEWEST(above=above, path=organisation.path)
+    newest = max((row[0] or 0 for row in found), default=0)
+    unowned = max((row[1] or 0 for row in found), default=0)
+    return f"o{newest}.{unowned}"
+
+
+def _lineage_newest(above, path):
+    """Each organisation of a lineage with its newest audited act's id, and the newest of no
+    organisation's (the same on every row)."""
     newest = AuditEvent.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
     unowned = AuditEvent.objects.filter(organisation__isnull=True).order_by("-id").values("id")
-    found = Organisation.objects.filter(
-        Q(pk__in=above) | Q(path__startswith=organisation.path)
-    ).aggregate(newest=Max(Subquery(newest[:1])), unowned=Max(Subquery(unowned[:1])))
-    return f"o{found['newest'] or 0}.{found['unowned'] or 0}"
+    return (
+        Organisation.objects.filter(Q(pk__in=above) | Q(path__startswith=path))
+        .order_by()
+        .values_list(Subquery(newest[:1]), Subquery(unowned[:1]))
+    )
+
+
+#: Compiled once per process (shuangsuiji.prepared): the menu of every staff page asks it.
+_LINEAGE_NEWEST = Prepared(_lineage_newest, above=list, path=PREFIX)
 
 
 def cached_todos(user, today: dt.date, version: str | None = None) -> list[Todo]:
