@@ -157,7 +157,9 @@ def test_a_signed_in_users_organisation_is_read_with_the_user(client, organisati
         q["sql"] for q in captured.captured_queries if 'FROM "accounts_organisation"' in q["sql"]
     ]
     # Besides the user's, only the menu's query of the lineage's newest audited acts.
-    assert not [sql for sql in alone if "accounts_user" not in sql and "audit_auditevent" not in sql]
+    assert not [
+        sql for sql in alone if "accounts_user" not in sql and "audit_auditevent" not in sql
+    ]
 
     client.logout()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
