@@ -37,6 +37,11 @@ UNDER = Prepared(
     lambda path: Organisation.objects.filter(path__startswith=path).values_list("code", flat=True),
     path=PREFIX,
 )
+LEVELS = Prepared(
+    # DISTINCT, ordered by a column not shown: the ORM reads it and leaves it out.
+    lambda ids: Organisation.objects.filter(pk__in=ids).order_by("code").values("level").distinct(),
+    ids=list,
+)
 CODES = Prepared(
     lambda ids: (
         Organisation.objects.filter(pk__in=ids).order_by("code").values_list("code", flat=True)
@@ -64,6 +69,9 @@ def test_gives_what_the_orm_gives_for_each_calls_values(organisations):
         assert sorted(UNDER(path=path)) == sorted(expected)
     assert sorted(UNDER(path=city.path)) == sorted([city.code, first.code, second.code])
     assert UNDER(path="%") == []
+    query = Organisation.objects.filter(pk__in=every).order_by("code").values("level").distinct()
+    assert LEVELS(ids=every) == list(query)
+    assert all(row.keys() == {"level"} for row in LEVELS(ids=every))
     # Another length of the list is compiled on its own; an empty list asks nothing.
     assert CODES(ids=[second.pk, province.pk]) == sorted([second.code, province.code])
     assert CODES(ids=every) == sorted(o.code for o in (province, city, first, second))

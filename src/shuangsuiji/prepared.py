@@ -128,7 +128,11 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        rows = compiled.compiler.results_iter(results=[rows], tuple_expected=True)
+        compiler = compiled.compiler
+        if compiler.has_extra_select:
+            # Columns added for the ordering of a DISTINCT query, which the ORM leaves out too.
+            rows = [row[: compiler.col_count] for row in rows]
+        rows = compiler.results_iter(results=[rows], tuple_expected=True)
         if compiled.shape == "flat":
             return [row[0] for row in rows]
         if compiled.shape == "dicts":

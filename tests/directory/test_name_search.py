@@ -191,6 +191,41 @@ def test_the_public_pages_find_two_characters(db, world, client):
     assert NAMES[0] in by_code  # the 统一社会信用代码 is still looked up as it was
 
 
+@pytest.mark.parametrize("sorted_matches", [5, 5000])
+def test_the_first_fifty_are_the_same_however_they_are_found(
+    db, world, monkeypatch, sorted_matches
+):
+    """企业查询 lists the first names in order (an enterprise's projects as one row, each
+    organisation's its own): sorted when few match, found by walking the names in order when
+    many do (a common word among a province's 500,000 targets; issue 21 §2), and the walk is
+    not narrowed by the gram index, which would let PostgreSQL sort every match again."""
+    from django.test.utils import CaptureQueriesContext
+
+    first = Target.objects.get(organisation=world["a"], name=EDGES[2])
+    Target.objects.create(organisation=world["a"], credit_code=first.credit_code,
+                          name=first.name, project_code="P-2")  # fmt: skip
+    Target.objects.create(organisation=world["b"], credit_code=first.credit_code, name=first.name)
+    monkeypatch.setattr(selectors, "SORTED_MATCHES", sorted_matches)
+    for query in ("有限公司", "钢铁", "鑫", "abc", EDGES[2]):
+        search = EnterpriseSearch({"q": query}, queryset=selectors.public_enterprises())
+        with CaptureQueriesContext(connection) as queries:
+            rows = selectors.enterprise_rows(search.qs, 10, walk=search.walk)
+        shown = ("credit_code", "name", "organisation__name", "organisation__code")
+        expected_rows = list(
+            search.qs.values(*shown).order_by("name", "credit_code", "organisation_id").distinct()
+        )
+        assert rows == expected_rows[:10], query
+        if connection.vendor == "postgresql" and len(expected_rows) > sorted_matches:
+            assert "shuangsuiji_name_grams" not in queries[-1]["sql"], query
+    both = EnterpriseSearch({"q": EDGES[2]}, queryset=selectors.public_enterprises())
+    rows = selectors.enterprise_rows(both.qs, walk=both.walk)
+    # The two projects in one register are one row; the other organisation's is its own.
+    assert [(r["name"], r["organisation__code"]) for r in rows] == [
+        (EDGES[2], world["a"].code),
+        (EDGES[2], world["b"].code),
+    ]
+
+
 def test_an_import_that_renames_and_removes_keeps_the_search_right(db, world, client):
     """The import (bulk update of changed rows, 移出 of absent ones) keeps the index in step:
     the old name is no longer found, the new one is, and a target out of the register is not

@@ -118,6 +118,10 @@ class Target(TaggedMixin, PermanentModel):
             models.Index(fields=["organisation", "credit_code"]),
             # The public enterprise search looks a code up across every organisation.
             models.Index(fields=["credit_code"], name="target_credit_code"),
+            # 企业查询 lists the first names in order: for a common word (“公司”, nearly every
+            # name) PostgreSQL walks this index and stops at the fiftieth match, where sorting
+            # the hundreds of thousands of matches took 0.4 s (selectors.enterprise_rows).
+            models.Index(fields=["name", "credit_code", "organisation"], name="target_name_order"),
         ]
 
     def __str__(self) -> str:

@@ -117,9 +117,12 @@ class NameHasGrams(Expression):
 
     output_field = BooleanField()
 
-    def __init__(self, query: str):
+    def __init__(self, query: str, *, indexed: bool = True):
         super().__init__()
         self.query = query
+        # ``indexed=False`` (PostgreSQL): the exact test alone, for a query that walks the
+        # names in order instead (disclosure.selectors.enterprise_rows).
+        self.indexed = indexed
         self.pk, self.name = F("pk"), F("name")
 
     def get_source_expressions(self):
@@ -134,10 +137,11 @@ class NameHasGrams(Expression):
         # (target_name_trgm), which cannot narrow a query under three characters and was
         # chosen over this one on a table it had statistics for.
         name, params = compiler.compile(self.name)
-        sql = (
-            f"(shuangsuiji_name_grams(UPPER({name})) @> shuangsuiji_query_grams(UPPER(%s)) "
-            f"AND strpos(UPPER({name}), UPPER(%s)) > 0)"
-        )
+        exact = f"strpos(UPPER({name}), UPPER(%s)) > 0"
+        if not self.indexed:
+            return exact, (*params, self.query)
+        grams = f"shuangsuiji_name_grams(UPPER({name})) @> shuangsuiji_query_grams(UPPER(%s))"
+        sql = f"({grams} AND {exact})"
         return sql, (*params, self.query, *params, self.query)
 
     def as_sqlite(self, compiler, connection):
@@ -164,10 +168,13 @@ def name_contains(query: str) -> Q:
     return Q(NameHasGrams(query))
 
 
-def targets_matching(targets: QuerySet, query: str) -> QuerySet:
+def targets_matching(targets: QuerySet, query: str, *, indexed: bool = True) -> QuerySet:
     """The ``targets`` whose name contains ``query``, in any letter case: 企业查询 and the
-    public 检查对象名录库 search."""
-    return targets.filter(name_contains(query))
+    public 检查对象名录库 search. ``indexed=False``: not narrowed by the index on PostgreSQL
+    (for a query that walks the names in order and stops early)."""
+    if not query:
+        return targets
+    return targets.filter(NameHasGrams(query, indexed=indexed))
 
 
 # ---- the index, created by migration directory/0008 -------------------------------------------

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -316,14 +317,67 @@ def public_enterprises() -> QuerySet[Target]:
     return Target.objects.filter(in_register=True, organisation__is_active=True)
 
 
-def enterprise_rows(targets: QuerySet[Target], limit: int = 50) -> list[dict]:
-    """One row per enterprise and organisation, at most ``limit``."""
-    rows = (
-        targets.values("credit_code", "name", "organisation__name", "organisation__code")
-        .order_by("name", "credit_code")
-        .distinct()[:limit]
+#: 企业查询: up to this many matches are sorted by name as they are; more are found walking
+#: the names in order (``enterprise_rows``).
+SORTED_MATCHES = 5_000
+
+
+def enterprise_rows(
+    targets: QuerySet[Target], limit: int = 50, *, walk: QuerySet[Target] | None = None
+) -> list[dict]:
+    """One row per enterprise and organisation (an enterprise's projects are one row), at most
+    ``limit``, by name, code and organisation.
+
+    On PostgreSQL, how the first ``limit`` are found depends on how many match (issue 21 §2).
+    A common word (“公司”, “有限”) matches most of the province's 500,000 targets: sorting them
+    all took 0.4 s (of three processes), where walking the ``target_name_order`` index in name
+    order meets the first fifty at once. A rarer one is better sorted: walking, PostgreSQL
+    looks through most of the index for matches that sort late (“阳平…”, 0.2 s). So one query
+    looks up at most ``SORTED_MATCHES`` + 1 matches by the name's bigram index and, when there
+    are no more, sorts them; only beyond that does a second query walk the names: ``walk``, the
+    same targets not narrowed by the bigram index (with it, PostgreSQL sometimes sorted a
+    hundred thousand matches instead). Rows are told apart by ``DISTINCT ON`` the order's own
+    columns, which the walk can stop early for."""
+    order = ("name", "credit_code", "organisation_id")
+    shown = ("credit_code", "name", "organisation__name", "organisation__code")
+    if not connections[targets.db].features.can_distinct_on_fields:
+        return list(targets.values(*shown).order_by(*order).distinct()[:limit])
+    matched, count = _sorted_matches(targets, limit)
+    if count <= SORTED_MATCHES:
+        return matched
+    walked = (targets if walk is None else walk).values(*shown).order_by(*order)
+    return list(walked.distinct(*order)[:limit])
+
+
+def _sorted_matches(targets: QuerySet[Target], limit: int) -> tuple[list[dict], int]:
+    """(the first ``limit`` rows, how many targets match, counting to SORTED_MATCHES + 1). The
+    matches are materialized first, so that the order cannot be served by walking the names,
+    and sorted only when there are no more than SORTED_MATCHES of them."""
+    probe, params = (
+        targets.order_by().values_list("pk")[: SORTED_MATCHES + 1].query.sql_with_params()
     )
-    return list(rows)
+    connection = connections[targets.db]
+    quote = connection.ops.quote_name
+    target, organisation = quote(Target._meta.db_table), quote(Organisation._meta.db_table)
+    sql = f"""
+        WITH matched (id) AS MATERIALIZED ({probe}),
+             counted (n) AS (SELECT count(*) FROM matched)
+        SELECT NULL, NULL, NULL, NULL, n FROM counted
+        UNION ALL (
+            SELECT DISTINCT ON (t.name, t.credit_code, t.organisation_id)
+                   t.credit_code, t.name, o.name, o.code, NULL
+            FROM matched m
+            JOIN {target} t ON t.id = m.id
+            JOIN {organisation} o ON o.id = t.organisation_id
+            WHERE (SELECT n FROM counted) <= %s
+            ORDER BY t.name, t.credit_code, t.organisation_id
+            LIMIT %s
+        )"""  # table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, SORTED_MATCHES, limit])
+        (_, _, _, _, count), *rows = cursor.fetchall()
+    names = ("credit_code", "name", "organisation__name", "organisation__code")
+    return [dict(zip(names, row[:4], strict=True)) for row in rows], count
 
 
 def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
@@ -353,7 +407,7 @@ def _registered(credit_code):
         public_enterprises()
         .filter(credit_code=credit_code)
         .values("credit_code", "name", "organisation__name", "organisation__code")
-        .order_by("name", "credit_code")
+        .order_by("name", "credit_code", "organisation_id")
         .distinct()
     )
 

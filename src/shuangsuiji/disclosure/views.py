@@ -55,7 +55,7 @@ def index(request):
 def search(request):
     found = EnterpriseSearch(request.GET, queryset=selectors.public_enterprises())
     query = found.query
-    rows = selectors.enterprise_rows(found.qs) if query else []
+    rows = selectors.enterprise_rows(found.qs, walk=found.walk) if query else []
     return render(
         request,
         "disclosure/search.html",
@@ -75,7 +75,7 @@ def enterprise(request, credit_code: str):
         found = EnterpriseSearch(
             {"q": credit_code.upper()}, queryset=selectors.public_enterprises()
         )
-        registered = selectors.enterprise_rows(found.qs)
+        registered = selectors.enterprise_rows(found.qs, walk=found.walk)
     if not registered and not results:
         raise Http404("名录库中没有该统一社会信用代码，也没有它的公开抽查结果。")
     name = registered[0]["name"] if registered else results[0]["target_name"]
