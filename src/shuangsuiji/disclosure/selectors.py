@@ -354,25 +354,25 @@ def _sorted_matches(targets: QuerySet[Target], limit: int) -> tuple[list[dict], 
     matches are materialized first, so that the order cannot be served by walking the names,
     and sorted only when there are no more than SORTED_MATCHES of them."""
     probe, params = (
-        targets.order_by().values_list("pk")[: SORTED_MATCHES + 1].query.sql_with_params()
+        targets.order_by()
+        .values_list("name", "credit_code", "organisation_id")[: SORTED_MATCHES + 1]
+        .query.sql_with_params()
     )
     connection = connections[targets.db]
-    quote = connection.ops.quote_name
-    target, organisation = quote(Target._meta.db_table), quote(Organisation._meta.db_table)
+    organisation = connection.ops.quote_name(Organisation._meta.db_table)
     sql = f"""
-        WITH matched (id) AS MATERIALIZED ({probe}),
+        WITH matched (name, credit_code, organisation_id) AS MATERIALIZED ({probe}),
              counted (n) AS (SELECT count(*) FROM matched)
         SELECT NULL, NULL, NULL, NULL, n FROM counted
         UNION ALL (
-            SELECT DISTINCT ON (t.name, t.credit_code, t.organisation_id)
-                   t.credit_code, t.name, o.name, o.code, NULL
+            SELECT DISTINCT ON (m.name, m.credit_code, m.organisation_id)
+                   m.credit_code, m.name, o.name, o.code, NULL
             FROM matched m
-            JOIN {target} t ON t.id = m.id
-            JOIN {organisation} o ON o.id = t.organisation_id
+            JOIN {organisation} o ON o.id = m.organisation_id
             WHERE (SELECT n FROM counted) <= %s
-            ORDER BY t.name, t.credit_code, t.organisation_id
+            ORDER BY m.name, m.credit_code, m.organisation_id
             LIMIT %s
-        )"""  # table names from the models, values as parameters
+        )"""  # the table's name from the model, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, SORTED_MATCHES, limit])
         (_, _, _, _, count), *rows = cursor.fetchall()
