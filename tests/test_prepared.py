@@ -145,3 +145,35 @@ def test_days_and_slices(db):
         PAGE_OF_DAYS(day=later, limit=-1)
     with pytest.raises(PreparedError, match="sliced by the call"):
         Prepared(lambda day: _days_before(day)[:2], day=dt.date, sliced=True)(day=later, limit=1)
+
+
+def test_kept_with_each_threads_connection_and_gone_with_it(organisations):
+    """Each thread's connection compiles its own (the SQL and converters are its backend's)
+    and keeps them itself: once the thread is gone, nothing of ours holds its connection, and
+    with it a database session, open."""
+    import contextlib
+    import gc
+    import threading
+    import weakref
+
+    from django.db import DatabaseError, connections
+
+    city = organisations["city"]
+    CHILDREN(parent=city.pk, level=3)
+    theirs = []
+
+    def work():
+        # Another connection, outside this test's transaction (SQLite's shared in-memory
+        # database may be locked by it): what matters is that it compiled.
+        with contextlib.suppress(DatabaseError):
+            CHILDREN(parent=city.pk, level=3)
+        assert connections["default"].__dict__["shuangsuiji_prepared"]
+        theirs.append(weakref.ref(connections["default"]))
+        connections["default"].close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert theirs and theirs[0]() is None
+    assert connections["default"].__dict__["shuangsuiji_prepared"]  # this thread's are kept

@@ -34,8 +34,6 @@ so they are counted and logged like any other.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -50,8 +48,8 @@ from django.db.models.query import FlatValuesListIterable, ValuesIterable, Value
 _INT_BASES = (30011, 31020)  # odd and even, far apart
 _LIST_BASES = (1_000_001, 2_000_000)
 _LIST_STEP = 10_000  # the longest list compiled
-#: Compiled forms kept per query and connection (one per length of its list arguments).
-_KEPT = 128
+#: Compiled queries kept per connection (one per query and length of its list arguments).
+_KEPT = 1024
 _STR_PREFIXES = ("\x00standin-a-", "\x00standin-b-")
 
 _LIST = "list"
@@ -94,10 +92,6 @@ class Prepared:
         # ``sliced``: each call gives ``limit`` (and ``offset``), as ``queryset[offset:offset +
         # limit]`` would: the ORM writes a slice into the SQL, so it is added here.
         self.sliced = sliced
-        # Per database connection object (each thread has its own): the SQL and its compiler
-        # belong to the connection's backend.
-        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
         self._alias: str | None = None
 
     def __call__(self, **values) -> list:
@@ -142,8 +136,7 @@ class Prepared:
 
     def _compiled_for(self, lengths: tuple[int, ...]) -> _Compiled:
         if self._alias is not None:
-            connection = connections[self._alias]
-            compiled = self._compiled.get(connection, {}).get(lengths)
+            compiled = _kept(connections[self._alias]).get((self, lengths))
             if compiled is not None:
                 return compiled
         first = self.build(**self._standins(0, lengths))
@@ -152,12 +145,11 @@ class Prepared:
             if first.query.is_sliced or first.query.combinator:
                 raise PreparedError(f"{self._name}: a sliced query is sliced by the call")
             compiled = replace(compiled, sql=f"{compiled.sql} LIMIT %s OFFSET %s")
-        with self._lock:
-            self._alias = first.db
-            by_lengths = self._compiled.setdefault(connections[first.db], {})
-            if len(by_lengths) >= _KEPT:
-                by_lengths.clear()  # lists of many lengths: keep the memory bounded
-            by_lengths[lengths] = compiled
+        self._alias = first.db
+        kept = _kept(connections[first.db])
+        if len(kept) >= _KEPT:
+            kept.clear()  # lists of many lengths: keep the memory bounded
+        kept[self, lengths] = compiled
         return compiled
 
     def _standins(self, which: int, lengths: tuple[int, ...]) -> dict:
@@ -215,6 +207,14 @@ class Prepared:
         if sql != other_sql or slots != other_slots:
             raise PreparedError(f"{self._name}: the SQL depends on the argument values")
         return _Compiled(first.db, sql, slots, compiler, shape, names)
+
+
+def _kept(connection) -> dict:
+    """The queries compiled on ``connection`` (each thread has its own connection object; the
+    SQL and the compiler belong to its backend). Kept on the object itself, so that they go
+    with it: a cache outside holding the compilers would keep every finished thread's
+    connection, and its open database session, alive."""
+    return connection.__dict__.setdefault("shuangsuiji_prepared", {})
 
 
 def _as_passed(kind, value, connection):
