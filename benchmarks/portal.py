@@ -367,8 +367,9 @@ def target_rows(orgs: list[Org], rng: random.Random, picks: dict) -> Iterator[st
             code = uscc_for(target_id, org.code)
             if rng.random() < 0.01:
                 fragments.append(brand + word[: rng.randrange(0, 3)])
-            if rng.random() < 0.005:
-                codes.append(code)
+            # A code to look up (企业查询, the enterprise page), kept below unless the target has
+            # left the register: a code in no register and with no public result is a 404.
+            picked = rng.random() < 0.005
             permit = weighted(
                 rng,
                 list(
@@ -377,6 +378,8 @@ def target_rows(orgs: list[Org], rng: random.Random, picks: dict) -> Iterator[st
             )
             status = weighted(rng, (("operating", 0.93), ("suspended", 0.05), ("cancelled", 0.02)))
             removed = status == "cancelled" and rng.random() < 0.5
+            if picked and not removed:
+                codes.append(code)
             yield "\t".join(
                 (
                     str(target_id), str(org.pk), code, project, name, kind,

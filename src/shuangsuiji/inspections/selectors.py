@@ -326,6 +326,46 @@ def item_names(ids: list[int], *, confidential: bool = True) -> dict[int, list[s
     return names
 
 
+#: What a row of a draw's list shows (planning/templatetags/draw_rows.py): the class, the
+#: unit's draw id (its project code or credit code), name and area, the method, flags and
+#: status, read as values; the team comes by ``team_members``. Fifty inspections built with
+#: their targets and prefetched teams were a fifth of the page (issue 21 §3); an inspection's
+#: record and a member's encrypted 身份证号 and phone are not read.
+DRAW_LIST_VALUES = (
+    "pk", "stratum", "status", "method", "flags",
+    "target__name", "target__area", "target__project_code", "target__credit_code",
+)  # fmt: skip
+
+#: Compiled once per process (shuangsuiji.prepared): 抽取详情 reads a page of its list.
+_DRAWN_ROWS = Prepared(
+    lambda draw: (
+        Inspection.objects.filter(draw_id=draw).order_by("stratum", "pk").values(*DRAW_LIST_VALUES)
+    ),
+    draw=int,
+    sliced=True,
+)
+_DRAWN_COUNT = Prepared(
+    lambda draw: (
+        Inspection.objects.filter(draw_id=draw)
+        .order_by()
+        .values("draw_id")
+        .annotate(count=Count("pk"))
+        .values_list("count", flat=True)
+    ),
+    draw=int,
+)
+
+
+def drawn_rows(draw_id: int, offset: int, limit: int) -> list[dict]:
+    """A page of a draw's inspections as 抽取详情 lists them, by class, then as drawn."""
+    return _DRAWN_ROWS(draw=draw_id, limit=limit, offset=offset)
+
+
+def drawn_count(draw_id: int) -> int:
+    """How many inspections a draw made (counted without the list's joins)."""
+    return next(iter(_DRAWN_COUNT(draw=draw_id)), 0)
+
+
 #: What 逾期事项 shows of a late check (inspections/templatetags/overdue_rows.py), read as
 #: values: some fifty rows with their targets, tasks and teams built as objects were a fifth of
 #: the page's CPU (issue 21 §3).

@@ -26,7 +26,7 @@ from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection
-from shuangsuiji.inspections.selectors import team_members
+from shuangsuiji.inspections.selectors import drawn_count, drawn_rows, team_members
 from shuangsuiji.planning import draws, labels, plans
 from shuangsuiji.planning.forms import (
     AbortForm,
@@ -476,16 +476,6 @@ def _stratum_counts(draw: Draw) -> list[dict]:
 DRAW_PAGE = 50
 
 
-#: What a row of a draw's list shows (planning/templatetags/draw_rows.py): the class, the
-#: unit's draw id (its project code or credit code), name and area, the method, flags and
-#: status, read as values; the team comes by ``team_members``. Fifty inspections built with
-#: their targets and prefetched teams were a fifth of the page (issue 21 §3).
-DRAW_LIST_VALUES = (
-    "pk", "stratum", "status", "method", "flags",
-    "target__name", "target__area", "target__project_code", "target__credit_code",
-)  # fmt: skip
-
-
 @role_required(*READERS, "record_inspections")
 @require_http_methods(["GET", "POST"])
 def draw_detail(request, pk: int):
@@ -574,13 +564,10 @@ def draw_detail(request, pk: int):
     if can_see_list and draw.result:
         # A page at a time: a province's quarterly list can hold hundreds of units, and each row
         # is a team and a form (issue 21 §3); the counts per class above cover all of them.
-        page = Paginator(
-            # The columns the table shows: an inspection's record and a member's encrypted
-            # 身份证号 and phone would be read and decoded for fifty rows for nothing.
-            draw.inspections.order_by("stratum", "pk").values(*DRAW_LIST_VALUES),
-            DRAW_PAGE,
-        ).get_page(request.GET.get("page"))
-        inspections = list(page.object_list)
+        paginator = Paginator(draw.inspections.order_by("stratum", "pk"), DRAW_PAGE)
+        paginator.count = drawn_count(draw.pk)  # the paginator's own is a cached_property
+        page = paginator.get_page(request.GET.get("page"))
+        inspections = drawn_rows(draw.pk, (page.number - 1) * DRAW_PAGE, DRAW_PAGE)
     names = labels.class_names(draw)
     result = json.loads(draw.result) if draw.result and can_see_list else None
     if result:
