@@ -38,3 +38,23 @@ def test_the_coordinator_acts_on_the_rows_of_a_confidential_list(client, portal,
     page = client.get(url).content.decode()
     assert "&lt;i&gt;甲&amp;乙&lt;/i&gt;公司" in page
     assert assign not in page and substitute not in page
+
+
+def test_the_list_is_read_once_as_values(client, portal):
+    """Issue 21 §3: the page reads a page of its list once, as values; the pager asks nothing
+    more (its page holds the rows read, not the inspections as objects, which showing the pager
+    read once more)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(portal.coordinator)
+    url = reverse("planning:draw_detail", args=[portal.hidden.pk])
+    client.get(url)  # the menu's to-do counts are kept after the first page
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert page.status_code == 200
+    of_draw = f'"inspections_inspection"."draw_id" = {portal.hidden.pk}'
+    reads = [q["sql"] for q in queries if of_draw in q["sql"]]
+    assert sum(sql.startswith('SELECT "inspections_inspection"."id" AS "pk"') for sql in reads) == 1
+    # No inspection is read as an object (all its columns, the first after the id).
+    assert not [sql for sql in reads if sql.startswith('SELECT "inspections_inspection"."id", ')]

@@ -568,6 +568,7 @@ def draw_detail(request, pk: int):
         paginator.count = drawn_count(draw.pk)  # the paginator's own is a cached_property
         page = paginator.get_page(request.GET.get("page"))
         inspections = drawn_rows(draw.pk, (page.number - 1) * DRAW_PAGE, DRAW_PAGE)
+        page.object_list = inspections  # the rows read, not the lazy queryset of inspections
     names = labels.class_names(draw)
     result = json.loads(draw.result) if draw.result and can_see_list else None
     if result:
