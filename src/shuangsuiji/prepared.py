@@ -1,34 +1,34 @@
-"""ORM queries compiled to SQL once per process and run again with new values (issue 21 §3).
+"""ORM queries compiled to SQL once per connection and run again with new values (issue 21 §3).
 
 Django builds a ``QuerySet`` and compiles it to SQL on every call: cloning, resolving each
 ``filter`` and writing the SQL cost 0.3–0.5 ms of CPU per query, a third of a staff page with a
-dozen queries (``docs/staff-speed.md`` §十四). The SQL of a selector's query never changes; only
+dozen queries (``docs/staff-speed.md`` §十三). The SQL of a selector's query never changes; only
 its values do. ``Prepared`` keeps the ORM as the place the query is written and compiles it once
-per database connection:
+per database connection (``inspections.selectors`` has several), for example:
 
-    active_teams = Prepared(
-        lambda organisation, year: Team.objects.filter(
-            organisation=organisation, year=year
-        ).values_list("id", "name"),
-        organisation=int, year=int,
+    _TEAM_MEMBERS = Prepared(
+        lambda ids: InspectionMember.objects.filter(inspection_id__in=ids)
+        .order_by("inspection_id", "position")
+        .values_list("inspection_id", "inspector__name", "is_lead"),
+        ids=list,
     )
-    rows = active_teams(organisation=7, year=2026)    # a list of tuples, as values_list gives
+    rows = _TEAM_MEMBERS(ids=[7, 9])    # a list of tuples, as values_list gives
 
 The first call builds the query twice, with two different sets of stand-in values, and finds
 each argument's places among the SQL parameters. It refuses, with the reason, a query whose SQL
-or parameter places differ between the two (the builder branches on a value, or a value is
-transformed on its way, as ``icontains`` wraps it in ``%``), or where a stand-in is not found
-among the parameters (a slice's ``LIMIT`` is written into the SQL, not passed). So a query that
-would not give what the ORM gives fails on its first call, in the tests, not with wrong rows.
+or parameter places differ between the two (the builder branches on a value), or where a
+stand-in does not reach the database unchanged (``icontains`` wraps it in ``%``; a slice's
+``LIMIT`` is written into the SQL). So a query that would not give what the ORM gives fails on
+its first call, in the tests, not with wrong rows.
 
-Arguments are ``int``, ``str``, ``datetime.date`` (passed as ``DateField`` passes a day), or lists
+Arguments are ``int``, ``str``, ``datetime.date`` (passed as ``DateField`` passes a day), lists
 of numbers (``list``: ``filter(id__in=ids)``; the SQL is compiled once per length, and an empty
-list gives no rows without a query, as the ORM does), or ``PREFIX``, a text the query compares
-with ``__startswith``; other types are refused. ``sliced=True``
-adds ``limit`` and ``offset`` to each call, as a slice of the queryset would. Rows come back through
-the same converters the ORM applies (``SQLCompiler.results_iter``), as tuples, single values
-(``flat=True``) or dictionaries (``values()``), and queries go through the connection's cursor,
-so they are counted and logged like any other.
+list gives no rows without a query, as the ORM does) and ``PREFIX``, a text the query compares
+with ``__startswith``; other types are refused. ``sliced=True`` adds ``limit`` and ``offset`` to
+each call, as a slice of the queryset would. Rows come back through the converters the ORM
+applies (``SQLCompiler.results_iter``), as tuples, single values (``flat=True``) or dictionaries
+(``values()``); queries go through the connection's cursor, so they are counted and logged like
+any other. Model objects are not built: the selectors that use this read values.
 """
 
 from __future__ import annotations
