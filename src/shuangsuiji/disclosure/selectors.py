@@ -200,8 +200,12 @@ _RESULT_VALUES = {
 }
 
 
+#: What is read of each published result (``public_result_values``): its id, whether it is
+#: 涉密, and the columns above.
+_RESULT_COLUMNS = ("pk", "confidentiality", *_RESULT_VALUES.values())
+
 #: The follow-ups and the partner departments' published parts of a page of results, compiled
-#: once per process (shuangsuiji.prepared): every first view of a results page asks them.
+#: once per connection (shuangsuiji.prepared): every first view of a results page asks them.
 _FOLLOW_UPS = Prepared(
     lambda ids: (
         FollowUp.objects.filter(inspection_id__in=ids)
@@ -228,9 +232,7 @@ def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) 
     The same values as the results' Excel and CSV rows (``exports.result_values``), and what
     the portal's table writes (``templatetags/results_table.py``): a page of fifty results is
     read without building a model object per row, per item and per follow-up (issue 21 §3)."""
-    return _result_details(
-        list(results.values("pk", "confidentiality", *_RESULT_VALUES.values())), parts=parts
-    )
+    return _result_details(list(results.values(*_RESULT_COLUMNS)), parts=parts)
 
 
 def _organisation_results(organisation):
@@ -238,7 +240,7 @@ def _organisation_results(organisation):
         public_results()
         .filter(organisation=organisation)
         .order_by(*RESULT_ORDER)
-        .values("pk", "confidentiality", *_RESULT_VALUES.values())
+        .values(*_RESULT_COLUMNS)
     )
 
 
@@ -250,7 +252,7 @@ def organisation_result_values(
 ) -> list[dict]:
     """``public_result_values`` of ``limit`` of an organisation's published results from
     ``offset``, newest first (``RESULT_ORDER``), with no filter: the portal's results page and
-    the API's list as most read them, their query compiled once per process
+    the API's list as most read them, their query compiled once per connection
     (shuangsuiji.prepared; issue 21 §1)."""
     rows = _ORGANISATION_RESULTS(organisation=organisation_id, limit=limit, offset=offset)
     return _result_details(rows, parts=parts)
@@ -321,6 +323,10 @@ def public_enterprises() -> QuerySet[Target]:
 #: the names in order (``enterprise_rows``).
 SORTED_MATCHES = 5_000
 
+#: A row of 企业查询 (an enterprise in one organisation's register), and the order of the rows.
+ENTERPRISE_SHOWN = ("credit_code", "name", "organisation__name", "organisation__code")
+ENTERPRISE_ORDER = ("name", "credit_code", "organisation_id")
+
 
 def enterprise_rows(
     targets: QuerySet[Target], limit: int = 50, *, walk: QuerySet[Target] | None = None
@@ -338,15 +344,14 @@ def enterprise_rows(
     same targets not narrowed by the bigram index (with it, PostgreSQL sometimes sorted a
     hundred thousand matches instead). Rows are told apart by ``DISTINCT ON`` the order's own
     columns, which the walk can stop early for."""
-    order = ("name", "credit_code", "organisation_id")
-    shown = ("credit_code", "name", "organisation__name", "organisation__code")
     if not connections[targets.db].features.can_distinct_on_fields:
-        return list(targets.values(*shown).order_by(*order).distinct()[:limit])
+        rows = targets.values(*ENTERPRISE_SHOWN).order_by(*ENTERPRISE_ORDER)
+        return list(rows.distinct()[:limit])
     matched, count = _sorted_matches(targets, limit)
     if count <= SORTED_MATCHES:
         return matched
-    walked = (targets if walk is None else walk).values(*shown).order_by(*order)
-    return list(walked.distinct(*order)[:limit])
+    walked = (targets if walk is None else walk).values(*ENTERPRISE_SHOWN)
+    return list(walked.order_by(*ENTERPRISE_ORDER).distinct(*ENTERPRISE_ORDER)[:limit])
 
 
 def _sorted_matches(targets: QuerySet[Target], limit: int) -> tuple[list[dict], int]:
@@ -355,7 +360,7 @@ def _sorted_matches(targets: QuerySet[Target], limit: int) -> tuple[list[dict], 
     and sorted only when there are no more than SORTED_MATCHES of them."""
     probe, params = (
         targets.order_by()
-        .values_list("name", "credit_code", "organisation_id")[: SORTED_MATCHES + 1]
+        .values_list(*ENTERPRISE_ORDER)[: SORTED_MATCHES + 1]
         .query.sql_with_params()
     )
     connection = connections[targets.db]
@@ -376,8 +381,7 @@ def _sorted_matches(targets: QuerySet[Target], limit: int) -> tuple[list[dict], 
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, SORTED_MATCHES, limit])
         (_, _, _, _, count), *rows = cursor.fetchall()
-    names = ("credit_code", "name", "organisation__name", "organisation__code")
-    return [dict(zip(names, row[:4], strict=True)) for row in rows], count
+    return [dict(zip(ENTERPRISE_SHOWN, row[:4], strict=True)) for row in rows], count
 
 
 def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
@@ -388,15 +392,13 @@ def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
 
 
 _ENTERPRISE_RESULTS = Prepared(
-    lambda credit_code: enterprise_results(credit_code).values(
-        "pk", "confidentiality", *_RESULT_VALUES.values()
-    ),
+    lambda credit_code: enterprise_results(credit_code).values(*_RESULT_COLUMNS),
     credit_code=str,
 )
 
 
 def enterprise_result_values(credit_code: str) -> list[dict]:
-    """``public_result_values`` of ``enterprise_results``, the query compiled once per process
+    """``public_result_values`` of ``enterprise_results``, the query compiled once per connection
     (shuangsuiji.prepared): 企业结果页 is the portal's most varied address, nearly every view
     of it a first one (issue 21 §1)."""
     return _result_details(_ENTERPRISE_RESULTS(credit_code=credit_code), parts=True)
@@ -406,8 +408,8 @@ def _registered(credit_code):
     return (
         public_enterprises()
         .filter(credit_code=credit_code)
-        .values("credit_code", "name", "organisation__name", "organisation__code")
-        .order_by("name", "credit_code", "organisation_id")
+        .values(*ENTERPRISE_SHOWN)
+        .order_by(*ENTERPRISE_ORDER)
         .distinct()
     )
 
