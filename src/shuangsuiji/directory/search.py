@@ -160,21 +160,19 @@ class NameHasGrams(Expression):
         raise NotSupportedError(f"单位名称查询只支持 PostgreSQL 和 SQLite，不支持 {vendor}。")
 
 
-def name_contains(query: str) -> Q:
+def name_contains(query: str, *, indexed: bool = True) -> Q:
     """``name__icontains=query`` through the index (``Q()`` for an empty query), to combine
-    with other conditions, e.g. ``| Q(credit_code=…)``."""
+    with other conditions, e.g. ``| Q(credit_code=…)``. ``indexed=False``: not narrowed by the
+    index on PostgreSQL (for a query that walks the names in order and stops early)."""
     if not query:
         return Q()
-    return Q(NameHasGrams(query))
+    return Q(NameHasGrams(query, indexed=indexed))
 
 
 def targets_matching(targets: QuerySet, query: str, *, indexed: bool = True) -> QuerySet:
     """The ``targets`` whose name contains ``query``, in any letter case: 企业查询 and the
-    public 检查对象名录库 search. ``indexed=False``: not narrowed by the index on PostgreSQL
-    (for a query that walks the names in order and stops early)."""
-    if not query:
-        return targets
-    return targets.filter(NameHasGrams(query, indexed=indexed))
+    public 检查对象名录库 search; ``indexed`` as ``name_contains``."""
+    return targets.filter(name_contains(query, indexed=indexed))
 
 
 # ---- the index, created by migration directory/0008 -------------------------------------------
