@@ -173,7 +173,7 @@ def _granted(user_id):
     return groups.union(own, all=True)
 
 
-#: Compiled once per process (shuangsuiji.prepared): every staff page asks it.
+#: Compiled once per connection (shuangsuiji.prepared): every staff page asks it.
 _GRANTED = Prepared(_granted, user_id=int)
 
 

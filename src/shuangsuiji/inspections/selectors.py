@@ -282,7 +282,7 @@ def _team_members(ids, *more):
     )
 
 
-#: Compiled once per process (shuangsuiji.prepared): with and without the 执法证号.
+#: Compiled once per connection (shuangsuiji.prepared): with and without the 执法证号.
 _TEAM_MEMBERS = {
     more: Prepared(lambda ids, more=more: _team_members(ids, *more), ids=list)
     for more in ((), ("inspector__certificate_no",))
@@ -309,7 +309,7 @@ def _item_names(ids, confidential):
     )
 
 
-#: Compiled once per process (shuangsuiji.prepared): all items, or the public ones.
+#: Compiled once per connection (shuangsuiji.prepared): all items, or the public ones.
 _ITEM_NAMES = {
     confidential: Prepared(lambda ids, c=confidential: _item_names(ids, c), ids=list)
     for confidential in (True, False)
@@ -336,7 +336,7 @@ DRAW_LIST_VALUES = (
     "target__name", "target__area", "target__project_code", "target__credit_code",
 )  # fmt: skip
 
-#: Compiled once per process (shuangsuiji.prepared): 抽取详情 reads a page of its list.
+#: Compiled once per connection (shuangsuiji.prepared): 抽取详情 reads a page of its list.
 _DRAWN_ROWS = Prepared(
     lambda draw: (
         Inspection.objects.filter(draw_id=draw).order_by("stratum", "pk").values(*DRAW_LIST_VALUES)
@@ -384,7 +384,7 @@ def _overdue(organisation, today):
     )
 
 
-#: Compiled once per process (shuangsuiji.prepared): all of them, or the first ``shown``.
+#: Compiled once per connection (shuangsuiji.prepared): all of them, or the first ``shown``.
 _OVERDUE = Prepared(_overdue, organisation=int, today=dt.date)
 _OVERDUE_SHOWN = Prepared(_overdue, organisation=int, today=dt.date, sliced=True)
 
@@ -531,7 +531,7 @@ def _teams_inspections(certificate_no):
     )
 
 
-#: Compiled once per process (shuangsuiji.prepared): every 我的任务 and home page of an
+#: Compiled once per connection (shuangsuiji.prepared): every 我的任务 and home page of an
 #: inspector asks it.
 _TEAMS_INSPECTIONS = Prepared(_teams_inspections, certificate_no=str)
 

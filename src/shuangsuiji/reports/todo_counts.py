@@ -95,7 +95,7 @@ def _lineage_newest(above, path):
     )
 
 
-#: Compiled once per process (shuangsuiji.prepared): the menu of every staff page asks it.
+#: Compiled once per connection (shuangsuiji.prepared): the menu of every staff page asks it.
 _LINEAGE_NEWEST = Prepared(_lineage_newest, above=list, path=PREFIX)
 
 
