@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models.functions import Length
 from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.accounts.models import Organisation
@@ -109,13 +110,66 @@ def test_refuses_what_it_cannot_run_with_other_values(db):
             ),
             level=int,
         )(level=3)
-    # Model objects, other kinds of arguments and wrong names.
+    # Objects that need another query's objects, other kinds of arguments and wrong names.
+    with pytest.raises(PreparedError, match="prefetch_related"):
+        Prepared(
+            lambda pk: Organisation.objects.filter(pk=pk).prefetch_related("children"), pk=int
+        )(pk=1)
+    with pytest.raises(PreparedError, match="related manager"):
+        Prepared(lambda pk: Organisation(pk=pk, path="/").children.all(), pk=int)(pk=1)
     with pytest.raises(PreparedError, match="only values"):
-        Prepared(lambda pk: Organisation.objects.filter(pk=pk), pk=int)(pk=1)
+        Prepared(
+            lambda pk: Organisation.objects.filter(pk=pk).values_list("pk", named=True), pk=int
+        )(pk=1)
     with pytest.raises(PreparedError, match="only int, str, date, PREFIX and list"):
         Prepared(lambda day: Organisation.objects.values_list("pk"), day=object)
     with pytest.raises(PreparedError, match="are not"):
         CHILDREN(parent=1)
+
+
+def _with_parents(path):
+    return (
+        Organisation.objects.filter(path__startswith=path)
+        .select_related("parent__parent")
+        .annotate(code_length=Length("code"))
+        .order_by("code")
+    )
+
+
+WITH_PARENTS = Prepared(_with_parents, path=PREFIX)
+
+
+def _fields(item) -> dict:
+    return {field.attname: getattr(item, field.attname) for field in item._meta.concrete_fields}
+
+
+def test_model_objects_as_the_orm_builds_them(organisations):
+    """A model query gives the objects the ORM gives, with their ``select_related`` objects and
+    annotations read in the one query."""
+    for organisation in organisations.values():
+        expected = list(_with_parents(organisation.path))
+        WITH_PARENTS(path=organisation.path)
+        with CaptureQueriesContext(connection) as queries:
+            got = WITH_PARENTS(path=organisation.path)
+            parents = [(o.parent, o.parent and o.parent.parent) for o in got]
+        assert len(queries) == 1
+        assert [_fields(o) for o in got] == [_fields(o) for o in expected]
+        assert [o.code_length for o in got] == [len(o.code) for o in expected]
+        assert [
+            (p and _fields(p), g and _fields(g)) for p, g in parents
+        ] == [  # the parents came with the query
+            (
+                o.parent and _fields(o.parent),
+                o.parent and o.parent.parent and _fields(o.parent.parent),
+            )
+            for o in expected
+        ]
+        assert all(not o._state.adding and o._state.db == "default" for o in got)
+    # Under a branch there is only the branch; its parent is the city.
+    branch = organisations["a"]
+    [only] = WITH_PARENTS(path=branch.path)
+    assert only == branch and only.parent == organisations["city"]
+    assert only.parent.parent == organisations["province"]
 
 
 def _days_before(day):

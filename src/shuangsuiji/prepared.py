@@ -27,8 +27,11 @@ list gives no rows without a query, as the ORM does) and ``PREFIX``, a text the 
 with ``__startswith``; other types are refused. ``sliced=True`` adds ``limit`` and ``offset`` to
 each call, as a slice of the queryset would. Rows come back through the converters the ORM
 applies (``SQLCompiler.results_iter``), as tuples, single values (``flat=True``) or dictionaries
-(``values()``); queries go through the connection's cursor, so they are counted and logged like
-any other. Model objects are not built: the selectors that use this read values.
+(``values()``), or as model objects (a plain queryset, ``select_related`` included: each object
+and its related ones built as ``ModelIterable`` builds them); queries go through the
+connection's cursor, so they are counted and logged like any other. ``prefetch_related`` and a
+related manager's queryset (``inspection.items.all()``, which hands each row the object it was
+read from) are refused: write ``Item.objects.filter(inspections=pk)`` instead.
 """
 
 from __future__ import annotations
@@ -39,7 +42,13 @@ from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 #: Stand-ins: two sets, each argument its own values. A number is small enough for any integer
 #: column's range (Django leaves out a comparison with an out-of-range number); a list's numbers
@@ -72,8 +81,45 @@ class _Compiled:
     #: column), or ``None``; ``("", value, None)`` for a constant written in the query.
     slots: tuple[tuple[str, object, type | None], ...]
     compiler: object
-    shape: str  # "tuples", "flat" or "dicts"
+    shape: str  # "tuples", "flat", "dicts" or "models"
     names: tuple[str, ...]
+    #: For "models": what ``ModelIterable`` works out from the compiled query to build objects.
+    builder: _ObjectBuilder | None = None
+
+
+@dataclass(frozen=True)
+class _ObjectBuilder:
+    model: type
+    start: int
+    end: int
+    attnames: list[str]
+    related: list  # django's RelatedPopulator, one per select_related object (stateless)
+    annotations: dict[str, int]
+
+    @classmethod
+    def of(cls, compiler, alias: str) -> _ObjectBuilder:
+        """As ``ModelIterable.__iter__`` does, once."""
+        select, info = compiler.select, compiler.klass_info
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        return cls(
+            model=info["model"],
+            start=start,
+            end=end,
+            attnames=[column[0].target.attname for column in select[start:end]],
+            related=get_related_populators(info, select, alias),
+            annotations=dict(compiler.annotation_col_map or {}),
+        )
+
+    def build(self, rows, alias: str) -> list:
+        objects = []
+        for row in rows:
+            item = self.model.from_db(alias, self.attnames, row[self.start : self.end])
+            for populator in self.related:
+                populator.populate(row, item)
+            for name, position in self.annotations.items():
+                setattr(item, name, row[position])
+            objects.append(item)
+        return objects
 
 
 class Prepared:
@@ -132,6 +178,8 @@ class Prepared:
         if compiled.shape == "dicts":
             names = compiled.names
             return [dict(zip(names, row, strict=True)) for row in rows]
+        if compiled.shape == "models":
+            return compiled.builder.build(rows, compiled.alias)
         return list(rows)
 
     def _compiled_for(self, lengths: tuple[int, ...]) -> _Compiled:
@@ -206,7 +254,8 @@ class Prepared:
         (sql, slots, compiler), (other_sql, other_slots, _) = both
         if sql != other_sql or slots != other_slots:
             raise PreparedError(f"{self._name}: the SQL depends on the argument values")
-        return _Compiled(first.db, sql, slots, compiler, shape, names)
+        builder = _ObjectBuilder.of(compiler, first.db) if shape == "models" else None
+        return _Compiled(first.db, sql, slots, compiler, shape, names, builder)
 
 
 def _kept(connection) -> dict:
@@ -252,4 +301,13 @@ def _shape(queryset) -> tuple[str, tuple[str, ...]]:
     if iterable is ValuesIterable:
         query = queryset.query
         return "dicts", (*query.extra_select, *query.values_select, *query.annotation_select)
-    raise PreparedError("only values() and values_list() queries can be prepared")
+    if iterable is ModelIterable:
+        # Both would need the objects of another query, which a compiled query does not have.
+        if queryset._prefetch_related_lookups:
+            raise PreparedError("a query with prefetch_related cannot be prepared")
+        if queryset._known_related_objects:
+            raise PreparedError(
+                "a related manager's query cannot be prepared: filter the model by the key"
+            )
+        return "models", ()
+    raise PreparedError("only values(), values_list() and model queries can be prepared")

@@ -33,6 +33,9 @@ def test_city_reads_no_unrevealed_inspection_of_a_branch(
     assert _links(archive, secret) == set()
     assert _links(archive, revealed)  # the branch's revealed work is there
     assert client.get(f"/inspections/{portal.unrevealed.pk}/").status_code == 404
+    # The record form reads the inspection by its own compiled query: the same rule.
+    assert client.get(f"/inspections/{portal.unrevealed.pk}/record/").status_code == 404
+    assert client.get(f"/inspections/{revealed[0].pk}/record/").status_code == 200
 
     checked = statistics_table(portal.county, 2026, 3).figures["checked"]
     assert portal.unrevealed.pk in checked.ids  # counted …
@@ -50,6 +53,7 @@ def test_city_reads_no_unrevealed_inspection_of_a_branch(
 def test_the_branch_auditor_reads_its_own_unrevealed_inspection(portal, make_user, client):
     client.force_login(make_user("own-auditor", portal.county, Role.AUDITOR))
     assert client.get(f"/inspections/{portal.unrevealed.pk}/").status_code == 200
+    assert client.get(f"/inspections/{portal.unrevealed.pk}/record/").status_code == 200
     archive = client.get("/reports/archive/", {"year": 2026}).content.decode()
     assert portal.unrevealed.pk in _links(archive, [portal.unrevealed])
 

@@ -16,6 +16,7 @@ from shuangsuiji.audit.services import audited
 from shuangsuiji.bureau.models import OrganisationPolicy, PolicyAdjustment
 from shuangsuiji.policy import PolicyError, Preset
 from shuangsuiji.policy.loader import Reference, load_preset_text, preset_titles
+from shuangsuiji.prepared import Prepared
 
 
 class NoPolicy(Exception):
@@ -29,9 +30,8 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
     抽查管理员, or by migration ``bureau/0002`` for bureaus that had a preset before)."""
     if not organisation.policy_preset:
         raise NoPolicy(f"{organisation.name}尚未设置政策预设，请系统管理员在单位管理中选择。")
-    policy = OrganisationPolicy.objects.filter(
-        organisation=organisation, preset=organisation.policy_preset
-    ).first()
+    found = _POLICY(organisation=organisation.pk, preset=organisation.policy_preset, limit=1)
+    policy = found[0] if found else None
     if policy is None:
         raise NoPolicy(
             f"{organisation.name}尚未采用政策预设《{_title(organisation.policy_preset)}》："
@@ -39,6 +39,20 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
         )
     policy.organisation = organisation  # in hand: ``effective_preset`` reads no row for it
     return policy
+
+
+# Read by every page that applies a rule of the plan: compiled once per connection (issue 21 §3).
+_POLICY = Prepared(
+    lambda organisation, preset: OrganisationPolicy.objects.filter(
+        organisation_id=organisation, preset=preset
+    ).order_by("pk"),
+    organisation=int,
+    preset=str,
+    sliced=True,
+)
+_ADJUSTMENTS = Prepared(
+    lambda policy: PolicyAdjustment.objects.filter(policy_id=policy), policy=int
+)
 
 
 def _title(slug: str) -> str:
@@ -70,7 +84,8 @@ def _adjusted(policy: OrganisationPolicy, organisation, adjustments) -> Preset:
 
 
 def effective_preset(policy: OrganisationPolicy) -> Preset:
-    return _adjusted(policy, policy.organisation, policy.adjustments.all())
+    # The adjustments in Meta order, as ``policy.adjustments.all()`` gives them.
+    return _adjusted(policy, policy.organisation, _ADJUSTMENTS(policy=policy.pk))
 
 
 def effective_presets(organisations: list[Organisation]) -> dict[int, Preset | NoPolicy]:

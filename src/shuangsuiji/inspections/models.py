@@ -108,14 +108,12 @@ ON_SECRET_LIST = Q(draw__isnull=False) & ~Q(draw__status__in=Draw.LIST_PUBLIC)
 
 
 class InspectionQuerySet(PermanentScopedQuerySet):
-    def readable_by(self, user) -> "InspectionQuerySet":
+    def readable_from(self, path: str, organisation_id: int) -> "InspectionQuerySet":
         """Above the bureau (a 市局, the 省厅), a drawn inspection is readable only once its
         draw's list is public: before reveal who was drawn stays with the bureau's own staff
         (JX-6.4 保密; docs/security.md). Counts are not affected: they never name anyone."""
-        rows = super().readable_by(user)
-        if not user.is_authenticated:
-            return rows
-        return rows.exclude(ON_SECRET_LIST & ~Q(organisation_id=user.organisation_id))
+        rows = super().readable_from(path, organisation_id)
+        return rows.exclude(ON_SECRET_LIST & ~Q(organisation_id=organisation_id))
 
     def active(self) -> "InspectionQuerySet":
         """Inspections that count (toward a target's annual number and an inspector's load):

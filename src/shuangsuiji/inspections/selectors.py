@@ -11,18 +11,22 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shuangsuiji.bureau.organisation_settings import organisation_settings
+from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING
 from shuangsuiji.inspections.models import (
     INACTIVE_STATUSES,
     ON_SECRET_LIST,
     PUBLIC_RESULT,
+    Attachment,
     Inspection,
+    InspectionAssistant,
     InspectionMember,
+    ItemCheck,
 )
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
-from shuangsuiji.prepared import Prepared
+from shuangsuiji.prepared import PREFIX, Prepared
 
 
 class LocalDay(TruncDate):
@@ -613,4 +617,77 @@ def secret_lists_hidden_from(user, organisation, year: int) -> bool:
         Inspection.objects.filter(organisation=organisation, year=year)
         .filter(ON_SECRET_LIST)
         .exists()
+    )
+
+
+# -- the record form ---------------------------------------------------------------------------
+
+
+@dataclass
+class RecordRows:
+    """What the record form shows of one inspection, each read by a query compiled once per
+    connection (the form is an inspector's most used page: issue 21 §3)."""
+
+    inspection: Inspection
+    #: The team, each member with its inspector, in position order.
+    members: list[InspectionMember]
+    items: list[InspectionItem]
+    #: Each item's check, by the item's id.
+    checks: dict[int, ItemCheck]
+    attachments: list[Attachment]
+    #: The experts and auxiliary people beside the team, each with their register entry.
+    assistants: list[InspectionAssistant]
+
+
+_OPENED = Prepared(
+    lambda pk, path, organisation: (
+        Inspection.objects.readable_from(path, organisation)
+        .select_related("target", "task", "draw", "organisation")
+        .filter(pk=pk)
+    ),
+    pk=int,
+    path=PREFIX,
+    organisation=int,
+)
+# The same rows, in the same order, as the inspection's related managers give
+# (``inspection.members.select_related("inspector")``, ``inspection.items.all()`` …).
+_MEMBERS = Prepared(
+    lambda inspection: InspectionMember.objects.filter(inspection_id=inspection).select_related(
+        "inspector"
+    ),
+    inspection=int,
+)
+_ITEMS = Prepared(
+    lambda inspection: InspectionItem.objects.filter(inspections=inspection), inspection=int
+)
+_CHECKS = Prepared(
+    lambda inspection: ItemCheck.objects.filter(inspection_id=inspection), inspection=int
+)
+_ATTACHMENTS = Prepared(
+    lambda inspection: Attachment.objects.filter(inspection_id=inspection), inspection=int
+)
+_ASSISTANTS = Prepared(
+    lambda inspection: InspectionAssistant.objects.filter(inspection_id=inspection).select_related(
+        "person"
+    ),
+    inspection=int,
+)
+
+
+def record_rows(user, pk: int) -> RecordRows | None:
+    """The inspection ``pk`` as ``user`` may read it (``Inspection.objects.readable_by``), with
+    what its record form lists; ``None`` where it is not theirs to read (or does not exist)."""
+    if not user.is_authenticated:
+        return None
+    found = _OPENED(pk=pk, path=user.organisation.path, organisation=user.organisation_id)
+    if not found:
+        return None
+    [inspection] = found
+    return RecordRows(
+        inspection=inspection,
+        members=_MEMBERS(inspection=pk),
+        items=_ITEMS(inspection=pk),
+        checks={check.item_id: check for check in _CHECKS(inspection=pk)},
+        attachments=_ATTACHMENTS(inspection=pk),
+        assistants=_ASSISTANTS(inspection=pk),
     )

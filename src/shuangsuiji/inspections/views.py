@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -37,7 +37,7 @@ from shuangsuiji.inspections.forms import (
     RevisitForm,
 )
 from shuangsuiji.inspections.letters import letter_writer, suggested_materials
-from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, InspectionMember, Revisit
+from shuangsuiji.inspections.models import TARGETED_CASES, Inspection, Revisit
 from shuangsuiji.params import YEARS, whole_number
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy.schema import METHODS
@@ -60,22 +60,18 @@ def _team_or_reader(request, pk: int) -> Inspection:
     return inspection
 
 
-def _opened(request, pk: int) -> tuple[Inspection, list[InspectionMember], bool]:
-    """``_team_or_reader``'s inspection for the record form, its team, and whether the user is
-    on it (asked once, of the team the form lists too). Its organisation comes with it: the
-    form reads the organisation's partners, policy and calendar, each of which would read it
-    again."""
-    inspection = get_object_or_404(
-        Inspection.objects.readable_by(request.user).select_related(
-            "target", "task", "draw", "organisation"
-        ),
-        pk=pk,
-    )
-    members = list(inspection.members.select_related("inspector"))
-    member = services.is_team_member(request.user, inspection, members)
+def _opened(request, pk: int) -> tuple[selectors.RecordRows, bool]:
+    """``_team_or_reader``'s inspection for the record form, with what the form lists, and
+    whether the user is on its team (asked of the team the form lists too). Its organisation
+    comes with it: the form reads the organisation's partners, policy and calendar, each of
+    which would read it again."""
+    rows = selectors.record_rows(request.user, pk)
+    if rows is None:
+        raise Http404("没有这项检查。")
+    member = services.is_team_member(request.user, rows.inspection, rows.members)
     if not member and not _can_read(request.user):
         raise PermissionDenied("只能查看本组的检查任务。")
-    return inspection, members, member
+    return rows, member
 
 
 def _run(request, action: Callable[[], object], success: str) -> bool:
@@ -245,10 +241,9 @@ def targeted_new(request):
 @role_required(*ANYONE_INVOLVED)
 def record(request, pk: int):
     """The team's check form, phone first: items, method, time, people present, result."""
-    inspection, members, member = _opened(request, pk)
+    rows, member = _opened(request, pk)
+    inspection, members, items, checks = rows.inspection, rows.members, rows.items, rows.checks
     editable = member and inspection.status == Inspection.Status.ASSIGNED
-    items = list(inspection.items.all())
-    checks = {c.item_id: c for c in inspection.item_checks.all()}
     # The policy the form's dates and the three questions below ask, read once (each read is
     # two queries); a reader's form is disabled and reads it for its dates only.
     preset = services.records_preset(inspection) if editable else None
@@ -286,7 +281,7 @@ def record(request, pk: int):
     from shuangsuiji.inspections.models import VIOLATION_CATEGORIES, ItemOutcome, ResultCategory
 
     # The files uploaded, listed below; their kinds answer the records rule's three questions.
-    attachments = list(inspection.attachments.all())
+    attachments = rows.attachments
     kinds = {attachment.kind for attachment in attachments}
 
     def records_needed(violation: bool) -> str:
@@ -308,6 +303,7 @@ def record(request, pk: int):
                 (item, form[f"item_{item.pk}"], form[f"note_{item.pk}"]) for item in items
             ],
             "attachments": attachments,
+            "assistants": rows.assistants,
             "attachment_form": AttachmentForm(),
             "problems": (
                 services.submission_problems(
