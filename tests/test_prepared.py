@@ -231,3 +231,43 @@ def test_kept_with_each_threads_connection_and_gone_with_it(organisations):
     gc.collect()
     assert theirs and theirs[0]() is None
     assert connections["default"].__dict__["shuangsuiji_prepared"]  # this thread's are kept
+
+
+BY_KEY = Prepared(
+    lambda pk: Organisation.objects.filter(pk=pk).select_related("parent"),
+    pk=int,
+    planned_once=True,
+)
+CODE_BY_KEY = Prepared(
+    lambda pk: Organisation.objects.filter(pk=pk).values_list("code", flat=True),
+    pk=int,
+    planned_once=True,
+)
+
+
+def _kept_plans() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_a_query_by_key_keeps_its_plan_on_postgresql(organisations, settings):
+    """``planned_once``: the same rows; on PostgreSQL sent as a prepared statement, whose plan
+    the database keeps after five runs (issue 21 §3), and still counted like any query. With
+    ``DATABASE_PREPARED_STATEMENTS=false`` (a pooler that cannot carry them) nothing is kept."""
+    for organisation in organisations.values():
+        for _ in range(7):
+            [got] = BY_KEY(pk=organisation.pk)
+        assert _fields(got) == _fields(organisation)
+        assert got.parent == organisation.parent
+    with CaptureQueriesContext(connection) as queries:
+        BY_KEY(pk=organisations["city"].pk)
+    assert len(queries) == 1
+    settings.SHUANGSUIJI_PREPARED_STATEMENTS = False
+    assert CODE_BY_KEY(pk=organisations["a"].pk) == [organisations["a"].code]
+    if connection.vendor != "postgresql":
+        return  # SQLite plans each query itself; nothing to keep
+    kept = _kept_plans()
+    [generic] = [n for sql, n in kept.items() if '"accounts_organisation"."id" = $1' in sql]
+    assert generic > 0
+    assert not [sql for sql in kept if 'SELECT "accounts_organisation"."code"' in sql]

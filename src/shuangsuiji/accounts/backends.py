@@ -57,4 +57,5 @@ class StaffBackend(ModelBackend):
 _SIGNED_IN = Prepared(
     lambda pk: get_user_model()._default_manager.select_related("organisation").filter(pk=pk),
     pk=int,
+    planned_once=True,
 )

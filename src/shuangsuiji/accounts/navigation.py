@@ -174,7 +174,7 @@ def _granted(user_id):
 
 
 #: Compiled once per connection (shuangsuiji.prepared): every staff page asks it.
-_GRANTED = Prepared(_granted, user_id=int)
+_GRANTED = Prepared(_granted, user_id=int, planned_once=True)
 
 
 def _read(user) -> tuple[set[str], _Granted]:

@@ -49,9 +49,12 @@ _POLICY = Prepared(
     organisation=int,
     preset=str,
     sliced=True,
+    planned_once=True,
 )
 _ADJUSTMENTS = Prepared(
-    lambda policy: PolicyAdjustment.objects.filter(policy_id=policy), policy=int
+    lambda policy: PolicyAdjustment.objects.filter(policy_id=policy),
+    policy=int,
+    planned_once=True,
 )
 
 

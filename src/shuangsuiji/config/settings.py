@@ -155,6 +155,10 @@ else:
     # (benchmarks/portal.py): keep each worker thread's connection, checked before reuse.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Queries that find rows by a key are sent to PostgreSQL as prepared statements, planned once per
+# connection (shuangsuiji/prepared.py, issue 21 §3). Off only behind a pooler that cannot carry
+# prepared statements (PgBouncer before 1.21 in transaction mode; docs/deployment.md).
+SHUANGSUIJI_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

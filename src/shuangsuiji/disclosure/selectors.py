@@ -213,6 +213,7 @@ _FOLLOW_UPS = Prepared(
         .values_list("inspection_id", "kind", "opened_on", "closed_on")
     ),
     ids=list,
+    planned_once=True,
 )
 _PUBLISHED_PARTS = Prepared(
     # 部门联合: each partner department's part, once that department has published it.
@@ -222,6 +223,7 @@ _PUBLISHED_PARTS = Prepared(
         .values_list("inspection_id", "organisation__name", "result_category", "public_summary")
     ),
     ids=list,
+    planned_once=True,
 )
 
 
@@ -394,6 +396,7 @@ def enterprise_results(credit_code: str) -> QuerySet[Inspection]:
 _ENTERPRISE_RESULTS = Prepared(
     lambda credit_code: enterprise_results(credit_code).values(*_RESULT_COLUMNS),
     credit_code=str,
+    planned_once=True,
 )
 
 
@@ -414,7 +417,7 @@ def _registered(credit_code):
     )
 
 
-_REGISTERED = Prepared(_registered, credit_code=str, sliced=True)
+_REGISTERED = Prepared(_registered, credit_code=str, sliced=True, planned_once=True)
 
 
 def registered_enterprise(credit_code: str, limit: int = 50) -> list[dict]:

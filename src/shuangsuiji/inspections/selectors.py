@@ -103,6 +103,7 @@ _PUBLICATION_ROWS = Prepared(
     # PostgreSQL hash every task and draw of the bureau to sort the rows.
     lambda ids: Inspection.objects.filter(pk__in=ids).order_by().values(*PUBLICATION_VALUES),
     ids=list,
+    planned_once=True,
 )
 
 
@@ -288,7 +289,7 @@ def _team_members(ids, *more):
 
 #: Compiled once per connection (shuangsuiji.prepared): with and without the 执法证号.
 _TEAM_MEMBERS = {
-    more: Prepared(lambda ids, more=more: _team_members(ids, *more), ids=list)
+    more: Prepared(lambda ids, more=more: _team_members(ids, *more), ids=list, planned_once=True)
     for more in ((), ("inspector__certificate_no",))
 }
 
@@ -315,7 +316,9 @@ def _item_names(ids, confidential):
 
 #: Compiled once per connection (shuangsuiji.prepared): all items, or the public ones.
 _ITEM_NAMES = {
-    confidential: Prepared(lambda ids, c=confidential: _item_names(ids, c), ids=list)
+    confidential: Prepared(
+        lambda ids, c=confidential: _item_names(ids, c), ids=list, planned_once=True
+    )
     for confidential in (True, False)
 }
 
@@ -357,6 +360,7 @@ _DRAWN_COUNT = Prepared(
         .values_list("count", flat=True)
     ),
     draw=int,
+    planned_once=True,
 )
 
 
@@ -478,6 +482,7 @@ _CARD_ROWS = Prepared(
     # hashes every task and draw of the bureau to join them.
     lambda ids: Inspection.objects.filter(pk__in=ids).order_by().values(*MY_TASK_VALUES),
     ids=list,
+    planned_once=True,
 )
 
 
@@ -648,6 +653,7 @@ _OPENED = Prepared(
     pk=int,
     path=PREFIX,
     organisation=int,
+    planned_once=True,
 )
 # The same rows, in the same order, as the inspection's related managers give
 # (``inspection.members.select_related("inspector")``, ``inspection.items.all()`` …).
@@ -656,21 +662,29 @@ _MEMBERS = Prepared(
         "inspector"
     ),
     inspection=int,
+    planned_once=True,
 )
 _ITEMS = Prepared(
-    lambda inspection: InspectionItem.objects.filter(inspections=inspection), inspection=int
+    lambda inspection: InspectionItem.objects.filter(inspections=inspection),
+    inspection=int,
+    planned_once=True,
 )
 _CHECKS = Prepared(
-    lambda inspection: ItemCheck.objects.filter(inspection_id=inspection), inspection=int
+    lambda inspection: ItemCheck.objects.filter(inspection_id=inspection),
+    inspection=int,
+    planned_once=True,
 )
 _ATTACHMENTS = Prepared(
-    lambda inspection: Attachment.objects.filter(inspection_id=inspection), inspection=int
+    lambda inspection: Attachment.objects.filter(inspection_id=inspection),
+    inspection=int,
+    planned_once=True,
 )
 _ASSISTANTS = Prepared(
     lambda inspection: InspectionAssistant.objects.filter(inspection_id=inspection).select_related(
         "person"
     ),
     inspection=int,
+    planned_once=True,
 )
 
 
