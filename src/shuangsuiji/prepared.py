@@ -299,19 +299,34 @@ def _planned_once_cursor(connection):
         # never prepare, whatever this says; a threshold no query reaches lets this cursor's
         # ``prepare=True`` through and prepares nothing by itself.
         raw.prepare_threshold = 2**31 - 1
-    return _planned_once_class()(raw)
+    cursor = _planned_once_class()(raw)
+    cursor.logged = connection.queries_logged
+    return cursor
 
 
 @functools.cache
 def _planned_once_class() -> type:
     # Imported when first used: the PostgreSQL backend needs psycopg.
     from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg import ClientCursor
 
     class PlannedOnce(ServerBindingCursor):
+        logged = False
+
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
+            result = super().execute(query, params, prepare=True, binary=binary)
+            if self.logged:
+                # Django logs ``cursor._query.query`` (the SQL with its values, as its own
+                # cursors send it), which psycopg leaves empty for a prepared statement.
+                self._query = _Sent(ClientCursor(self.connection).mogrify(query, params).encode())
+            return result
 
     return PlannedOnce
+
+
+@dataclass(frozen=True)
+class _Sent:
+    query: bytes
 
 
 def _kept(connection) -> dict:
