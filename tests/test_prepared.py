@@ -121,7 +121,7 @@ def test_refuses_what_it_cannot_run_with_other_values(db):
         Prepared(
             lambda pk: Organisation.objects.filter(pk=pk).values_list("pk", named=True), pk=int
         )(pk=1)
-    with pytest.raises(PreparedError, match="only int, str, date, PREFIX and list"):
+    with pytest.raises(PreparedError, match="only int, str, date, datetime, PREFIX and list"):
         Prepared(lambda day: Organisation.objects.values_list("pk"), day=object)
     with pytest.raises(PreparedError, match="are not"):
         CHILDREN(parent=1)
@@ -273,3 +273,39 @@ def test_a_query_by_key_keeps_its_plan_on_postgresql(organisations, settings):
     [generic] = [n for sql, n in kept.items() if '"accounts_organisation"."id" = $1' in sql]
     assert generic > 0
     assert not [sql for sql in kept if 'SELECT "accounts_organisation"."code"' in sql]
+
+
+def _unexpired(now):
+    from django.contrib.sessions.models import Session
+
+    return (
+        Session.objects.filter(expire_date__gt=now)
+        .order_by("expire_date")
+        .values_list("session_key", flat=True)
+    )
+
+
+UNEXPIRED = Prepared(_unexpired, now=dt.datetime)
+
+
+def test_times(db):
+    """An aware time is passed as ``DateTimeField`` passes it (UTC; a string on SQLite)."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    start = timezone.now()
+    for hours in range(5):
+        Session.objects.create(
+            session_key=f"key{hours}",
+            session_data="",
+            expire_date=start + dt.timedelta(hours=hours),
+        )
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    for moment in (
+        start - dt.timedelta(days=1),
+        start + dt.timedelta(minutes=90),
+        (start + dt.timedelta(hours=2)).astimezone(beijing),  # the same instant, other zone
+        start + dt.timedelta(days=1),
+    ):
+        assert UNEXPIRED(now=moment) == list(_unexpired(moment))
+    assert UNEXPIRED(now=start + dt.timedelta(minutes=90)) == ["key2", "key3", "key4"]

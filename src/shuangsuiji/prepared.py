@@ -21,7 +21,8 @@ stand-in does not reach the database unchanged (``icontains`` wraps it in ``%``;
 ``LIMIT`` is written into the SQL). So a query that would not give what the ORM gives fails on
 its first call, in the tests, not with wrong rows.
 
-Arguments are ``int``, ``str``, ``datetime.date`` (passed as ``DateField`` passes a day), lists
+Arguments are ``int``, ``str``, ``datetime.date`` (passed as ``DateField`` passes a day),
+``datetime.datetime`` (an aware time, passed as ``DateTimeField`` passes it), lists
 of numbers (``list``: ``filter(id__in=ids)``; the SQL is compiled once per length, and an empty
 list gives no rows without a query, as the ORM does) and ``PREFIX``, a text the query compares
 with ``__startswith``; other types are refused. ``sliced=True`` adds ``limit`` and ``offset`` to
@@ -138,9 +139,10 @@ class Prepared:
         self, build: Callable, *, sliced: bool = False, planned_once: bool = False, **kinds: type
     ) -> None:
         for name, kind in kinds.items():
-            if kind not in (int, str, dt.date, list, PREFIX) or name in _SLICE:
+            if kind not in (int, str, dt.date, dt.datetime, list, PREFIX) or name in _SLICE:
                 raise PreparedError(
-                    f"{name}: only int, str, date, PREFIX and list arguments can be prepared, "
+                    f"{name}: only int, str, date, datetime, PREFIX and list arguments can be "
+                    "prepared, "
                     f"and not named {' or '.join(_SLICE)}"
                 )
         self.build = build
@@ -175,7 +177,7 @@ class Prepared:
         compiled = self._compiled_for(tuple(lengths))
         connection = connections[compiled.alias]
         for name, kind in self.kinds.items():
-            if kind is dt.date or kind is PREFIX:
+            if kind is dt.date or kind is dt.datetime or kind is PREFIX:
                 values[name] = _as_passed(kind, values[name], connection)
         params = [_param(values, *slot) for slot in compiled.slots] + window
         cursor = connection.cursor()
@@ -226,6 +228,8 @@ class Prepared:
                 standins[name] = base
             elif kind is dt.date:
                 standins[name] = dt.date(2900 + which, 1 + which, 1 + number)
+            elif kind is dt.datetime:
+                standins[name] = dt.datetime(2900 + which, 1 + which, 1 + number, tzinfo=dt.UTC)
             elif kind is str or kind is PREFIX:
                 standins[name] = f"{_STR_PREFIXES[which]}{number}"
             else:
@@ -342,6 +346,9 @@ def _as_passed(kind, value, connection):
     if kind is dt.date:
         # DateField.get_db_prep_value: a day (a string on SQLite).
         return connection.ops.adapt_datefield_value(value)
+    if kind is dt.datetime:
+        # DateTimeField.get_db_prep_value, for an aware time (in UTC, a string on SQLite).
+        return connection.ops.adapt_datetimefield_value(value)
     if kind is PREFIX:
         # The ``startswith`` lookup: the text, its LIKE wildcards escaped, then ``%``.
         return f"{connection.ops.prep_for_like_query(value)}%"

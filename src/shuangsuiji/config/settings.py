@@ -267,6 +267,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG or not PRODUCTION
 
+# Django's database sessions, read by a query planned once per connection (accounts/sessions.py).
+SESSION_ENGINE = "shuangsuiji.accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SHUANGSUIJI_SESSION_SECONDS", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
