@@ -380,13 +380,18 @@ def drawn_count(draw_id: int) -> int:
 OVERDUE_VALUES = ("pk", "status", "target__name", "task__number", "task__quarter")
 
 
+def _late(organisation, today) -> QuerySet[Inspection]:
+    """The organisation's inspections still open after their task's deadline."""
+    return Inspection.objects.filter(
+        organisation=organisation,
+        status__in=OPEN_STATUSES,
+        task__inspection_deadline__lt=today,
+    )
+
+
 def _overdue(organisation, today):
     return (
-        Inspection.objects.filter(
-            organisation=organisation,
-            status__in=OPEN_STATUSES,
-            task__inspection_deadline__lt=today,
-        )
+        _late(organisation, today)
         .order_by("task__inspection_deadline", "task__sequence", "pk")
         .values(*OVERDUE_VALUES, deadline=F("task__inspection_deadline"))
     )
@@ -419,11 +424,7 @@ def overdue_inspections(
 def overdue_inspection_count(organisation, today: dt.date) -> int:
     """How many rows ``overdue_inspections`` lists, counted by the database (the home page's
     to-do needs the number only)."""
-    return Inspection.objects.filter(
-        organisation=organisation,
-        status__in=OPEN_STATUSES,
-        task__inspection_deadline__lt=today,
-    ).count()
+    return _late(organisation, today).count()
 
 
 def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
