@@ -103,6 +103,11 @@ class RecordForm(forms.Form):
                 label="说明", required=False, max_length=500, initial=check.note if check else ""
             )
 
+    def record_fields(self) -> list:
+        """The record's own fields, in order, without each item's outcome and note (the page
+        shows those with their items)."""
+        return [self[name] for name in self.fields if name in self.base_fields]
+
     def record_data(self) -> RecordData:
         d = self.cleaned_data
         return RecordData(
