@@ -180,10 +180,7 @@ class Prepared:
             if kind is dt.date or kind is dt.datetime or kind is PREFIX:
                 values[name] = _as_passed(kind, values[name], connection)
         params = [_param(values, *slot) for slot in compiled.slots] + window
-        cursor = connection.cursor()
-        if self.planned_once and _plans_kept(connection):
-            cursor.cursor.close()
-            cursor.cursor = _planned_once_cursor(connection)
+        cursor = planned_once_cursor(connection) if self.planned_once else connection.cursor()
         with cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -277,6 +274,17 @@ class Prepared:
             raise PreparedError(f"{self._name}: the SQL depends on the argument values")
         builder = _ObjectBuilder.of(compiler, first.db) if shape == "models" else None
         return _Compiled(first.db, sql, slots, compiler, shape, names, builder)
+
+
+def planned_once_cursor(connection):
+    """Django's cursor of ``connection`` whose queries PostgreSQL parses and plans once per
+    connection (``_planned_once_cursor``), for SQL written by hand that finds rows by a key;
+    Django's own cursor on SQLite or with ``DATABASE_PREPARED_STATEMENTS=false``."""
+    cursor = connection.cursor()
+    if _plans_kept(connection):
+        cursor.cursor.close()
+        cursor.cursor = _planned_once_cursor(connection)
+    return cursor
 
 
 def _plans_kept(connection) -> bool:
