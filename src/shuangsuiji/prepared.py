@@ -142,8 +142,7 @@ class Prepared:
             if kind not in (int, str, dt.date, dt.datetime, list, PREFIX) or name in _SLICE:
                 raise PreparedError(
                     f"{name}: only int, str, date, datetime, PREFIX and list arguments can be "
-                    "prepared, "
-                    f"and not named {' or '.join(_SLICE)}"
+                    f"prepared, and not named {' or '.join(_SLICE)}"
                 )
         self.build = build
         self._name = f"{build.__module__}.{build.__qualname__}"
@@ -302,8 +301,8 @@ def _planned_once_cursor(connection):
     each time. A plan made once is right only where the best plan does not depend on the
     values, so this is for queries that find rows by a key (``planned_once=True``): a primary
     key, or the foreign key of the rows that belong to one object. The cursor goes inside
-    Django's own cursor wrapper, so the query is counted and logged as any other (with ``$1``
-    for its values)."""
+    Django's own cursor wrapper, so the query is counted and logged as any other, with its
+    values."""
     raw = connection.connection
     if raw.prepare_threshold is None:
         # Django turns psycopg's automatic preparing off (``prepare_threshold=None``), which
