@@ -656,37 +656,29 @@ _OPENED = Prepared(
     organisation=int,
     planned_once=True,
 )
-# The same rows, in the same order, as the inspection's related managers give
-# (``inspection.members.select_related("inspector")``, ``inspection.items.all()`` …).
-_MEMBERS = Prepared(
-    lambda inspection: InspectionMember.objects.filter(inspection_id=inspection).select_related(
-        "inspector"
-    ),
-    inspection=int,
-    planned_once=True,
-)
+
+
+def _of_inspection(model, *related: str) -> Prepared:
+    """The rows of ``model`` that belong to one inspection, with their ``related`` objects: the
+    same rows, in the same order, as the inspection's related manager gives them
+    (``inspection.members.select_related("inspector")``)."""
+
+    def rows(inspection):
+        found = model.objects.filter(inspection_id=inspection)
+        return found.select_related(*related) if related else found
+
+    return Prepared(rows, inspection=int, planned_once=True)
+
+
+_MEMBERS = _of_inspection(InspectionMember, "inspector")
 _ITEMS = Prepared(
     lambda inspection: InspectionItem.objects.filter(inspections=inspection),
     inspection=int,
     planned_once=True,
 )
-_CHECKS = Prepared(
-    lambda inspection: ItemCheck.objects.filter(inspection_id=inspection),
-    inspection=int,
-    planned_once=True,
-)
-_ATTACHMENTS = Prepared(
-    lambda inspection: Attachment.objects.filter(inspection_id=inspection),
-    inspection=int,
-    planned_once=True,
-)
-_ASSISTANTS = Prepared(
-    lambda inspection: InspectionAssistant.objects.filter(inspection_id=inspection).select_related(
-        "person"
-    ),
-    inspection=int,
-    planned_once=True,
-)
+_CHECKS = _of_inspection(ItemCheck)
+_ATTACHMENTS = _of_inspection(Attachment)
+_ASSISTANTS = _of_inspection(InspectionAssistant, "person")
 
 
 def record_rows(user, pk: int) -> RecordRows | None:
