@@ -27,10 +27,12 @@ class OrgScopedQuerySet(models.QuerySet):
         self, organisation: Organisation, *, with_descendants: bool = False
     ) -> OrgScopedQuerySet:
         if with_descendants:
-            return self.filter(
-                **{f"{self.organisation_field}__path__startswith": organisation.path}
-            )
+            return self.under(organisation.path)
         return self.filter(**{self.organisation_field: organisation})
+
+    def under(self, path: str) -> OrgScopedQuerySet:
+        """The rows of the organisation with this ``path`` and of every one below it."""
+        return self.filter(**{f"{self.organisation_field}__path__startswith": path})
 
     def readable_by(self, user: User) -> OrgScopedQuerySet:
         if not user.is_authenticated:
@@ -41,7 +43,7 @@ class OrgScopedQuerySet(models.QuerySet):
         """``readable_by`` a signed-in user of the organisation with this ``path`` and id: the
         rule in the values it depends on, so a query compiled once (``shuangsuiji.prepared``)
         can apply it for any user."""
-        return self.filter(**{f"{self.organisation_field}__path__startswith": path})
+        return self.under(path)
 
     def editable_by(self, user: User) -> OrgScopedQuerySet:
         if not user.is_authenticated:

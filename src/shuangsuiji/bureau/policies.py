@@ -31,12 +31,12 @@ def organisation_policy(organisation: Organisation) -> OrganisationPolicy:
     if not organisation.policy_preset:
         raise NoPolicy(f"{organisation.name}尚未设置政策预设，请系统管理员在单位管理中选择。")
     found = _POLICY(organisation=organisation.pk, preset=organisation.policy_preset, limit=1)
-    policy = found[0] if found else None
-    if policy is None:
+    if not found:
         raise NoPolicy(
             f"{organisation.name}尚未采用政策预设《{_title(organisation.policy_preset)}》："
             "请系统管理员在单位管理中打开本单位并保存（保存即采用该预设）。"
         )
+    [policy] = found
     policy.organisation = organisation  # in hand: ``effective_preset`` reads no row for it
     return policy
 
