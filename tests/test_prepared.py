@@ -81,6 +81,40 @@ def test_gives_what_the_orm_gives_for_each_calls_values(organisations):
     assert len(queries) == 0
 
 
+MIXED = Prepared(
+    # Two list arguments, one excluded, beside a list written in the query (constants).
+    lambda ids, others: (
+        Organisation.objects.filter(pk__in=ids, level__in=[1, 2, 3])
+        .exclude(pk__in=others)
+        .order_by("code")
+        .values_list("code", flat=True)
+    ),
+    ids=list,
+    others=list,
+)
+
+
+def test_lists_go_to_postgresql_as_one_array(organisations):
+    """A list argument is one array parameter on PostgreSQL (``= ANY``), so psycopg does not
+    parse the SQL afresh for each call; the constants stay as written. The same rows."""
+    every = [organisations[key].pk for key in ("province", "city", "a", "b")]
+    for ids, others in ((every, every[:1]), (every[:2], every[1:]), (every[::-1], [10**12])):
+        expected = list(
+            Organisation.objects.filter(pk__in=ids, level__in=[1, 2, 3])
+            .exclude(pk__in=others)
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert MIXED(ids=ids, others=others) == expected
+        [sql] = [query["sql"] for query in queries]
+        if connection.vendor == "postgresql":
+            assert sql.count("= ANY(") == 2 and '"level" IN (1, 2, 3)' in sql
+        else:
+            assert "ANY" not in sql and sql.count(" IN (") == 3
+    assert MIXED(ids=every, others=every[1:]) == [organisations["province"].code]
+
+
 def test_one_query_per_call_through_the_connections_cursor(organisations):
     city = organisations["city"]
     CHILDREN(parent=city.pk, level=3)

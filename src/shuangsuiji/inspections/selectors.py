@@ -428,21 +428,18 @@ def overdue_inspection_count(organisation, today: dt.date) -> int:
 
 
 def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
-    """(open, of which past their deadline) of ``inspector_inspections``, counted by the
-    database in one query: the home page's to-dos need the numbers only."""
-    counts = (
-        Inspection.objects.filter(
-            organisation=user.organisation,
-            members__inspector__certificate_no=user.username,
-            status__in=OPEN_STATUSES,
-        )
-        .active()
-        .aggregate(
-            total=Count("pk", distinct=True),
-            late=Count("pk", distinct=True, filter=Q(task__inspection_deadline__lt=today)),
-        )
-    )
-    return counts["total"] or 0, counts["late"] or 0
+    """(open, of which past their deadline) of ``inspector_inspections``: the home page's and
+    the menu's to-dos need the numbers only. Counted here from the team's inspections as
+    ``my_tasks`` reads them (one lookup by the inspector's teams, compiled once per
+    connection): counted in the database by organisation, PostgreSQL joined the bureau's
+    thousands of inspections with the inspector's teams, 10 ms a menu at province scale while
+    results were being submitted (benchmarks/load.py's pg_stat_statements; issue 21 §3)."""
+    still = late = 0
+    for _, organisation, status, deadline, _ in _TEAMS_INSPECTIONS(certificate_no=user.username):
+        if organisation == user.organisation_id and status in OPEN_STATUSES:
+            still += 1
+            late += deadline is not None and deadline < today
+    return still, late
 
 
 #: The values a card of 我的任务 shows (inspections/templatetags/task_cards.py): read as values,
