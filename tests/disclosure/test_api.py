@@ -155,12 +155,17 @@ def test_registers_change_their_etag_when_a_row_is_removed(client, portal):
     from shuangsuiji.directory.models import Target
 
     url = f"/api/organisations/{portal.county.code}/targets"
-    etag = client.get(url)["ETag"]
+    first = client.get(url)
+    etag, count = first["ETag"], first.json()["count"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     target = Target.objects.filter(organisation=portal.county).first()
     target.in_register, target.removal_reason = False, "注销"
     target.save()
-    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    # The register's count is kept under its name with the version: counted again now.
+    assert changed.json()["count"] == count - 1
+    assert client.get(url, {"page": 2}).json()["count"] == count - 1
 
 
 def test_docs_are_served_locally(client, portal):

@@ -140,11 +140,31 @@ def test_search_by_name_fragment_and_by_code(client, portal):
     assert "名录库中没有匹配的企业" in text(client.get("/gongkai/search/", {"q": "不存在的公司"}))
 
 
+def test_search_rows_escape_names_and_link_the_enterprise_and_its_bureau(client, portal):
+    """企业查询's rows are written in Python (disclosure/templatetags/enterprise_table.py, issue
+    21 §1): a name holding markup is shown as text, each row links the enterprise's page and
+    its bureau's, as the template did."""
+    from shuangsuiji.directory.models import Target
+
+    target = portal.clean.target
+    Target.objects.filter(pk=target.pk).update(name="<i>甲&乙</i>公司")
+    page = text(client.get("/gongkai/search/", {"q": target.credit_code}))
+    assert (
+        f'<tr><td><a href="/gongkai/enterprise/{target.credit_code}/">'
+        f"&lt;i&gt;甲&amp;乙&lt;/i&gt;公司</a></td><td>{target.credit_code}</td>"
+        f'<td><a href="/gongkai/org/{target.organisation.code}/">{target.organisation.name}</a>'
+        "</td></tr>"
+    ) in page
+    assert "<i>" not in page
+
+
 def test_enterprise_page_shows_every_public_result_of_the_enterprise(client, portal):
     page = text(client.get(f"/gongkai/enterprise/{portal.ordered.target.credit_code}/"))
     assert "公开的抽查结果（1 条）" in page and "发现问题已责令整改" in page
     assert portal.county.name in page
     assert client.get("/gongkai/enterprise/91000000000000000X/").status_code == 404
+    missing = client.get("/gongkai/org/999999/results/")
+    assert missing.status_code == 404 and "没有单位代码为“999999”的单位" in missing.content.decode()
 
 
 def test_committed_draw_shows_sources_commitment_and_pool_only(client, portal):

@@ -52,6 +52,19 @@ def public_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.bureaus().filter(is_active=True).select_related("parent")
 
 
+#: Every page and answer about one organisation reads it first by its code: compiled once and
+#: planned once per connection (shuangsuiji.prepared; issue 21 §1).
+_PUBLIC_ORGANISATION = Prepared(
+    lambda code: public_organisations().filter(code=code), code=str, planned_once=True
+)
+
+
+def public_organisation(code: str) -> Organisation | None:
+    """The active bureau of ``code`` (its parent read with it), or None."""
+    found = _PUBLIC_ORGANISATION(code=code)
+    return found[0] if found else None
+
+
 def public_plan_revisions(organisation: Organisation | None = None) -> QuerySet[PlanRevision]:
     """Published versions only: a draft or an approved-but-unpublished plan is not public."""
     revisions = PlanRevision.objects.select_related("plan", "plan__organisation")
@@ -114,6 +127,22 @@ def public_targets(organisation: Organisation, query: str = "") -> QuerySet[Targ
     if query:
         targets = targets.filter(name_contains(query) | Q(credit_code=query.upper()))
     return targets.order_by("name", "credit_code").only("pk", "project_code", *TARGET_FIELDS)
+
+
+#: 检查对象名录库 of an organisation, unfiltered, as the open-data API lists it page by page:
+#: compiled once per connection. Not planned once: the organisations' registers differ in size
+#: by orders of magnitude, and a page deep in a large one needs its own plan.
+_ORGANISATION_TARGETS = Prepared(
+    lambda organisation: public_targets(organisation).values(*TARGET_FIELDS),
+    organisation=int,
+    sliced=True,
+)
+
+
+def organisation_target_values(organisation_id: int, offset: int, limit: int) -> list[dict]:
+    """``limit`` rows of ``public_targets`` of the organisation from ``offset``, as values of
+    ``TARGET_FIELDS``."""
+    return _ORGANISATION_TARGETS(organisation=organisation_id, limit=limit, offset=offset)
 
 
 def public_inspectors(organisation: Organisation) -> QuerySet[Inspector]:

@@ -39,7 +39,10 @@ def _page(request, queryset, count_key: str | None = None):
 
 
 def _organisation(code: str):
-    return get_object_or_404(selectors.public_organisations(), code=code)
+    org = selectors.public_organisation(code)
+    if org is None:
+        raise Http404(f"没有单位代码为“{code}”的单位。")
+    return org
 
 
 @require_GET
@@ -335,7 +338,7 @@ def results_xlsx(request, code: str):
 @require_GET
 @public_cached(of_path)
 def plan_revision(request, code: str, year: int, version: int):
-    org = get_object_or_404(selectors.public_organisations(), code=code)
+    org = _organisation(code)
     revision = get_object_or_404(
         selectors.public_plan_revisions(org), plan__year=year, version=version
     )
