@@ -14,13 +14,23 @@ from shuangsuiji.bureau.models import OrganisationSettings
 from shuangsuiji.bureau.policies import NoPolicy, effective_preset, organisation_policy
 from shuangsuiji.policy import PolicyError, Preset
 from shuangsuiji.policy.targets import RESULT_PUBLICATION_MONTHLY, plan_target
+from shuangsuiji.prepared import Prepared
+
+#: Read by the portal's results pages, the record form and the acts of most services: compiled
+#: and planned once per connection (shuangsuiji.prepared; issue 21 §1, §3).
+_STORED = Prepared(
+    lambda organisation: OrganisationSettings.objects.filter(organisation=organisation),
+    organisation=int,
+    planned_once=True,
+)
 
 
 def organisation_settings(organisation: Organisation) -> OrganisationSettings:
     """The bureau's stored settings; where none are stored, the defaults its adopted preset
     gives, unsaved. Reads never write: the row is made when the bureau adopts its preset
     (``bureau.services.policy_adopt``) or its 系统管理员 saves the settings form."""
-    settings = OrganisationSettings.objects.filter(organisation=organisation).first()
+    stored = _STORED(organisation=organisation.pk) if organisation.pk is not None else []
+    settings = stored[0] if stored else None
     if settings is None:
         settings = OrganisationSettings(organisation=organisation, **_defaults(organisation))
     return settings
