@@ -49,14 +49,7 @@ def main() -> None:
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
 
-    data_dir = Path(args.data_dir)
-    os.environ.update(portal.production_env(args.database_url, data_dir))
-    saved = data_dir / "staff-env.json"
-    if saved.exists():
-        os.environ.update(json.loads(saved.read_text()))
-    import django
-
-    django.setup()
+    portal.use_loaded_database(args.database_url, Path(args.data_dir))
     from django.db import connections
     from django.db.models import Count
 

@@ -1037,6 +1037,19 @@ def print_table(rows: list[tuple[Route, Figures]], floor_p95: float) -> None:
             print(f"  {route.label:<22}{route.path}")
 
 
+def use_loaded_database(url: str, data_dir: Path) -> None:
+    """Django set up in this process on the province that ``staff.py --database-url URL
+    --data-dir DIR --load-only`` loaded, with the secrets its accounts and encrypted fields were
+    written under (kept in ``data_dir``): for the scripts that time selectors in process."""
+    os.environ.update(production_env(url, data_dir))
+    saved = data_dir / "staff-env.json"
+    if saved.exists():
+        os.environ.update(json.loads(saved.read_text()))
+    import django
+
+    django.setup()
+
+
 def production_env(url: str, data_dir: Path) -> dict[str, str]:
     """The environment ``shuangsuiji serve`` runs in for a benchmark: production settings on the
     throwaway database, fresh secrets, loopback only."""
