@@ -513,13 +513,6 @@ def _listing(
     return _conditional(request, newest, build, extra=extra)
 
 
-def _organisation(code: str):
-    org = selectors.public_organisation(code)
-    if org is None:
-        raise Http404(f"没有单位代码为“{code}”的单位。")
-    return org
-
-
 def _newest(rows: QuerySet, field: str) -> dt.datetime | None:
     return rows.order_by().aggregate(newest=Max(field))["newest"]
 
@@ -577,7 +570,7 @@ def organisations(request, query: Query[ListQuery]):
 )
 @decorate_view(public_cached(of_query))
 def plans(request, code: Code, query: Query[ListQuery]):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     rows = selectors.public_plan_revisions(org).order_by("-plan__year", "-version")
 
     def out(revision) -> PlanRevisionOut:
@@ -660,7 +653,7 @@ def _plans_csv(request, query, org, rows):
 )
 @decorate_view(public_cached(of_query))
 def items(request, code: Code, query: Query[ListQuery]):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     rows = selectors.public_items(org)
     every = org.items.all()  # removed or 涉密 rows change the list too
 
@@ -706,7 +699,7 @@ def items(request, code: Code, query: Query[ListQuery]):
 )
 @decorate_view(public_cached(of_query))
 def targets(request, code: Code, query: Query[TargetQuery]):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     text = query.q.strip()[:100]
     rows = selectors.public_targets(org, text)
     return _listing(
@@ -738,7 +731,7 @@ def targets(request, code: Code, query: Query[TargetQuery]):
 )
 @decorate_view(public_cached(of_query))
 def inspectors(request, code: Code, query: Query[ListQuery]):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     rows = selectors.public_inspectors(org)
     return _listing(
         request,
@@ -801,7 +794,9 @@ def _status_label(draw: Draw) -> str:
 @decorate_view(public_cached(of_query))
 def draws(request, query: Query[DrawQuery]):
     organisation = query.organisation
-    rows = selectors.public_draws(_organisation(organisation) if organisation else None)
+    rows = selectors.public_draws(
+        selectors.public_organisation(organisation) if organisation else None
+    )
     if query.status:
         rows = rows.filter(status=query.status)
     rows = rows.order_by("-committed_at", "pk")
@@ -925,7 +920,7 @@ def results(request, query: Query[ResultQuery]):
     if chosen.problems:
         raise ParameterError(chosen.problems)
     organisation = query.organisation
-    org = _organisation(organisation) if organisation else None
+    org = selectors.public_organisation(organisation) if organisation else None
     rows = chosen.filter_queryset(selectors.public_results(org))
     if query.credit_code:
         rows = rows.filter(target__credit_code=query.credit_code.strip().upper())

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Organisation
@@ -59,10 +60,13 @@ _PUBLIC_ORGANISATION = Prepared(
 )
 
 
-def public_organisation(code: str) -> Organisation | None:
-    """The active bureau of ``code`` (its parent read with it), or None."""
+def public_organisation(code: str) -> Organisation:
+    """The active bureau of ``code``, its parent read with it; 404, saying why, if there is
+    none (the portal's pages and the API's answers alike)."""
     found = _PUBLIC_ORGANISATION(code=code)
-    return found[0] if found else None
+    if not found:
+        raise Http404(f"没有单位代码为“{code}”的单位。")
+    return found[0]
 
 
 def public_plan_revisions(organisation: Organisation | None = None) -> QuerySet[PlanRevision]:

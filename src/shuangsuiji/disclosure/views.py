@@ -38,13 +38,6 @@ def _page(request, queryset, count_key: str | None = None):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _organisation(code: str):
-    org = selectors.public_organisation(code)
-    if org is None:
-        raise Http404(f"没有单位代码为“{code}”的单位。")
-    return org
-
-
 @require_GET
 @public_cached(across)
 def index(request):
@@ -97,7 +90,7 @@ def enterprise(request, credit_code: str):
 @require_GET
 @public_cached(of_path)
 def organisation(request, code: str):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     return render(
         request,
         "disclosure/organisation.html",
@@ -116,7 +109,7 @@ def organisation(request, code: str):
 def policy(request, code: str):
     """实施方案: the parameters the draws follow and, beside them, the document as issued with
     its 文号 (保定 三、（五）, 藁城 二、（八）); ``?year=`` shows another year's documents."""
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     year = whole_number(request.GET.get("year"), *YEARS)
     return render(
         request,
@@ -132,7 +125,7 @@ def policy(request, code: str):
 @require_GET
 def plan_document_file(request, code: str, pk: int):
     """A 实施方案 file the portal lists (current or replaced); a withdrawn one is gone."""
-    document = plan_documents.public_plan_document(_organisation(code), pk)
+    document = plan_documents.public_plan_document(selectors.public_organisation(code), pk)
     if document is None:
         raise Http404("没有该实施方案文件，或该文件已撤回。")
     return document_response(document)
@@ -141,7 +134,7 @@ def plan_document_file(request, code: str, pk: int):
 @require_GET
 @public_cached(of_path)
 def items(request, code: str):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     return render(
         request,
         "disclosure/items.html",
@@ -156,7 +149,7 @@ def items(request, code: str):
 @require_GET
 @public_cached(of_path)
 def targets(request, code: str):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     search = TargetSearch(request.GET, queryset=selectors.public_targets(org))
     query = search.query
     page = _page(request, search.qs)
@@ -175,7 +168,7 @@ def targets(request, code: str):
 @require_GET
 @public_cached(of_path)
 def inspectors(request, code: str):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     return render(
         request,
         "disclosure/inspectors.html",
@@ -191,7 +184,7 @@ def results(request, code: str):
 
 def _results_page(request, code: str) -> HttpResponse:
     """The results page of ``code`` with the filters of the query string (400 naming a bad one)."""
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     problems = filterset.problems
     if any(filterset.chosen.values()):
@@ -258,7 +251,7 @@ def results_xlsx(request, code: str):
     from shuangsuiji.directory.tasks import task_run_now, worker_seen
     from shuangsuiji.disclosure import results_files
 
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
     if filterset.problems:
         return _results_page(request, code)  # the page, naming what is wrong (400)
@@ -338,7 +331,7 @@ def results_xlsx(request, code: str):
 @require_GET
 @public_cached(of_path)
 def plan_revision(request, code: str, year: int, version: int):
-    org = _organisation(code)
+    org = selectors.public_organisation(code)
     revision = get_object_or_404(
         selectors.public_plan_revisions(org), plan__year=year, version=version
     )
