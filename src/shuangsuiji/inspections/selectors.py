@@ -434,12 +434,8 @@ def inspector_open_counts(user, today: dt.date) -> tuple[int, int]:
     connection): counted in the database by organisation, PostgreSQL joined the bureau's
     thousands of inspections with the inspector's teams, 10 ms a menu at province scale while
     results were being submitted (benchmarks/load.py's pg_stat_statements; issue 21 §3)."""
-    still = late = 0
-    for _, organisation, status, deadline, _ in _TEAMS_INSPECTIONS(certificate_no=user.username):
-        if organisation == user.organisation_id and status in OPEN_STATUSES:
-            still += 1
-            late += deadline is not None and deadline < today
-    return still, late
+    still, _ = _teams_work(user)
+    return len(still), _past_deadline(still, today)
 
 
 #: The values a card of 我的任务 shows (inspections/templatetags/task_cards.py): read as values,
@@ -543,6 +539,31 @@ def _teams_inspections(certificate_no):
 _TEAMS_INSPECTIONS = Prepared(_teams_inspections, certificate_no=str)
 
 
+def _teams_work(user, before: int | None = None) -> tuple[list[tuple], list[int]]:
+    """The inspections of the inspector's teams in their organisation (``my_tasks`` says why it
+    is checked here): the open ones as their order keys, sorted, and the finished ones' ids
+    (below ``before`` where given), unsorted."""
+    still, done = [], []
+    for pk, organisation, status, deadline, reveal_on in _TEAMS_INSPECTIONS(
+        certificate_no=user.username
+    ):
+        if organisation != user.organisation_id:
+            continue
+        if status in OPEN_STATUSES:
+            # The database's order: the deadline, then the day the list is revealed, each
+            # missing one last, then the id.
+            still.append((deadline is None, deadline, reveal_on is None, reveal_on, pk))
+        elif before is None or pk < before:
+            done.append(pk)
+    still.sort()
+    return still, done
+
+
+def _past_deadline(still: list[tuple], today: dt.date) -> int:
+    """How many of ``_teams_work``'s open inspections are past their 检查时限."""
+    return sum(1 for _, deadline, *_ in still if deadline is not None and deadline < today)
+
+
 def my_tasks(
     user,
     today: dt.date,
@@ -564,20 +585,8 @@ def my_tasks(
     filtered in the query, PostgreSQL scans the bureau's thousands of inspections to join them
     with the inspector's teams, where from the teams it looks up their hundreds by id."""
     size = size or DONE_PAGE
-    still, done = [], []
-    for pk, organisation, status, deadline, reveal_on in _TEAMS_INSPECTIONS(
-        certificate_no=user.username
-    ):
-        if organisation != user.organisation_id:
-            continue
-        if status in OPEN_STATUSES:
-            # The database's order: the deadline, then the day the list is revealed, each
-            # missing one last, then the id.
-            still.append((deadline is None, deadline, reveal_on is None, reveal_on, pk))
-        elif before is None or pk < before:
-            done.append(pk)
-    still.sort()
-    late = sum(1 for _, deadline, *_ in still if deadline is not None and deadline < today)
+    still, done = _teams_work(user, before)
+    late = _past_deadline(still, today)
     shown_ids = [key[-1] for key in still[:shown]]
     done = sorted(done, reverse=True)[: size + 1]
     older = done[size - 1] if len(done) > size else None
