@@ -389,10 +389,11 @@ def _lists_as_arrays(sql: str, slots: tuple, lengths: dict[str, int]) -> tuple[s
     most 50 parameters only): 0.2 ms of a hundred ids' query, three or four of them in a first
     view of a page of results (issue 21 §1). One SQL for every length also makes one prepared
     statement (``planned_once``) where there was one per length."""
-    offsets = [m.start() for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s"]
-    if len(offsets) != len(slots):
+    # Each placeholder's offset in the SQL → its parameter's number.
+    placeholders = (m.start() for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s")
+    position = {offset: number for number, offset in enumerate(placeholders)}
+    if len(position) != len(slots):
         return sql, slots
-    position = {offset: number for number, offset in enumerate(offsets)}
     pieces, kept, done, end = [], [], 0, 0
     for match in _IN_LIST.finditer(sql):
         first = position[match.start(1)]

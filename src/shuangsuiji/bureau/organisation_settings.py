@@ -29,11 +29,10 @@ def organisation_settings(organisation: Organisation) -> OrganisationSettings:
     """The bureau's stored settings; where none are stored, the defaults its adopted preset
     gives, unsaved. Reads never write: the row is made when the bureau adopts its preset
     (``bureau.services.policy_adopt``) or its 系统管理员 saves the settings form."""
-    stored = _STORED(organisation=organisation.pk) if organisation.pk is not None else []
-    settings = stored[0] if stored else None
-    if settings is None:
-        settings = OrganisationSettings(organisation=organisation, **_defaults(organisation))
-    return settings
+    stored = _STORED(organisation=organisation.pk)
+    if stored:
+        return stored[0]
+    return OrganisationSettings(organisation=organisation, **_defaults(organisation))
 
 
 @audited("settings.update", "修改单位设置", subject="settings")
