@@ -27,6 +27,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +44,8 @@ from shuangsuiji.disclosure import versions
 TIMEOUT = 24 * 60 * 60
 #: The request header that says the answer came from the cache, for the benchmarks and tests.
 HIT_HEADER = "X-Cache"
+
+Kept = TypeVar("Kept")
 
 
 @functools.cache
@@ -212,3 +215,24 @@ def of_enterprise(request: HttpRequest, kwargs: dict) -> str:
     """An enterprise's page: the versions of the organisations its rows belong to, so that the
     other bureaus' work, all day long at a province, leaves it stored."""
     return f"e:{versions.enterprise_version(kwargs['credit_code'].upper())}"
+
+
+def kept_until_changed(organisation, name: str, compute: Callable[[], Kept], *parts) -> Kept:
+    """``compute()`` for a member of the bureau's staff, kept in the cache until the bureau's
+    data changes: the staff's reports of one bureau (a coordinator's to-dos, 结果公示, 逾期事项)
+    are a dozen counts and lists over its year, read again on every view although most views
+    follow no change (issue 21 §3).
+
+    The key holds the bureau's ``counter`` and row 0's (``versions.organisation_version``): the
+    database raises them on every write of the bureau's rows, however made, so ``compute`` may
+    read only the bureau's own rows of versioned tables (a test reads its queries' tables against
+    ``versions.versioned_tables``). ``parts`` are the other values ``compute`` depends on: the
+    day, the year asked for. The staff's values are never the public's: a key of its own kind."""
+    version = versions.organisation_version(organisation.code, column="counter")
+    named = ":".join(str(part) for part in (name, organisation.pk, version, *parts))
+    key = f"staff:{release()}:{named}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=TIMEOUT)
+    return found

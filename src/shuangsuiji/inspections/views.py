@@ -19,6 +19,7 @@ from shuangsuiji.accounts.access import has_permission, role_required
 from shuangsuiji.accounts.views import add_service_errors
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.directory.selectors import target_by_code
+from shuangsuiji.disclosure.caching import kept_until_changed
 from shuangsuiji.inspections import letters as letter_acts
 from shuangsuiji.inspections import selectors, services
 from shuangsuiji.inspections.creation import (
@@ -509,21 +510,23 @@ def overdue(request):
     longest overdue ``OVERDUE_SHOWN`` under the count of all, as 结果公示 does (issue 21 §3)."""
     today = timezone.localdate()
     organisation = request.user.organisation
-    inspections = selectors.overdue_inspections(organisation, today, shown=OVERDUE_SHOWN)
+    # Kept until the bureau's data changes: both lists read only the bureau's own rows.
+    lists = kept_until_changed(
+        organisation, "overdue", lambda: _overdue(organisation, today), today
+    )
+    return render(request, "inspections/overdue.html", {**lists, "shown": OVERDUE_SHOWN})
+
+
+def _overdue(organisation, today) -> dict:
     # The bureau's open follow-ups are one range of an index (``followup_open_due``): the
     # count and the shown rows are two short reads, not every row built in Python.
     follow_ups = services.overdue_follow_ups(organisation, today)
-    return render(
-        request,
-        "inspections/overdue.html",
-        {
-            "inspections": inspections,
-            "inspection_count": selectors.overdue_inspection_count(organisation, today),
-            "rows": follow_ups[:OVERDUE_SHOWN],
-            "follow_up_count": follow_ups.count(),
-            "shown": OVERDUE_SHOWN,
-        },
-    )
+    return {
+        "inspections": selectors.overdue_inspections(organisation, today, shown=OVERDUE_SHOWN),
+        "inspection_count": selectors.overdue_inspection_count(organisation, today),
+        "rows": list(follow_ups[:OVERDUE_SHOWN]),
+        "follow_up_count": follow_ups.count(),
+    }
 
 
 #: Rows of each list 结果公示 shows (the earliest due first); the counts are of all of them.
@@ -540,7 +543,14 @@ def publication(request):
         request,
         "inspections/publication.html",
         {
-            "report": selectors.publication(organisation, year, today, shown=PUBLICATION_SHOWN),
+            # Kept until the bureau's data changes: the report reads only its own rows.
+            "report": kept_until_changed(
+                organisation,
+                "publication",
+                lambda: selectors.publication(organisation, year, today, shown=PUBLICATION_SHOWN),
+                year,
+                today,
+            ),
             "shown": PUBLICATION_SHOWN,
             "year": year,
         },

@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import calendar_warning
-from shuangsuiji.disclosure.caching import TIMEOUT, release
-from shuangsuiji.disclosure.versions import organisation_version
+from shuangsuiji.disclosure.caching import kept_until_changed
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.models import PUBLIC_RESULT, Inspection, InspectionPart
 from shuangsuiji.inspections.services import overdue_follow_ups
@@ -91,13 +89,9 @@ def coordinator_todos(organisation: Organisation, today: dt.date) -> list[Todo]:
     tables against ``versions.NOT_PUBLIC``), so the bureau's version (its ``counter``, which sees
     every change, not only the public's), which the database raises on every write of those rows
     however made, keys it exactly (issue 21 §3)."""
-    version = organisation_version(organisation.code, column="counter")
-    key = f"todos-coordinator:{release()}:{organisation.pk}:{today.isoformat()}:{version}"
-    found = cache.get(key)
-    if found is None:
-        found = _coordinator(organisation, today)
-        cache.set(key, found, timeout=TIMEOUT)
-    return found
+    return kept_until_changed(
+        organisation, "todos-coordinator", lambda: _coordinator(organisation, today), today
+    )
 
 
 def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
