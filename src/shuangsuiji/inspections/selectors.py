@@ -22,6 +22,7 @@ from shuangsuiji.inspections.models import (
     InspectionAssistant,
     InspectionMember,
     ItemCheck,
+    Revisit,
 )
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
@@ -372,6 +373,19 @@ def drawn_rows(draw_id: int, offset: int, limit: int) -> list[dict]:
 def drawn_count(draw_id: int) -> int:
     """How many inspections a draw made (counted without the list's joins)."""
     return next(iter(_DRAWN_COUNT(draw=draw_id)), 0)
+
+
+_REVISITS = Prepared(
+    lambda draw: Revisit.objects.filter(draw_id=draw).select_related("inspection__target"),
+    draw=int,
+    planned_once=True,
+)
+
+
+def draw_revisits(draw_id: int) -> list[Revisit]:
+    """A draw's 回访 sample by rank, each with its inspection's target (抽取详情), as
+    ``draw.revisits.select_related("inspection__target")`` gives them."""
+    return _REVISITS(draw=draw_id)
 
 
 #: What 逾期事项 shows of a late check (inspections/templatetags/overdue_rows.py), read as

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +26,9 @@ from shuangsuiji.directory.selectors import target_by_code
 from shuangsuiji.draw.bundle import zip_files
 from shuangsuiji.inspections import creation
 from shuangsuiji.inspections.models import REVISIT_FORMS, Inspection
-from shuangsuiji.inspections.selectors import drawn_count, drawn_rows, team_members
+from shuangsuiji.inspections.selectors import draw_revisits, drawn_count, drawn_rows, team_members
 from shuangsuiji.planning import draws, labels, plans
+from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.forms import (
     AbortForm,
     ApproveForm,
@@ -479,22 +480,21 @@ DRAW_PAGE = 50
 @role_required(*READERS, "record_inspections")
 @require_http_methods(["GET", "POST"])
 def draw_detail(request, pk: int):
-    draws_read = Draw.objects.readable_by(request.user)
     if request.method == "GET":
-        # The page shows the draw's commitment, counts and list, not its pool and rosters: a
-        # province's pool is megabytes of text (the entry of the sources reads them).
-        draws_read = draws_read.defer("pool", "roster", "conflicts", "partner_rosters")
-    draw = get_object_or_404(
-        # The task's plan and the organisation name the draw's files (``draw_bundle_name``).
-        draws_read.select_related("task__plan", "organisation"),
-        pk=pk,
-    )
+        draw = planning_selectors.shown_draw(request.user, pk)
+        if draw is None:
+            raise Http404("没有这次抽取，或无权查看。")
+    else:
+        draw = get_object_or_404(
+            Draw.objects.readable_by(request.user).select_related("task__plan", "organisation"),
+            pk=pk,
+        )
     if not any(has_permission(request.user, p) for p in READERS):
         raise PermissionDenied("执法人员请在“我的任务”中查看本组的检查。")
     coordinator = draw.organisation_id == request.user.organisation_id and has_permission(
         request.user, "manage_sampling"
     )
-    sources = list(draw.sources.all())
+    sources = planning_selectors.draw_sources(draw.pk)
     values_form = ValuesForm(request.POST or None, sources=sources)
     if request.method == "POST":
         if not coordinator:
@@ -602,9 +602,9 @@ def draw_detail(request, pk: int):
             "values_form": values_form,
             "substitute_form": SubstituteForm(),
             "reason_form": ReasonForm(),
-            "substitutions": draw.substitutions.all(),
-            "manual": draw.manual_assignments.all(),
-            "revisits": draw.revisits.select_related("inspection__target"),
+            "substitutions": planning_selectors.draw_substitutions(draw.pk),
+            "manual": planning_selectors.draw_manual_assignments(draw.pk),
+            "revisits": draw_revisits(draw.pk),
             "revisit_forms": REVISIT_FORMS,
             "reveal_blocked": _reveal_blocked(draw, timezone.localdate())
             if coordinator and draw.status == Draw.Status.DRAWN
