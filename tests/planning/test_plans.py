@@ -231,3 +231,44 @@ def test_task_form_shows_dates_in_iso_form(client, county, coordinator):
     client.force_login(coordinator)
     page = client.get(reverse("planning:task_edit", args=[plan.tasks.first().pk])).content.decode()
     assert 'value="2026-01-15"' in page
+
+
+def test_the_plan_page_lists_each_tasks_items_and_draws(
+    client, county, coordinator, leader, organisations, make_user
+):
+    """计划详情 (its queries compiled once, planning.selectors; issue 21 §3): each task's row
+    names its 抽查事项 in the register's order and links its draws with their status; a
+    bureau's plan is not shown to another bureau, and a 市局 reads its 分局's."""
+    from shuangsuiji.accounts.roles import Role
+    from shuangsuiji.acts.draws import draw_commit
+    from shuangsuiji.directory.models import InspectionItem
+    from tests.support.portal import REVEAL, SOURCES
+
+    plan = plan_generate(actor=coordinator, organisation=county, year=2026)
+    q1, q2 = plan.tasks.order_by("sequence")[:2]
+    first = InspectionItem.objects.filter(organisation=county).order_by("sequence", "name")
+    names = list(first.values_list("name", flat=True))
+    q2.items.set([])
+    client.force_login(coordinator)
+    url = reverse("planning:plan_detail", args=[plan.pk])
+    page = client.get(url).content.decode()
+    q1_row = page[page.index(f"<td>{q1.number}</td>") :].split("</tr>", 1)[0]
+    assert f"<td>{'；'.join(names)}</td>" in q1_row
+    q2_row = page[page.index(f"<td>{q2.number}</td>") :].split("</tr>", 1)[0]
+    assert "<td>—</td>" in q2_row and "planning/draws/" not in q2_row
+
+    plan_submit(actor=coordinator, plan=plan)
+    plan_approve(actor=leader, plan=plan)
+    plan_publish(actor=coordinator, plan=plan)
+    draw = draw_commit(actor=coordinator, task=q1, sources=SOURCES, reveal_on=REVEAL)
+    q1_row = client.get(url).content.decode().split(f"<td>{q1.number}</td>", 1)[1]
+    q1_row = q1_row.split("</tr>", 1)[0]
+    link = reverse("planning:draw_detail", args=[draw.pk])
+    assert f'<a href="{link}">{draw.draw_id}</a>（{draw.get_status_display()}）' in q1_row
+
+    neighbour = make_user("coord-neighbour", organisations["b"], Role.COORDINATOR)
+    client.force_login(neighbour)
+    assert client.get(url).status_code == 404
+    city = make_user("coord-city", organisations["city"], Role.COORDINATOR)
+    client.force_login(city)
+    assert client.get(url).status_code == 200

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,23 +96,17 @@ def plan_list(request):
 
 @role_required(*READERS)
 def plan_detail(request, pk: int):
-    plan = get_object_or_404(
-        # Its organisation names it and keys its warnings (``plan_warnings``).
-        AnnualPlan.objects.readable_by(request.user).select_related("organisation"),
-        pk=pk,
-    )
+    plan = planning_selectors.shown_plan(request.user, pk)
+    if plan is None:
+        raise Http404("没有这个计划，或无权查看。")
     own = plan.organisation_id == request.user.organisation_id
     return render(
         request,
         "planning/plan_detail.html",
         {
             "plan": plan,
-            "tasks": plan.tasks.prefetch_related(
-                "items",
-                # Each draw is a link with its status: not its pool, list and materials.
-                Prefetch("draws", Draw.objects.only("task_id", "draw_id", "status")),
-            ),
-            "revisions": plan.revisions.all(),
+            "tasks": planning_selectors.planned_tasks(plan.pk),
+            "revisions": planning_selectors.plan_revisions(plan.pk),
             "warnings": plans.plan_warnings(plan, timezone.localdate()),
             "can_edit": own and plan.editable and has_permission(request.user, "manage_sampling"),
             "can_approve": own
@@ -126,7 +119,7 @@ def plan_detail(request, pk: int):
             and plan.status == "published"
             and has_permission(request.user, "manage_sampling"),
             "reason_form": ReasonForm(),
-            "reviews": list(plan.reviews.select_related("actor")),
+            "reviews": planning_selectors.plan_reviews(plan.pk),
             "not_drawable": None if plan.drawable else _not_drawable(plan),
         },
     )
