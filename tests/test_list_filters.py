@@ -82,6 +82,31 @@ def test_register_filters_narrow_the_list_and_the_export(client, county, coordin
     assert len(names) == 20 and all(name.startswith("正面清单企业") for name in names)
 
 
+def test_register_filter_controls_keep_the_chosen_values(
+    client, county, coordinator, organisations, make_user
+):
+    """The filter controls (written in Python, directory/templatetags/register_rows.py; issue
+    21 §3): each drop-down offers its options with the chosen one selected, and a register
+    across units types 片区 in a box that keeps what was typed, escaped."""
+    client.force_login(coordinator)
+    url = reverse("directory:list", args=["targets"])
+    page = client.get(url, {"area": "第二中队"}).content.decode()
+    areas = page[page.index('<select name="area" aria-label="执法片区">') :].split("</select>")[0]
+    assert '<option value="">执法片区：全部</option>' in areas
+    assert '<option value="第一中队">第一中队</option>' in areas
+    assert '<option value="第二中队" selected>第二中队</option>' in areas
+    assert '<select name="permit_category" aria-label="排污许可管理类别">' in page
+
+    city = make_user("coord-city", organisations["city"], Role.COORDINATOR)
+    client.force_login(city)
+    page = client.get(url, {"area": '第二"中队<'}).content.decode()
+    assert '<select name="area"' not in page
+    assert (
+        '<input type="text" name="area" value="第二&quot;中队&lt;" '
+        'placeholder="执法片区（完整名称）" aria-label="执法片区">'
+    ) in page
+
+
 def test_register_values_it_cannot_read_are_ignored(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])

@@ -59,7 +59,11 @@ def _register_filter(spec: RegisterSpec, request) -> RegisterFilter:
 
 
 def _display(spec: RegisterSpec, obj, field: str) -> str:
-    column = spec.column_for_field(field)
+    return _cell(spec.column_for_field(field), obj, field)
+
+
+def _cell(column, obj, field: str) -> str:
+    """A register field's value as its list and record pages show it (masked if sensitive)."""
     value = getattr(obj, field)
     if value in (None, ""):
         return ""
@@ -112,8 +116,10 @@ def register_list(request, register: str):
     # Each row's link, by the register's URL reversed once, not by each row's
     # ``get_absolute_url`` (fifty reversals, a tenth of the page).
     link = link_maker("directory:detail", register, number=True)
+    # Each column looked up once a page, not once a cell.
+    columns = [(spec.column_for_field(field), field) for field in spec.list_fields]
     table = [
-        (obj, link(obj.pk), [_display(spec, obj, field) for field in spec.list_fields])
+        (obj, link(obj.pk), [_cell(column, obj, field) for column, field in columns])
         for obj in page
     ]
     filters = []
