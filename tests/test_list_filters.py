@@ -107,6 +107,49 @@ def test_register_filter_controls_keep_the_chosen_values(
     ) in page
 
 
+def test_register_area_choices_follow_every_unit_the_list_reads(
+    client, county, coordinator, organisations
+):
+    """A 分局's 片区 drop-down lists every 片区 of the rows it reads: of the bureau and of the
+    partner departments registered under it (``readable_by``). It is kept until one of their
+    rows changes (``caching.kept_until_changed(lineage=True)``): a partner's new 片区 shows on
+    the next view, written in SQL past every service; another bureau's leaves it kept."""
+    from shuangsuiji.accounts.models import OrganisationLevel
+    from shuangsuiji.accounts.services import organisation_create
+    from shuangsuiji.directory.models import Inspector
+
+    def areas() -> list[str]:
+        page = client.get(url)
+        [area] = [f for f in page.context["filters"] if f["name"] == "area"]
+        return area["options"]
+
+    partner = organisation_create(
+        actor=None, code=f"{county.code}01", name="住建局", parent=county,
+        level=OrganisationLevel.PARTNER,
+    )  # fmt: skip
+    client.force_login(coordinator)
+    url = reverse("directory:list", args=["inspectors"])
+    before = areas()
+    with CaptureQueriesContext(connection) as kept:
+        assert areas() == before
+    one = Inspector.objects.filter(organisation=county).first()
+    Inspector.objects.filter(pk=one.pk).update(area="东片区")  # in SQL, past every service
+    assert "东片区" in areas()
+    other = Inspector.objects.filter(organisation=organisations["b"]).first() or Inspector(
+        organisation=organisations["b"], name="他局", certificate_no="ZF-B-1"
+    )
+    other.area = "西片区"
+    other.save()
+    with CaptureQueriesContext(connection) as still:
+        assert "西片区" not in areas()
+    assert len(still) == len(kept)
+    # The partner's own row: only its counter rises.
+    Inspector.objects.bulk_create(
+        [Inspector(organisation=partner, name="住建执法", certificate_no="ZJ-1", area="北片区")]
+    )
+    assert "北片区" in areas()
+
+
 def test_register_values_it_cannot_read_are_ignored(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])
@@ -152,6 +195,7 @@ def test_register_filters_take_no_extra_query(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])
     params = {"q": "企业", "permit_category": "重点管理", "tags": "大气", "area": "第一中队"}
+    client.get(url)  # the 片区 offered are kept until a row changes (caching.kept_until_changed)
     assert queries(client, url, params) == queries(client, url, {})
 
 

@@ -36,6 +36,7 @@ from shuangsuiji.directory.importing import (
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ExportJob, ImportBatch, Target
 from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
+from shuangsuiji.disclosure.caching import kept_until_changed
 from shuangsuiji.html import link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
@@ -127,7 +128,17 @@ def register_list(request, register: str):
         column = spec.column_for_field(name)
         if name == "area":
             # Across units, 片区 is typed: each bureau names its own (area_choices).
-            options = [] if spans else selectors.area_choices(spec, request.user)
+            # Kept until a row the user reads changes: every 片区 is a read of all of them.
+            options = (
+                []
+                if spans
+                else kept_until_changed(
+                    request.user.organisation,
+                    f"areas:{spec.key}",
+                    lambda: selectors.area_choices(spec, request.user),
+                    lineage=True,
+                )
+            )
         else:
             options = list(column.options)
         typed = name == "area" and spans

@@ -217,7 +217,9 @@ def of_enterprise(request: HttpRequest, kwargs: dict) -> str:
     return f"e:{versions.enterprise_version(kwargs['credit_code'].upper())}"
 
 
-def kept_until_changed(organisation, name: str, compute: Callable[[], Kept], *parts) -> Kept:
+def kept_until_changed(
+    organisation, name: str, compute: Callable[[], Kept], *parts, lineage: bool = False
+) -> Kept:
     """``compute()`` for a member of the bureau's staff, kept in the cache until the bureau's
     data changes: the staff's reports of one bureau (a coordinator's to-dos, 结果公示, 逾期事项)
     are a dozen counts and lists over its year, read again on every view although most views
@@ -227,9 +229,16 @@ def kept_until_changed(organisation, name: str, compute: Callable[[], Kept], *pa
     database raises them on every write of the bureau's rows, however made, so ``compute`` may
     read only the bureau's own rows of versioned tables (a test reads its queries' tables against
     ``versions.versioned_tables``). ``parts`` are the other values ``compute`` depends on: the
-    day, the year asked for. The staff's values are never the public's: a key of its own kind."""
-    version = versions.organisation_version(organisation.code, column="counter")
-    named = ":".join(str(part) for part in (name, organisation.pk, version, *parts))
+    day, the year asked for. The staff's values are never the public's: a key of its own kind.
+
+    ``lineage``: ``compute`` reads the rows of the organisation and of every one below it (what
+    ``readable_by`` gives its users), and the key holds all their counters
+    (``versions.lineage_version``)."""
+    if lineage:
+        version = versions.lineage_version(organisation.path)
+    else:
+        version = versions.organisation_version(organisation.code, column="counter")
+    named = ":".join(str(part) for part in (name, lineage, organisation.pk, version, *parts))
     key = f"staff:{release()}:{named}"
     found = cache.get(key)
     if found is None:

@@ -432,6 +432,21 @@ def organisation_version(code: str, column: str = "public") -> str:
     return f"{everyone}.{own}"
 
 
+def lineage_version(path: str) -> str:
+    """The key of what a user of the organisation at ``path`` reads of it and of every one
+    below it (``readable_by``: a 分局 and the partner departments registered under it): the
+    sum of their ``counter`` and row 0's, which grows with every change of any of their rows."""
+    with planned_once_cursor(connection) as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(v.counter), 0) FROM {TABLE} v "
+            f"WHERE v.organisation_id = {EVERYONE} OR v.organisation_id IN "
+            "(SELECT o.id FROM accounts_organisation o WHERE o.path LIKE %s)",
+            [f"{path}%"],  # a path is digits and slashes: nothing to escape
+        )
+        (total,) = cursor.fetchone()
+    return str(total)
+
+
 def enterprise_version(credit_code: str) -> str:
     """The key of an enterprise's public page: row 0 and the counter of every organisation
     whose rows the page shows — the registers that hold the credit code, the inspections of
