@@ -280,6 +280,21 @@ class Prepared:
         return _Compiled(first.db, sql, slots, compiler, shape, names, builder)
 
 
+def rows_of(model, parent: str, *related: str) -> Prepared:
+    """The rows of ``model`` that belong to one ``parent`` (the name of its foreign key), with
+    their ``related`` objects, planned once: the same rows, in the same order, as the parent's
+    related manager gives them (``inspection.members.select_related("inspector")``), which
+    ``Prepared`` refuses. Called with the parent's id by the key's name:
+    ``rows_of(InspectionMember, "inspection", "inspector")(inspection=7)``."""
+
+    def rows(**value):
+        found = model.objects.filter(**{f"{parent}_id": value[parent]})
+        return found.select_related(*related) if related else found
+
+    rows.__qualname__ = f"rows_of({model.__name__}, {parent})"
+    return Prepared(rows, **{parent: int}, planned_once=True)
+
+
 def planned_once_cursor(connection):
     """Django's cursor of ``connection`` whose queries PostgreSQL parses and plans once per
     connection (``_planned_once_cursor``), for SQL written by hand that finds rows by a key;

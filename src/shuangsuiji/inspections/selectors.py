@@ -27,7 +27,7 @@ from shuangsuiji.inspections.models import (
 from shuangsuiji.planning.models import Draw
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import DrawnIn
-from shuangsuiji.prepared import PREFIX, Prepared
+from shuangsuiji.prepared import PREFIX, Prepared, rows_of
 
 
 class LocalDay(TruncDate):
@@ -375,11 +375,7 @@ def drawn_count(draw_id: int) -> int:
     return next(iter(_DRAWN_COUNT(draw=draw_id)), 0)
 
 
-_REVISITS = Prepared(
-    lambda draw: Revisit.objects.filter(draw_id=draw).select_related("inspection__target"),
-    draw=int,
-    planned_once=True,
-)
+_REVISITS = rows_of(Revisit, "draw", "inspection__target")
 
 
 def draw_revisits(draw_id: int) -> list[Revisit]:
@@ -678,27 +674,15 @@ _OPENED = Prepared(
 )
 
 
-def _of_inspection(model, *related: str) -> Prepared:
-    """The rows of ``model`` that belong to one inspection, with their ``related`` objects: the
-    same rows, in the same order, as the inspection's related manager gives them
-    (``inspection.members.select_related("inspector")``)."""
-
-    def rows(inspection):
-        found = model.objects.filter(inspection_id=inspection)
-        return found.select_related(*related) if related else found
-
-    return Prepared(rows, inspection=int, planned_once=True)
-
-
-_MEMBERS = _of_inspection(InspectionMember, "inspector")
+_MEMBERS = rows_of(InspectionMember, "inspection", "inspector")
 _ITEMS = Prepared(
     lambda inspection: InspectionItem.objects.filter(inspections=inspection),
     inspection=int,
     planned_once=True,
 )
-_CHECKS = _of_inspection(ItemCheck)
-_ATTACHMENTS = _of_inspection(Attachment)
-_ASSISTANTS = _of_inspection(InspectionAssistant, "person")
+_CHECKS = rows_of(ItemCheck, "inspection")
+_ATTACHMENTS = rows_of(Attachment, "inspection")
+_ASSISTANTS = rows_of(InspectionAssistant, "inspection", "person")
 
 
 def record_rows(user, pk: int) -> RecordRows | None:

@@ -18,31 +18,39 @@ from shuangsuiji.planning.models import (
     SamplingTask,
     Substitution,
 )
-from shuangsuiji.prepared import PREFIX, Prepared
+from shuangsuiji.prepared import PREFIX, Prepared, rows_of
+
+
+def _readable_one(model, *related: str, unshown: tuple[str, ...] = ()):
+    """``find(user, pk)``: the row ``pk`` of ``model`` with its ``related`` objects, without
+    the ``unshown`` columns, as ``user`` may read it (``readable_by``: for a plan or a draw the
+    user's organisation's path alone, ``OrgScopedQuerySet.readable_from``); ``None`` where it is
+    not theirs to read (or does not exist). Compiled and planned once."""
+    query = Prepared(
+        lambda pk, path: (
+            model.objects.readable_from(path, organisation_id=None)
+            .defer(*unshown)
+            .select_related(*related)
+            .filter(pk=pk)
+        ),
+        pk=int,
+        path=PREFIX,
+        planned_once=True,
+    )
+
+    def find(user, pk: int):
+        if not user.is_authenticated:
+            return None
+        found = query(pk=pk, path=user.organisation.path)
+        return found[0] if found else None
+
+    return find
+
 
 # -- 计划详情 ------------------------------------------------------------------------------------
 
-_PLAN = Prepared(
-    lambda pk, path: (
-        # ``readable_by`` a user of the organisation at ``path`` (a plan's rule is its
-        # organisation's path alone); its organisation names it and keys its warnings.
-        AnnualPlan.objects.readable_from(path, organisation_id=None)
-        .select_related("organisation")
-        .filter(pk=pk)
-    ),
-    pk=int,
-    path=PREFIX,
-    planned_once=True,
-)
-
-
-def shown_plan(user, pk: int) -> AnnualPlan | None:
-    """The plan ``pk`` as ``user`` may read it (``AnnualPlan.objects.readable_by``); ``None``
-    where it is not theirs to read (or does not exist)."""
-    if not user.is_authenticated:
-        return None
-    found = _PLAN(pk=pk, path=user.organisation.path)
-    return found[0] if found else None
+#: 计划详情's plan: its organisation names it and keys its warnings.
+shown_plan = _readable_one(AnnualPlan, "organisation")
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,7 @@ class PlannedTask:
     draws: tuple[Draw, ...]
 
 
-_TASKS = Prepared(
-    lambda plan: SamplingTask.objects.filter(plan_id=plan), plan=int, planned_once=True
-)
+_TASKS = rows_of(SamplingTask, "plan")
 _TASK_ITEMS = Prepared(
     lambda tasks: (
         SamplingTask.items.through.objects.filter(samplingtask_id__in=tasks)
@@ -88,14 +94,8 @@ def planned_tasks(plan_id: int) -> list[PlannedTask]:
     return [PlannedTask(t, tuple(names[t.pk]), tuple(draws[t.pk])) for t in tasks]
 
 
-_REVIEWS = Prepared(
-    lambda plan: PlanReview.objects.filter(plan_id=plan).select_related("actor"),
-    plan=int,
-    planned_once=True,
-)
-_REVISIONS = Prepared(
-    lambda plan: PlanRevision.objects.filter(plan_id=plan), plan=int, planned_once=True
-)
+_REVIEWS = rows_of(PlanReview, "plan", "actor")
+_REVISIONS = rows_of(PlanRevision, "plan")
 
 
 def plan_reviews(plan_id: int) -> list[PlanReview]:
@@ -114,40 +114,13 @@ def plan_revisions(plan_id: int) -> list[PlanRevision]:
 #: (the entry of the sources reads them).
 UNSHOWN = ("pool", "roster", "conflicts", "partner_rosters")
 
-_SHOWN = Prepared(
-    lambda pk, path: (
-        # ``readable_by`` a user of the organisation at ``path``: a draw's rule is its
-        # organisation's path alone (``OrgScopedQuerySet.readable_from``).
-        Draw.objects.readable_from(path, organisation_id=None)
-        .defer(*UNSHOWN)
-        # The task's plan and the organisation name the draw's files (``draw_bundle_name``).
-        .select_related("task__plan", "organisation")
-        .filter(pk=pk)
-    ),
-    pk=int,
-    path=PREFIX,
-    planned_once=True,
-)
+#: 抽取详情's draw: the task's plan and the organisation name the draw's files
+#: (``draw_bundle_name``).
+shown_draw = _readable_one(Draw, "task__plan", "organisation", unshown=UNSHOWN)
 
-
-def shown_draw(user, pk: int) -> Draw | None:
-    """The draw ``pk`` as ``user`` may read it (``Draw.objects.readable_by``), without the
-    columns the page does not show; ``None`` where it is not theirs to read (or does not exist)."""
-    if not user.is_authenticated:
-        return None
-    found = _SHOWN(pk=pk, path=user.organisation.path)
-    return found[0] if found else None
-
-
-def _of_draw(model) -> Prepared:
-    """The rows of ``model`` that belong to one draw: the same rows, in the same order, as the
-    draw's related manager gives them (``draw.sources.all()``)."""
-    return Prepared(lambda draw: model.objects.filter(draw_id=draw), draw=int, planned_once=True)
-
-
-_SOURCES = _of_draw(DrawSource)
-_SUBSTITUTIONS = _of_draw(Substitution)
-_MANUAL = _of_draw(ManualAssignment)
+_SOURCES = rows_of(DrawSource, "draw")
+_SUBSTITUTIONS = rows_of(Substitution, "draw")
+_MANUAL = rows_of(ManualAssignment, "draw")
 
 
 def draw_sources(draw_id: int) -> list[DrawSource]:

@@ -46,9 +46,9 @@ def register_filters(filters, applied) -> SafeString:
     written = []
     for f in filters:
         name, label = conditional_escape(f["name"]), conditional_escape(f["label"])
-        chosen = [value for key, value in applied.items() if key == f["name"]]
+        chosen = applied.get(f["name"])
         if f["typed"]:
-            value = "".join(conditional_escape(v) for v in chosen)
+            value = "" if chosen is None else conditional_escape(chosen)
             written.append(
                 f'\n  \n  <input type="text" name="{name}" value="{value}" '
                 f'placeholder="{label}（完整名称）" aria-label="{label}">\n  \n  '
@@ -56,7 +56,7 @@ def register_filters(filters, applied) -> SafeString:
             continue
         options = "".join(
             f'\n    <option value="{conditional_escape(option)}"'
-            f"{' selected' * sum(v == option for v in chosen)}>"
+            f"{' selected' if option == chosen else ''}>"
             f"{conditional_escape(option)}</option>\n    "
             for option in f["options"]
         )
