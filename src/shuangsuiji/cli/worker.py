@@ -4,9 +4,9 @@ It runs django-tasks-db's worker loop on the project's queue, registered and bea
 the pages know a worker runs and so that, should it be killed, the next worker queues its task
 again (directory/tasks.py). One or more may run, on any node that reaches the database.
 
-Ctrl+C or SIGTERM stops it cleanly: at once between tasks, or once the running task ends; a
-second one stops the task too, which goes back to the queue (tasks start again from what is
-stored, so nothing is half-written).
+Ctrl+C or SIGTERM stops it cleanly: between tasks at once (after the poll under way, if any), or
+once the running task ends; a second one stops the task too, which goes back to the queue (tasks
+start again from what is stored, so nothing is half-written).
 """
 
 from __future__ import annotations
@@ -43,8 +43,15 @@ def _say(text: str) -> None:
 
 
 def _stop_on_signals(worker) -> None:
-    """django-tasks-db's own handler, speaking Chinese: the first signal stops the loop (at once
-    if it is between tasks), a second one the running task as well."""
+    """django-tasks-db's own handler, speaking Chinese and never cutting a query short: the
+    first signal stops the loop, a second one the running task as well.
+
+    The first signal leaves at once only while the loop waits between polls. Python runs a
+    handler wherever the main thread is, and raising there in the middle of the poll's query or
+    transaction leaves the database connection mid-command, so that the clean-up that follows
+    cannot use it ("another command is already in progress"). Anywhere else the loop ends
+    after the step it is in: it does not wait for the next poll once ``running`` is false."""
+    waiting = type(worker).run.__code__
 
     def stop(signum, frame) -> None:
         if not worker.running:
@@ -55,9 +62,12 @@ def _stop_on_signals(worker) -> None:
                 signal.signal(handled, signal.SIG_DFL)
             sys.exit(1)
         worker.running = False
-        if not worker.running_task:
+        if worker.running_task:
+            _say("正在停止：当前任务完成后退出（再按一次 Ctrl+C 立即中断）。")
+        elif frame is not None and frame.f_code is waiting:
+            # In the loop's own code, which between polls means its sleep (a C call, so no
+            # frame of its own): no query is under way.
             sys.exit(0)
-        _say("正在停止：当前任务完成后退出（再按一次 Ctrl+C 立即中断）。")
 
     for handled in (signal.SIGINT, signal.SIGTERM):
         signal.signal(handled, stop)
@@ -93,7 +103,7 @@ def _worker(args: argparse.Namespace) -> int:
     from shuangsuiji.cli.base import django_setup
 
     django_setup()
-    from django.db import DatabaseError
+    from django.db import DatabaseError, connections
 
     from shuangsuiji.directory.tasks import worker_alive, worker_create
 
@@ -109,6 +119,9 @@ def _worker(args: argparse.Namespace) -> int:
                 # Stopping: a further Ctrl+C must not cut short putting back what is unfinished.
                 for handled in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(handled, signal.SIG_IGN)
+                # A second signal may have stopped a task in the middle of a query: the
+                # clean-up below starts on a fresh connection, whatever state that one is in.
+                connections.close_all()
     except SystemExit as stopped:
         code = stopped.code if isinstance(stopped.code, int) else 1
     except DatabaseError as error:
