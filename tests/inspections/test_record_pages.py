@@ -1,10 +1,12 @@
 """The record page on a phone: draft, submit, attachments behind a permission check (BD-3.3b)."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shuangsuiji.accounts.roles import Role
-from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.models import Inspection, ItemCheck
 from shuangsuiji.planning.models import Draw
 
 PDF = b"%PDF-1.4\n%test\n"
@@ -41,6 +43,55 @@ def test_team_saves_draft_then_submits(setup, client):
     inspection.refresh_from_db()
     assert inspection.status == Inspection.Status.DONE
     assert inspection.item_checks.count() == inspection.items.count()
+
+
+def test_item_outcomes_are_written_changed_and_cleared_with_their_history(setup, client):
+    """Each item's 检查结论 as the team last saved it, every change in the item's history under
+    the inspector's name; the checks written in one statement per kind of write, whatever the
+    number of items (issue 21 §3: every statement on PostgreSQL runs the version trigger)."""
+    s = setup("zunhua-2024")
+    inspection, user = s["inspection"], s["inspector"]
+    first, second, *rest = list(inspection.items.all())
+    client.force_login(user)
+    url = reverse("inspections:record", args=[inspection.pk])
+    data = form_data(inspection, save="1")
+    data |= {f"item_{first.pk}": "problem", f"note_{first.pk}": "废水排放口标识缺失"}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, data).status_code == 302
+    assert writes(queries) == {"INSERT": 1}
+    checks = {c.item_id: (c.outcome, c.note) for c in inspection.item_checks.all()}
+    assert checks == {first.pk: ("problem", "废水排放口标识缺失"),
+                      **{item.pk: ("pass", "") for item in (second, *rest)}}  # fmt: skip
+
+    data = form_data(inspection, save="1") | {f"item_{second.pk}": ""}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, data).status_code == 302
+    assert writes(queries) == {"UPDATE": 1, "DELETE": 1}
+    checks = {c.item_id: (c.outcome, c.note) for c in inspection.item_checks.all()}
+    assert checks == {item.pk: ("pass", "") for item in (first, *rest)}  # second cleared
+    history = ItemCheck.history.filter(inspection_id=inspection.pk)
+    assert [(h.history_type, h.outcome) for h in history.filter(item_id=first.pk)
+            .order_by("history_id")] == [("+", "problem"), ("~", "pass")]  # fmt: skip
+    assert [h.history_type for h in history.filter(item_id=second.pk).order_by("history_id")] == [
+        "+",
+        "-",
+    ]
+    assert set(history.values_list("history_user_id", flat=True)) == {user.pk}
+
+
+def writes(queries) -> dict[str, int]:
+    """The statements that wrote the item checks (not their history), by kind."""
+    found: dict[str, int] = {}
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        kind = sql.split(None, 1)[0].upper()
+        if kind in ("INSERT", "UPDATE", "DELETE") and (
+            sql.startswith(f'{kind} INTO "inspections_itemcheck"')
+            or sql.startswith(f'{kind} "inspections_itemcheck"')
+            or sql.startswith(f'{kind} FROM "inspections_itemcheck"')
+        ):
+            found[kind] = found.get(kind, 0) + 1
+    return found
 
 
 def test_submit_refusal_is_shown_not_an_error_page(setup, client):
