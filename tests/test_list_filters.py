@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.roles import Role
+from tests.support.workbooks import uscc
 
 LONG = "企" * 101  # params.SEARCH_MAX + 1
 TOO_LONG = "查询文字不能超过 100 个字（所填为 101 个字）"
@@ -150,6 +151,28 @@ def test_register_area_choices_follow_every_unit_the_list_reads(
     assert "北片区" in areas()
 
 
+def test_register_total_is_kept_until_a_row_it_counts_changes(client, county, coordinator):
+    """A 分局's total, filter by filter, is counted once and kept until a row the list reads
+    changes (``kept_until_changed(lineage=True)``, issue 21 §3): the next view counts nothing;
+    a search has its own total; a row written in SQL, past every service, is in the next."""
+    from shuangsuiji.directory.models import Target
+
+    client.force_login(coordinator)
+    url = reverse("directory:list", args=["targets"])
+    assert count(client.get(url)) == 260
+    with CaptureQueriesContext(connection) as kept:
+        assert count(client.get(url)) == 260
+    assert not [q for q in kept.captured_queries if "COUNT(" in q["sql"].upper()]
+    found = Target.objects.filter(organisation=county, name__contains="重点企业1").count()
+    assert 0 < found < 260
+    assert count(client.get(url, {"q": "重点企业1"})) == found
+    one = Target.objects.filter(organisation=county).first()
+    Target.objects.bulk_create([Target(organisation=county, credit_code=uscc(9999),
+                                       name="重点企业1新增", target_type=one.target_type)])  # fmt: skip
+    assert count(client.get(url)) == 261
+    assert count(client.get(url, {"q": "重点企业1"})) == found + 1
+
+
 def test_register_values_it_cannot_read_are_ignored(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])
@@ -195,7 +218,10 @@ def test_register_filters_take_no_extra_query(client, county, coordinator):
     client.force_login(coordinator)
     url = reverse("directory:list", args=["targets"])
     params = {"q": "企业", "permit_category": "重点管理", "tags": "大气", "area": "第一中队"}
-    client.get(url)  # the 片区 offered are kept until a row changes (caching.kept_until_changed)
+    # The 片区 offered and each filter's total are kept until a row changes
+    # (caching.kept_until_changed): both views compared once they are kept.
+    client.get(url)
+    client.get(url, params)
     assert queries(client, url, params) == queries(client, url, {})
 
 
