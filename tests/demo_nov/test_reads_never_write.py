@@ -348,7 +348,8 @@ def route_name(url: str) -> str | None:
 class Crawl:
     client: Client
     baseline: dict
-    watch: WriteWatch
+    #: Made with the crawl, after the account has logged in.
+    watch: WriteWatch = field(default_factory=WriteWatch)
     seen: set = field(default_factory=set)
     linked: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
@@ -402,7 +403,7 @@ def test_no_get_writes_as_any_demo_account(db, demo, settings, username):
     client = Client()
     if user is not None:
         client.force_login(user)
-    crawl = Crawl(client, row_counts(), WriteWatch())
+    crawl = Crawl(client, row_counts())
     values, combos = parameter_values(user)
     urls = [
         url
