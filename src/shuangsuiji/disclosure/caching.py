@@ -229,7 +229,8 @@ def kept_until_changed(
     database raises them on every write of the bureau's rows, however made, so ``compute`` may
     read only the bureau's own rows of versioned tables (a test reads its queries' tables against
     ``versions.versioned_tables``). ``parts`` are the other values ``compute`` depends on: the
-    day, the year asked for, the filters a list applies (any text). The staff's values are never the public's: a key of its own kind.
+    day, the year asked for, the filters a list applies (any text). The staff's values are never
+    the public's: a key of its own kind.
 
     ``lineage``: ``compute`` reads the rows of the organisation and of every one below it (what
     ``readable_by`` gives its users), and the key holds all their counters
