@@ -20,6 +20,7 @@ from shuangsuiji.directory.codes import (
     clean_code,
     clean_multiline,
     clean_text,
+    division_problem,
     excel_date,
     fold_width,
     id_check_digit,
@@ -189,6 +190,32 @@ def test_single_id_substitution_is_detected(first17, position, replacement):
 
 def test_check_chars_cover_every_remainder():
     assert sorted(ID_CHECK_CHARS) == sorted("0123456789X")
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("130281", None),  # 遵化市
+        ("110101", None),  # 北京市东城区: a municipality's district
+        ("429004", None),  # 仙桃市: a county-level city under the province (city part 90)
+        ("130000", None),  # 河北省 itself
+        ("820000", None),  # 澳门
+        ("13028", "应为 6 位数字"),
+        ("13028X", "应为 6 位数字"),
+        ("999999", "第 1–2 位省级代码“99”不存在"),
+        ("831234", "第 1–2 位省级代码“83”不存在"),
+        ("160281", "第 1–2 位省级代码“16”不存在"),
+        ("130081", "第 5–6 位也应为“00”，实为“81”"),
+    ],
+)
+def test_division_problem_messages(code, message):
+    """A 行政区划代码 of a register row (GB/T 2260): a made-up province is refused, as 999999
+    once was not."""
+    problem = division_problem(code)
+    if message is None:
+        assert problem is None
+    else:
+        assert message in problem
 
 
 @pytest.mark.parametrize(

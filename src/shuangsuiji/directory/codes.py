@@ -98,6 +98,28 @@ ID_PROVINCES = frozenset(
 )
 
 
+# --- 行政区划代码 (GB/T 2260) -------------------------------------------------------------------
+
+# First two digits of a county-level code: the provinces, autonomous regions and municipalities,
+# Taiwan (71), Hong Kong (81) and Macao (82).
+DIVISION_PROVINCES = ID_PROVINCES - {"83"}
+
+
+def division_problem(code: str) -> str | None:
+    """Why ``code`` is not a 6-digit 行政区划代码 (GB/T 2260), or ``None`` when it may be one.
+
+    Checks the form a code must have, not the current list of divisions (which changes every
+    year): six digits, a province that exists, and no county part under a province-level "00".
+    """
+    if not re.fullmatch(r"[0-9]{6}", code):
+        return "应为 6 位数字的行政区划代码"
+    if code[:2] not in DIVISION_PROVINCES:
+        return f"第 1–2 位省级代码“{code[:2]}”不存在"
+    if code[2:4] == "00" and code[4:] != "00":
+        return f"第 3–4 位为“00”（省级）时第 5–6 位也应为“00”，实为“{code[4:]}”"
+    return None
+
+
 def id_check_digit(first17: str) -> str:
     """The 18th character of a 居民身份证号码 whose first 17 digits are given.
 

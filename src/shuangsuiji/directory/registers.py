@@ -89,8 +89,9 @@ def read_credit_code(raw: Any) -> str:
 def read_division_code(raw: Any) -> str:
     # A 6-digit code that Excel turned into 1.30281E+05 is still exact, so it is recovered.
     value = codes.clean_code(raw, recover_scientific_digits=6)
-    if not re.fullmatch(r"[0-9]{6}", value):
-        raise CellError("应为 6 位数字的行政区划代码")
+    problem = codes.division_problem(value)
+    if problem:
+        raise CellError(problem)
     return value
 
 
