@@ -183,9 +183,10 @@ def test_printable_checklist_pdf(setup, client):
 
 
 def test_the_forms_inputs_are_those_djangos_own_templates_give(setup):
-    """The forms' inputs are rendered by Jinja2 from the widget templates Django ships for it
-    (``FORM_RENDERER``, issue 21 §3): the record form's every input, choice, attribute and
-    label are what Django's own template language gives, whitespace between them aside."""
+    """The forms' inputs are written as the Jinja2 widget templates Django ships write them
+    (``FORM_RENDERER``, issue 21 §3; ``tests/test_widgets.py`` compares the two byte for byte):
+    the record form's every input, choice, attribute and label are what Django's own template
+    language gives, whitespace between them aside."""
     import re
 
     from django.forms.renderers import DjangoTemplates, Jinja2, get_default_renderer
