@@ -111,31 +111,30 @@ class FormRenderer(Jinja2):
         return writer(widget)
 
     def _select(self, widget: dict) -> str:
-        parts = [f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{escape(group_name)}">')
-            parts.extend(f"\n  {self._sub(option)}" for option in group_choices)
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return "".join(parts)
+        options = self._groups(widget, '\n  <optgroup label="{}">', "\n  {}", "\n  </optgroup>")
+        return (
+            f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>'
+        )
 
     def _multiple_input(self, widget: dict) -> str:
         # multiple_input.html: radio buttons or checkboxes, each in a <div>.
         attrs = widget["attrs"]
         element_id, css = attrs.get("id"), attrs.get("class")
-        parts = [
-            "<div",
-            f' id="{escape(element_id)}"' if element_id else "",
-            f' class="{escape(css)}"' if css else "",
-            ">",
-        ]
+        shown_id = f' id="{escape(element_id)}"' if element_id else ""
+        shown_class = f' class="{escape(css)}"' if css else ""
+        options = self._groups(
+            widget, "\n  <div><label>{}</label>", "<div>\n    {}</div>", "\n  </div>"
+        )
+        return f"<div{shown_id}{shown_class}>{options}\n</div>"
+
+    def _groups(self, widget: dict, opening: str, each: str, closing: str) -> str:
+        """The options of ``widget`` (a select's or a set of radio buttons'), each written into
+        ``each``, those of a named group between ``opening`` (given the name) and ``closing``."""
+        parts = []
         for group, options, _index in widget["optgroups"]:
             if group:
-                parts.append(f"\n  <div><label>{escape(group)}</label>")
-            parts.extend(f"<div>\n    {self._sub(option)}</div>" for option in options)
+                parts.append(opening.format(escape(group)))
+            parts.extend(each.format(self._sub(option)) for option in options)
             if group:
-                parts.append("\n  </div>")
-        parts.append("\n</div>")
+                parts.append(closing)
         return "".join(parts)
