@@ -203,6 +203,10 @@ def test_bad_import_through_the_page_shows_table_and_error_workbook(client, coor
     assert batch.status == "invalid"
     text = page(client, reverse("directory:import_batch", args=[batch.pk]))
     assert "发现 1 处问题，未写入任何数据" in text and "校验码错误" in text
+    # On a phone each problem stacks as a card, every cell labelled with its column, so the
+    # reason is read without scrolling the table sideways.
+    assert '<table class="stack">' in text
+    assert '<td data-label="问题">统一社会信用代码无效：校验码错误' in text
     response = client.get(reverse("directory:import_errors", args=[batch.pk]))
     import io
 
