@@ -2,8 +2,9 @@
 
 Every input of every form goes through the renderer (``Widget.render``, a radio button's
 ``tag``). Through Jinja2 each costs a template lookup, a new context and two or three nested
-includes: the record form's twenty-odd inputs took about 3.5 ms of a 14 ms page, the largest
-single part of an inspector's most used page (issue 21 §3, docs/staff-speed.md).
+includes: the record form's inputs took 4.4–5.0 ms of CPU, a third of an inspector's most used
+page; written here they take 2.0–2.4 ms, and the page 12.2 ms instead of 13.9
+(``benchmarks/forms.py``; issue 21 §3, docs/staff-speed.md §十八).
 
 The writers below give what Django's own Jinja2 widget templates
 (``django/forms/jinja2/django/forms/widgets/``) give, byte for byte: the same markup and

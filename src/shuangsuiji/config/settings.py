@@ -136,7 +136,7 @@ TEMPLATES = [
 # inputs, attributes and labels as its own template language gives (whitespace aside), at a
 # fraction of the cost: the record form's twenty-odd inputs were a quarter of the page
 # (issue 21 §3, docs/staff-speed.md). The standard inputs are now written in Python, byte for
-# byte as those templates write them, at a third of Jinja2's cost again (shuangsuiji.widgets).
+# byte as those templates write them, at half of Jinja2's cost again (shuangsuiji.widgets).
 FORM_RENDERER = "shuangsuiji.widgets.FormRenderer"
 
 DATABASES = {
