@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from shuangsuiji.widgets import FormRenderer
 
 NASTY = "A&B <b>\"粗\"</b> '引'"
+#: A template Django ships that no writer stands for, used as an option's template.
+ODD = "django/forms/widgets/attrs.html"
 CHOICES = [("", "（请选择）"), ("a", "甲"), (1, NASTY), ("c", gettext_lazy("Yes"))]
 GROUPED = [("", "（请选择）"), ("水", [("w1", "废水"), ("w2", "雨水")]), ("x", "其他")]
 ATTRS = {
@@ -63,6 +65,8 @@ CASES = [
     (forms.CheckboxSelectMultiple(choices=CHOICES), ["", "c"]),
     (forms.CheckboxSelectMultiple(choices=GROUPED, attrs={"disabled": True}), ["x"]),
     (forms.SplitDateTimeWidget(), dt.datetime(2026, 3, 1, 9, 30)),
+    # An option template no writer stands for: that option is rendered by Jinja2.
+    (type("OddRadio", (forms.RadioSelect,), {"option_template_name": ODD})(choices=CHOICES), "a"),
 ]
 
 
