@@ -293,7 +293,7 @@ def walk(client, url: str, link: str) -> tuple[list[list[str]], str]:
     while True:
         response = client.get(url)
         assert response.status_code == 200
-        pages.append([obj.name for obj, *_ in response.context["table"]])
+        pages.append([row["name"] for row in response.context["page"]])
         found = re.search(rf'<a href="(\?[^"]*)">{link}</a>', response.content.decode())
         if not found:
             return pages, url

@@ -50,23 +50,24 @@ class RegisterPage:
 def register_page(
     rows: QuerySet, *, after: int | None = None, before: int | None = None, size: int | None = None
 ) -> RegisterPage:
-    """The page of ``rows`` after (or before) a row's key: one query on the primary key's index,
-    whatever the number of rows and of units, with no count (keyset paging). Back from the
-    second page, where fewer than a page lie before, it is the first page."""
+    """The page of ``rows`` (read as ``values()`` with their ``pk``) after (or before) a row's
+    key: one query on the primary key's index, whatever the number of rows and of units, with
+    no count (keyset paging). Back from the second page, where fewer than a page lie before, it
+    is the first page."""
     size = size or PAGE_SIZE
     rows = rows.order_by("pk")
     if before is not None:
         found = list(rows.filter(pk__lt=before).order_by("-pk")[: size + 1])
         if len(found) > size:
             shown = found[:size][::-1]
-            return RegisterPage(shown, next_after=shown[-1].pk, previous_before=shown[0].pk)
+            return RegisterPage(shown, next_after=shown[-1]["pk"], previous_before=shown[0]["pk"])
         after = None
     found = list((rows if after is None else rows.filter(pk__gt=after))[: size + 1])
     shown = found[:size]
     return RegisterPage(
         shown,
-        next_after=shown[-1].pk if len(found) > size else None,
-        previous_before=shown[0].pk if after is not None and shown else None,
+        next_after=shown[-1]["pk"] if len(found) > size else None,
+        previous_before=shown[0]["pk"] if after is not None and shown else None,
     )
 
 

@@ -5,7 +5,7 @@ Fifty rows of up to a dozen columns: through the template language each cell cos
 step, a ``forloop`` test and a lookup, about half of the page's CPU (issue 21 §3,
 ``benchmarks/staff.py``). The rows are the HTML the template gave, escaped the same way
 (``conditional_escape``, as autoescaping does); ``table`` is ``directory.views.register_list``'s
-list of (row, link, cells), the link escaped, the cells written as text.
+list of (link, cells, organisation's name), the link escaped, the cells written as text.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ register = template.Library()
 @register.simple_tag
 def register_rows(table) -> SafeString:
     rows = []
-    for obj, link, cells in table:
+    for link, cells, organisation in table:
         first, *rest = cells
         written = [
             f'<td><a href="{link}">{conditional_escape(first or "—")}</a></td>',
@@ -30,7 +30,7 @@ def register_rows(table) -> SafeString:
         rows.append(
             "\n  <tr>\n    "
             + "".join(written)
-            + f"\n    <td>{escape(obj.organisation.name)}</td>\n  </tr>\n  "
+            + f"\n    <td>{escape(organisation)}</td>\n  </tr>\n  "
         )
     # Every value above is escaped.
     return mark_safe("".join(rows))
