@@ -163,6 +163,9 @@ def test_register_total_is_kept_until_a_row_it_counts_changes(client, county, co
     with CaptureQueriesContext(connection) as kept:
         assert count(client.get(url)) == 260
     assert not [q for q in kept.captured_queries if "COUNT(" in q["sql"].upper()]
+    # The total and the 片区 are kept by the same version, read once for both.
+    versions = [q for q in kept.captured_queries if "disclosure_publicversion" in q["sql"]]
+    assert len(versions) == 1
     found = Target.objects.filter(organisation=county, name__contains="重点企业1").count()
     assert 0 < found < 260
     assert count(client.get(url, {"q": "重点企业1"})) == found

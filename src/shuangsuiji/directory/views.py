@@ -37,7 +37,7 @@ from shuangsuiji.directory.importing import (
 from shuangsuiji.directory.limits import size_text
 from shuangsuiji.directory.models import ExportJob, ImportBatch, Target
 from shuangsuiji.directory.registers import ITEMS, REGISTERS, RegisterSpec
-from shuangsuiji.disclosure.caching import kept_until_changed
+from shuangsuiji.disclosure.caching import kept_until_changed, staff_version
 from shuangsuiji.html import link_maker
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import inspections_this_year
@@ -116,6 +116,8 @@ def register_list(request, register: str):
     # The columns the list shows: a 分局's page sorts its few thousand rows by name, and every
     # column read is sorted with them (the export reads the rest).
     rows = chosen.qs.values(*_list_columns(spec))
+    # What a 分局's total and 片区 below are kept by, read once for both.
+    version = None if spans else staff_version(request.user.organisation, lineage=True)
     if spans:
         page = selectors.register_page(
             rows,
@@ -131,6 +133,7 @@ def register_list(request, register: str):
             rows.count,
             urlencode(sorted((name, str(value)) for name, value in chosen.applied.items())),
             lineage=True,
+            version=version,
         )
         page = _Counted(rows, selectors.PAGE_SIZE, total).get_page(request.GET.get("page"))
     # Each row's link, by the register's URL reversed once, not by each row's
@@ -160,6 +163,7 @@ def register_list(request, register: str):
                     f"areas:{spec.key}",
                     lambda: selectors.area_choices(spec, request.user),
                     lineage=True,
+                    version=version,
                 )
             )
         else:

@@ -217,8 +217,21 @@ def of_enterprise(request: HttpRequest, kwargs: dict) -> str:
     return f"e:{versions.enterprise_version(kwargs['credit_code'].upper())}"
 
 
+def staff_version(organisation, *, lineage: bool = False) -> int:
+    """The version ``kept_until_changed`` keys a bureau's kept values by: its rows' and row 0's
+    counters, or with ``lineage`` those of every organisation below it too."""
+    if lineage:
+        return versions.lineage_version(organisation.path)
+    return versions.organisation_version(organisation.code, column="counter")
+
+
 def kept_until_changed(
-    organisation, name: str, compute: Callable[[], Kept], *parts, lineage: bool = False
+    organisation,
+    name: str,
+    compute: Callable[[], Kept],
+    *parts,
+    lineage: bool = False,
+    version: int | None = None,
 ) -> Kept:
     """``compute()`` for a member of the bureau's staff, kept in the cache until the bureau's
     data changes: the staff's reports of one bureau (a coordinator's to-dos, 结果公示, 逾期事项)
@@ -234,11 +247,13 @@ def kept_until_changed(
 
     ``lineage``: ``compute`` reads the rows of the organisation and of every one below it (what
     ``readable_by`` gives its users), and the key holds all their counters
-    (``versions.lineage_version``)."""
-    if lineage:
-        version = versions.lineage_version(organisation.path)
-    else:
-        version = versions.organisation_version(organisation.code, column="counter")
+    (``versions.lineage_version``).
+
+    ``version``: ``staff_version(organisation, lineage=lineage)``, where the view keeps more than
+    one value of the bureau and reads it once for them all; read here otherwise. Read before
+    ``compute`` runs, as here: a write in between then only makes the next view compute again."""
+    if version is None:
+        version = staff_version(organisation, lineage=lineage)
     named = ":".join(str(part) for part in (name, lineage, organisation.pk, version, *parts))
     # Hashed, as the public keys are: a part may be any text a user typed (a search).
     key = f"staff:{release()}:{hashlib.sha256(named.encode()).hexdigest()[:40]}"
