@@ -16,8 +16,6 @@ that both renderers give the same page, byte for byte (the CSRF tokens aside).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import statistics
@@ -36,16 +34,7 @@ TOKEN = re.compile(rb'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]*"')
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--repeat", type=int, default=300)
-    args = parser.parse_args()
-
-    data_dir = Path(args.data_dir)
-    portal.use_loaded_database(args.database_url, data_dir)
+    args, county = portal.staff_county(__doc__, repeat=300)
     import django.forms.forms
     import django.forms.utils
     import django.forms.widgets
@@ -55,7 +44,6 @@ def main() -> None:
 
     from shuangsuiji.widgets import FormRenderer
 
-    county = json.loads((data_dir / "picks.json").read_text())["staff"]["organisations"]["county"]
     client = Client(HTTP_HOST="127.0.0.1", headers=portal.HEADERS)
     client.force_login(get_user_model().objects.get(username=county["users"]["inspector"]))
     path = f"/inspections/{county['open']}/record/"

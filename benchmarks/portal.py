@@ -1050,6 +1050,24 @@ def use_loaded_database(url: str, data_dir: Path) -> None:
     django.setup()
 
 
+def staff_county(doc: str, repeat: int) -> tuple[argparse.Namespace, dict]:
+    """For a script that times code in this process on the province ``staff.py --load-only``
+    loaded: its arguments (``--database-url``, ``--data-dir``, ``--repeat``, described by
+    ``doc``), Django set up on that database, and the county ``staff.py`` picked (its name,
+    accounts by role, open inspection)."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir)
+    use_loaded_database(args.database_url, data_dir)
+    picks = json.loads((data_dir / "picks.json").read_text())
+    return args, picks["staff"]["organisations"]["county"]
+
+
 def production_env(url: str, data_dir: Path) -> dict[str, str]:
     """The environment ``shuangsuiji serve`` runs in for a benchmark: production settings on the
     throwaway database, fresh secrets, loopback only."""

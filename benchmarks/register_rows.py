@@ -15,8 +15,6 @@ the same run) and each over the floor. The script checks that both give the same
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -37,16 +35,7 @@ def cpu_ms(run) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--repeat", type=int, default=200)
-    args = parser.parse_args()
-
-    data_dir = Path(args.data_dir)
-    portal.use_loaded_database(args.database_url, data_dir)
+    args, county = portal.staff_county(__doc__, repeat=200)
     from django.contrib.auth import get_user_model
     from django.http import QueryDict
 
@@ -55,7 +44,6 @@ def main() -> None:
     from shuangsuiji.directory.models import Target
     from shuangsuiji.directory.registers import REGISTERS
 
-    county = json.loads((data_dir / "picks.json").read_text())["staff"]["organisations"]["county"]
     user = get_user_model().objects.get(username=county["users"]["coordinator"])
     first = Target.objects.order_by("pk").values_list("pk", flat=True).first()
     floor = statistics.median(
