@@ -69,16 +69,12 @@ class _Counted(Paginator):
 
 
 def _display(spec: RegisterSpec, obj, field: str) -> str:
-    return _cell(spec.column_for_field(field), obj, field)
-
-
-def _cell(column, obj, field: str) -> str:
-    """A register field's value as its list and record pages show it (masked if sensitive)."""
-    return _shown(column, getattr(obj, field))
+    return _shown(spec.column_for_field(field), getattr(obj, field))
 
 
 def _shown(column, value) -> str:
-    """A value of a register's ``column`` as its pages show it (masked if sensitive)."""
+    """A value of a register's ``column`` as its list and record pages show it (masked if
+    sensitive)."""
     if value in (None, ""):
         return ""
     if column.sensitive:
