@@ -9,6 +9,8 @@ import re
 import zipfile
 
 from shuangsuiji import draw as engine
+from shuangsuiji.directory.models import Target
+from shuangsuiji.inspections.models import Inspection
 
 
 def rows_of_csv(response) -> list[list[str]]:
@@ -138,6 +140,7 @@ def test_etag_and_last_modified_answer_304_until_something_changes(client, porta
     url = f"/api/results?organisation={portal.county.code}"
     first = client.get(url)
     etag, modified = first["ETag"], first["Last-Modified"]
+    stamped_before = _latest_stamp(Inspection, portal, "public_changed_at")
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
@@ -149,20 +152,31 @@ def test_etag_and_last_modified_answer_304_until_something_changes(client, porta
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert "2026-12-01" in changed.content.decode()
+    # Stamped with the bureau's latest public change, before and after it.
+    assert modified == stamped_before
+    assert changed["Last-Modified"] == _latest_stamp(Inspection, portal, "public_changed_at")
+
+
+def _latest_stamp(model, portal, field):
+    """``Last-Modified`` of the county's newest ``field`` of ``model``."""
+    from django.utils.http import http_date
+
+    moments = model.objects.filter(organisation=portal.county).values_list(field, flat=True)
+    return http_date(int(max(m for m in moments if m).timestamp()))
 
 
 def test_registers_change_their_etag_when_a_row_is_removed(client, portal):
-    from shuangsuiji.directory.models import Target
-
     url = f"/api/organisations/{portal.county.code}/targets"
     first = client.get(url)
     etag, count = first["ETag"], first.json()["count"]
+    assert first["Last-Modified"] == _latest_stamp(Target, portal, "updated_at")
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     target = Target.objects.filter(organisation=portal.county).first()
     target.in_register, target.removal_reason = False, "注销"
     target.save()
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
+    assert changed["Last-Modified"] == _latest_stamp(Target, portal, "updated_at")
     # The register's count is kept under its name with the version: counted again now.
     assert changed.json()["count"] == count - 1
     assert client.get(url, {"page": 2}).json()["count"] == count - 1

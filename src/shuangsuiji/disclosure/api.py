@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, quote_etag
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
@@ -706,7 +707,7 @@ def targets(request, code: Code, query: Query[TargetQuery]):
         request,
         query,
         rows,
-        _newest(org.targets.all(), "updated_at"),
+        selectors.latest_target_change(org.pk),
         page_class=TargetPage,
         out=lambda t: TargetOut(name=t.name, credit_code=t.credit_code, address=t.address),
         # A page of a hundred targets read as the schema's dicts, in its field order: building
@@ -921,17 +922,24 @@ def results(request, query: Query[ResultQuery]):
         raise ParameterError(chosen.problems)
     organisation = query.organisation
     org = selectors.public_organisation(organisation) if organisation else None
-    rows = chosen.filter_queryset(selectors.public_results(org))
-    if query.credit_code:
-        rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
-    rows = rows.order_by(*selectors.RESULT_ORDER)
-    touched = Inspection.objects.filter(organisation=org) if org else Inspection.objects.all()
+
+    def chosen_rows() -> QuerySet:
+        rows = chosen.filter_queryset(selectors.public_results(org))
+        if query.credit_code:
+            rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
+        return rows.order_by(*selectors.RESULT_ORDER)
+
     whole = org is not None and not query.credit_code and not any(chosen.chosen.values())
+    # An organisation's whole list, as most read it, is read and stamped by queries compiled
+    # once; its queryset is built only where it is still needed (a count not kept, the CSV).
+    rows = SimpleLazyObject(chosen_rows) if whole else chosen_rows()
     return _listing(
         request,
         query,
         rows,
-        _newest(touched, "public_changed_at"),
+        selectors.latest_public_change(org.pk)
+        if org
+        else _newest(Inspection.objects.all(), "public_changed_at"),
         page_class=ResultPage,
         out=lambda r: ResultOut(**exports.result_values(r)),
         csv_name=f"{organisation or 'all'}-results.csv",

@@ -149,6 +149,39 @@ def organisation_target_values(organisation_id: int, offset: int, limit: int) ->
     return _ORGANISATION_TARGETS(organisation=organisation_id, limit=limit, offset=offset)
 
 
+def _latest_of(model, field: str) -> Prepared:
+    """The latest ``field`` of an organisation's rows of ``model`` (``MAX``; none without rows),
+    compiled once and planned once per connection: the open-data API stamps a list's first
+    view with it (its ``ETag`` and ``Last-Modified``), and building the aggregate anew cost a
+    tenth of the view."""
+
+    def latest(organisation):
+        return (
+            model.objects.filter(organisation_id=organisation)
+            .order_by()
+            .values("organisation_id")
+            .annotate(latest=Max(field))
+            .values_list("latest", flat=True)
+        )
+
+    latest.__qualname__ = f"latest({model.__name__}.{field})"
+    return Prepared(latest, organisation=int, planned_once=True)
+
+
+_LATEST_PUBLIC_CHANGE = _latest_of(Inspection, "public_changed_at")
+_LATEST_TARGET_CHANGE = _latest_of(Target, "updated_at")
+
+
+def latest_public_change(organisation_id: int) -> dt.datetime | None:
+    """When any result of the organisation last changed in public (``public_changed_at``)."""
+    return next(iter(_LATEST_PUBLIC_CHANGE(organisation=organisation_id)), None)
+
+
+def latest_target_change(organisation_id: int) -> dt.datetime | None:
+    """When the organisation's 检查对象名录库 last changed (a row's ``updated_at``)."""
+    return next(iter(_LATEST_TARGET_CHANGE(organisation=organisation_id)), None)
+
+
 def public_inspectors(organisation: Organisation) -> QuerySet[Inspector]:
     """执法检查人员名录库: the enforcement officers' name, 执法证号 and department; never
     身份证号 or phone. Experts and assistants are not 执法检查人员 and are not listed."""
@@ -315,6 +348,8 @@ def _result_details(rows: list[dict], *, parts: bool) -> list[dict]:
                 }
             )
     secrecy = dict(Inspection._meta.get_field("confidentiality").flatchoices)
+    # Beijing time, as ``timezone.localtime`` gives it, with the zone looked up once a page.
+    zone = timezone.get_current_timezone()
     values = []
     for row in rows:
         value = {name: row[column] for name, column in _RESULT_VALUES.items()}
@@ -322,7 +357,7 @@ def _result_details(rows: list[dict], *, parts: bool) -> list[dict]:
         value["method"] = value.pop("method_used") or value["method"]
         value["category_label"] = categories.get(value["category"], value["category"])
         published = value["published_at"]
-        value["published_at"] = timezone.localtime(published) if published else None
+        value["published_at"] = published.astimezone(zone) if published else None
         value["items"] = items[row["pk"]]
         value["follow_ups"] = follow_ups[row["pk"]]
         confidentiality = row["confidentiality"]
