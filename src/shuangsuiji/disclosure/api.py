@@ -916,20 +916,25 @@ def draw_bundle(request, draw_id: DrawId):
 )
 @decorate_view(public_cached(of_query))
 def results(request, query: Query[ResultQuery]):
-    # The same reading of year, quarter, category and month as the portal's results page.
-    chosen = filters.ResultFilter(request.GET)
-    if chosen.problems:
+    # The same reading of year, quarter, category and month as the portal's results page; a
+    # request that names none of them (most do) is not put through the filter form at all.
+    asked = request.GET.keys() & filters.ResultFilter.base_filters.keys()
+    chosen = filters.ResultFilter(request.GET) if asked else None
+    if chosen is not None and chosen.problems:
         raise ParameterError(chosen.problems)
     organisation = query.organisation
     org = selectors.public_organisation(organisation) if organisation else None
 
     def chosen_rows() -> QuerySet:
-        rows = chosen.filter_queryset(selectors.public_results(org))
+        rows = selectors.public_results(org)
+        if chosen is not None:
+            rows = chosen.filter_queryset(rows)
         if query.credit_code:
             rows = rows.filter(target__credit_code=query.credit_code.strip().upper())
         return rows.order_by(*selectors.RESULT_ORDER)
 
-    whole = org is not None and not query.credit_code and not any(chosen.chosen.values())
+    filtered = chosen is not None and any(chosen.chosen.values())
+    whole = org is not None and not query.credit_code and not filtered
     # An organisation's whole list, as most read it, is read and stamped by queries compiled
     # once; its queryset is built only where it is still needed (a count not kept, the CSV).
     rows = SimpleLazyObject(chosen_rows) if whole else chosen_rows()
