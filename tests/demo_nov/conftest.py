@@ -12,7 +12,7 @@ a preset without adopting it is added for the crawls; the whole is rolled back a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,9 @@ class Build:
     #: What each run said on stderr while it built (test_demo_progress).
     first_progress: str = ""
     second_progress: str = ""
+    #: Each account's crawl of the demo, made once for both checks that read it
+    #: (test_reads_never_write.crawl_as).
+    crawls: dict = field(default_factory=dict)
 
 
 def not_adopted():

@@ -4,7 +4,8 @@ The demo is built once for the package (the fixture of tests/demo_nov/test_reads
 three quarters drawn, inspected, followed up and public, the fourth under way) and read as an
 anonymous visitor and as a demo account of each role, at a bureau and above it: every URL
 pattern with its parameters filled from real rows the account can see, then the links its pages
-show (the crawl of tests/demo_nov/test_reads_never_write.py, without its row counts). Each HTML page's
+show. It is the crawl of tests/demo_nov/test_reads_never_write.py, made once per account for both
+checks (``reads.crawl_as``), which hands this module each answer (``code_look``). Each HTML page's
 visible text — less what sits in ``<code>`` or ``<pre>`` (where a citizen matches a code against
 the draw's bundle files, beside its Chinese name), scripts, styles and attribute values — may
 hold none of:
@@ -22,7 +23,6 @@ templates another change owns are listed in ``KNOWN`` until that change lands.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
@@ -149,56 +149,30 @@ def codes_in(text: str, slugs: set[str]) -> list[tuple[str, str]]:
     return found
 
 
-@dataclass
-class CodeCrawl(reads.Crawl):
-    """The crawl of tests/demo_nov/test_reads_never_write.py, reading each page's text instead of
-    counting rows."""
+def code_look(findings: dict):
+    """What the crawl of tests/demo_nov/test_reads_never_write.py does with each answer here:
+    an HTML page's internal codes, less those ``KNOWN`` for its templates, into ``findings``
+    by URL."""
+    slugs = set(available_presets())
 
-    slugs: set = field(default_factory=set)
-    findings: dict = field(default_factory=dict)
-
-    def get(self, url: str) -> list[str]:
-        if url in self.seen:
-            return []
-        self.seen.add(url)
-        self.reads += 1
-        response = self.client.get(url)
-        if response.status_code >= 500:
-            self.problems.append(f"GET {url} → {response.status_code}")
+    def look(url: str, response) -> None:
         if "text/html" not in response.get("Content-Type", "") or response.streaming:
-            return []
+            return
         text = visible_text(response.content.decode())
-        found = codes_in(text, self.slugs)
+        found = codes_in(text, slugs)
         templates = {t.name for t in response.templates or [] if t.name}
         known = set().union(*(KNOWN.get(t, set()) for t in templates))
         found = [f"{code!r}（…{around}…）" for code, around in found if code not in known]
         if found:
-            self.findings[url] = found
-        return reads.links(url, response)
+            findings[url] = found
+
+    return look
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)
-def test_no_internal_code_on_any_page(db, demo, settings, username):
-    settings.MEDIA_ROOT = str(demo / "media")
-    user = reads.demo_user(username)
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    crawl = CodeCrawl(client, {}, slugs=set(available_presets()))
-    values, combos = reads.parameter_values(user)
-    urls = [
-        url
-        for route in reads.routes()
-        if route.name.split(":")[-1] not in reads.SKIP
-        for url in reads.filled(route, values, combos)
-    ]
-    pending = []
-    for url in crawl.get("/"):
-        pending += crawl.follow(url, always=True)
-    for url in urls:
-        pending += crawl.get(url)
-    for url in pending:
-        crawl.follow(url)
+def test_no_internal_code_on_any_page(db, demo_build, settings, username):
+    # The crawl is shared with the check that no GET writes (made once per account).
+    crawl = reads.crawl_as(username, demo_build, settings)
     assert crawl.reads > 50
     assert not crawl.problems, "\n".join(crawl.problems)
     report = [f"{url}：{'；'.join(found)}" for url, found in sorted(crawl.findings.items())]
