@@ -16,9 +16,7 @@ that both renderers give the same page, byte for byte (the CSRF tokens aside).
 
 from __future__ import annotations
 
-import os
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -76,14 +74,12 @@ def main() -> None:
             use(renderer)
             times[name].append(cpu_ms(path))
         floor.append(cpu_ms("/healthz"))
-    floor_ms = statistics.median(floor)
-    print(f"{path} as {county['users']['inspector']}, {args.repeat} requests each")
-    print(f"floor /healthz: {floor_ms:.2f} ms CPU; load {os.getloadavg()[0]:.2f}\n")
-    print(f"{'renderer':<22}{'CPU ms':>8}{'×floor':>8}")
-    for name, spent in times.items():
-        median = statistics.median(spent)
-        print(f"{name:<22}{median:>8.2f}{median / floor_ms:>7.1f}×")
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    portal.print_medians(
+        f"{path} as {county['users']['inspector']}, {args.repeat} requests each",
+        "renderer",
+        times,
+        floor,
+    )
 
 
 if __name__ == "__main__":

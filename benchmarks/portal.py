@@ -49,6 +49,7 @@ import os
 import random
 import re
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -1066,6 +1067,20 @@ def staff_county(doc: str, repeat: int) -> tuple[argparse.Namespace, dict]:
     use_loaded_database(args.database_url, data_dir)
     picks = json.loads((data_dir / "picks.json").read_text())
     return args, picks["staff"]["organisations"]["county"]
+
+
+def print_medians(heading: str, column: str, times: dict[str, list[float]], floor: list[float]):
+    """For a script that times code in this process: the heading, then each entry's median
+    thread CPU and its ratio to the floor's (``/healthz``, timed in the same turns)."""
+    floor_ms = statistics.median(floor)
+    print(heading)
+    print(f"floor /healthz: {floor_ms:.2f} ms CPU; load {os.getloadavg()[0]:.2f}\n")
+    width = max(len(column), *map(len, times)) + 2
+    print(f"{column:<{width}}{'CPU ms':>8}{'×floor':>8}")
+    for name, spent in times.items():
+        median = statistics.median(spent)
+        print(f"{name:<{width}}{median:>8.2f}{median / floor_ms:>7.1f}×")
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def production_env(url: str, data_dir: Path) -> dict[str, str]:

@@ -28,12 +28,13 @@ PostgreSQL with the list as one array, ``_lists_as_arrays``; an empty list gives
 a query, as the ORM does) and ``PREFIX``, a text the query compares
 with ``__startswith``; other types are refused. ``sliced=True`` adds ``limit`` and ``offset`` to
 each call, as a slice of the queryset would. Rows come back through the converters the ORM
-applies (``SQLCompiler.results_iter``), as tuples, single values (``flat=True``) or dictionaries
-(``values()``), or as model objects (a plain queryset, ``select_related`` included: each object
-and its related ones built as ``ModelIterable`` builds them); queries go through the
-connection's cursor, so they are counted and logged like any other. ``prefetch_related`` and a
-related manager's queryset (``inspection.items.all()``, which hands each row the object it was
-read from) are refused: write ``Item.objects.filter(inspections=pk)`` instead.
+applies (those ``SQLCompiler.results_iter`` applies, worked out once per compiled query), as
+tuples, single values (``flat=True``) or dictionaries (``values()``), or as model objects (a
+plain queryset, ``select_related`` included: each object and its related ones built as
+``ModelIterable`` builds them); queries go through the connection's cursor, so they are
+counted and logged like any other. ``prefetch_related`` and a related manager's queryset
+(``inspection.items.all()``, which hands each row the object it was read from) are refused:
+write ``Item.objects.filter(inspections=pk)`` instead.
 
 ``planned_once=True``, for a query that finds rows by a key (a primary key, the rows of one
 object, a credit code), also has PostgreSQL keep the query's plan for the connection: it is
