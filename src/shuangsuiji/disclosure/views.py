@@ -6,7 +6,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,14 +31,10 @@ PAGE_SIZE = 50
 CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
-def _page(request, queryset, count_key: str | None = None, *, rows_read_apart: bool = False):
-    """The page of ``queryset`` the query string asks for. With ``rows_read_apart`` the caller
-    reads the page's rows itself (a query compiled once): the paginator only numbers the pages,
-    and ``queryset`` is used for nothing but a count that is not kept."""
-    count = public_count(request, queryset, count_key)
-    paginator = Paginator(range(count) if rows_read_apart else queryset, PAGE_SIZE)
+def _page(request, queryset, count_key: str | None = None):
+    paginator = Paginator(queryset, PAGE_SIZE)
     # The paginator's own count is a cached_property.
-    paginator.count = count
+    paginator.count = public_count(request, queryset, count_key)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -190,22 +185,14 @@ def results(request, code: str):
 def _results_page(request, code: str) -> HttpResponse:
     """The results page of ``code`` with the filters of the query string (400 naming a bad one)."""
     org = selectors.public_organisation(code)
-    filterset = ResultFilter(request.GET)
-    problems = filterset.problems  # the form checked: the filters accepted are applied below
-
-    def chosen_rows():
-        rows = filterset.filter_queryset(selectors.public_results(org))
-        return rows.order_by(*selectors.RESULT_ORDER)
-
+    filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
+    problems = filterset.problems
     if any(filterset.chosen.values()):
-        page = _page(request, chosen_rows())
+        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER))
         results = selectors.public_result_values(page.object_list, parts=True)
     else:
-        # The list as most read it, without a filter: counted under its name and read by a
-        # query compiled once; its queryset is built only for a count that is not kept.
-        page = _page(
-            request, SimpleLazyObject(chosen_rows), f"results:{org.pk}", rows_read_apart=True
-        )
+        # The list as most read it, without a filter: read by a query compiled once.
+        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER), f"results:{org.pk}")
         results = selectors.organisation_result_values(
             org.pk, (page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True
         )
