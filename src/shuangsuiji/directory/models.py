@@ -129,6 +129,10 @@ class Target(TaggedMixin, PermanentModel):
             # name) PostgreSQL walks this index and stops at the fiftieth match, where sorting
             # the hundreds of thousands of matches took 0.4 s (selectors.enterprise_rows).
             models.Index(fields=["name", "credit_code", "organisation"], name="target_name_order"),
+            # The open-data API stamps a register's first view with its latest change
+            # (``disclosure.selectors.latest_target_change``): the newest entry of this index,
+            # where a county's MAX read each of its thousands of rows (issue 21 §1).
+            models.Index(fields=["organisation", "updated_at"], name="target_updated"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,10 +32,14 @@ PAGE_SIZE = 50
 CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
-def _page(request, queryset, count_key: str | None = None):
-    paginator = Paginator(queryset, PAGE_SIZE)
+def _page(request, queryset, count_key: str | None = None, *, rows_read_apart: bool = False):
+    """The page of ``queryset`` the query string asks for. With ``rows_read_apart`` the caller
+    reads the page's rows itself (a query compiled once): the paginator only numbers the pages,
+    and ``queryset`` is used for nothing but a count that is not kept."""
+    count = public_count(request, queryset, count_key)
+    paginator = Paginator(range(count) if rows_read_apart else queryset, PAGE_SIZE)
     # The paginator's own count is a cached_property.
-    paginator.count = public_count(request, queryset, count_key)
+    paginator.count = count
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -185,14 +190,28 @@ def results(request, code: str):
 def _results_page(request, code: str) -> HttpResponse:
     """The results page of ``code`` with the filters of the query string (400 naming a bad one)."""
     org = selectors.public_organisation(code)
-    filterset = ResultFilter(request.GET, queryset=selectors.public_results(org))
-    problems = filterset.problems
-    if any(filterset.chosen.values()):
-        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER))
+    # A request that names none of the filters (most do: the list as linked, its pages) is not
+    # put through the filter form, whose fields are deep-copied for every form (issue 21 §1).
+    asked = request.GET.keys() & ResultFilter.base_filters.keys()
+    filterset = ResultFilter(request.GET) if asked else None
+    problems = filterset.problems if filterset is not None else []
+    chosen = filterset.chosen if filterset is not None else dict.fromkeys(ResultFilter.base_filters)
+
+    def chosen_rows():
+        rows = selectors.public_results(org)
+        if filterset is not None:
+            rows = filterset.filter_queryset(rows)
+        return rows.order_by(*selectors.RESULT_ORDER)
+
+    if any(chosen.values()):
+        page = _page(request, chosen_rows())
         results = selectors.public_result_values(page.object_list, parts=True)
     else:
-        # The list as most read it, without a filter: read by a query compiled once.
-        page = _page(request, filterset.qs.order_by(*selectors.RESULT_ORDER), f"results:{org.pk}")
+        # The list as most read it, without a filter: counted under its name and read by a
+        # query compiled once; its queryset is built only for a count that is not kept.
+        page = _page(
+            request, SimpleLazyObject(chosen_rows), f"results:{org.pk}", rows_read_apart=True
+        )
         results = selectors.organisation_result_values(
             org.pk, (page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True
         )
@@ -204,8 +223,8 @@ def _results_page(request, code: str) -> HttpResponse:
             "org": org,
             "page": page,
             "results": results,
-            "chosen": filterset.chosen,
-            "chosen_query": _chosen_query(filterset.chosen),
+            "chosen": chosen,
+            "chosen_query": _chosen_query(chosen),
             "problems": problems,
             "categories": ResultCategory.choices,
             "batches": selectors.result_batches(org) if monthly else [],

@@ -253,6 +253,12 @@ class Inspection(PermanentModel):
             # The year's results against their publication deadlines (结果公示 and its to-dos):
             # by the day they were determined, not every year's inspections of the bureau.
             models.Index(fields=["organisation", "determined_on"], name="inspection_determined"),
+            # The open-data API stamps a list of results with its latest public change
+            # (``disclosure.selectors.latest_public_change``): the newest entry of this index,
+            # where a county's MAX read each of its thousands of rows (issue 21 §1).
+            models.Index(
+                fields=["organisation", "public_changed_at"], name="inspection_public_changed"
+            ),
         ]
 
     def __str__(self) -> str:
