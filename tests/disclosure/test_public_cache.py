@@ -175,28 +175,97 @@ def test_the_enterprise_search_is_kept_while_results_are_recorded(client, portal
     assert hit == "miss" and "缓存测试更名" in body
 
 
-def test_a_list_is_counted_once_per_version_of_its_data(client, portal):
-    """Issue 21 §1: a bureau's results are counted once per version of its data, not once per
-    page: the next page of the same list takes the count kept with the first; a result taken
-    off the portal (in SQL, past every service) is counted anew on the next request."""
+def test_a_list_is_counted_once_per_version_of_its_data(client, portal, monkeypatch):
+    """Issue 21 §1: a bureau's whole list of results is read in order, and so counted, once per
+    version of its data, not once per page: the next page of the API and the portal's page
+    take the order kept with the first; a result taken off the portal (in SQL, past every
+    service) is out of the count and the pages on the next request. No request counts the
+    list with a COUNT of its own."""
     from django.test.utils import CaptureQueriesContext
 
-    code = portal.county.code
+    from shuangsuiji.disclosure import selectors
 
-    def answer(page: int) -> tuple[int, int]:
+    code = portal.county.code
+    reads = []
+    read_ids = selectors.organisation_result_ids
+    monkeypatch.setattr(
+        selectors,
+        "organisation_result_ids",
+        lambda *args: reads.append(args) or read_ids(*args),
+    )
+
+    def answer(page: int) -> tuple[int, list[str]]:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"/api/results?organisation={code}&page={page}&page_size=1")
         assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
-        counts = [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
-        return response.json()["count"], len(counts)
+        assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+        body = response.json()
+        return body["count"], [row["credit_code"] for row in body["results"]]
 
     cache.clear()
-    total, counted = answer(1)
-    assert total >= 2 and counted == 1
-    assert answer(2) == (total, 0)
+    total, first = answer(1)
+    assert total >= 2 and len(reads) == 1
+    count, second = answer(2)
+    assert (count, len(reads)) == (total, 1) and second != first
+    portal_page = client.get(results_page(portal), {"page": 1})
+    assert portal_page.get(HIT_HEADER) == "miss" and len(reads) == 1
+    assert portal.clean.target.credit_code in portal_page.content.decode()
     Inspection.objects.filter(pk=portal.clean.pk).update(published_at=None)
-    assert answer(3) == (total - 1, 1)
-    assert answer(4) == (total - 1, 0)
+    assert answer(3)[0] == total - 1 and len(reads) == 2
+    assert answer(4)[0] == total - 1 and len(reads) == 2
+
+
+def test_a_list_longer_than_is_kept_in_order_reads_the_rest_by_offset(client, portal, monkeypatch):
+    """A bureau's list longer than ``selectors.ORDER_KEPT`` (20,000) is counted, and its pages
+    beyond the kept order read, as before: every page shows what it shows with the whole list
+    kept, in the same order."""
+    from shuangsuiji.disclosure import selectors
+
+    code = portal.county.code
+
+    def pages() -> list[tuple[int, list[str]]]:
+        cache.clear()
+        answers = []
+        for page in range(1, 5):
+            body = client.get(f"/api/results?organisation={code}&page={page}&page_size=1").json()
+            answers.append((body["count"], [row["credit_code"] for row in body["results"]]))
+        return answers
+
+    kept = pages()
+    assert kept[0][0] >= 2 and kept[1][1] and kept[0][1] != kept[1][1]
+    monkeypatch.setattr(selectors, "ORDER_KEPT", 1)
+    assert pages() == kept
+
+
+def test_monthly_batches_are_counted_once_per_version_of_their_data(client, portal):
+    """BD-2 (保定 二 每月向社会公示): the batches a monthly bureau's results page lists are the
+    same on every page of its list, so they are counted once per version of its data, not once
+    per page (issue 21 §1); a result taken off the portal (in SQL, past every service) leaves
+    its batch on the next request."""
+    from django.test.utils import CaptureQueriesContext
+
+    from shuangsuiji.bureau.models import OrganisationSettings
+
+    OrganisationSettings.objects.filter(organisation=portal.county).update(publish_monthly=True)
+    published = portal.clean.published_at.astimezone()
+    batch = f"{published.year} 年 {published.month} 月公示批次</a>"
+
+    def page(number: int) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(results_page(portal), {"page": number})
+        assert response.status_code == 200 and response.get(HIT_HEADER) == "miss"
+        # TruncMonth: DATE_TRUNC on PostgreSQL, django_datetime_trunc on SQLite.
+        counted = [q for q in captured.captured_queries if "TRUNC" in q["sql"].upper()]
+        return response.content.decode(), len(counted)
+
+    cache.clear()
+    body, counted = page(1)
+    assert f"{batch}（2 条）" in body and counted == 1
+    body, counted = page(2)
+    assert f"{batch}（2 条）" in body and counted == 0
+    Inspection.objects.filter(pk=portal.clean.pk).update(published_at=None)
+    body, counted = page(3)
+    assert f"{batch}（1 条）" in body and counted == 1
 
 
 def test_a_signed_in_reader_is_never_stored_and_never_served(client, portal):

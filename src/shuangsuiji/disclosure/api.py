@@ -34,7 +34,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, filters, selectors
-from shuangsuiji.disclosure.caching import of_query, public_cached, public_count
+from shuangsuiji.disclosure.caching import ResultsInOrder, of_query, public_cached, public_count
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
@@ -472,14 +472,14 @@ def _listing(
     prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
     values: Callable[[QuerySet], list[dict]] | None = None,
     window: Callable[[int, int], list[dict]] | None = None,
-    count_key: str | None = None,
+    count: Callable[[], int] | None = None,
     extra: str = "",
 ):
     """One list endpoint: a JSON page, or the whole list as CSV, under the conditional check.
     ``values(page)``, where given, reads a page's rows as the schema's dicts directly (the
     results: a page of a hundred would otherwise build and validate thousands of objects);
-    ``window(start, size)`` reads them without the queryset, and ``count_key`` names the count
-    (``caching.public_count``)."""
+    ``window(start, size)`` reads them without the queryset, and ``count()`` counts them
+    (by default ``caching.public_count`` of ``rows``)."""
     _check_page(query)
 
     def build() -> HttpResponse:
@@ -490,7 +490,7 @@ def _listing(
         start = (query.page - 1) * query.page_size
         if values is not None:
             page = {
-                "count": public_count(request, rows, count_key),
+                "count": count() if count is not None else public_count(request, rows),
                 "page": query.page,
                 "page_size": query.page_size,
                 "results": window(start, query.page_size)
@@ -717,7 +717,7 @@ def targets(request, code: Code, query: Query[TargetQuery]):
         window=None
         if text
         else lambda start, size: selectors.organisation_target_values(org.pk, start, size),
-        count_key=None if text else f"targets:{org.pk}",
+        count=None if text else lambda: public_count(request, rows, f"targets:{org.pk}"),
         csv_name=f"{org.code}-targets.csv",
         csv_header=["单位名称", "统一社会信用代码", "单位地址"],
         csv_row=lambda t: [t.name, t.credit_code, t.address],
@@ -935,9 +935,11 @@ def results(request, query: Query[ResultQuery]):
 
     filtered = chosen is not None and any(chosen.chosen.values())
     whole = org is not None and not query.credit_code and not filtered
-    # An organisation's whole list, as most read it, is read and stamped by queries compiled
-    # once; its queryset is built only where it is still needed (a count not kept, the CSV).
     rows = SimpleLazyObject(chosen_rows) if whole else chosen_rows()
+    # An organisation's whole list, as most read it: kept in order, its pages read by id, as
+    # the portal's page reads it (``caching.ResultsInOrder``); its queryset is built only where
+    # it is still needed (a longer list than is kept, the CSV).
+    ordered = ResultsInOrder(request, org.pk, rows) if whole else None
     return _listing(
         request,
         query,
@@ -952,14 +954,8 @@ def results(request, query: Query[ResultQuery]):
         csv_row=exports.result_row,
         prepare=selectors.with_public_details,
         values=_result_values,
-        # An organisation's whole list, as most read it: read by a query compiled once, counted
-        # under the name the portal's page counts it by.
-        window=(
-            lambda start, size: _fields(selectors.organisation_result_values(org.pk, start, size))
-        )
-        if whole
-        else None,
-        count_key=f"results:{org.pk}" if whole else None,
+        window=(lambda start, size: _fields(ordered.window(start, size))) if ordered else None,
+        count=ordered.count if ordered else None,
     )
 
 

@@ -16,12 +16,14 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
 from shuangsuiji.disclosure.caching import (
+    ResultsInOrder,
     across,
     across_registers,
     of_enterprise,
     of_path,
     public_cached,
     public_count,
+    public_kept,
 )
 from shuangsuiji.disclosure.filters import CREDIT_CODE, EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
@@ -32,14 +34,10 @@ PAGE_SIZE = 50
 CREDIT_CODE_LENGTH = Target._meta.get_field("credit_code").max_length
 
 
-def _page(request, queryset, count_key: str | None = None, *, rows_read_apart: bool = False):
-    """The page of ``queryset`` the query string asks for. With ``rows_read_apart`` the caller
-    reads the page's rows itself (a query compiled once): the paginator only numbers the pages,
-    and ``queryset`` is used for nothing but a count that is not kept."""
-    count = public_count(request, queryset, count_key)
-    paginator = Paginator(range(count) if rows_read_apart else queryset, PAGE_SIZE)
+def _page(request, queryset):
+    paginator = Paginator(queryset, PAGE_SIZE)
     # The paginator's own count is a cached_property.
-    paginator.count = count
+    paginator.count = public_count(request, queryset)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -207,14 +205,11 @@ def _results_page(request, code: str) -> HttpResponse:
         page = _page(request, chosen_rows())
         results = selectors.public_result_values(page.object_list, parts=True)
     else:
-        # The list as most read it, without a filter: counted under its name and read by a
-        # query compiled once; its queryset is built only for a count that is not kept.
-        page = _page(
-            request, SimpleLazyObject(chosen_rows), f"results:{org.pk}", rows_read_apart=True
-        )
-        results = selectors.organisation_result_values(
-            org.pk, (page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True
-        )
+        # The list as most read it, without a filter: kept in order, its pages read by id; its
+        # queryset is built only for a list longer than is kept.
+        ordered = ResultsInOrder(request, org.pk, SimpleLazyObject(chosen_rows))
+        page = Paginator(range(ordered.count()), PAGE_SIZE).get_page(request.GET.get("page"))
+        results = ordered.window((page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True)
     monthly = organisation_settings(org).publish_monthly
     return render(
         request,
@@ -227,7 +222,12 @@ def _results_page(request, code: str) -> HttpResponse:
             "chosen_query": _chosen_query(chosen),
             "problems": problems,
             "categories": ResultCategory.choices,
-            "batches": selectors.result_batches(org) if monthly else [],
+            # 保定's batches, the same on every page of the list: counted once per version.
+            "batches": (
+                public_kept(request, f"batches:{org.pk}", lambda: selectors.result_batches(org))
+                if monthly
+                else []
+            ),
             "monthly": monthly,
         },
         status=400 if problems else 200,
