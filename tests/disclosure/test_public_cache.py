@@ -216,24 +216,24 @@ def test_a_list_is_counted_once_per_version_of_its_data(client, portal, monkeypa
 
 
 def test_a_list_longer_than_is_kept_in_order_reads_the_rest_by_offset(client, portal, monkeypatch):
-    """A bureau's list longer than ``selectors.ORDER_KEPT`` (20,000) is counted, and its pages
-    beyond the kept order read, as before: every page shows what it shows with the whole list
-    kept, in the same order."""
-    from shuangsuiji.disclosure import selectors
+    """A bureau's results longer than ``caching.ORDER_KEPT`` (20,000) are counted, and their
+    pages beyond the kept order read, as before: every page shows what it shows with the whole
+    list kept, in the same order."""
+    from shuangsuiji.disclosure import caching
 
-    code = portal.county.code
+    url = f"/api/results?organisation={portal.county.code}&"
 
     def pages() -> list[tuple[int, list[str]]]:
         cache.clear()
         answers = []
         for page in range(1, 5):
-            body = client.get(f"/api/results?organisation={code}&page={page}&page_size=1").json()
+            body = client.get(f"{url}page={page}&page_size=1").json()
             answers.append((body["count"], [row["credit_code"] for row in body["results"]]))
         return answers
 
     kept = pages()
     assert kept[0][0] >= 2 and kept[1][1] and kept[0][1] != kept[1][1]
-    monkeypatch.setattr(selectors, "ORDER_KEPT", 1)
+    monkeypatch.setattr(caching, "ORDER_KEPT", 1)
     assert pages() == kept
 
 

@@ -34,7 +34,12 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, filters, selectors
-from shuangsuiji.disclosure.caching import ResultsInOrder, of_query, public_cached, public_count
+from shuangsuiji.disclosure.caching import (
+    of_query,
+    public_cached,
+    public_count,
+    results_in_order,
+)
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
@@ -714,6 +719,8 @@ def targets(request, code: Code, query: Query[TargetQuery]):
         # and validating a hundred objects was most of the cost of a first view (issue 21 §1).
         values=lambda page: list(page.values(*TargetOut.model_fields)),
         # The whole register, as most read it: a query compiled once, counted under its name.
+        # (Its order is not kept as the results' is: a page of names costs little more read by
+        # offset than by id, and most first views would read the whole order.)
         window=None
         if text
         else lambda start, size: selectors.organisation_target_values(org.pk, start, size),
@@ -937,9 +944,9 @@ def results(request, query: Query[ResultQuery]):
     whole = org is not None and not query.credit_code and not filtered
     rows = SimpleLazyObject(chosen_rows) if whole else chosen_rows()
     # An organisation's whole list, as most read it: kept in order, its pages read by id, as
-    # the portal's page reads it (``caching.ResultsInOrder``); its queryset is built only where
-    # it is still needed (a longer list than is kept, the CSV).
-    ordered = ResultsInOrder(request, org.pk, rows) if whole else None
+    # the portal's page reads it (``caching.KeptOrder``); its queryset is built only where it
+    # is still needed (a longer list than is kept, the CSV).
+    ordered = results_in_order(request, org.pk, rows) if whole else None
     return _listing(
         request,
         query,

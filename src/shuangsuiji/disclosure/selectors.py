@@ -130,7 +130,12 @@ def public_targets(organisation: Organisation, query: str = "") -> QuerySet[Targ
     targets = Target.objects.filter(organisation=organisation, in_register=True)
     if query:
         targets = targets.filter(name_contains(query) | Q(credit_code=query.upper()))
-    return targets.order_by("name", "credit_code").only("pk", "project_code", *TARGET_FIELDS)
+    # The id last: a unit's projects share its name and code, and a list read page by page
+    # must not swap them between two pages.
+    return targets.order_by(*TARGET_ORDER).only("pk", "project_code", *TARGET_FIELDS)
+
+
+TARGET_ORDER = ("name", "credit_code", "pk")
 
 
 #: 检查对象名录库 of an organisation, unfiltered, as the open-data API lists it page by page:
@@ -326,11 +331,6 @@ def organisation_result_values(
     return _result_details(rows, parts=parts)
 
 
-#: An organisation's whole list of published results is kept in order, as ids, up to this many
-#: (``caching.ResultsInOrder``): 20,000 ids are some 100 KB in the cache, read in 25 ms once per
-#: change; the pages of a longer list beyond them are read by offset, as before.
-ORDER_KEPT = 20_000
-
 _ORGANISATION_RESULT_IDS = Prepared(
     lambda organisation: _organisation_results(organisation).values_list("pk", flat=True),
     organisation=int,
@@ -340,7 +340,7 @@ _ORGANISATION_RESULT_IDS = Prepared(
 
 def organisation_result_ids(organisation_id: int, limit: int) -> list[int]:
     """The ids of an organisation's first ``limit`` published results, newest first
-    (``RESULT_ORDER``): what its pages are cut from (``caching.ResultsInOrder``)."""
+    (``RESULT_ORDER``): what its pages are cut from (``caching.KeptOrder``)."""
     return _ORGANISATION_RESULT_IDS(organisation=organisation_id, limit=limit)
 
 

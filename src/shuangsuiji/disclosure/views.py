@@ -16,7 +16,6 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
 from shuangsuiji.disclosure.caching import (
-    ResultsInOrder,
     across,
     across_registers,
     of_enterprise,
@@ -24,6 +23,7 @@ from shuangsuiji.disclosure.caching import (
     public_cached,
     public_count,
     public_kept,
+    results_in_order,
 )
 from shuangsuiji.disclosure.filters import CREDIT_CODE, EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
@@ -207,9 +207,9 @@ def _results_page(request, code: str) -> HttpResponse:
     else:
         # The list as most read it, without a filter: kept in order, its pages read by id; its
         # queryset is built only for a list longer than is kept.
-        ordered = ResultsInOrder(request, org.pk, SimpleLazyObject(chosen_rows))
+        ordered = results_in_order(request, org.pk, SimpleLazyObject(chosen_rows), parts=True)
         page = Paginator(range(ordered.count()), PAGE_SIZE).get_page(request.GET.get("page"))
-        results = ordered.window((page.number - 1) * PAGE_SIZE, PAGE_SIZE, parts=True)
+        results = ordered.window((page.number - 1) * PAGE_SIZE, PAGE_SIZE)
     monthly = organisation_settings(org).publish_monthly
     return render(
         request,
