@@ -362,7 +362,8 @@ def results_url(portal) -> str:
 
 
 def names(response) -> set[str]:
-    return {result.target.name for result in response.context["page"]}
+    """The enterprises of the results the page lists."""
+    return {result["target_name"] for result in response.context["results"]}
 
 
 def test_public_results_filters_narrow(client, portal):
