@@ -50,7 +50,15 @@ def main() -> None:
     rng = random.Random(2025)
     asked = 0
 
-    backend: Path | None = None  # the schedstat of the connection's PostgreSQL backend
+    def backend_pid() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    client.get("/healthz")  # the connection opened, and kept (CONN_MAX_AGE)
+    pid = backend_pid()
+    # The schedstat of the connection's PostgreSQL backend: its CPU nanoseconds first.
+    backend = Path(f"/proc/{pid}/schedstat")
 
     def database_ns() -> int:
         return int(backend.read_text().split()[0])
@@ -70,14 +78,6 @@ def main() -> None:
         assert response.status_code == 200, (url, response.status_code)
         return spent, database
 
-    def backend_pid() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            return cursor.fetchone()[0]
-
-    client.get("/healthz")  # the connection opened, and kept (CONN_MAX_AGE)
-    pid = backend_pid()
-    backend = Path(f"/proc/{pid}/schedstat")
     for route in routes:  # templates compiled, queries prepared
         for _ in range(5):
             cpu_ms(route.urls(rng))

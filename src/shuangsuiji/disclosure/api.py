@@ -34,12 +34,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuangsuiji.disclosure import exports, filters, selectors
-from shuangsuiji.disclosure.caching import (
-    of_query,
-    public_cached,
-    public_count,
-    results_in_order,
-)
+from shuangsuiji.disclosure.caching import ResultsInOrder, of_query, public_cached, public_count
 from shuangsuiji.inspections.models import Inspection, ResultCategory
 from shuangsuiji.params import YEARS
 from shuangsuiji.planning.models import Draw
@@ -923,10 +918,8 @@ def draw_bundle(request, draw_id: DrawId):
 )
 @decorate_view(public_cached(of_query))
 def results(request, query: Query[ResultQuery]):
-    # The same reading of year, quarter, category and month as the portal's results page; a
-    # request that names none of them (most do) is not put through the filter form at all.
-    asked = request.GET.keys() & filters.ResultFilter.base_filters.keys()
-    chosen = filters.ResultFilter(request.GET) if asked else None
+    # The same reading of year, quarter, category and month as the portal's results page.
+    chosen = filters.ResultFilter.named_in(request.GET)
     if chosen is not None and chosen.problems:
         raise ParameterError(chosen.problems)
     organisation = query.organisation
@@ -944,9 +937,9 @@ def results(request, query: Query[ResultQuery]):
     whole = org is not None and not query.credit_code and not filtered
     rows = SimpleLazyObject(chosen_rows) if whole else chosen_rows()
     # An organisation's whole list, as most read it: kept in order, its pages read by id, as
-    # the portal's page reads it (``caching.KeptOrder``); its queryset is built only where it
-    # is still needed (a longer list than is kept, the CSV).
-    ordered = results_in_order(request, org.pk, rows) if whole else None
+    # the portal's page reads it (``caching.ResultsInOrder``); its queryset is built only where
+    # it is still needed (a longer list than is kept, the CSV).
+    ordered = ResultsInOrder(request, org.pk, rows) if whole else None
     return _listing(
         request,
         query,

@@ -192,41 +192,40 @@ def public_kept(request: HttpRequest, key: str, compute: Callable[[], Kept]) -> 
     return value
 
 
-#: A public list is kept in order, as ids, up to this many rows (``KeptOrder``): 20,000 ids are
-#: some 100 KB pickled, read once per change (a county's 2,200 take PostgreSQL 3.5 ms, more in
-#: proportion); a longer list's pages beyond them are read by offset, as before.
+#: An organisation's results are kept in order, as ids, up to this many (``ResultsInOrder``):
+#: 20,000 ids are some 100 KB pickled, read once per change (a county's 2,200 take PostgreSQL
+#: 3.5 ms, more in proportion); a longer list's pages beyond them are read by offset, as before.
 ORDER_KEPT = 20_000
 
 
-class KeptOrder:
-    """A public list as its pages are read without a filter: an organisation's results, on its
-    portal page and in the open-data API (``results_in_order``). The ids of its first
-    ``ORDER_KEPT`` rows are read once per version of the public data behind the page and kept
-    (``public_kept``, under ``name``): the count is their number, and a page is their slice,
-    read by id (``by_ids``) by a query planned once. Read by offset, every first view of a page
-    had PostgreSQL plan the list afresh and walk every row before the page, checking each one's
-    draw and reading its enterprise (5 ms for page 10 of a county, 10–23 ms under load), and
-    the count read the whole list again (issue 21 §1). A longer list's count is counted from
-    ``rows`` (its queryset, built only then), and its pages beyond the kept ids are read by
-    offset (``by_offset``)."""
+class ResultsInOrder:
+    """An organisation's published results, newest first, as its portal page and the open-data
+    API read them without a filter, as ``selectors.public_result_values`` (with its partner
+    departments' parts, for the portal's table, if ``parts``). The ids of its first
+    ``ORDER_KEPT`` results are read once per version of its public data and kept
+    (``public_kept``): the count is their number, and a page is their slice, read by id by a
+    query planned once. Read by offset, every first view of a page had PostgreSQL plan the list
+    afresh and walk every row before the page, checking each one's draw and reading its
+    enterprise (5 ms for page 10 of a county, 10–23 ms under load), and the count read the
+    whole list again (issue 21 §1). A longer list's count is counted from ``rows`` (its
+    queryset, built only then), and its pages beyond the kept ids are read by offset."""
 
     def __init__(
-        self,
-        request: HttpRequest,
-        name: str,
-        rows: QuerySet,
-        *,
-        read_ids: Callable[[int], list[int]],
-        by_ids: Callable[[list[int]], list[dict]],
-        by_offset: Callable[[int, int], list[dict]],
+        self, request: HttpRequest, organisation_id: int, rows: QuerySet, *, parts: bool = False
     ) -> None:
-        self.request, self.name, self.rows = request, name, rows
-        self.read_ids, self.by_ids, self.by_offset = read_ids, by_ids, by_offset
+        self.request, self.organisation_id, self.rows, self.parts = (
+            request, organisation_id, rows, parts
+        )  # fmt: skip
+        self.name = f"results:{organisation_id}"
 
     @functools.cached_property
     def ids(self) -> list[int]:
         limit = ORDER_KEPT + 1  # one more, to tell a longer list
-        return public_kept(self.request, f"order:{self.name}", lambda: self.read_ids(limit))
+        return public_kept(
+            self.request,
+            f"order:{self.name}",
+            lambda: selectors.organisation_result_ids(self.organisation_id, limit),
+        )
 
     @property
     def complete(self) -> bool:
@@ -238,27 +237,12 @@ class KeptOrder:
         return public_count(self.request, self.rows, self.name)
 
     def window(self, start: int, size: int) -> list[dict]:
-        """``size`` rows from the ``start``-th."""
+        """``size`` results from the ``start``-th."""
         if self.complete or start + size <= ORDER_KEPT:
-            return self.by_ids(self.ids[start : start + size])
-        return self.by_offset(start, size)
-
-
-def results_in_order(
-    request: HttpRequest, organisation_id: int, rows: QuerySet, *, parts: bool = False
-) -> KeptOrder:
-    """An organisation's published results, newest first, as ``selectors.public_result_values``
-    (with its partner departments' parts, for the portal's table, if ``parts``)."""
-    return KeptOrder(
-        request,
-        f"results:{organisation_id}",
-        rows,
-        read_ids=functools.partial(selectors.organisation_result_ids, organisation_id),
-        by_ids=functools.partial(selectors.result_values_of, parts=parts),
-        by_offset=lambda start, size: selectors.organisation_result_values(
-            organisation_id, start, size, parts=parts
-        ),
-    )
+            return selectors.result_values_of(self.ids[start : start + size], parts=self.parts)
+        return selectors.organisation_result_values(
+            self.organisation_id, start, size, parts=self.parts
+        )
 
 
 def _organisation(code: str | None) -> str:

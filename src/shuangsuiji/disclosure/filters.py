@@ -124,6 +124,13 @@ class ResultFilter(django_filters.FilterSet):
         end = _local_midnight(dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1))
         return results.filter(published_at__gte=start, published_at__lt=end)
 
+    @classmethod
+    def named_in(cls, data) -> ResultFilter | None:
+        """The filter of ``data`` (a query string), or ``None`` where it names none of the
+        filters: most requests (a list as linked, its pages) are not put through the form,
+        whose fields are deep-copied for every form (issue 21 §1)."""
+        return cls(data) if data.keys() & cls.base_filters.keys() else None
+
     @property
     def problems(self) -> list[tuple[str, str]]:
         return form_problems(self)

@@ -340,7 +340,7 @@ _ORGANISATION_RESULT_IDS = Prepared(
 
 def organisation_result_ids(organisation_id: int, limit: int) -> list[int]:
     """The ids of an organisation's first ``limit`` published results, newest first
-    (``RESULT_ORDER``): what its pages are cut from (``caching.KeptOrder``)."""
+    (``RESULT_ORDER``): what its pages are cut from (``caching.ResultsInOrder``)."""
     return _ORGANISATION_RESULT_IDS(organisation=organisation_id, limit=limit)
 
 

@@ -16,6 +16,7 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import exports, selectors
 from shuangsuiji.disclosure.caching import (
+    ResultsInOrder,
     across,
     across_registers,
     of_enterprise,
@@ -23,7 +24,6 @@ from shuangsuiji.disclosure.caching import (
     public_cached,
     public_count,
     public_kept,
-    results_in_order,
 )
 from shuangsuiji.disclosure.filters import CREDIT_CODE, EnterpriseSearch, ResultFilter, TargetSearch
 from shuangsuiji.inspections.models import ResultCategory
@@ -188,10 +188,7 @@ def results(request, code: str):
 def _results_page(request, code: str) -> HttpResponse:
     """The results page of ``code`` with the filters of the query string (400 naming a bad one)."""
     org = selectors.public_organisation(code)
-    # A request that names none of the filters (most do: the list as linked, its pages) is not
-    # put through the filter form, whose fields are deep-copied for every form (issue 21 §1).
-    asked = request.GET.keys() & ResultFilter.base_filters.keys()
-    filterset = ResultFilter(request.GET) if asked else None
+    filterset = ResultFilter.named_in(request.GET)
     problems = filterset.problems if filterset is not None else []
     chosen = filterset.chosen if filterset is not None else dict.fromkeys(ResultFilter.base_filters)
 
@@ -207,7 +204,7 @@ def _results_page(request, code: str) -> HttpResponse:
     else:
         # The list as most read it, without a filter: kept in order, its pages read by id; its
         # queryset is built only for a list longer than is kept.
-        ordered = results_in_order(request, org.pk, SimpleLazyObject(chosen_rows), parts=True)
+        ordered = ResultsInOrder(request, org.pk, SimpleLazyObject(chosen_rows), parts=True)
         page = Paginator(range(ordered.count()), PAGE_SIZE).get_page(request.GET.get("page"))
         results = ordered.window((page.number - 1) * PAGE_SIZE, PAGE_SIZE)
     monthly = organisation_settings(org).publish_monthly
