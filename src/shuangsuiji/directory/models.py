@@ -133,6 +133,17 @@ class Target(TaggedMixin, PermanentModel):
             # (``disclosure.selectors.latest_target_change``): the newest entry of this index,
             # where a county's MAX read each of its thousands of rows (issue 21 §1).
             models.Index(fields=["organisation", "updated_at"], name="target_updated"),
+            # 检查对象名录库 read page by page in its public order (the open-data API, the
+            # portal's page; ``disclosure.selectors.public_targets``): PostgreSQL reads a page
+            # from this index alone, passing over the entries before it, where it read every
+            # row of the organisation and sorted them (3 ms for a county of 2,500); with every
+            # column the pages read in the index, no row is visited. One plan then serves every
+            # organisation and page, so the API's query is planned once per connection.
+            models.Index(
+                fields=["organisation", "name", "credit_code", "id", "address", "project_code"],
+                condition=models.Q(in_register=True),
+                name="target_register_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -714,8 +714,9 @@ def targets(request, code: Code, query: Query[TargetQuery]):
         # and validating a hundred objects was most of the cost of a first view (issue 21 §1).
         values=lambda page: list(page.values(*TargetOut.model_fields)),
         # The whole register, as most read it: a query compiled once, counted under its name.
-        # (Its order is not kept as the results' is: a page of names costs little more read by
-        # offset than by id, and most first views would read the whole order.)
+        # (Its order is not kept as the results' is: read by offset, a page comes from the index
+        # that holds the register in order, ``target_register_order``, and most first views
+        # would read the whole order.)
         window=None
         if text
         else lambda start, size: selectors.organisation_target_values(org.pk, start, size),
