@@ -313,13 +313,16 @@ def public_result_values(results: QuerySet[Inspection], *, parts: bool = False) 
     return _result_details(list(results.values(*_RESULT_COLUMNS)), parts=parts)
 
 
+def _organisation_in_order(organisation) -> QuerySet[Inspection]:
+    """An organisation's published results, newest first (``RESULT_ORDER``), nothing joined
+    yet: its pages add the columns they show, its kept order only the ids (the joins of the
+    columns would stay in the query and cost PostgreSQL a lookup of each result's enterprise
+    for nothing: 8.4 → 4.5 ms for a county of 3,700 results)."""
+    return public_results().filter(organisation=organisation).order_by(*RESULT_ORDER)
+
+
 def _organisation_results(organisation):
-    return (
-        public_results()
-        .filter(organisation=organisation)
-        .order_by(*RESULT_ORDER)
-        .values(*_RESULT_COLUMNS)
-    )
+    return _organisation_in_order(organisation).values(*_RESULT_COLUMNS)
 
 
 _ORGANISATION_RESULTS = Prepared(_organisation_results, organisation=int, sliced=True)
@@ -336,17 +339,8 @@ def organisation_result_values(
     return _result_details(rows, parts=parts)
 
 
-#: Built from ``public_results`` itself, not from ``_organisation_results``: the joins its
-#: columns need (the enterprise, the task) stay in the query when only the ids are asked for,
-#: and PostgreSQL looked up each result's enterprise for nothing (8.4 → 4.5 ms for a county
-#: of 3,700 results).
 _ORGANISATION_RESULT_IDS = Prepared(
-    lambda organisation: (
-        public_results()
-        .filter(organisation=organisation)
-        .order_by(*RESULT_ORDER)
-        .values_list("pk", flat=True)
-    ),
+    lambda organisation: _organisation_in_order(organisation).values_list("pk", flat=True),
     organisation=int,
     sliced=True,
 )
