@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.directory.models import Target
@@ -18,6 +19,7 @@ from shuangsuiji.disclosure.models import InspectionChange, PublicVersion
 from shuangsuiji.disclosure.versions import CHANGES_KEPT, PRUNED_EVERY
 from shuangsuiji.inspections.models import FollowUp, Inspection
 from shuangsuiji.inspections.services import follow_up_open
+from shuangsuiji.reports.facts import KEPT_RESULTS, Facts
 from shuangsuiji.reports.statistics import KEPT, YearRecords, year_records
 from tests.support.portal import build_portal, record, staffed, team_user
 
@@ -29,8 +31,10 @@ PERIODS = (None, 1, 2, 3, 4)
 @pytest.fixture
 def portal(organisations, make_user):
     KEPT.clear()
+    KEPT_RESULTS.clear()
     yield build_portal(organisations, make_user)
     KEPT.clear()
+    KEPT_RESULTS.clear()
 
 
 def kept_and_fresh(county) -> tuple[YearRecords, YearRecords, list[str]]:
@@ -231,3 +235,77 @@ def test_an_update_recounts_only_the_quarters_its_inspections_were_or_are_in(por
     assert targeted.pk in after.table(county, moved_to).figures["targeted"].ids
     assert targeted.pk not in after.table(county, moved_from).figures["targeted"].ids
     assert after.table(county, None).figures["targeted"].ids == was
+
+
+# ---- the dashboard's results against their publication deadline (reports/facts.py) ----------
+
+TODAY = dt.date(2026, 12, 10)
+
+
+def publication(county) -> dict:
+    """What the dashboard shows of the county's results (JX-4.7 按期公示, 保定 二 每月公示),
+    per period, in a fixed order, and the SQL it read them with."""
+    with CaptureQueriesContext(connection) as queries:
+        facts = Facts([county], 2026, TODAY)
+        shown = {
+            quarter: (
+                sorted(facts.publication(county, quarter)),
+                facts.monthly_publication(county, quarter),
+            )
+            for quarter in PERIODS
+        }
+    return shown, [q["sql"] for q in queries.captured_queries]
+
+
+def publication_fresh(county) -> dict:
+    with override_settings(SHUANGSUIJI_KEPT_INSPECTIONS=0):  # nothing kept: read afresh
+        return publication(county)[0]
+
+
+def results_read(sql: list[str]) -> str:
+    """How the county's results were read: whole, by the ids of changed inspections, or not."""
+    reads = [s for s in sql if '"inspections_inspection"."publication_due"' in s]
+    if not reads:
+        return "not read"
+    return "by id" if all('"inspections_inspection"."id" IN' in s for s in reads) else "whole"
+
+
+def test_the_dashboards_results_are_kept_and_read_again_only_where_they_changed(portal, make_user):
+    """A 市局's board recomputed after a result in one of its 分局 read every result of the
+    city's year again (issue 21 §3: 0.56 s a request at province scale); the results are now
+    kept like the year's records, and what the board says of them stays what a fresh read says."""
+    county = portal.county
+    shown, sql = publication(county)
+    assert results_read(sql) == "whole"
+    assert shown == publication_fresh(county)
+    on_time = len(shown[None][0])
+    assert on_time >= 2  # the published results of the fixture: the board has rows to count
+
+    # Nothing changed: the kept results, not read.
+    again, sql = publication(county)
+    assert results_read(sql) == "not read"
+    assert again == shown
+
+    # A result submitted (published at once): that inspection alone is read, and counted.
+    inspection = next(i for i in staffed(portal.revealed, 10) if i.status == "assigned")
+    record(inspection, team_user(inspection, make_user))
+    shown, sql = publication(county)
+    assert results_read(sql) == "by id"
+    assert shown == publication_fresh(county)
+    assert len(shown[None][0]) == on_time + 1
+    assert inspection.pk in {result.pk for result, _ in shown[4][0]}
+
+    # A result withdrawn from the count by an update no service made: dropped.
+    Inspection.objects.filter(pk=portal.clean.pk).update(status=Inspection.Status.SUBSTITUTED)
+    shown, sql = publication(county)
+    assert results_read(sql) == "by id"
+    assert shown == publication_fresh(county)
+    assert portal.clean.pk not in {result.pk for result, _ in shown[None][0]}
+
+    # A change the log does not carry (a unit renamed): read whole again.
+    Target.objects.filter(
+        pk=Target.objects.filter(organisation=county).order_by("pk")[0].pk
+    ).update(name="改名企业")
+    shown, sql = publication(county)
+    assert results_read(sql) == "whole"
+    assert shown == publication_fresh(county)

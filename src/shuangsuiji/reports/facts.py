@@ -11,6 +11,7 @@ import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 
@@ -21,6 +22,7 @@ from shuangsuiji.bureau.organisation_settings import organisation_settings_many 
 from shuangsuiji.bureau.policies import NoPolicy, effective_presets
 from shuangsuiji.directory.models import Inspector, RegulatoryEvent, Target
 from shuangsuiji.directory.policy_input import event_record, target_record
+from shuangsuiji.disclosure.versions import EVERYONE
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING, timeliness
 from shuangsuiji.inspections.models import Inspection
 from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay, publishable
@@ -29,9 +31,11 @@ from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
 from shuangsuiji.reports.statistics import (
     QUARTERS,
+    KeptParts,
     OrganisationStore,
     Table,
     YearRecords,
+    kept_parts,
     period_quarter,
     quarter_of,
     year_records,
@@ -39,15 +43,88 @@ from shuangsuiji.reports.statistics import (
 from shuangsuiji.workdays import WorkdayCalendar
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """A result to be published (``inspections.selectors.publishable``), as far as its
-    timeliness goes."""
+    timeliness goes. A tuple: a city's year is a hundred thousand of them."""
 
     pk: int
     determined_on: dt.date | None
     due: dt.date | None
     published_on: dt.date | None
+
+
+def _read_results(
+    organisations: list[Organisation], year: int, only: set[int] | None = None
+) -> dict[int, dict[int, Result]]:
+    """The year's results to be published, by organisation and id: those determined in the
+    year, and those not determined yet of inspections of the year; of the inspections ``only``
+    where given. One query, however many organisations."""
+    # ``publishable`` says which results are to be published; OR-ing it over the
+    # organisations keeps that one definition and still reads them in one query.
+    rows = functools.reduce(operator.or_, (publishable(o) for o in organisations))
+    rows = rows.filter(Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year))
+    if only is not None:
+        rows = rows.filter(pk__in=only)
+    found: dict[int, dict[int, Result]] = defaultdict(dict)
+    for pk, organisation_id, determined_on, due, published_on in rows.values_list(
+        # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
+        "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
+    ):  # fmt: skip
+        found[organisation_id][pk] = Result(pk, determined_on, due, published_on)
+    return found
+
+
+#: The organisations' results of a year this process has read (``OrganisationResults``).
+KEPT_RESULTS = KeptParts()
+
+
+@dataclass(frozen=True)
+class OrganisationResults:
+    """One organisation's results of a year (``Facts.results``), as read when its version
+    counter stood at ``counter`` (written last by the transaction ``stamp``) and row 0's at
+    ``everyone``. Kept between requests in this process (``KEPT_RESULTS``) and brought up to
+    date by reading again just the inspections changed since (``statistics.kept_parts``): a
+    市局's board recomputed after a result in one of its 分局 reads that result, not the
+    city's year of results (issue 21 §3). Never changed once made: other threads read it."""
+
+    counter: int
+    stamp: str
+    everyone: tuple[int, str]
+    results: dict[int, Result]
+
+    @property
+    def size(self) -> int:
+        return len(self.results)
+
+    @classmethod
+    def read(
+        cls, organisations: list[Organisation], year: int, counters: dict[int, tuple[int, str]]
+    ) -> dict[int, OrganisationResults]:
+        found = _read_results(organisations, year)
+        everyone = counters.get(EVERYONE, (0, ""))
+        return {
+            org.pk: cls(*counters.get(org.pk, (0, "")), everyone, found.get(org.pk, {}))
+            for org in organisations
+        }
+
+    def updated(
+        self, organisation: Organisation, year: int, changed: set[int], counter: tuple[int, str]
+    ) -> OrganisationResults:
+        """The part with the inspections ``changed`` read again: gone, added or changed."""
+        fresh = _read_results([organisation], year, changed).get(organisation.pk, {})
+        kept = {pk: r for pk, r in self.results.items() if pk not in changed}
+        return OrganisationResults(*counter, self.everyone, kept | fresh)
+
+    @cached_property
+    def by_quarter(self) -> dict[int, list[Result]]:
+        """The results by the quarter of their determination (undetermined ones are in no
+        quarter), sorted once: a board asks for the quarter, the year and the four quarters
+        of its trend, and a kept part serves every board until it changes."""
+        grouped: dict[int, list[Result]] = defaultdict(list)
+        for r in self.results.values():
+            if r.determined_on:
+                grouped[quarter_of(r.determined_on)].append(r)
+        return dict(grouped)
 
 
 @dataclass(frozen=True)
@@ -140,24 +217,22 @@ class Facts:
         return {plan.organisation_id: plan for plan in rows}
 
     @cached_property
-    def results(self) -> dict[int, list[Result]]:
-        """The year's results to be published, by organisation: those determined in the year,
-        and those not determined yet of inspections of the year."""
+    def _results(self) -> dict[int, OrganisationResults]:
+        """Each organisation's results of the year (``OrganisationResults``), kept between
+        requests where the database logs its changes (PostgreSQL), read afresh otherwise."""
         if not self.organisations:
             return {}
-        # ``publishable`` says which results are to be published; OR-ing it over the
-        # organisations keeps that one definition and still reads them in one query.
-        rows = functools.reduce(operator.or_, (publishable(o) for o in self.organisations))
-        rows = rows.filter(
-            Q(determined_on__year=self.year) | Q(determined_on__isnull=True, year=self.year)
-        ).values_list(
-            # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
-            "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
-        )  # fmt: skip
-        results: dict[int, list[Result]] = defaultdict(list)
-        for pk, organisation_id, determined_on, due, published_on in rows:
-            results[organisation_id].append(Result(pk, determined_on, due, published_on))
-        return results
+        year = self.year
+        parts = kept_parts(
+            KEPT_RESULTS,
+            self.organisations,
+            year,
+            lambda stale, counters: OrganisationResults.read(stale, year, counters),
+            lambda part, org, changed, now: part.updated(org, year, changed, now),
+        )
+        if parts is None:
+            parts = OrganisationResults.read(self.organisations, year, {})
+        return parts
 
     @cached_property
     def deadlines(self) -> dict[int, list[DeadlineFact]]:
@@ -182,22 +257,14 @@ class Facts:
         }
 
     def _period_results(self, organisation: Organisation, quarter: int | None) -> list[Result]:
-        """A quarter's results by determination date (undetermined ones are in no quarter)."""
+        """The year's results to be published (``_read_results``), or a quarter's, by
+        determination date (undetermined ones are in no quarter)."""
+        part = self._results.get(organisation.pk)
+        if part is None:
+            return []
         if quarter is None:
-            return self.results.get(organisation.pk, [])
-        return self._results_by_quarter.get(organisation.pk, {}).get(quarter, [])
-
-    @cached_property
-    def _results_by_quarter(self) -> dict[int, dict[int, list[Result]]]:
-        """The results of each organisation by the quarter of their determination, sorted
-        once: a board asks for the quarter, the year and the four quarters of its trend."""
-        grouped: dict[int, dict[int, list[Result]]] = {}
-        for organisation_id, rows in self.results.items():
-            by_quarter = grouped[organisation_id] = defaultdict(list)
-            for r in rows:
-                if r.determined_on:
-                    by_quarter[quarter_of(r.determined_on)].append(r)
-        return grouped
+            return list(part.results.values())
+        return part.by_quarter.get(quarter, [])
 
     def publication(
         self, organisation: Organisation, quarter: int | None

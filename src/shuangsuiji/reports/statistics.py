@@ -15,6 +15,7 @@ import functools
 import json
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -306,7 +307,7 @@ class OrganisationYear:
     """One organisation's part of ``YearRecords``, as read when its version counter stood at
     ``counter`` (written last by the transaction ``stamp``) and row 0's at ``everyone``
     (disclosure/versions.py). Never changed once made: requests in other threads read the same
-    part (``KeptYears``)."""
+    part (``KeptParts``)."""
 
     counter: int
     stamp: str
@@ -330,6 +331,11 @@ class OrganisationYear:
     tables: dict[int | None, Table] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+
+    @property
+    def size(self) -> int:
+        """What the part weighs in ``KeptParts``: its inspections."""
+        return len(self.inspections)
 
     @classmethod
     def read(
@@ -398,39 +404,40 @@ class OrganisationYear:
         return part
 
 
-class KeptYears:
-    """The organisations' parts (``OrganisationYear``) this process has read, the most recently
-    used first, up to ``limit`` inspections in all (``SHUANGSUIJI_KEPT_INSPECTIONS``). In
-    memory rather than in the cache: a county's year is thousands of rows, which unpickling
-    from the cache would cost most of what reading them again does. Each process keeps its
-    own; the database's counters and log bring a part up to date before every use, so two
-    processes, or two nodes, never disagree (``year_records``)."""
+class KeptParts:
+    """The parts of organisations' years this process has read (``OrganisationYear``, the
+    dashboard's ``facts.OrganisationResults``), the most recently used first, up to ``limit``
+    rows in all (``SHUANGSUIJI_KEPT_INSPECTIONS``; a part's ``size``). In memory rather than in
+    the cache: a county's year is thousands of rows, which unpickling from the cache would
+    cost most of what reading them again does. Each process keeps its own; the database's
+    counters and log bring a part up to date before every use, so two processes, or two
+    nodes, never disagree (``kept_parts``)."""
 
     def __init__(self) -> None:
-        self._parts: OrderedDict[tuple[int, int], OrganisationYear] = OrderedDict()
+        self._parts: OrderedDict[tuple[int, int], object] = OrderedDict()
         self._lock = threading.Lock()
         self._size = 0
 
-    def get(self, organisation_id: int, year: int) -> OrganisationYear | None:
+    def get(self, organisation_id: int, year: int):
         with self._lock:
             part = self._parts.get((organisation_id, year))
             if part is not None:
                 self._parts.move_to_end((organisation_id, year), last=False)
             return part
 
-    def put(self, organisation_id: int, year: int, part: OrganisationYear) -> None:
+    def put(self, organisation_id: int, year: int, part) -> None:
         limit = settings.SHUANGSUIJI_KEPT_INSPECTIONS
         with self._lock:
             old = self._parts.pop((organisation_id, year), None)
-            self._size -= len(old.inspections) if old else 0
-            if len(part.inspections) > limit:
+            self._size -= old.size if old else 0
+            if part.size > limit:
                 return
             self._parts[(organisation_id, year)] = part
             self._parts.move_to_end((organisation_id, year), last=False)
-            self._size += len(part.inspections)
+            self._size += part.size
             while self._size > limit:
                 _, dropped = self._parts.popitem(last=True)
-                self._size -= len(dropped.inspections)
+                self._size -= dropped.size
 
     def clear(self) -> None:
         with self._lock:
@@ -438,32 +445,40 @@ class KeptYears:
             self._size = 0
 
 
-KEPT = KeptYears()
+KEPT = KeptParts()
 
 
-def year_records(organisations: list[Organisation], year: int) -> YearRecords:
-    """``YearRecords`` of ``organisations``, each organisation's part kept in this process
-    (``KEPT``) and brought up to date by reading only what changed: on PostgreSQL, when every
-    rise of its version counter since was a write of an inspection or of a row of one (the
-    log, ``disclosure.models.InspectionChange``), just those inspections are read again; after
-    any other change (a task, a draw, a register, row 0) the part is read afresh. One query
-    finds out which, so a report recomputed after each result an inspector submits reads a few
-    rows, not the county's year (issue 21 §3). Without the log (SQLite), the year is read.
+def kept_parts(
+    kept: KeptParts,
+    organisations: list[Organisation],
+    year: int,
+    read: Callable[[list[Organisation], dict[int, tuple[int, str]]], dict],
+    update: Callable[[object, Organisation, set[int], tuple[int, str]], object],
+) -> dict | None:
+    """Each organisation's part of ``year``, kept in ``kept`` and brought up to date by
+    reading only what changed: on PostgreSQL, when every rise of its version counter since
+    was a write of an inspection or of a row of one (the log,
+    ``disclosure.models.InspectionChange``), ``update(part, organisation, changed, counter)``
+    reads just those inspections again; after any other change (a task, a draw, a register,
+    row 0) ``read(organisations, counters)`` reads the part afresh. One query finds out which,
+    so a report recomputed after each result an inspector submits reads a few rows, not the
+    county's year (issue 21 §3). ``None`` without the log (SQLite): the caller reads the year.
 
-    Parts are kept only when read outside a transaction, of committed rows: a part read within
-    one could hold writes that are then rolled back."""
-    organisations = list(organisations)
+    A part has ``counter``, ``stamp`` and ``everyone``: its organisation's counter and row 0's
+    when it was read (``versions.inspection_changes``). Parts are kept only when read outside
+    a transaction, of committed rows: a part read within one could hold writes that are then
+    rolled back."""
     if not versions.changes_logged() or settings.SHUANGSUIJI_KEPT_INSPECTIONS <= 0:
-        return YearRecords.load(organisations, year)
+        return None
     keep = not connection.in_atomic_block
-    kept = {org.pk: KEPT.get(org.pk, year) for org in organisations}
+    found = {org.pk: kept.get(org.pk, year) for org in organisations}
     counters, logged = versions.inspection_changes(
-        {pk: part.counter if part else None for pk, part in kept.items()}
+        {pk: part.counter if part else None for pk, part in found.items()}
     )
-    parts: dict[int, OrganisationYear] = {}
+    parts = {}
     stale = []
     for org in organisations:
-        part = kept[org.pk]
+        part = found[org.pk]
         now = counters.get(org.pk, (0, ""))
         counter = now[0]
         if part is None or part.everyone != counters[versions.EVERYONE]:
@@ -473,17 +488,34 @@ def year_records(organisations: list[Organisation], year: int) -> YearRecords:
         elif counter > part.counter and len(logged.get(org.pk, {})) == counter - part.counter:
             # Every rise since logged its inspections: read just those.
             changed = set().union(*logged[org.pk].values())
-            parts[org.pk] = part.updated(org, year, changed, now)
+            parts[org.pk] = update(part, org, changed, now)
             if keep:
-                KEPT.put(org.pk, year, parts[org.pk])
+                kept.put(org.pk, year, parts[org.pk])
         else:
             stale.append(org)
     if stale:
-        fresh = OrganisationYear.read(stale, year, counters)
+        fresh = read(stale, counters)
         if keep:
             for pk, part in fresh.items():
-                KEPT.put(pk, year, part)
+                kept.put(pk, year, part)
         parts |= fresh
+    return parts
+
+
+def year_records(organisations: list[Organisation], year: int) -> YearRecords:
+    """``YearRecords`` of ``organisations``, each organisation's part (``OrganisationYear``)
+    kept in this process (``KEPT``) and brought up to date by reading only what changed
+    (``kept_parts``). Without the log (SQLite), the year is read."""
+    organisations = list(organisations)
+    parts = kept_parts(
+        KEPT,
+        organisations,
+        year,
+        lambda stale, counters: OrganisationYear.read(stale, year, counters),
+        lambda part, org, changed, now: part.updated(org, year, changed, now),
+    )
+    if parts is None:
+        return YearRecords.load(organisations, year)
     return YearRecords.of_parts(organisations, year, {o.pk: parts[o.pk] for o in organisations})
 
 
