@@ -177,3 +177,38 @@ def test_the_counts_are_kept_until_an_act_in_the_bureaus_line(client, portal, mo
     audit_record(actor=None, action="calendar.national.day", summary="不属于任何单位的操作")
     menu_counts(client, portal.coordinator)
     assert len(counted) == 4
+
+
+def test_users_alike_share_one_list_and_an_officer_keeps_his_own(
+    client, portal, make_user, monkeypatch
+):
+    """Issue 21 §3: a county's 抽查管理员 all wait for the same things (their bureau's work),
+    so their list is read once per change for all of them (``todo_counts.audience``); an
+    inspector's tasks are his own, and so is his list."""
+    from django.core.cache import cache
+
+    from shuangsuiji.reports import todo_counts
+
+    counted = []
+    monkeypatch.setattr(todo_counts, "todos", lambda *a: counted.append(a[0]) or todos(*a))
+    cache.clear()
+    second = make_user("coord-2", portal.county, Role.COORDINATOR)
+    first_sees = menu_counts(client, portal.coordinator)
+    assert menu_counts(client, second) == first_sees
+    assert counted == [portal.coordinator]  # read once, for both
+
+    # Another role of the same bureau waits for other things: its own list.
+    assert menu_counts(client, portal.leader) == {"年度抽查计划": 1}
+    assert counted[-1] == portal.leader
+
+    # Two inspectors of one county, on different teams: each list is read for its officer.
+    mine = an_inspector(portal, make_user)
+    theirs = (
+        Inspection.objects.filter(draw=portal.revealed, status="assigned")
+        .exclude(members__inspector__certificate_no=mine.username)
+        .first()
+    )
+    other = team_user(theirs, make_user)
+    shown = menu_counts(client, mine), menu_counts(client, other)
+    assert counted[-2:] == [mine, other]
+    assert shown == ({"我的任务": waiting(mine)}, {"我的任务": waiting(other)})

@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import Resolver404, resolve
 
 from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.navigation import user_access
 from shuangsuiji.audit.models import AuditEvent
 from shuangsuiji.audit.selectors import chain_head
 from shuangsuiji.prepared import PREFIX, Prepared
@@ -99,11 +100,32 @@ def _lineage_newest(above, path):
 _LINEAGE_NEWEST = Prepared(_lineage_newest, above=list, path=PREFIX)
 
 
+def audience(user) -> str:
+    """Whose list of to-dos the user's is, as the cache keeps it: ``todos`` reads a user's
+    organisation and permissions, and the user alone only for an officer's own work (the
+    inspector's tasks, a partner department's officer's parts of joint checks). The others of
+    one organisation holding the same permissions — a county's 抽查管理员 — share one list,
+    read once per change for all of them: under a province's load every act of the bureau's
+    line changed the list, and each of them read it again (issue 21 §3)."""
+    organisation = user.organisation
+    permissions = user_access(user).permissions
+    own_work = "record_inspections" in permissions or (
+        organisation is not None
+        and organisation.is_partner
+        and "manage_sampling" not in permissions
+    )
+    if organisation is None or own_work:
+        return f"u{user.pk}"
+    held = hashlib.sha256("|".join(sorted(permissions)).encode()).hexdigest()[:16]
+    return f"o{organisation.pk}.{held}"
+
+
 def cached_todos(user, today: dt.date, version: str | None = None) -> list[Todo]:
     """``todos``, read once per change as the menu's counts are (``acts_version``, or
-    ``version`` where the caller has read it), for the home page, which lists them: a
-    coordinator's list weighs the year's results against their deadlines (issue 21 §3)."""
-    key = f"todos:{user.pk}:{today}:{version or acts_version(user)}"
+    ``version`` where the caller has read it) for everyone with the same list (``audience``),
+    for the home page, which lists them: a coordinator's list weighs the year's results
+    against their deadlines (issue 21 §3)."""
+    key = f"todos:{audience(user)}:{today}:{version or acts_version(user)}"
     found = cache.get(key)
     if found is None:
         found = todos(user, today)
@@ -123,7 +145,7 @@ def menu_counts(
     # act that changes a to-do is an audited service, so its newest act keys the counts.
     entries = hashlib.sha256("|".join(sorted(shown or ())).encode()).hexdigest()[:16]
     version = version or acts_version(user)
-    key = f"menu-counts:{user.pk}:{today}:{version}:{entries}"
+    key = f"menu-counts:{audience(user)}:{today}:{version}:{entries}"
     found = cache.get(key)
     if found is None:
         found = _menu_counts(user, today, shown, version)
