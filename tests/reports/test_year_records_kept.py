@@ -60,6 +60,18 @@ def assert_same(kept: YearRecords, fresh: YearRecords, county) -> None:
         fresh.revisits_done,
     )
 
+    # What the boards derive from the rows, kept with the year and carried over after a change
+    # (``OrganisationYear.quarter_rows``, ``workloads``, ``deadline_facts``): as derived afresh.
+    def by_pk(rows: list[dict]) -> list[dict]:
+        return sorted(rows, key=lambda row: row["pk"])
+
+    for quarter in PERIODS:
+        assert by_pk(kept.rows(county, quarter)) == by_pk(fresh.rows(county, quarter)), quarter
+        assert kept.workload(county, quarter) == fresh.workload(county, quarter), quarter
+    assert {f.pk: f for f in kept.deadline_facts(county)} == {
+        f.pk: f for f in fresh.deadline_facts(county)
+    }
+
 
 def year_read(sql: list[str]) -> bool:
     """Whether the county's inspections were read whole (not by a list of changed ids)."""

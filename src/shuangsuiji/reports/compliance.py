@@ -449,9 +449,6 @@ def _workload_checks(scope: Scope, workload: Workload) -> list[Verdict]:
 def _workload(organisation: Organisation, facts: Facts, quarter: int | None) -> Workload:
     """Every enforcement officer's count of active inspections in the period (0 included, so
     the minimum shows who was left out)."""
-    records = facts.records
-    counts: Counter[int] = Counter()
-    for row in records.rows(organisation, quarter):
-        counts.update(records.members.get(row["pk"], ()))
+    counts = facts.records.workload(organisation, quarter)
     per_inspector = [(name, counts[pk]) for pk, name in facts.inspectors.get(organisation.pk, [])]
     return Workload(per_inspector, facts.settings[organisation.pk].inspector_annual_cap)

@@ -36,7 +36,6 @@ from shuangsuiji.reports.statistics import (
     Table,
     YearRecords,
     kept_parts,
-    period_quarter,
     quarter_of,
     year_records,
 )
@@ -239,22 +238,9 @@ class Facts:
         """The year's active inspections of tasks with a 检查时限, by organisation, each in the
         quarter it counts in (a task drawn once for the year: the quarter it was drawn in).
         Taken from the year's rows the 统计表 counts, which are kept between requests and read
-        again only where they changed: a county's dashboard no longer reads its year of
-        inspections a second time for their deadlines (issue 21 §3)."""
-        return {
-            organisation.pk: [
-                DeadlineFact(
-                    row["pk"],
-                    period_quarter(row),
-                    row["task__inspection_deadline"],
-                    row["status"],
-                    row["checked_on"],
-                )
-                for row in self.records.inspections.get(organisation.pk, ())
-                if row["task__inspection_deadline"] is not None
-            ]
-            for organisation in self.organisations
-        }
+        again only where they changed (issue 21 §3), and kept with them."""
+        records = self.records
+        return {org.pk: records.deadline_facts(org) for org in self.organisations}
 
     def _period_results(self, organisation: Organisation, quarter: int | None) -> list[Result]:
         """The year's results to be published (``_read_results``), or a quarter's, by

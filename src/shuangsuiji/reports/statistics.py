@@ -14,9 +14,10 @@ import datetime as dt
 import functools
 import json
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.conf import settings
 from django.db import connection
@@ -38,7 +39,7 @@ from shuangsuiji.inspections.models import (
     is_joint,
     joint_parts,
 )
-from shuangsuiji.inspections.selectors import LocalDay
+from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay
 from shuangsuiji.planning.models import Draw, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import GRADED_BASIS
@@ -331,11 +332,38 @@ class OrganisationYear:
     tables: dict[int | None, Table] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    #: Each enforcement officer's count of the period's inspections, by quarter (``None``: the
+    #: year), kept and carried over like ``tables`` (``YearRecords.workload``).
+    workloads: dict[int | None, Counter] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def size(self) -> int:
         """What the part weighs in ``KeptParts``: its inspections."""
         return len(self.inspections)
+
+    # What the boards derive from the inspections, once per part on first need: a 市局's
+    # boards after a result in one of its 分局 derive that 分局's again and keep the others'
+    # (issue 21 §3). ``updated`` carries them over, without going through every row again.
+
+    @cached_property
+    def quarter_rows(self) -> dict[int, list[dict]]:
+        """The inspections by the quarter they count in (``period_quarter``)."""
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for row in self.inspections.values():
+            grouped[period_quarter(row)].append(row)
+        return dict(grouped)
+
+    @cached_property
+    def joint(self) -> frozenset[int]:
+        """The inspections that are 内部联合 (``inspections.models.is_joint``)."""
+        return frozenset(_joint(self.joint_parts))
+
+    @cached_property
+    def deadline_facts(self) -> list[DeadlineFact]:
+        """The inspections of tasks with a 检查时限, against it (``Facts.deadlines``)."""
+        return _deadline_facts(self.inspections.values())
 
     @classmethod
     def read(
@@ -392,16 +420,59 @@ class OrganisationYear:
         # A quarter's table is counted from that quarter's inspections alone (with their
         # follow-ups, teams, parts and 回访), the organisation's tasks and draws, and its
         # policy's class names; an update changes none but the inspections ``changed``, so
-        # the quarters none of them was or is in keep their tables. The year's, their union,
-        # is counted again. ``dict()`` copies at once, while other threads may add tables.
+        # the quarters none of them was or is in keep their tables and their officers' counts.
+        # The year's, their union, is counted again. ``dict()`` copies at once, while other
+        # threads may add tables.
         touched = {period_quarter(self.inspections[pk]) for pk in changed if pk in self.inspections}
         touched |= {period_quarter(row) for row in fresh.inspections}
-        part.tables.update(
-            (quarter, table)
-            for quarter, table in dict(self.tables).items()
-            if quarter is not None and quarter not in touched
-        )
+        for kept_by_quarter, carried in (
+            (self.tables, part.tables),
+            (self.workloads, part.workloads),
+        ):
+            carried.update(
+                (quarter, value)
+                for quarter, value in dict(kept_by_quarter).items()
+                if quarter is not None and quarter not in touched
+            )
+        # What this part derived (``__dict__``: ``cached_property`` keeps it there), carried
+        # over without the changed inspections and with them as read now: what deriving it from
+        # the new part would give, in the same order, from the changed rows alone.
+        derived = self.__dict__
+        if "quarter_rows" in derived:
+            quarters = {q: rows for q, rows in self.quarter_rows.items() if q not in touched}
+            for quarter in touched:
+                rows = [r for r in self.quarter_rows.get(quarter, ()) if r["pk"] not in changed]
+                rows += [r for r in fresh.inspections if period_quarter(r) == quarter]
+                if rows:
+                    quarters[quarter] = rows
+            part.__dict__["quarter_rows"] = quarters
+        if "joint" in derived:
+            part.__dict__["joint"] = (self.joint - changed) | _joint(fresh.joint_parts)
+        if "deadline_facts" in derived:
+            part.__dict__["deadline_facts"] = [
+                fact for fact in self.deadline_facts if fact.pk not in changed
+            ] + _deadline_facts(fresh.inspections)
         return part
+
+
+def _joint(joint_parts: dict[int, tuple[int, int]]) -> set[int]:
+    return {pk for pk, counts in joint_parts.items() if is_joint(*counts)}
+
+
+def _deadline_facts(rows) -> list[DeadlineFact]:
+    """Each inspection of a task with a 检查时限, in the quarter it counts in (a task drawn once
+    for the year: the quarter it was drawn in)."""
+    return [
+        DeadlineFact(
+            row["pk"],
+            period_quarter(row),
+            row["task__inspection_deadline"],
+            row["status"],
+            row["checked_on"],
+        )
+        for row in rows
+        if row["task__inspection_deadline"] is not None
+    ]
 
 
 class KeptParts:
@@ -563,6 +634,10 @@ class YearRecords:
     _tables: dict[int, dict[int | None, Table]] = field(
         default_factory=dict, init=False, repr=False
     )
+    #: Each organisation's officers' counts by quarter, likewise (``workload``).
+    _workloads: dict[int, dict[int | None, Counter]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     #: The kept parts these records were made of (``of_parts``), whose tables are kept with
     #: them. Not carried over by ``dataclasses.replace`` (``init=False``): records narrowed to
     #: a task's rows (``upward._round_table``) count their own tables.
@@ -625,7 +700,7 @@ class YearRecords:
     def joint(self) -> set[int]:
         """The inspections that are 内部联合 (``inspections.models.is_internal_joint``),
         counted once per inspection from its parts."""
-        return {pk for pk, counts in self.joint_parts.items() if is_joint(*counts)}
+        return _joint(self.joint_parts)
 
     @functools.cached_property
     def graded_draws(self) -> set[int]:
@@ -636,12 +711,43 @@ class YearRecords:
         rows = self.inspections.get(organisation.pk, [])
         if quarter is None:
             return list(rows)
+        part = self.parts.get(organisation.pk)
+        if part is not None:
+            return list(part.quarter_rows.get(quarter, ()))
         if organisation.pk not in self._quarters:
             by_quarter: dict[int, list[dict]] = defaultdict(list)
             for row in rows:
                 by_quarter[period_quarter(row)].append(row)
             self._quarters[organisation.pk] = by_quarter
         return list(self._quarters[organisation.pk].get(quarter, ()))
+
+    def workload(self, organisation: Organisation, quarter: int | None = None) -> Counter:
+        """Each enforcement officer's count of the organisation's active inspections in the
+        quarter, or the year (绛县 四、（四） 年度检查次数标记: every check an officer takes part
+        in), by inspector id; an officer with none is absent. Counted once per quarter, kept
+        with the part like the tables; the year's is the sum of the quarters'. Never changed
+        once counted: read it, do not add to it."""
+        part = self.parts.get(organisation.pk)
+        kept = (
+            part.workloads if part is not None else self._workloads.setdefault(organisation.pk, {})
+        )
+        if quarter not in kept:  # two threads counting it at once store equal counts
+            counts: Counter = Counter()
+            if quarter is None:
+                for q in QUARTERS:
+                    counts.update(self.workload(organisation, q))
+            else:
+                for row in self.rows(organisation, quarter):
+                    counts.update(self.members.get(row["pk"], ()))
+            kept[quarter] = counts
+        return kept[quarter]
+
+    def deadline_facts(self, organisation: Organisation) -> list[DeadlineFact]:
+        """The organisation's inspections of tasks with a 检查时限 (``Facts.deadlines``)."""
+        part = self.parts.get(organisation.pk)
+        if part is not None:
+            return part.deadline_facts
+        return _deadline_facts(self.inspections.get(organisation.pk, ()))
 
     def period_tasks(self, organisation: Organisation, quarter: int | None = None) -> list[dict]:
         rows = self.tasks.get(organisation.pk, [])
@@ -683,11 +789,13 @@ class YearRecords:
     def _count(self, organisation: Organisation, quarter: int) -> Table:
         inspections = self.rows(organisation, quarter)
         figures = _empty_figures()
+        part = self.parts.get(organisation.pk)
+        joint = part.joint if part is not None else self.joint
         for row in inspections:
             figures[row["kind"]].ids.add(row["pk"])
             if row["draw_id"] in self.graded_draws:
                 figures["graded"].ids.add(row["pk"])
-            if row["pk"] in self.joint:
+            if row["pk"] in joint:
                 figures["internal_joint"].ids.add(row["pk"])
             if row["task__scope"] == SamplingTask.Scope.DEPARTMENT_JOINT:
                 figures["department_joint"].ids.add(row["pk"])
