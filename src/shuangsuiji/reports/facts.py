@@ -112,7 +112,20 @@ class OrganisationResults:
         """The part with the inspections ``changed`` read again: gone, added or changed."""
         fresh = _read_results([organisation], year, changed).get(organisation.pk, {})
         kept = {pk: r for pk, r in self.results.items() if pk not in changed}
-        return OrganisationResults(*counter, self.everyone, kept | fresh)
+        part = OrganisationResults(*counter, self.everyone, kept | fresh)
+        if "by_quarter" in self.__dict__:
+            # Grouped already (``cached_property`` keeps it in ``__dict__``): carried over, the
+            # quarters the changed results were or are in regrouped from those results alone.
+            before = [self.results[pk] for pk in changed if pk in self.results]
+            touched = {_quarter(r) for r in [*before, *fresh.values()]} - {None}
+            grouped = {q: rows for q, rows in self.by_quarter.items() if q not in touched}
+            for quarter in touched:
+                rows = [r for r in self.by_quarter.get(quarter, ()) if r.pk not in changed]
+                rows += [r for r in fresh.values() if _quarter(r) == quarter]
+                if rows:
+                    grouped[quarter] = rows
+            part.__dict__["by_quarter"] = grouped
+        return part
 
     @cached_property
     def by_quarter(self) -> dict[int, list[Result]]:
@@ -124,6 +137,10 @@ class OrganisationResults:
             if r.determined_on:
                 grouped[quarter_of(r.determined_on)].append(r)
         return dict(grouped)
+
+
+def _quarter(result: Result) -> int | None:
+    return quarter_of(result.determined_on) if result.determined_on else None
 
 
 @dataclass(frozen=True)
