@@ -35,8 +35,10 @@ from shuangsuiji.reports.statistics import (
     OrganisationStore,
     Table,
     YearRecords,
+    grouped_by_quarter,
     kept_parts,
     quarter_of,
+    regrouped,
     year_records,
 )
 from shuangsuiji.workdays import WorkdayCalendar
@@ -118,13 +120,9 @@ class OrganisationResults:
             # quarters the changed results were or are in regrouped from those results alone.
             before = [self.results[pk] for pk in changed if pk in self.results]
             touched = {_quarter(r) for r in [*before, *fresh.values()]} - {None}
-            grouped = {q: rows for q, rows in self.by_quarter.items() if q not in touched}
-            for quarter in touched:
-                rows = [r for r in self.by_quarter.get(quarter, ()) if r.pk not in changed]
-                rows += [r for r in fresh.values() if _quarter(r) == quarter]
-                if rows:
-                    grouped[quarter] = rows
-            part.__dict__["by_quarter"] = grouped
+            part.__dict__["by_quarter"] = regrouped(
+                self.by_quarter, touched, lambda r: r.pk not in changed, fresh.values(), _quarter
+            )
         return part
 
     @cached_property
@@ -132,11 +130,7 @@ class OrganisationResults:
         """The results by the quarter of their determination (undetermined ones are in no
         quarter), sorted once: a board asks for the quarter, the year and the four quarters
         of its trend, and a kept part serves every board until it changes."""
-        grouped: dict[int, list[Result]] = defaultdict(list)
-        for r in self.results.values():
-            if r.determined_on:
-                grouped[quarter_of(r.determined_on)].append(r)
-        return dict(grouped)
+        return grouped_by_quarter(self.results.values(), _quarter)
 
 
 def _quarter(result: Result) -> int | None:

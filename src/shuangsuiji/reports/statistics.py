@@ -168,6 +168,32 @@ def period_quarter(row: dict) -> int:
     return quarter_of(day)
 
 
+def grouped_by_quarter(rows, quarter: Callable) -> dict[int, list]:
+    """``rows`` by ``quarter(row)``, in their order; a row in no quarter (``None``) is left
+    out."""
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        if (number := quarter(row)) is not None:
+            grouped[number].append(row)
+    return dict(grouped)
+
+
+def regrouped(
+    grouped: dict[int, list], touched: set, kept: Callable, fresh, quarter: Callable
+) -> dict[int, list]:
+    """``grouped`` (``grouped_by_quarter``) after a change, from the changed rows alone: the
+    quarters not ``touched`` as they were; each touched one with its rows ``kept`` accepts and
+    then the ``fresh`` rows in it, which is what grouping the changed rows whole would give,
+    in the same order (the changed rows follow the others, as in the part's dictionaries)."""
+    found = {number: rows for number, rows in grouped.items() if number not in touched}
+    for number in touched:
+        rows = [row for row in grouped.get(number, ()) if kept(row)]
+        rows += [row for row in fresh if quarter(row) == number]
+        if rows:
+            found[number] = rows
+    return found
+
+
 def _empty_figures() -> dict[str, Figure]:
     figures = {f"method:{m}": Figure(f"method:{m}", m) for m in METHODS}
     figures |= {
@@ -350,10 +376,7 @@ class OrganisationYear:
     @cached_property
     def quarter_rows(self) -> dict[int, list[dict]]:
         """The inspections by the quarter they count in (``period_quarter``)."""
-        grouped: dict[int, list[dict]] = defaultdict(list)
-        for row in self.inspections.values():
-            grouped[period_quarter(row)].append(row)
-        return dict(grouped)
+        return grouped_by_quarter(self.inspections.values(), period_quarter)
 
     @cached_property
     def joint(self) -> frozenset[int]:
@@ -439,13 +462,13 @@ class OrganisationYear:
         # the new part would give, in the same order, from the changed rows alone.
         derived = self.__dict__
         if "quarter_rows" in derived:
-            quarters = {q: rows for q, rows in self.quarter_rows.items() if q not in touched}
-            for quarter in touched:
-                rows = [r for r in self.quarter_rows.get(quarter, ()) if r["pk"] not in changed]
-                rows += [r for r in fresh.inspections if period_quarter(r) == quarter]
-                if rows:
-                    quarters[quarter] = rows
-            part.__dict__["quarter_rows"] = quarters
+            part.__dict__["quarter_rows"] = regrouped(
+                self.quarter_rows,
+                touched,
+                lambda row: row["pk"] not in changed,
+                fresh.inspections,
+                period_quarter,
+            )
         if "joint" in derived:
             part.__dict__["joint"] = (self.joint - changed) | _joint(fresh.joint_parts)
         if "deadline_facts" in derived:
@@ -715,10 +738,7 @@ class YearRecords:
         if part is not None:
             return list(part.quarter_rows.get(quarter, ()))
         if organisation.pk not in self._quarters:
-            by_quarter: dict[int, list[dict]] = defaultdict(list)
-            for row in rows:
-                by_quarter[period_quarter(row)].append(row)
-            self._quarters[organisation.pk] = by_quarter
+            self._quarters[organisation.pk] = grouped_by_quarter(rows, period_quarter)
         return list(self._quarters[organisation.pk].get(quarter, ()))
 
     def workload(self, organisation: Organisation, quarter: int | None = None) -> Counter:
