@@ -304,3 +304,69 @@ def test_a_classified_register_is_kept_until_the_register_changes(portal):
     again, read = classified()
     assert "directory_target" in read
     assert again.members["KEY"] == members - {leaving}
+
+
+def test_the_boards_below_are_kept_until_their_own_rows_change(
+    client, portal, organisations, make_user, monkeypatch
+):
+    """Issue 21 §3: a result recorded in one 分局 recomputes the 市局's dashboard with that
+    分局's board and the 市局's own; the boards of the other 分局 are kept, each under its own
+    organisation's version (as its 统计表 is), and the page shows the change. A write past every
+    service (SQL) is seen as well: the database raises the version."""
+    import re
+
+    from shuangsuiji.reports import compliance
+
+    adopt_preset(portal.neighbour, "jiangxian-2025")
+    client.force_login(make_user("city-leader", organisations["city"], Role.LEADER))
+    computed = []
+    board_of = compliance._dashboard
+
+    def counted(organisation, facts, quarter):
+        computed.append(organisation.pk)
+        return board_of(organisation, facts, quarter)
+
+    monkeypatch.setattr(compliance, "_dashboard", counted)
+    below = sorted([portal.county, portal.neighbour], key=lambda o: o.code)
+    column = below.index(portal.county)
+
+    def county_cell(label: str) -> str:
+        page = client.get("/reports/dashboard/", {"year": 2026, "quarter": 4}).content.decode()
+        row = re.search(f"<tr><td>{label}</td>(.*?)</tr>", page).group(1)
+        return re.findall(r"<td>(.*?)</td>", row)[column]
+
+    label = "抽查结果按期公示"
+    before = county_cell(label)
+    assert computed == [organisations["city"].pk, *(o.pk for o in below)]
+    assert "未达标" not in before
+
+    # JX-4.7: published after its due day, the result is late the day it happens.
+    computed.clear()
+    Inspection.objects.filter(pk=portal.clean.pk).update(publication_due=dt.date(2026, 11, 20))
+    after = county_cell(label)
+    assert computed == [organisations["city"].pk, portal.county.pk]
+    assert "未达标" in after and after != before
+
+    # Nothing changed: the page itself is kept, no board is computed.
+    computed.clear()
+    assert county_cell(label) == after and computed == []
+
+
+def test_a_board_reads_only_its_own_organisations_rows(portal):
+    """What keeps a board below a 市局 between requests under its own organisation's version
+    (and row 0's) holds: computing it reads only tables whose every write raises the version of
+    the organisation the row belongs to, or row 0's (disclosure.versions), beside the
+    organisations themselves and, on PostgreSQL, the versions and the log of changed
+    inspections that the kept year of rows is brought up to date from."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shuangsuiji.disclosure import versions
+    from tests.demo_nov.test_reads_never_write import read_tables
+
+    with CaptureQueriesContext(connection) as captured:
+        board = dashboard(portal.county, 2026, 4, today=IN_Q4)
+    read = read_tables(captured.captured_queries)
+    assert board.checks and "inspections_inspection" in read
+    machinery = {"accounts_organisation", "disclosure_publicversion", "disclosure_inspectionchange"}
+    assert read - machinery <= set(versions.versioned_tables())

@@ -56,6 +56,7 @@ __all__ = [
     "RUNNING",
     "STATE_LABELS",
     "Dashboard",
+    "SideBoard",
     "dashboard",
     "dashboards",
 ]
@@ -128,6 +129,42 @@ class Dashboard:
         return period_label(self.year, self.quarter)
 
     def check(self, key: str) -> Verdict | None:
+        return next((c for c in self.checks if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class SideCell:
+    """What the 市局's side-by-side view shows of one check of a board below it."""
+
+    key: str
+    label: str
+    state: str
+    state_label: str
+    actual: str
+    #: Whether the figure opens the rows behind it (``Verdict.rows``).
+    rows: bool
+
+
+@dataclass(frozen=True)
+class SideBoard:
+    """A board as the side-by-side view of the organisation above shows it: its states and
+    figures, without the rows behind them. Small, so the boards below a 市局 or a 省厅 are kept
+    between requests, each under its own organisation's version (``reports.views``)."""
+
+    counts: dict[str, int]
+    checks: tuple[SideCell, ...]
+    #: Not kept with the board: the caller sets the organisation it has in hand.
+    organisation: Organisation | None = None
+
+    @classmethod
+    def of(cls, board: Dashboard) -> SideBoard:
+        cells = tuple(
+            SideCell(c.key, c.label, c.state, c.state_label, c.actual, bool(c.rows))
+            for c in board.checks
+        )
+        return cls(board.counts, cells)
+
+    def check(self, key: str) -> SideCell | None:
         return next((c for c in self.checks if c.key == key), None)
 
 

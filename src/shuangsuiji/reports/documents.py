@@ -14,7 +14,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan
-from shuangsuiji.reports.compliance import ABSENT, BAD, OK, RUNNING, Dashboard
+from shuangsuiji.reports.compliance import ABSENT, BAD, OK, RUNNING, Dashboard, SideBoard, SideCell
 from shuangsuiji.reports.evaluators import Verdict
 from shuangsuiji.reports.statistics import Figure, Table
 
@@ -251,12 +251,12 @@ class MatrixRow:
 
     label: str
     #: Each organisation below and its verdict of the check.
-    cells: list[tuple[Organisation, Verdict | None]]
+    cells: list[tuple[Organisation, Verdict | SideCell | None]]
 
 
-def dashboard_matrix(boards: list[Dashboard]) -> list[MatrixRow]:
+def dashboard_matrix(boards: list[Dashboard] | list[SideBoard]) -> list[MatrixRow]:
     """The 市局's side-by-side view: every check any of ``boards`` reads, one row each, in the
-    order they first appear."""
+    order they first appear (the boards, or what the page keeps of them: ``SideBoard``)."""
     labels: dict[str, str] = {}
     for board in boards:
         for check in board.checks:

@@ -6,6 +6,7 @@ organisation is chosen with ``?org=<code>`` among those.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -112,10 +113,11 @@ def data_version(organisations: QuerySet[Organisation] | list[int]) -> str:
     return f"{found['total'] or 0}.{found['review'] or 0}.{deadline}"
 
 
-def organisation_counters(organisations: QuerySet[Organisation]) -> dict[int, int]:
-    """The public version counter (disclosure/versions.py) of each of ``organisations`` that
-    has one, and of the rows of no one organisation (key 0): one query."""
-    rows = versions.organisations_rows(organisations.values("pk"))
+def organisation_counters(organisations: QuerySet[Organisation] | list[int]) -> dict[int, int]:
+    """The public version counter (disclosure/versions.py) of each of ``organisations`` (a
+    query, or ids) that has one, and of the rows of no one organisation (key 0): one query."""
+    ids = organisations.values("pk") if isinstance(organisations, QuerySet) else organisations
+    rows = versions.organisations_rows(ids)
     return dict(rows.values_list("organisation_id", "counter"))
 
 
@@ -273,13 +275,43 @@ def _boards(
     return board, side
 
 
+def _kept_boards(
+    period: Period, registers: OrganisationStore
+) -> tuple[compliance.Dashboard, list[compliance.SideBoard]]:
+    """The organisation's board, and the side-by-side view of each one directly below it.
+
+    A board is computed from its own organisation's rows and row 0's alone, as its 统计表 is
+    (``tree_tables``), so each board below is kept under those two counters and the day
+    (``OrganisationStore``): a result recorded in one 分局 recomputes the 市局's page with that
+    分局's board and the 市局's own, not the other boards of its twenty (issue 21 §3). The
+    organisation's own board is computed on every change: the page shows its rows and charts."""
+    below = period.below()
+    store = OrganisationStore(
+        cache,
+        f"reports:side:{release()}:{timezone.localdate().isoformat()}",
+        organisation_counters([o.pk for o in below]),
+        TIMEOUT,
+    )
+    keys = {o.pk: store.key(o, period.year, period.quarter) for o in below}
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    stale = [o for o in below if keys[o.pk] not in kept]
+    board, *fresh = compliance.dashboards(
+        [period.organisation, *stale], period.year, period.quarter, registers=registers
+    )
+    made = {b.organisation.pk: compliance.SideBoard.of(b) for b in fresh}
+    if made:
+        cache.set_many({keys[pk]: side for pk, side in made.items()}, TIMEOUT)
+    side = [dataclasses.replace(made.get(o.pk) or kept[keys[o.pk]], organisation=o) for o in below]
+    return board, side
+
+
 def _dashboard_content(period: Period, shown: list[int]) -> str:
     # Each board's classified register is kept under its register version: a result recorded
     # changes the page's version but not the registers (disclosure.versions.REGISTER_TABLES).
     registers = OrganisationStore(
         cache, f"reports:classified:{release()}", versions.register_versions(shown), TIMEOUT
     )
-    board, side = _boards(period, registers)
+    board, side = _kept_boards(period, registers)
     trend = [board.quarter_table(q) for q in (1, 2, 3, 4)]
 
     def planned(t):  # drawn or 全覆盖: the checks the plan itself calls for
