@@ -35,6 +35,25 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(path__startswith=organisation.path)
 
 
+def in_tree_order(organisations) -> list["Organisation"]:
+    """``organisations`` as a tree is read: each after the one above it, the ones under the same
+    organisation by code. Not by ``path`` alone, which holds primary keys as text: "/1/10/"
+    sorts before "/1/9/", so a province's cities and counties listed by it fall out of order as
+    soon as their keys reach two digits."""
+    found = list(organisations)
+    code_of = {o.pk: o.code for o in found}
+
+    def key(organisation: "Organisation") -> tuple[str, ...]:
+        # An organisation above those listed (the reader's own parent, say) is the same for
+        # all of them; one not listed among them (inactive) keeps its place by key.
+        return tuple(
+            code_of.get(int(pk), f"{int(pk):020d}")
+            for pk in organisation.path.strip("/").split("/")
+        )
+
+    return sorted(found, key=key)
+
+
 class Organisation(models.Model):
     code = models.CharField(
         "单位代码",

@@ -25,7 +25,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.models import Organisation, in_tree_order
 from shuangsuiji.bureau.policies import effective_presets
 from shuangsuiji.disclosure import versions
 from shuangsuiji.inspections.models import (
@@ -1025,11 +1025,10 @@ def tree_tables(
     """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
     queries that does not grow with the organisations below. With a ``store``, compact tables
     (``Table.compact``), each organisation's read only when its rows changed since."""
-    below = list(
+    below = in_tree_order(
         Organisation.objects.bureaus()
         .filter(path__startswith=organisation.path, is_active=True)
         .exclude(pk=organisation.pk)
-        .order_by("path")
     )
     everyone = [organisation, *below]
     if store is None:

@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
-from shuangsuiji.accounts.models import Organisation
+from shuangsuiji.accounts.models import Organisation, in_tree_order
 from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import versions
@@ -56,7 +56,7 @@ class Period:
         today = timezone.localdate()
         #: Those the user may choose, read once: the page's choice of organisation lists them,
         #: and the dashboard finds the organisation's 分局 among them.
-        self.organisations = list(
+        self.organisations = in_tree_order(
             Organisation.objects.subtree_of(request.user.organisation)
             .bureaus()
             .filter(is_active=True)
