@@ -74,9 +74,11 @@ def assert_same(kept: YearRecords, fresh: YearRecords, county) -> None:
 
 
 def year_read(sql: list[str]) -> bool:
-    """Whether the county's inspections were read whole (not by a list of changed ids)."""
+    """Whether the county's inspections were read whole (not by a list of changed ids: ``IN``,
+    or one array on PostgreSQL where the query is compiled once, ``shuangsuiji.prepared``)."""
+    by_id = ('"inspections_inspection"."id" IN', '"inspections_inspection"."id" = ANY(')
     return any(
-        'FROM "inspections_inspection"' in s and '"inspections_inspection"."id" IN' not in s
+        'FROM "inspections_inspection"' in s and not any(ids in s for ids in by_id)
         for s in sql
         if s.startswith('SELECT "inspections_inspection"."id" AS "pk"')
     )

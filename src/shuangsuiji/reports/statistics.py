@@ -43,6 +43,7 @@ from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay
 from shuangsuiji.planning.models import Draw, JointParticipation, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.policy.engine import GRADED_BASIS
+from shuangsuiji.prepared import Prepared
 
 #: The methods the table counts: the policy's vocabulary, then 其他.
 METHODS = METHODS_USED
@@ -281,52 +282,123 @@ class InspectionRows:
     def read(cls, inspections: QuerySet, organisations: list[Organisation]) -> InspectionRows:
         """The rows of ``inspections`` (a query of ``organisations``' inspections): five
         queries, however many inspections and organisations."""
-        found = list(inspections.values(*INSPECTION_FIELDS, **INSPECTION_DAYS))
         # The related rows are read through a subquery, never a list of ids: a province's year
         # holds more inspections than SQLite accepts parameters.
-        follow_ups: dict[int, list[str]] = defaultdict(list)
-        for inspection_id, kind in (
+        return cls.of(
+            list(inspections.values(*INSPECTION_FIELDS, **INSPECTION_DAYS)),
             # By organisation first: the bureau's follow-ups are an index range, where the
             # subquery alone has PostgreSQL scan the province's (issue 21 §3).
-            FollowUp.objects.filter(organisation__in=organisations, inspection__in=inspections)
-            .order_by()
-            .values_list("inspection_id", "kind")
-        ):
+            _follow_ups(FollowUp.objects.filter(organisation__in=organisations), inspections),
+            _members(inspections),
+            _lines(inspections),
+            _revisits(inspections),
+        )
+
+    @classmethod
+    def changed(cls, year: int, organisation: Organisation, ids: set[int]) -> InspectionRows:
+        """The rows of the organisation's inspections ``ids`` still counted in ``year``: the
+        same five queries as ``read``, compiled once (``shuangsuiji.prepared``). They run after
+        every change a kept year of rows is brought up to date by (``OrganisationYear.updated``),
+        for a handful of inspections, where building them cost more than running them."""
+        values = {"year": year, "organisation": organisation.pk, "ids": sorted(ids)}
+        return cls.of(*(query(**values) for query in _CHANGED))
+
+    @classmethod
+    def of(cls, found, follow_up_rows, member_rows, line_rows, revisit_rows) -> InspectionRows:
+        """The rows as ``read`` gives them, from what its five queries return."""
+        follow_ups: dict[int, list[str]] = defaultdict(list)
+        for inspection_id, kind in follow_up_rows:
             follow_ups[inspection_id].append(
                 {"rectify": "rectify", "case": "case"}.get(kind, "transfer")
             )
         members: dict[int, list[int]] = defaultdict(list)
         departments: dict[int, list[str]] = defaultdict(list)
-        # ``order_by()``: the model's ordering would join each member's inspection again,
-        # which PostgreSQL plans as a nested loop over the year (25 s on the demo).
-        for inspection_id, inspector_id, department in (
-            InspectionMember.objects.filter(inspection__in=inspections)
-            .order_by()
-            .values_list("inspection_id", "inspector_id", "inspector__department")
-        ):
+        for inspection_id, inspector_id, department in member_rows:
             members[inspection_id].append(inspector_id)
             departments[inspection_id].append(department)
         lines: dict[int, list[str]] = defaultdict(list)
-        for inspection_id, tags in (
-            Inspection.items.through.objects.filter(inspection__in=inspections)
-            .order_by()
-            .values_list("inspection_id", "inspectionitem__tags")
-        ):
+        for inspection_id, tags in line_rows:
             lines[inspection_id] += tags.split(",")
         # Counted once per inspection; 内部联合 is read from the counts (``is_internal_joint``).
         parts = {
             pk: joint_parts(departments[pk], lines[pk]) for pk in departments.keys() | lines.keys()
         }
         sampled, done = set(), set()
-        for inspection_id, done_on in (
-            Revisit.objects.filter(inspection__in=inspections)
-            .order_by()
-            .values_list("inspection_id", "done_on")
-        ):
+        for inspection_id, done_on in revisit_rows:
             sampled.add(inspection_id)
             if done_on:
                 done.add(inspection_id)
-        return cls(found, dict(follow_ups), dict(members), parts, sampled, done)
+        return cls(list(found), dict(follow_ups), dict(members), parts, sampled, done)
+
+
+def _follow_ups(follow_ups: QuerySet, inspections: QuerySet) -> QuerySet:
+    return (
+        follow_ups.filter(inspection__in=inspections)
+        .order_by()
+        .values_list("inspection_id", "kind")
+    )
+
+
+def _members(inspections: QuerySet) -> QuerySet:
+    # ``order_by()``: the model's ordering would join each member's inspection again, which
+    # PostgreSQL plans as a nested loop over the year (25 s on the demo).
+    return (
+        InspectionMember.objects.filter(inspection__in=inspections)
+        .order_by()
+        .values_list("inspection_id", "inspector_id", "inspector__department")
+    )
+
+
+def _lines(inspections: QuerySet) -> QuerySet:
+    return (
+        Inspection.items.through.objects.filter(inspection__in=inspections)
+        .order_by()
+        .values_list("inspection_id", "inspectionitem__tags")
+    )
+
+
+def _revisits(inspections: QuerySet) -> QuerySet:
+    return (
+        Revisit.objects.filter(inspection__in=inspections)
+        .order_by()
+        .values_list("inspection_id", "done_on")
+    )
+
+
+def _changed(year: int, organisation: int, ids: list[int]) -> QuerySet:
+    """The inspections ``ids`` of the organisation still counted in ``year``."""
+    return Inspection.objects.counted(year).filter(organisation_id=organisation, pk__in=ids)
+
+
+#: ``InspectionRows.read``'s five queries for a few inspections of one organisation, by id.
+_CHANGED = [
+    Prepared(
+        lambda year, organisation, ids: _changed(year, organisation, ids).values(
+            *INSPECTION_FIELDS, **INSPECTION_DAYS
+        ),
+        year=int,
+        organisation=int,
+        ids=list,
+    ),
+    Prepared(
+        lambda year, organisation, ids: _follow_ups(
+            FollowUp.objects.filter(organisation_id=organisation),
+            _changed(year, organisation, ids),
+        ),
+        year=int,
+        organisation=int,
+        ids=list,
+    ),
+    *(
+        Prepared(
+            lambda year, organisation, ids, rows=rows: rows(_changed(year, organisation, ids)),
+            year=int,
+            organisation=int,
+            ids=list,
+        )
+        for rows in (_members, _lines, _revisits)
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -421,10 +493,7 @@ class OrganisationYear:
     ) -> OrganisationYear:
         """The part with the inspections ``changed`` read again (gone, added or changed): what
         the organisation's counter rose for since, as logged (``InspectionChange``)."""
-        fresh = InspectionRows.read(
-            Inspection.objects.counted(year, organisation).filter(pk__in=changed),
-            [organisation],
-        )
+        fresh = InspectionRows.changed(year, organisation, changed)
 
         def kept(rows: dict, new: dict) -> dict:
             return {pk: row for pk, row in rows.items() if pk not in changed} | new

@@ -286,14 +286,16 @@ def _kept_boards(
     分局's board and the 市局's own, not the other boards of its twenty (issue 21 §3). The
     organisation's own board is computed on every change: the page shows its rows and charts."""
     below = period.below()
-    store = OrganisationStore(
-        cache,
-        f"reports:side:{release()}:{timezone.localdate().isoformat()}",
-        organisation_counters([o.pk for o in below]),
-        TIMEOUT,
-    )
-    keys = {o.pk: store.key(o, period.year, period.quarter) for o in below}
-    kept = cache.get_many(list(keys.values())) if keys else {}
+    keys, kept = {}, {}
+    if below:  # a 分局's page has no side-by-side view: nothing to read
+        store = OrganisationStore(
+            cache,
+            f"reports:side:{release()}:{timezone.localdate().isoformat()}",
+            organisation_counters([o.pk for o in below]),
+            TIMEOUT,
+        )
+        keys = {o.pk: store.key(o, period.year, period.quarter) for o in below}
+        kept = cache.get_many(list(keys.values()))
     stale = [o for o in below if keys[o.pk] not in kept]
     board, *fresh = compliance.dashboards(
         [period.organisation, *stale], period.year, period.quarter, registers=registers
