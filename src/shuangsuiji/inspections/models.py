@@ -255,6 +255,15 @@ class Inspection(PermanentModel):
             # The year's results against their publication deadlines (结果公示 and its to-dos):
             # by the day they were determined, not every year's inspections of the bureau.
             models.Index(fields=["organisation", "determined_on"], name="inspection_determined"),
+            # 结果公示's list of results waiting to be published, and the coordinator's to-do
+            # counts of it (``selectors.publication``): the bureau's results determined and not
+            # yet published, in due order. Some dozens, where the bureau's index read its
+            # thousands of inspections after every change (issue 21 §3).
+            models.Index(
+                fields=["organisation", "publication_due", "id"],
+                condition=models.Q(published_at__isnull=True, determined_on__isnull=False),
+                name="inspection_unpublished",
+            ),
             # The open-data API stamps a list of results with its latest public change
             # (``disclosure.selectors.latest_public_change``): the newest entry of this index,
             # where a county's MAX read each of its thousands of rows (issue 21 §1).
