@@ -29,6 +29,7 @@ from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import versions
 from shuangsuiji.disclosure.caching import TIMEOUT, release
+from shuangsuiji.html import escape
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.filters import ArchiveChoice, ArchiveFilter
 from shuangsuiji.inspections.models import Inspection, ResultCategory
@@ -163,14 +164,16 @@ def _statistics_content(period: Period, store: OrganisationStore) -> str:
     orgs = [t.organisation for t in tables]
     # A province's table is some five thousand cells, most of them links to the inspections
     # behind the figure: each link's query (``Period.query(figure=…, org=…)``, the same
-    # string) is joined from its organisation's part and its figure's, each encoded once, and
-    # the path is reversed once, not per cell (issue 21 §3: 0.2 s a page after a change).
-    org_part = {org.code: period.query(org=org.code) for org in orgs}
+    # string) is joined from its organisation's part and its figure's, each encoded and
+    # escaped for HTML once (escaping is per character, so the parts escaped give the whole
+    # escaped), and the path is reversed once, not per cell (issue 21 §3: 0.2 s a page after
+    # a change).
+    org_part = {org.code: escape(period.query(org=org.code)) for org in orgs}
     figure_part: dict[str, str] = {}
     for row in rows:
         row.cells = [
             # A count (tasks, people, a quota) has no inspections behind it to list.
-            (f.value, f"{org_part[org.code]}&{_figure_query(figure_part, f.key)}")
+            (f.value, f"{org_part[org.code]}&amp;{_figure_query(figure_part, f.key)}")
             if f.lists_inspections
             else (f.value, "")
             for f, org in zip(row.figures, orgs, strict=True)
@@ -182,8 +185,9 @@ def _statistics_content(period: Period, store: OrganisationStore) -> str:
 
 
 def _figure_query(known: dict[str, str], key: str) -> str:
+    """The figure's part of a link's query, escaped for HTML."""
     if key not in known:
-        known[key] = urlencode({"figure": key})
+        known[key] = escape(urlencode({"figure": key}))
     return known[key]
 
 

@@ -6,7 +6,9 @@ and a link, most of a page rendered after every change of any organisation's row
 §3, ``benchmarks/staff.py --after-change``). The rows are the HTML the template gave
 (reports/_statistics_content.html), byte for byte: a section named on its first row only (as
 ``{% ifchanged %}``), a figure with inspections behind it a link to them, values escaped as
-autoescaping escapes them (``shuangsuiji.html``).
+autoescaping escapes them (``shuangsuiji.html``). Each cell is its figure's count and the query
+of its link, already escaped for HTML by the view, which joins it from parts escaped once
+(``reports.views._statistics_content``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ def statistics_body(rows, rows_url: str) -> SafeString:
     for number, row in enumerate(rows):
         named = escape(row.section) if number == 0 or row.section != section else ""
         section = row.section
+        # A count is a whole number: nothing in it to escape.
         cells = "".join(
-            f'<td class="n"><a href="{url}?{escape(query)}">{escape(value)}</a></td>'
+            f'<td class="n"><a href="{url}?{query}">{value:d}</a></td>'
             if query and value
-            else f'<td class="n">{escape(value)}</td>'
+            else f'<td class="n">{value:d}</td>'
             for value, query in row.cells
         )
         written.append(f"<tr><td>{named}</td><td>{escape(row.label)}</td>\n    {cells}</tr>")
