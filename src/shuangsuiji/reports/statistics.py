@@ -284,15 +284,8 @@ class InspectionRows:
         queries, however many inspections and organisations."""
         # The related rows are read through a subquery, never a list of ids: a province's year
         # holds more inspections than SQLite accepts parameters.
-        return cls.of(
-            list(inspections.values(*INSPECTION_FIELDS, **INSPECTION_DAYS)),
-            # By organisation first: the bureau's follow-ups are an index range, where the
-            # subquery alone has PostgreSQL scan the province's (issue 21 §3).
-            _follow_ups(FollowUp.objects.filter(organisation__in=organisations), inspections),
-            _members(inspections),
-            _lines(inspections),
-            _revisits(inspections),
-        )
+        follow_ups = FollowUp.objects.filter(organisation__in=organisations)
+        return cls.of(*_queries(inspections, follow_ups))
 
     @classmethod
     def changed(cls, year: int, organisation: Organisation, ids: set[int]) -> InspectionRows:
@@ -305,7 +298,8 @@ class InspectionRows:
 
     @classmethod
     def of(cls, found, follow_up_rows, member_rows, line_rows, revisit_rows) -> InspectionRows:
-        """The rows as ``read`` gives them, from what its five queries return."""
+        """The rows as ``read`` gives them, from what its five queries return (read in turn)."""
+        found = list(found)
         follow_ups: dict[int, list[str]] = defaultdict(list)
         for inspection_id, kind in follow_up_rows:
             follow_ups[inspection_id].append(
@@ -328,14 +322,22 @@ class InspectionRows:
             sampled.add(inspection_id)
             if done_on:
                 done.add(inspection_id)
-        return cls(list(found), dict(follow_ups), dict(members), parts, sampled, done)
+        return cls(found, dict(follow_ups), dict(members), parts, sampled, done)
 
 
-def _follow_ups(follow_ups: QuerySet, inspections: QuerySet) -> QuerySet:
+def _queries(inspections: QuerySet, follow_ups: QuerySet) -> tuple[QuerySet, ...]:
+    """``InspectionRows.read``'s five queries: ``inspections``' rows, then their follow-ups
+    (among ``follow_ups``), team members, items' business lines and 回访."""
     return (
+        inspections.values(*INSPECTION_FIELDS, **INSPECTION_DAYS),
+        # By organisation first: the bureau's follow-ups are an index range, where the
+        # subquery alone has PostgreSQL scan the province's (issue 21 §3).
         follow_ups.filter(inspection__in=inspections)
         .order_by()
-        .values_list("inspection_id", "kind")
+        .values_list("inspection_id", "kind"),
+        _members(inspections),
+        _lines(inspections),
+        _revisits(inspections),
     )
 
 
@@ -373,31 +375,14 @@ def _changed(year: int, organisation: int, ids: list[int]) -> QuerySet:
 #: ``InspectionRows.read``'s five queries for a few inspections of one organisation, by id.
 _CHANGED = [
     Prepared(
-        lambda year, organisation, ids: _changed(year, organisation, ids).values(
-            *INSPECTION_FIELDS, **INSPECTION_DAYS
-        ),
+        lambda year, organisation, ids, n=n: _queries(
+            _changed(year, organisation, ids), FollowUp.objects.filter(organisation_id=organisation)
+        )[n],
         year=int,
         organisation=int,
         ids=list,
-    ),
-    Prepared(
-        lambda year, organisation, ids: _follow_ups(
-            FollowUp.objects.filter(organisation_id=organisation),
-            _changed(year, organisation, ids),
-        ),
-        year=int,
-        organisation=int,
-        ids=list,
-    ),
-    *(
-        Prepared(
-            lambda year, organisation, ids, rows=rows: rows(_changed(year, organisation, ids)),
-            year=int,
-            organisation=int,
-            ids=list,
-        )
-        for rows in (_members, _lines, _revisits)
-    ),
+    )
+    for n in range(5)
 ]
 
 
@@ -1084,6 +1069,25 @@ class OrganisationStore:
         everyone, own = self.versions.get(0, 0), self.versions.get(organisation.pk, 0)
         return f"{self.prefix}:{organisation.pk}:{year}:{quarter or 0}:{everyone}.{own}"
 
+    def kept(
+        self,
+        organisations: list[Organisation],
+        year: int,
+        quarter: int | None,
+        compute: Callable[[list[Organisation]], dict[int, object]],
+    ) -> dict[int, object]:
+        """Each organisation's part, by id: those kept under their version read in one call;
+        the others computed together (``compute(stale)``, by id) and kept."""
+        keys = {org.pk: self.key(org, year, quarter) for org in organisations}
+        kept = self.cache.get_many(list(keys.values()))
+        found = {pk: kept[key] for pk, key in keys.items() if key in kept}
+        stale = [org for org in organisations if org.pk not in found]
+        if stale:
+            fresh = compute(stale)
+            self.cache.set_many({keys[pk]: part for pk, part in fresh.items()}, self.timeout)
+            found |= fresh
+        return found
+
 
 def tree_tables(
     organisation: Organisation,
@@ -1104,15 +1108,12 @@ def tree_tables(
         records = year_records(everyone, year)
         found = {org.pk: records.table(org, quarter) for org in everyone}
     else:
-        keys = {org.pk: store.key(org, year, quarter) for org in everyone}
-        kept = store.cache.get_many(list(keys.values()))
-        found = {org.pk: kept[keys[org.pk]] for org in everyone if keys[org.pk] in kept}
-        stale = [org for org in everyone if org.pk not in found]
-        if stale:
+
+        def count(stale: list[Organisation]) -> dict[int, Table]:
             records = year_records(stale, year)  # the same queries for one or two hundred
-            fresh = {org.pk: records.table(org, quarter).compact() for org in stale}
-            store.cache.set_many({keys[pk]: table for pk, table in fresh.items()}, store.timeout)
-            found |= fresh
+            return {org.pk: records.table(org, quarter).compact() for org in stale}
+
+        found = store.kept(everyone, year, quarter, count)
     own = found[organisation.pk]
     if not below:
         return TreeTables(own, own, [])

@@ -290,7 +290,17 @@ def _kept_boards(
     分局's board and the 市局's own, not the other boards of its twenty (issue 21 §3). The
     organisation's own board is computed on every change: the page shows its rows and charts."""
     below = period.below()
-    keys, kept = {}, {}
+    computed: list[compliance.Dashboard] = []
+
+    def compute(stale: list[Organisation]) -> dict[int, compliance.SideBoard]:
+        # One set of queries for the organisation's own board and the stale ones below.
+        own, *fresh = compliance.dashboards(
+            [period.organisation, *stale], period.year, period.quarter, registers=registers
+        )
+        computed.append(own)
+        return {b.organisation.pk: compliance.SideBoard.of(b) for b in fresh}
+
+    kept = {}
     if below:  # a 分局's page has no side-by-side view: nothing to read
         store = OrganisationStore(
             cache,
@@ -298,17 +308,11 @@ def _kept_boards(
             organisation_counters([o.pk for o in below]),
             TIMEOUT,
         )
-        keys = {o.pk: store.key(o, period.year, period.quarter) for o in below}
-        kept = cache.get_many(list(keys.values()))
-    stale = [o for o in below if keys[o.pk] not in kept]
-    board, *fresh = compliance.dashboards(
-        [period.organisation, *stale], period.year, period.quarter, registers=registers
-    )
-    made = {b.organisation.pk: compliance.SideBoard.of(b) for b in fresh}
-    if made:
-        cache.set_many({keys[pk]: side for pk, side in made.items()}, TIMEOUT)
-    side = [dataclasses.replace(made.get(o.pk) or kept[keys[o.pk]], organisation=o) for o in below]
-    return board, side
+        kept = store.kept(below, period.year, period.quarter, compute)
+    if not computed:  # every board below was kept
+        compute([])
+    side = [dataclasses.replace(kept[o.pk], organisation=o) for o in below]
+    return computed[0], side
 
 
 def _dashboard_content(period: Period, shown: list[int]) -> str:
