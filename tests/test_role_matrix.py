@@ -358,7 +358,9 @@ def _sampling_objects(organisation, target):
 
     partner = Organisation.objects.create(code="13028101", name="遵化市住房和城乡建设局",
                                           parent=organisation, level=OrganisationLevel.PARTNER,
-                                          path=f"{organisation.path}p/")  # fmt: skip
+                                          path="/")  # fmt: skip
+    partner.path = f"{organisation.path}{partner.pk}/"  # a path of keys, as organisation_create
+    partner.save(update_fields=["path"])
     part = InspectionPart.objects.create(inspection=inspection, organisation=partner,
                                          status=InspectionPart.Status.NEEDS_TEAM)  # fmt: skip
     from shuangsuiji.bureau.models import PlanDocument

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from shuangsuiji.accounts.models import Organisation, User
+from shuangsuiji.accounts.models import Organisation, User, tree_position
 from shuangsuiji.accounts.roles import Role
 
 
@@ -30,7 +30,8 @@ def users_managed_by(
         users = users.filter(organisation_id=organisation_id)
     if role:
         users = users.filter(groups__name=Role(role).label)
-    return users.order_by("organisation__path", "username")
+    subtree = Organisation.objects.subtree_of(user.organisation).only("pk", "code", "path")
+    return users.order_by(tree_position(subtree, "organisation"), "username")
 
 
 def organisation_overview(user: User) -> QuerySet[Organisation]:
@@ -38,6 +39,6 @@ def organisation_overview(user: User) -> QuerySet[Organisation]:
     org = user.organisation
     return (
         Organisation.objects.filter(Q(pk=org.pk) | Q(parent=org))
+        .in_tree_order()
         .annotate(user_count=Count("users", distinct=True))
-        .order_by("path")
     )

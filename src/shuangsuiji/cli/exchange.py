@@ -29,7 +29,7 @@ def _organisations(code: str):
     from shuangsuiji.disclosure.selectors import public_organisations
 
     if code == "all":
-        return list(public_organisations().order_by("path")), ""
+        return list(public_organisations().in_tree_order()), ""
     organisation = Organisation.objects.filter(code=code).first()
     if organisation is None:
         return [], f"单位代码 {code} 不存在（shuangsuiji org list 列出全部单位）。"
@@ -199,6 +199,7 @@ def _list(args: argparse.Namespace) -> int:
     django_setup()
     from django.utils import timezone
 
+    from shuangsuiji.accounts.models import tree_position
     from shuangsuiji.disclosure.models import ExchangeBatch
 
     organisations, problem = _organisations(args.org)
@@ -208,7 +209,8 @@ def _list(args: argparse.Namespace) -> int:
     batches = ExchangeBatch.objects.filter(
         organisation__in=organisations, kind__in=_kinds(args)
     ).select_related("organisation")
-    for batch in batches.order_by("organisation__path", "kind", "sequence"):
+    by_tree = tree_position(organisations, "organisation")
+    for batch in batches.order_by(by_tree, "kind", "sequence"):
         accepted = (
             f"已接收 {timezone.localtime(batch.accepted_at):%Y-%m-%d %H:%M}"
             if batch.accepted_at

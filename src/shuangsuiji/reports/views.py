@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from shuangsuiji import spreadsheets
 from shuangsuiji.accounts.access import role_required
-from shuangsuiji.accounts.models import Organisation, in_tree_order
+from shuangsuiji.accounts.models import Organisation, in_tree_order, tree_position
 from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.directory.models import Target
 from shuangsuiji.disclosure import versions
@@ -251,7 +251,9 @@ def figure_rows(request):
         .filter(pk__in=figure.ids)
         .select_related("target", "task", "draw", "organisation")
         .defer(*DRAW_FILES_OF_INSPECTION)
-        .order_by("organisation__path", "task__sequence", "target__name")
+        .order_by(
+            tree_position(period.organisations, "organisation"), "task__sequence", "target__name"
+        )
     )
     inspections = list(inspections)
     return render(
@@ -456,7 +458,7 @@ def _archive_filter(request) -> tuple[ArchiveFilter, dict]:
     archive = ArchiveFilter(request.GET, queryset=selectors.archive(request.user), request=request)
     organisations = Organisation.objects.subtree_of(request.user.organisation).bureaus()
     choices = {
-        "organisations": organisations.filter(is_active=True).order_by("path"),
+        "organisations": organisations.filter(is_active=True).in_tree_order(),
         "kinds": Inspection.Kind.choices,
         "statuses": Inspection.Status.choices,
         "results": ResultCategory.choices,
