@@ -54,3 +54,14 @@ def test_a_stored_list_of_organisations_and_rows_by_organisation_follow_the_tree
         User.objects.create(username=f"u{code}", organisation=made[code])
     users = User.objects.order_by(tree_position(Organisation.objects.all(), "organisation"))
     assert [u.organisation.code for u in users] == ["130202", "130281", "130300"]
+
+
+def test_the_portals_list_of_organisations_reads_as_the_tree(db, client):
+    _stored_tree()
+    page = client.get("/gongkai/").content.decode()
+    names = ["河北省", "唐山市", "路南区", "遵化市", "秦皇岛市"]
+    assert sorted(names, key=page.index) == names
+    answer = client.get("/api/organisations").json()
+    assert [row["code"] for row in answer["results"]] == [
+        "130000", "130200", "130202", "130281", "130300"
+    ]  # fmt: skip

@@ -45,7 +45,9 @@ def _page(request, queryset):
 @public_cached(across)
 def index(request):
     return render(
-        request, "disclosure/index.html", {"organisations": selectors.public_organisations()}
+        request,
+        "disclosure/index.html",
+        {"organisations": selectors.public_organisations().in_tree_order()},
     )
 
 
