@@ -173,3 +173,44 @@ def test_a_city_chooses_among_itself_and_its_branches(client, portal, organisati
             (portal.neighbour.code, False),
         ], page
         assert options[2][2] == "&lt;b&gt;迁安&lt;/b&gt;&amp;分局"
+
+
+def _row(pk: int, kind: str, status: str = "assigned") -> dict:
+    """An inspection row as ``YearRecords`` counts it, of the 重点 class, in the fourth quarter."""
+    from shuangsuiji.reports.statistics import INSPECTION_DAYS, INSPECTION_FIELDS
+
+    row = dict.fromkeys((*INSPECTION_FIELDS, *INSPECTION_DAYS))
+    return row | {"pk": pk, "organisation_id": 1, "kind": kind, "stratum": "KEY",
+                  "status": status, "task__quarter": 4}  # fmt: skip
+
+
+def test_a_class_holding_random_and_coverage_checks_is_what_its_newest_check_is():
+    """A class whose policy turned from 随机 to 全覆盖 within the year (绛县's 重点 “全年100%”)
+    holds checks of both kinds: its row is read as the class stands now, by its newest check.
+    A 全覆盖 row's quota is every check made for it; a random row's, the draws' quota."""
+    from shuangsuiji.accounts.models import Organisation
+    from shuangsuiji.reports.statistics import DrawQuota, YearRecords
+
+    county = Organisation(pk=1, code="140826", name="绛县", path="/1/")
+
+    def classes(*rows: dict) -> list[tuple]:
+        records = YearRecords(
+            year=2026, organisations=[county], inspections={1: list(rows)},
+            follow_ups={}, members={}, joint_parts={}, revisits_sampled=set(),
+            revisits_done=set(), tasks={},
+            draws={1: [DrawQuota(pk=7, quarter=4, strata=[("KEY", "重点监管对象", 5)])]},
+        )  # fmt: skip
+        return [
+            (r.name, r.coverage, r.required, r.drawn.value, r.inspected.value)
+            for table in (records.table(county, 4), records.table(county, None))
+            for r in table.classes
+        ]
+
+    random, coverage = _row(10, "random", "done"), _row(11, "coverage")
+    # In whichever order they are read.
+    assert classes(random, coverage) == classes(coverage, random) == [
+        ("重点监管对象", True, 2, 2, 1), ("重点监管对象", True, 2, 2, 1)
+    ]  # fmt: skip
+    assert classes(_row(12, "random"), coverage) == [
+        ("重点监管对象", False, 5, 2, 0), ("重点监管对象", False, 5, 2, 0)
+    ]  # fmt: skip

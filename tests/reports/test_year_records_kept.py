@@ -245,6 +245,11 @@ def test_an_update_recounts_only_the_quarters_its_inspections_were_or_are_in(por
     untouched = {1, 2, 3, 4} - {moved_from, moved_to}
     kept_tables = {q: after.parts[county.pk].tables.get(q) for q in untouched}
     assert all(kept_tables[q] is before.table(county, q) for q in untouched)
+    # The two touched quarters are counted again from their tables before and the one
+    # inspection changed, not from all their rows (``YearRecords._count``).
+    assert after.parts[county.pk].earlier == {
+        q: (before.table(county, q), {targeted.pk}) for q in (moved_from, moved_to)
+    }
     assert_same(after, fresh, county)
     assert targeted.pk in after.table(county, moved_to).figures["targeted"].ids
     assert targeted.pk not in after.table(county, moved_from).figures["targeted"].ids

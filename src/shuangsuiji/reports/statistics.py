@@ -15,7 +15,7 @@ import functools
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -93,10 +93,34 @@ class ClassRow:
     drawn: Figure = None  # type: ignore[assignment]
     inspected: Figure = None  # type: ignore[assignment]
     coverage: bool = False
+    #: Those of ``drawn`` that are 全覆盖 checks: the row is a coverage row when its newest
+    #: inspection (the greatest id) is one, as the class stands in the bureau's policy now.
+    #: Not kept in a compact row, whose ``coverage`` is decided already.
+    covered: set[int] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self):
         self.drawn = self.drawn or Figure(f"class:{self.code}:drawn", "抽取")
         self.inspected = self.inspected or Figure(f"class:{self.code}:inspected", "已检查")
+
+    def add(self, inspection: dict) -> None:
+        pk = inspection["pk"]
+        self.drawn.ids.add(pk)
+        if inspection["status"] == Inspection.Status.DONE:
+            self.inspected.ids.add(pk)
+        if inspection["kind"] == Inspection.Kind.COVERAGE:
+            self.covered.add(pk)
+
+    def without(self, changed: Set[int]) -> ClassRow:
+        """The row's members but ``changed``, under the same code and name, no quota yet."""
+        return ClassRow(
+            self.code,
+            self.name,
+            drawn=Figure(self.drawn.key, self.drawn.label, ids=self.drawn.ids - changed),
+            inspected=Figure(
+                self.inspected.key, self.inspected.label, ids=self.inspected.ids - changed
+            ),
+            covered=self.covered - changed,
+        )
 
 
 @dataclass
@@ -420,6 +444,12 @@ class OrganisationYear:
     workloads: dict[int | None, Counter] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    #: A quarter's table counted before the inspections changed since, and those inspections,
+    #: for the quarters ``updated`` does not carry over: the table is counted again from it and
+    #: the changed inspections alone (``YearRecords._count``).
+    earlier: dict[int, tuple[Table, frozenset[int]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def size(self) -> int:
@@ -481,7 +511,13 @@ class OrganisationYear:
         fresh = InspectionRows.changed(year, organisation, changed)
 
         def kept(rows: dict, new: dict) -> dict:
-            return {pk: row for pk, row in rows.items() if pk not in changed} | new
+            # Copied whole and the changed taken out (a copy is one C call, a county's year
+            # thousands of rows); those read again follow the others, as they did.
+            found = dict(rows)
+            for pk in changed:
+                found.pop(pk, None)
+            found.update(new)
+            return found
 
         part = replace(
             self,
@@ -502,15 +538,23 @@ class OrganisationYear:
         # threads may add tables.
         touched = {period_quarter(self.inspections[pk]) for pk in changed if pk in self.inspections}
         touched |= {period_quarter(row) for row in fresh.inspections}
-        for kept_by_quarter, carried in (
-            (self.tables, part.tables),
-            (self.workloads, part.workloads),
-        ):
+        tables = dict(self.tables)
+        for kept_by_quarter, carried in ((tables, part.tables), (self.workloads, part.workloads)):
             carried.update(
                 (quarter, value)
                 for quarter, value in dict(kept_by_quarter).items()
                 if quarter is not None and quarter not in touched
             )
+        # The touched quarters' tables are counted again when asked for, from the table before
+        # and the inspections changed since (``earlier``), not from all their rows.
+        for quarter in QUARTERS:
+            if quarter in part.tables:
+                continue
+            if quarter in tables:
+                part.earlier[quarter] = (tables[quarter], frozenset(changed))
+            elif quarter in self.earlier:
+                table, before = self.earlier[quarter]
+                part.earlier[quarter] = (table, before | changed if quarter in touched else before)
         # What this part derived (``__dict__``: ``cached_property`` keeps it there), carried
         # over without the changed inspections and with them as read now: what deriving it from
         # the new part would give, in the same order, from the changed rows alone.
@@ -848,7 +892,8 @@ class YearRecords:
         tables = part.tables if part is not None else self._tables.setdefault(organisation.pk, {})
         if quarter not in tables:  # two threads counting it at once store equal tables
             if quarter is not None:
-                tables[quarter] = self._count(organisation, quarter)
+                earlier = part.earlier.get(quarter) if part is not None else None
+                tables[quarter] = self._count(organisation, quarter, earlier)
             else:
                 quarters = [self.table(organisation, q) for q in QUARTERS]
                 figures = {
@@ -857,15 +902,43 @@ class YearRecords:
                     )
                     for key, figure in _empty_figures().items()
                 }
-                tables[None] = self._table(organisation, None, self.rows(organisation), figures)
+                # Each inspection is in one quarter's class rows: the year's are their union.
+                members: dict[str, ClassRow] = {}
+                for row in (row for table in quarters for row in table.classes):
+                    into = members.setdefault(row.code, ClassRow(row.code, row.name))
+                    into.drawn.ids |= row.drawn.ids
+                    into.inspected.ids |= row.inspected.ids
+                    into.covered |= row.covered
+                classes = self._classes(organisation, None, set(), members.values())
+                tables[None] = self._table(organisation, None, figures, classes)
         return tables[quarter]
 
-    def _count(self, organisation: Organisation, quarter: int) -> Table:
+    def _count(
+        self,
+        organisation: Organisation,
+        quarter: int,
+        earlier: tuple[Table, Set[int]] | None = None,
+    ) -> Table:
+        """The quarter's table; from ``earlier`` (a table of the quarter counted before the
+        inspections ``changed`` were written, ``OrganisationYear.earlier``) where given, by
+        going through the changed inspections alone: every figure and class row holds an
+        inspection for what that inspection's own rows say (issue 21 §3)."""
         inspections = self.rows(organisation, quarter)
-        figures = _empty_figures()
+        if earlier is None:
+            figures = _empty_figures()
+            counted = inspections
+            members = {}
+        else:
+            table, changed = earlier
+            figures = {
+                key: replace(figure, ids=figure.ids - changed)
+                for key, figure in table.figures.items()
+            }
+            counted = [row for row in inspections if row["pk"] in changed]
+            members = {row.code: row.without(changed) for row in table.classes}
         part = self.parts.get(organisation.pk)
         joint = part.joint if part is not None else self.joint
-        for row in inspections:
+        for row in counted:
             figures[row["kind"]].ids.add(row["pk"])
             if row["draw_id"] in self.graded_draws:
                 figures["graded"].ids.add(row["pk"])
@@ -883,6 +956,11 @@ class YearRecords:
                 figures["revisit_sampled"].ids.add(row["pk"])
             if row["pk"] in self.revisits_done:
                 figures["revisit_done"].ids.add(row["pk"])
+            if row["kind"] in (Inspection.Kind.RANDOM, Inspection.Kind.COVERAGE):
+                stratum = row["stratum"]
+                if stratum not in members:
+                    members[stratum] = ClassRow(stratum, stratum)
+                members[stratum].add(row)
             if row["status"] != Inspection.Status.DONE:
                 continue
             figures["checked"].ids.add(row["pk"])
@@ -892,14 +970,16 @@ class YearRecords:
                 figures[f"result:{row['result_category']}"].ids.add(row["pk"])
             if row["result_category"] in VIOLATION_CATEGORIES:
                 figures["problems"].ids.add(row["pk"])
-        return self._table(organisation, quarter, inspections, figures)
+        in_period = {row["draw_id"] for row in inspections if row["draw_id"]}
+        classes = self._classes(organisation, quarter, in_period, members.values())
+        return self._table(organisation, quarter, figures, classes)
 
     def _table(
         self,
         organisation: Organisation,
         quarter: int | None,
-        inspections: list[dict],
         figures: dict[str, Figure],
+        classes: list[ClassRow],
     ) -> Table:
         figures["inspectors"].count = len(
             {person for pk in figures["inspectors"].ids for person in self.members[pk]}
@@ -909,35 +989,36 @@ class YearRecords:
             year=self.year,
             quarter=quarter,
             tasks=Figure("tasks", "抽查任务", count=len(self.period_tasks(organisation, quarter))),
-            classes=self._classes(organisation, quarter, inspections),
+            classes=classes,
             figures=figures,
         )
 
     def _classes(
-        self, organisation: Organisation, quarter: int | None, inspections: list[dict]
+        self,
+        organisation: Organisation,
+        quarter: int | None,
+        in_period: set[int],
+        members,
     ) -> list[ClassRow]:
         """Per class: the quota each draw committed to (selected + shortfall, so a class with
         too few eligible targets still shows what the plan required), the targets drawn, and
-        those inspected. Coverage classes count the inspections created for them."""
-        in_period = {row["draw_id"] for row in inspections if row["draw_id"]}
+        those inspected (``members``: rows holding the period's random and coverage checks by
+        class, ``ClassRow.add``). Coverage classes count the inspections created for them. A
+        quarter's quota is that of the draws of its tasks and of those its inspections came
+        from (``in_period``); the year's, of all its draws."""
         rows: dict[str, ClassRow] = {}
         for draw in self.draws.get(organisation.pk, []):
             if quarter and draw.quarter != quarter and draw.pk not in in_period:
                 continue
             for code, name, required in draw.strata:
                 rows.setdefault(code, ClassRow(code, name)).required += required
-        by_class: dict[str, list[dict]] = defaultdict(list)
-        for inspection in inspections:
-            if inspection["kind"] in (Inspection.Kind.RANDOM, Inspection.Kind.COVERAGE):
-                by_class[inspection["stratum"]].append(inspection)
-        for code, members in by_class.items():
-            coverage = members[0]["kind"] == Inspection.Kind.COVERAGE
-            row = rows.setdefault(code, ClassRow(code, code, coverage=coverage))
+        for found in members:
+            if not found.drawn.ids:
+                continue
+            coverage = max(found.drawn.ids) in found.covered
+            row = rows.setdefault(found.code, ClassRow(found.code, found.name))
+            row.drawn, row.inspected, row.covered = found.drawn, found.inspected, found.covered
             row.coverage = coverage
-            for inspection in members:
-                row.drawn.ids.add(inspection["pk"])
-                if inspection["status"] == Inspection.Status.DONE:
-                    row.inspected.ids.add(inspection["pk"])
             if coverage:
                 row.required = len(row.drawn.ids)  # 全覆盖: every eligible target gets one
         unnamed = [row for row in rows.values() if row.name == row.code]
