@@ -286,7 +286,8 @@ def results_read(sql: list[str]) -> str:
     reads = [s for s in sql if '"inspections_inspection"."publication_due"' in s]
     if not reads:
         return "not read"
-    return "by id" if all('"inspections_inspection"."id" IN' in s for s in reads) else "whole"
+    by_id = ('"inspections_inspection"."id" IN', '"inspections_inspection"."id" = ANY(')
+    return "by id" if all(any(ids in s for ids in by_id) for s in reads) else "whole"
 
 
 def test_the_dashboards_results_are_kept_and_read_again_only_where_they_changed(portal, make_user):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import workday_calendars
@@ -29,6 +29,7 @@ from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay, publishabl
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
+from shuangsuiji.prepared import Prepared
 from shuangsuiji.reports.statistics import (
     QUARTERS,
     KeptParts,
@@ -54,23 +55,54 @@ class Result(NamedTuple):
     published_on: dt.date | None
 
 
+def _of_year(rows: QuerySet, first: dt.date, last: dt.date, year: int) -> QuerySet:
+    """Of ``rows`` (``publishable``), the results of ``year`` (its ``first`` to ``last`` day):
+    those determined in it, and those not determined yet of inspections of the year, as the
+    values a ``Result`` is made of."""
+    determined = Q(determined_on__gte=first, determined_on__lte=last)
+    return rows.filter(determined | Q(determined_on__isnull=True, year=year)).values_list(
+        # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
+        "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
+    )  # fmt: skip
+
+
+#: A few results of one organisation read again after they changed (``OrganisationResults``):
+#: compiled once (``shuangsuiji.prepared``), for it runs after every result recorded.
+_CHANGED_RESULTS = Prepared(
+    lambda organisation, first, last, year, ids: _of_year(
+        publishable(organisation).filter(pk__in=ids), first, last, year
+    ),
+    organisation=int,
+    first=dt.date,
+    last=dt.date,
+    year=int,
+    ids=list,
+)
+
+
 def _read_results(
     organisations: list[Organisation], year: int, only: set[int] | None = None
 ) -> dict[int, dict[int, Result]]:
     """The year's results to be published, by organisation and id: those determined in the
-    year, and those not determined yet of inspections of the year; of the inspections ``only``
-    where given. One query, however many organisations."""
-    # ``publishable`` says which results are to be published; OR-ing it over the
-    # organisations keeps that one definition and still reads them in one query.
-    rows = functools.reduce(operator.or_, (publishable(o) for o in organisations))
-    rows = rows.filter(Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year))
+    year, and those not determined yet of inspections of the year; of one organisation's
+    inspections ``only`` where given. One query, however many organisations."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if only is not None:
-        rows = rows.filter(pk__in=only)
+        (organisation,) = organisations
+        rows = _CHANGED_RESULTS(
+            organisation=organisation.pk, first=first, last=last, year=year, ids=sorted(only)
+        )
+    else:
+        # ``publishable`` says which results are to be published; OR-ing it over the
+        # organisations keeps that one definition and still reads them in one query.
+        rows = _of_year(
+            functools.reduce(operator.or_, (publishable(o) for o in organisations)),
+            first,
+            last,
+            year,
+        )
     found: dict[int, dict[int, Result]] = defaultdict(dict)
-    for pk, organisation_id, determined_on, due, published_on in rows.values_list(
-        # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
-        "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
-    ):  # fmt: skip
+    for pk, organisation_id, determined_on, due, published_on in rows:
         found[organisation_id][pk] = Result(pk, determined_on, due, published_on)
     return found
 
@@ -113,8 +145,13 @@ class OrganisationResults:
     ) -> OrganisationResults:
         """The part with the inspections ``changed`` read again: gone, added or changed."""
         fresh = _read_results([organisation], year, changed).get(organisation.pk, {})
-        kept = {pk: r for pk, r in self.results.items() if pk not in changed}
-        part = OrganisationResults(*counter, self.everyone, kept | fresh)
+        # Copied whole and the changed taken out (one C call for a county's year of results);
+        # those read again follow the others, as they did.
+        results = dict(self.results)
+        for pk in changed:
+            results.pop(pk, None)
+        results.update(fresh)
+        part = OrganisationResults(*counter, self.everyone, results)
         if "by_quarter" in self.__dict__:
             # Grouped already (``cached_property`` keeps it in ``__dict__``): carried over, the
             # quarters the changed results were or are in regrouped from those results alone.
