@@ -1175,15 +1175,24 @@ def tree_tables(
     year: int,
     quarter: int | None = None,
     store: OrganisationStore | None = None,
+    subtree: list[Organisation] | None = None,
 ) -> TreeTables:
     """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
     queries that does not grow with the organisations below. With a ``store``, compact tables
-    (``Table.compact``), each organisation's read only when its rows changed since."""
-    below = in_tree_order(
-        Organisation.objects.bureaus()
-        .filter(path__startswith=organisation.path, is_active=True)
-        .exclude(pk=organisation.pk)
-    )
+    (``Table.compact``), each organisation's read only when its rows changed since. ``subtree``:
+    active bureaus in tree order that hold ``organisation``'s, read already (a report page's
+    choice of organisation)."""
+    if subtree is None:
+        subtree = in_tree_order(
+            Organisation.objects.bureaus().filter(
+                path__startswith=organisation.path, is_active=True
+            )
+        )
+    below = [
+        org
+        for org in subtree
+        if org.path.startswith(organisation.path) and org.pk != organisation.pk
+    ]
     everyone = [organisation, *below]
     if store is None:
         records = year_records(everyone, year)

@@ -146,7 +146,9 @@ def cached_content(
 
 
 def _tables(period: Period, store: OrganisationStore | None = None):
-    tables = tree_tables(period.organisation, period.year, period.quarter, store)
+    tables = tree_tables(
+        period.organisation, period.year, period.quarter, store, subtree=period.organisations
+    )
     if tables.below:
         # The total, the organisation's own work (a 市局 also inspects), then each below it.
         names = [
