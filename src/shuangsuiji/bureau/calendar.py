@@ -17,6 +17,7 @@ from django.db.models import Q
 from shuangsuiji.accounts.access import has_permission
 from shuangsuiji.accounts.models import Organisation, OrganisationLevel
 from shuangsuiji.bureau.models import WorkdayOverride, WorkdayYear
+from shuangsuiji.prepared import Prepared
 from shuangsuiji.workdays import WorkdayCalendar
 
 #: From this day of the year (month, day) on, the dashboard warns while next year's calendar is
@@ -24,8 +25,15 @@ from shuangsuiji.workdays import WorkdayCalendar
 WARN_FROM = (11, 1)
 
 
+#: Read for every staff page (the calendar warning in its header): compiled and planned once
+#: (``shuangsuiji.prepared``).
+_CONFIRMED_YEARS = Prepared(
+    lambda: WorkdayYear.objects.order_by().values_list("year", flat=True), planned_once=True
+)
+
+
 def confirmed_years() -> set[int]:
-    return set(WorkdayYear.objects.values_list("year", flat=True))
+    return set(_CONFIRMED_YEARS())
 
 
 def workday_calendar(organisation) -> WorkdayCalendar:

@@ -23,6 +23,11 @@ _STORED = Prepared(
     organisation=int,
     planned_once=True,
 )
+#: Several organisations' (``organisation_settings_many``: a board recomputed after a result).
+_SETTINGS_OF = Prepared(
+    lambda organisations: OrganisationSettings.objects.filter(organisation_id__in=organisations),
+    organisations=list,
+)
 
 
 def organisation_settings(organisation: Organisation) -> OrganisationSettings:
@@ -103,7 +108,7 @@ def organisation_settings_many(
     (reads never write)."""
     stored = {
         settings.organisation_id: settings
-        for settings in OrganisationSettings.objects.filter(organisation__in=organisations)
+        for settings in _SETTINGS_OF(organisations=sorted(org.pk for org in organisations))
     }
     result = {}
     for organisation in organisations:

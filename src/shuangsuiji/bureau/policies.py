@@ -56,6 +56,15 @@ _ADJUSTMENTS = Prepared(
     policy=int,
     planned_once=True,
 )
+#: ``effective_presets``' two queries, compiled once: a board is recomputed after every result
+#: recorded, and reads its organisations' policies each time (issue 21 §3).
+_POLICIES_OF = Prepared(
+    lambda organisations: OrganisationPolicy.objects.filter(organisation_id__in=organisations),
+    organisations=list,
+)
+_ADJUSTMENTS_OF = Prepared(
+    lambda policies: PolicyAdjustment.objects.filter(policy_id__in=policies), policies=list
+)
 
 
 def _title(slug: str) -> str:
@@ -97,13 +106,13 @@ def effective_presets(organisations: list[Organisation]) -> dict[int, Preset | N
     ``organisation_policy``'s words)."""
     by_pk = {org.pk: org for org in organisations}
     policies: dict[int, OrganisationPolicy] = {}
-    for policy in OrganisationPolicy.objects.filter(organisation__in=organisations):
+    for policy in _POLICIES_OF(organisations=sorted(by_pk)):
         organisation = by_pk[policy.organisation_id]
         if policy.preset == organisation.policy_preset:
             policy.organisation = organisation  # in hand already: no query for its code
             policies[organisation.pk] = policy
     adjustments: dict[int, list[PolicyAdjustment]] = defaultdict(list)
-    for adjustment in PolicyAdjustment.objects.filter(policy__in=list(policies.values())):
+    for adjustment in _ADJUSTMENTS_OF(policies=sorted(p.pk for p in policies.values())):
         adjustments[adjustment.policy_id].append(adjustment)  # in Meta order, as effective_preset
     presets: dict[int, Preset | NoPolicy] = {}
     for organisation in organisations:

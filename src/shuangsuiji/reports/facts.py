@@ -107,6 +107,19 @@ def _read_results(
     return found
 
 
+#: The organisations' enforcement officers on duty (``Facts.inspectors``), compiled once: read
+#: for every board recomputed after a result.
+_INSPECTORS = Prepared(
+    lambda organisations: (
+        Inspector.objects.drawable()
+        .filter(organisation_id__in=organisations)
+        .order_by("name")
+        .values_list("organisation_id", "pk", "name")
+    ),
+    organisations=list,
+)
+
+
 #: The organisations' results of a year this process has read (``OrganisationResults``).
 KEPT_RESULTS = KeptParts()
 
@@ -414,12 +427,7 @@ class Facts:
     @cached_property
     def inspectors(self) -> dict[int, list[tuple[int, str]]]:
         """Each organisation's enforcement officers on duty (pk, name), by name."""
-        rows = (
-            Inspector.objects.drawable()
-            .filter(organisation__in=self.organisations)
-            .order_by("name")
-            .values_list("organisation_id", "pk", "name")
-        )
+        rows = _INSPECTORS(organisations=sorted(org.pk for org in self.organisations))
         people: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for organisation_id, pk, name in rows:
             people[organisation_id].append((pk, name))
