@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Max, QuerySet, Subquery, Sum
+from django.db.models import QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -41,6 +41,7 @@ from shuangsuiji.planning.models import (
     SamplingTask,
 )
 from shuangsuiji.policy import Quarter
+from shuangsuiji.prepared import Prepared
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
 from shuangsuiji.reports.statistics import OrganisationStore, tree_tables
@@ -90,28 +91,40 @@ class Period:
         return sorted(found, key=lambda o: o.code)
 
 
-def data_version(organisations: QuerySet[Organisation] | list[int]) -> str:
-    """A key that changes whenever any row of ``organisations`` changes, or a row of no one
-    organisation (the list of organisations, a province-wide calendar day), or a 统计报送 act.
+def _version_rows(organisations: list[int]) -> QuerySet:
+    newest_review = UpwardReview.objects.order_by("-pk").values("pk")[:1]
+    newest_deadline = UpwardDeadline.objects.order_by("-updated_at").values("updated_at")[:1]
+    return (
+        versions.organisations_rows(organisations)
+        .order_by()
+        .values_list("counter", Subquery(newest_review), Subquery(newest_deadline))
+    )
+
+
+#: ``data_version``'s query, compiled and planned once: it runs for every request of the
+#: dashboard, kept or not (``shuangsuiji.prepared``).
+_VERSION_ROWS = Prepared(_version_rows, organisations=list, planned_once=True)
+
+
+def data_version(organisations: list[int]) -> str:
+    """A key that changes whenever any row of ``organisations`` (ids) changes, or a row of no
+    one organisation (the list of organisations, a province-wide calendar day), or a 统计报送
+    act.
 
     The first is the sum of their public version counters (disclosure/versions.py), which the
     database's triggers raise on every write of every table but the staff's own (accounts,
     audit, reports), whoever writes; counters only ever rise, so two different states never
     share a sum. The dashboard also reads 统计报送 (reports' own tables, not versioned): every
     act on a report adds a review, and a deadline keeps its time of change, so the newest of
-    each stands for them. One query."""
-    ids = organisations.values("pk") if isinstance(organisations, QuerySet) else organisations
-    newest_review = UpwardReview.objects.order_by("-pk").values("pk")[:1]
-    newest_deadline = UpwardDeadline.objects.order_by("-updated_at").values("updated_at")[:1]
-    # Row 0 exists once any organisation does, so the aggregate always has a row to carry the
-    # newest review and deadline.
-    found = versions.organisations_rows(ids).aggregate(
-        total=Sum("counter"),
-        review=Max(Subquery(newest_review)),
-        deadline=Max(Subquery(newest_deadline)),
-    )
-    deadline = found["deadline"].timestamp() if found["deadline"] else 0
-    return f"{found['total'] or 0}.{found['review'] or 0}.{deadline}"
+    each stands for them, read with each counter row. One query."""
+    rows = _VERSION_ROWS(organisations=sorted(organisations))
+    # Row 0 exists once any organisation does, so there is always a row to carry the newest
+    # review and deadline.
+    total = sum(counter for counter, _, _ in rows)
+    review = rows[0][1] if rows else None
+    deadline = rows[0][2] if rows else None
+    stamp = deadline.timestamp() if deadline else 0
+    return f"{total}.{review or 0}.{stamp}"
 
 
 def organisation_counters(organisations: QuerySet[Organisation] | list[int]) -> dict[int, int]:
