@@ -41,7 +41,7 @@ from shuangsuiji.planning.models import (
     SamplingTask,
 )
 from shuangsuiji.policy import Quarter
-from shuangsuiji.prepared import Prepared
+from shuangsuiji.prepared import PREFIX, Prepared
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
 from shuangsuiji.reports.statistics import OrganisationStore, tree_tables
@@ -51,6 +51,17 @@ READERS = ("manage_sampling", "read_org_data")
 ARCHIVE_READERS = ("manage_sampling", "read_org_data", "approve_plans", "view_audit")
 
 
+#: The active bureaus of a reader's subtree, read by every report page (``Period``): compiled
+#: and planned once (``shuangsuiji.prepared``).
+_SUBTREE = Prepared(
+    lambda path: (
+        Organisation.objects.filter(path__startswith=path).bureaus().filter(is_active=True)
+    ),
+    path=PREFIX,
+    planned_once=True,
+)
+
+
 class Period:
     """The organisation and period a report page is about, read from the query string."""
 
@@ -58,11 +69,7 @@ class Period:
         today = timezone.localdate()
         #: Those the user may choose, read once: the page's choice of organisation lists them,
         #: and the dashboard finds the organisation's 分局 among them.
-        self.organisations = in_tree_order(
-            Organisation.objects.subtree_of(request.user.organisation)
-            .bureaus()
-            .filter(is_active=True)
-        )
+        self.organisations = in_tree_order(_SUBTREE(path=request.user.organisation.path))
         code = request.GET.get("org", "")
         self.organisation = request.user.organisation
         if code:
