@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from shuangsuiji.directory.models import RegulatoryEvent
 from shuangsuiji.inspections.models import ItemOutcome, ResultCategory
+from shuangsuiji.inspections.selectors import overdue_follow_ups
 from shuangsuiji.inspections.services import (
     follow_up_close,
     follow_up_open,
     inspection_submit,
     is_closed,
-    overdue_follow_ups,
 )
 from shuangsuiji.planning.quarters import quarter_view
 from shuangsuiji.policy import Quarter
@@ -37,8 +37,12 @@ def test_rectification_to_closure_and_overdue(setup):
     step = follow_up_open(actor=s["coordinator"], inspection=inspection, kind="rectify",
                           opened_on=D(2026, 10, 1), deadline=D(2026, 10, 31))  # fmt: skip
     assert not is_closed(inspection)
-    assert list(overdue_follow_ups(s["county"], D(2026, 11, 1))) == [step]
-    assert list(overdue_follow_ups(s["county"], D(2026, 10, 31))) == []
+    late = {"inspection_id": inspection.pk, "inspection__target__name": inspection.target.name,
+            "kind": "rectify", "deadline": D(2026, 10, 31)}  # fmt: skip
+    assert overdue_follow_ups(s["county"], D(2026, 11, 1), 50) == ([late], 1)
+    assert overdue_follow_ups(s["county"], D(2026, 10, 31), 50) == ([], 0)
+    # The count without the rows (the home page's to-do).
+    assert overdue_follow_ups(s["county"], D(2026, 11, 1), 0) == ([], 1)
     with pytest.raises(ValidationError, match="请写明办结情况"):
         follow_up_close(
             actor=s["coordinator"], follow_up=step, closed_on=D(2026, 11, 2), outcome=""
@@ -46,7 +50,7 @@ def test_rectification_to_closure_and_overdue(setup):
     follow_up_close(actor=s["coordinator"], follow_up=step, closed_on=D(2026, 11, 2),
                     outcome="复查：已按期整改到位")  # fmt: skip
     assert is_closed(inspection)
-    assert list(overdue_follow_ups(s["county"], D(2026, 11, 3))) == []
+    assert overdue_follow_ups(s["county"], D(2026, 11, 3), 50) == ([], 0)
 
 
 def test_penalty_becomes_an_event_and_makes_the_target_special_next_quarter(setup):
@@ -105,7 +109,13 @@ def test_follow_up_buttons_and_overdue_page(setup, client):
                 {"kind": "rectify", "opened_on": "2026-10-01", "deadline": "2026-10-31"})  # fmt: skip
     step = inspection.follow_ups.get()
     page = client.get(reverse("inspections:overdue")).content.decode()
-    assert inspection.target.name in page
+    # The row: the unit, the step, its deadline and where to handle it (the record form).
+    record = reverse("inspections:record", args=[inspection.pk])
+    assert "逾期的后续处置（1 项）" in page
+    assert (
+        f"<tr><td>{inspection.target.name}</td><td>责令整改</td><td>2026-10-31</td>\n"
+        f'    <td><a href="{record}">处理</a></td></tr>'
+    ) in page
     client.post(reverse("inspections:follow_up_close", args=[inspection.pk, step.pk]),
                 {"closed_on": "2026-11-02", "outcome": "复查合格"})  # fmt: skip
     step.refresh_from_db()

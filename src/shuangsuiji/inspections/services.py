@@ -584,19 +584,6 @@ def is_closed(inspection: Inspection) -> bool:
     )
 
 
-def overdue_follow_ups(organisation, today: dt.date):
-    from shuangsuiji.inspections.models import FollowUp
-
-    return (
-        FollowUp.objects.filter(
-            organisation=organisation, closed_on__isnull=True, deadline__lt=today
-        )
-        .select_related("inspection__target")
-        .only("kind", "deadline", "inspection__target__name")  # what 逾期事项 shows
-        .order_by("deadline")
-    )
-
-
 def revisits_described(revisits, kwargs):
     draw = kwargs["draw"]
     summary = f"抽取回访对象：{draw.draw_id}，{len(revisits)} 项"

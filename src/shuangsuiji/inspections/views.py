@@ -520,12 +520,12 @@ def overdue(request):
 def _overdue(organisation, today) -> dict:
     # The bureau's open follow-ups are one range of an index (``followup_open_due``): the
     # count and the shown rows are two short reads, not every row built in Python.
-    follow_ups = services.overdue_follow_ups(organisation, today)
+    rows, follow_up_count = selectors.overdue_follow_ups(organisation, today, OVERDUE_SHOWN)
     return {
         "inspections": selectors.overdue_inspections(organisation, today, shown=OVERDUE_SHOWN),
         "inspection_count": selectors.overdue_inspection_count(organisation, today),
-        "rows": list(follow_ups[:OVERDUE_SHOWN]),
-        "follow_up_count": follow_ups.count(),
+        "rows": rows,
+        "follow_up_count": follow_up_count,
     }
 
 

@@ -20,7 +20,6 @@ from shuangsuiji.bureau.calendar import calendar_warning
 from shuangsuiji.disclosure.caching import kept_until_changed
 from shuangsuiji.inspections import selectors
 from shuangsuiji.inspections.models import PUBLIC_RESULT, Inspection, InspectionPart
-from shuangsuiji.inspections.services import overdue_follow_ups
 from shuangsuiji.planning.models import AnnualPlan, Draw, SamplingTask
 from shuangsuiji.policy import Quarter
 from shuangsuiji.reports.upward import upward_todo
@@ -130,7 +129,7 @@ def _coordinator(organisation: Organisation, today: dt.date) -> list[Todo]:
     found.append(Todo("待人工指派执法人员的检查", unstaffed, reverse("inspections:overdue")))
     overdue = selectors.overdue_inspection_count(organisation, today)
     found.append(Todo("超过检查时限仍未完成的检查", overdue, reverse("inspections:overdue"), True))
-    follow_ups = overdue_follow_ups(organisation, today).count()
+    _, follow_ups = selectors.overdue_follow_ups(organisation, today, 0)  # the count alone
     found.append(Todo("已过期限的后续处置", follow_ups, reverse("inspections:overdue"), True))
     # Only the counts: no result is read as a row (``shown=0``).
     report = selectors.publication(organisation, today.year, today, shown=0)

@@ -13,7 +13,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from shuangsuiji.html import day, escape, link_maker
-from shuangsuiji.inspections.models import Inspection
+from shuangsuiji.inspections.models import FollowUp, Inspection
 from shuangsuiji.inspections.templatetags.task_cards import team_line
 from shuangsuiji.planning.models import period_label
 
@@ -50,10 +50,11 @@ def late_inspection_rows(rows) -> SafeString:
 @register.simple_tag
 def late_follow_up_rows(rows) -> SafeString:
     record_url = link_maker("inspections:record", number=True)
+    kinds = dict(FollowUp.Kind.choices)
     html = [
-        f"<tr><td>{escape(f.inspection.target.name)}</td><td>{escape(f.get_kind_display())}</td>"
-        f"<td>{day(f.deadline)}</td>\n"
-        f'    <td><a href="{record_url(f.inspection_id)}">处理</a></td></tr>\n  '
+        f"<tr><td>{escape(f['inspection__target__name'])}</td><td>{escape(kinds[f['kind']])}</td>"
+        f"<td>{day(f['deadline'])}</td>\n"
+        f'    <td><a href="{record_url(f["inspection_id"])}">处理</a></td></tr>\n  '
         for f in rows
     ]
     return mark_safe("".join(html))
