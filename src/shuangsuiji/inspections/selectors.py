@@ -109,6 +109,71 @@ _PUBLICATION_ROWS = Prepared(
 )
 
 
+def _results_of(organisation: int, first: dt.date, last: dt.date, year: int | None = None):
+    """The organisation's results to be published determined from ``first`` to ``last``;
+    with ``year``, also those of the year's inspections not determined yet."""
+    period = Q(determined_on__gte=first, determined_on__lte=last)
+    if year is not None:
+        period |= Q(determined_on__isnull=True, year=year)
+    return publishable(organisation).filter(period)
+
+
+def _published_counts(rows: QuerySet) -> QuerySet:
+    """(published, of which on time) of ``rows``: one row, none where none is published.
+    Published by the end of its due day in Beijing (``__date`` is in the current time zone, as
+    ``timezone.localdate`` is); a result without a due date is never late."""
+    in_time = Q(publication_due__isnull=True) | Q(published_at__date__lte=F("publication_due"))
+    return (
+        rows.filter(published_at__isnull=False)
+        .order_by()
+        .values("organisation_id")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=in_time))
+        .values_list("total", "on_time")
+    )
+
+
+def _waiting(rows: QuerySet) -> QuerySet:
+    """``rows`` determined and not yet published, the earliest due first, as ``publication``
+    classifies them."""
+    return (
+        rows.filter(published_at__isnull=True, determined_on__isnull=False)
+        .order_by("publication_due", "pk")
+        .values_list("pk", "status", "released_by_id", "draw_id", "draw__status", "publication_due")
+    )
+
+
+# ``publication``'s two queries for a year and for a quarter, compiled once: 结果公示 and the
+# home page's to-dos are counted again after every result recorded (issue 21 §3).
+_PUBLISHED_IN_YEAR = Prepared(
+    lambda organisation, first, last, year: _published_counts(
+        _results_of(organisation, first, last, year)
+    ),
+    organisation=int,
+    first=dt.date,
+    last=dt.date,
+    year=int,
+)
+_WAITING_IN_YEAR = Prepared(
+    lambda organisation, first, last, year: _waiting(_results_of(organisation, first, last, year)),
+    organisation=int,
+    first=dt.date,
+    last=dt.date,
+    year=int,
+)
+_PUBLISHED_IN_QUARTER = Prepared(
+    lambda organisation, first, last: _published_counts(_results_of(organisation, first, last)),
+    organisation=int,
+    first=dt.date,
+    last=dt.date,
+)
+_WAITING_IN_QUARTER = Prepared(
+    lambda organisation, first, last: _waiting(_results_of(organisation, first, last)),
+    organisation=int,
+    first=dt.date,
+    last=dt.date,
+)
+
+
 def publication(
     organisation,
     year: int,
@@ -127,26 +192,22 @@ def publication(
     """
     today = today or timezone.localdate()
     releasing = organisation_settings(organisation).require_release
-    rows = publishable(organisation).filter(
-        Q(determined_on__year=year) | Q(determined_on__isnull=True, year=year)
-    )
     if quarter:
         period = Quarter(year, quarter)
-        rows = rows.filter(determined_on__range=(period.start, period.end))
+        values = {"organisation": organisation.pk, "first": period.start, "last": period.end}
+        published, waiting = _PUBLISHED_IN_QUARTER(**values), _WAITING_IN_QUARTER(**values)
+    else:
+        values = {
+            "organisation": organisation.pk,
+            "first": dt.date(year, 1, 1),
+            "last": dt.date(year, 12, 31),
+            "year": year,
+        }
+        published, waiting = _PUBLISHED_IN_YEAR(**values), _WAITING_IN_YEAR(**values)
     report = Publication(require_release=releasing)
-    # Published by the end of its due day in Beijing (``__date`` is in the current time zone,
-    # as ``timezone.localdate`` is); a result without a due date is never late.
-    in_time = Q(publication_due__isnull=True) | Q(published_at__date__lte=F("publication_due"))
-    published = rows.filter(published_at__isnull=False).aggregate(
-        total=Count("pk"), on_time=Count("pk", filter=in_time)
-    )
-    report.on_time = published["on_time"] or 0
-    report.late = (published["total"] or 0) - report.on_time
-    waiting = (
-        rows.filter(published_at__isnull=True, determined_on__isnull=False)
-        .order_by("publication_due", "pk")
-        .values_list("pk", "status", "released_by_id", "draw_id", "draw__status", "publication_due")
-    )
+    total, on_time = published[0] if published else (0, 0)
+    report.on_time = on_time
+    report.late = total - on_time
     lists: dict[str, list[tuple[int, str, int]]] = {"to_release": [], "held": [], "overdue": []}
     for pk, status, released_by_id, draw_id, draw_status, due in waiting:
         state = "未提交"
