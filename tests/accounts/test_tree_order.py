@@ -54,6 +54,10 @@ def test_a_stored_list_of_organisations_and_rows_by_organisation_follow_the_tree
         User.objects.create(username=f"u{code}", organisation=made[code])
     users = User.objects.order_by(tree_position(Organisation.objects.all(), "organisation"))
     assert [u.organisation.code for u in users] == ["130202", "130281", "130300"]
+    # Nothing to place (a partner department's own bureaus, a portal with no organisation yet).
+    assert list(Organisation.objects.filter(code="999999").in_tree_order()) == []
+    nobody = User.objects.order_by(tree_position([], "organisation"), "username")
+    assert [u.username for u in nobody] == ["u130300", "u130281", "u130202"]  # by key
 
 
 def test_the_portals_list_of_organisations_reads_as_the_tree(db, client):

@@ -60,12 +60,16 @@ def in_tree_order(organisations) -> list["Organisation"]:
     return sorted(found, key=key)
 
 
-def tree_position(organisations, field: str = "pk") -> models.Case:
+def tree_position(organisations, field: str = "pk") -> models.Case | models.F:
     """An ORDER BY term that puts rows in ``in_tree_order`` of their organisation ``field``
     (``"pk"`` for organisations themselves, ``"organisation"`` for rows that belong to one);
     rows of an organisation not among ``organisations`` come last. For the short lists of one
     reader's subtree: a province is some two hundred organisations."""
     ordered = in_tree_order(organisations)
+    if not ordered:
+        # A CASE of no branches is its default alone, a constant: PostgreSQL reads
+        # ``ORDER BY 0`` as a column's position. With nothing to place, rows go by key.
+        return models.F(field)
     return models.Case(
         *(models.When(**{field: o.pk}, then=place) for place, o in enumerate(ordered)),
         default=len(ordered),
