@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
@@ -109,13 +110,21 @@ _PUBLICATION_ROWS = Prepared(
 )
 
 
-def _results_of(organisation: int, first: dt.date, last: dt.date, year: int | None = None):
-    """The organisation's results to be published determined from ``first`` to ``last``;
-    with ``year``, also those of the year's inspections not determined yet."""
+def determined_between(
+    rows: QuerySet[Inspection], first: dt.date, last: dt.date, year: int | None = None
+) -> QuerySet[Inspection]:
+    """Of ``rows`` (``publishable``), the results determined from ``first`` to ``last``; with
+    ``year`` (``first`` and ``last`` its first and last day), also those of the year's
+    inspections not determined yet: a year's results to be published (JX-4.7). Days, not a
+    ``__year`` lookup, so that ``Prepared`` passes them as values."""
     period = Q(determined_on__gte=first, determined_on__lte=last)
     if year is not None:
         period |= Q(determined_on__isnull=True, year=year)
-    return publishable(organisation).filter(period)
+    return rows.filter(period)
+
+
+def _results_of(organisation: int, first: dt.date, last: dt.date, year: int | None = None):
+    return determined_between(publishable(organisation), first, last, year)
 
 
 def _published_counts(rows: QuerySet) -> QuerySet:
@@ -142,36 +151,24 @@ def _waiting(rows: QuerySet) -> QuerySet:
     )
 
 
-# ``publication``'s two queries for a year and for a quarter, compiled once: 结果公示 and the
-# home page's to-dos are counted again after every result recorded (issue 21 §3).
-_PUBLISHED_IN_YEAR = Prepared(
-    lambda organisation, first, last, year: _published_counts(
-        _results_of(organisation, first, last, year)
-    ),
-    organisation=int,
-    first=dt.date,
-    last=dt.date,
-    year=int,
-)
-_WAITING_IN_YEAR = Prepared(
-    lambda organisation, first, last, year: _waiting(_results_of(organisation, first, last, year)),
-    organisation=int,
-    first=dt.date,
-    last=dt.date,
-    year=int,
-)
-_PUBLISHED_IN_QUARTER = Prepared(
-    lambda organisation, first, last: _published_counts(_results_of(organisation, first, last)),
-    organisation=int,
-    first=dt.date,
-    last=dt.date,
-)
-_WAITING_IN_QUARTER = Prepared(
-    lambda organisation, first, last: _waiting(_results_of(organisation, first, last)),
-    organisation=int,
-    first=dt.date,
-    last=dt.date,
-)
+def _of_year_and_quarter(query: Callable[[QuerySet], QuerySet]) -> tuple[Prepared, Prepared]:
+    """``query`` of an organisation's results of a year (``year``: with those not determined
+    yet) and of a quarter, each compiled once: 结果公示 and the home page's to-dos are counted
+    again after every result recorded (issue 21 §3)."""
+    days = {"organisation": int, "first": dt.date, "last": dt.date}
+    of_year = Prepared(
+        lambda organisation, first, last, year: query(_results_of(organisation, first, last, year)),
+        **days,
+        year=int,
+    )
+    of_quarter = Prepared(
+        lambda organisation, first, last: query(_results_of(organisation, first, last)), **days
+    )
+    return of_year, of_quarter
+
+
+_PUBLISHED_IN_YEAR, _PUBLISHED_IN_QUARTER = _of_year_and_quarter(_published_counts)
+_WAITING_IN_YEAR, _WAITING_IN_QUARTER = _of_year_and_quarter(_waiting)
 
 
 def publication(

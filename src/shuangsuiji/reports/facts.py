@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from shuangsuiji.accounts.models import Organisation
 from shuangsuiji.bureau.calendar import workday_calendars
@@ -25,7 +25,12 @@ from shuangsuiji.directory.policy_input import event_record, target_record
 from shuangsuiji.disclosure.versions import EVERYONE
 from shuangsuiji.inspections.deadlines import LATE, ON_TIME, PENDING, timeliness
 from shuangsuiji.inspections.models import Inspection
-from shuangsuiji.inspections.selectors import DeadlineFact, LocalDay, publishable
+from shuangsuiji.inspections.selectors import (
+    DeadlineFact,
+    LocalDay,
+    determined_between,
+    publishable,
+)
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
@@ -40,6 +45,7 @@ from shuangsuiji.reports.statistics import (
     kept_parts,
     quarter_of,
     regrouped,
+    replaced,
     year_records,
 )
 from shuangsuiji.workdays import WorkdayCalendar
@@ -56,11 +62,9 @@ class Result(NamedTuple):
 
 
 def _of_year(rows: QuerySet, first: dt.date, last: dt.date, year: int) -> QuerySet:
-    """Of ``rows`` (``publishable``), the results of ``year`` (its ``first`` to ``last`` day):
-    those determined in it, and those not determined yet of inspections of the year, as the
-    values a ``Result`` is made of."""
-    determined = Q(determined_on__gte=first, determined_on__lte=last)
-    return rows.filter(determined | Q(determined_on__isnull=True, year=year)).values_list(
+    """Of ``rows`` (``publishable``), the results of ``year`` (its ``first`` to ``last`` day,
+    ``determined_between``), as the values a ``Result`` is made of."""
+    return determined_between(rows, first, last, year).values_list(
         # The day in Beijing, by the database (as ``statistics.INSPECTION_DAYS``).
         "pk", "organisation_id", "determined_on", "publication_due", LocalDay("published_at")
     )  # fmt: skip
@@ -158,13 +162,7 @@ class OrganisationResults:
     ) -> OrganisationResults:
         """The part with the inspections ``changed`` read again: gone, added or changed."""
         fresh = _read_results([organisation], year, changed).get(organisation.pk, {})
-        # Copied whole and the changed taken out (one C call for a county's year of results);
-        # those read again follow the others, as they did.
-        results = dict(self.results)
-        for pk in changed:
-            results.pop(pk, None)
-        results.update(fresh)
-        part = OrganisationResults(*counter, self.everyone, results)
+        part = OrganisationResults(*counter, self.everyone, replaced(self.results, changed, fresh))
         if "by_quarter" in self.__dict__:
             # Grouped already (``cached_property`` keeps it in ``__dict__``): carried over, the
             # quarters the changed results were or are in regrouped from those results alone.

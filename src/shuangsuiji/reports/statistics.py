@@ -193,6 +193,17 @@ def period_quarter(row: dict) -> int:
     return quarter_of(day)
 
 
+def replaced(rows: dict, changed: Set[int], fresh: dict) -> dict:
+    """``rows`` (by inspection id) with the inspections ``changed`` read again: ``fresh`` holds
+    those still there, which follow the others, as they do in ``regrouped``. Copied whole and
+    the changed taken out: a copy is one C call, and a county's year is thousands of rows."""
+    found = dict(rows)
+    for pk in changed:
+        found.pop(pk, None)
+    found.update(fresh)
+    return found
+
+
 def grouped_by_quarter(rows, quarter: Callable) -> dict[int, list]:
     """``rows`` by ``quarter(row)``, in their order; a row in no quarter (``None``) is left
     out."""
@@ -510,23 +521,16 @@ class OrganisationYear:
         the organisation's counter rose for since, as logged (``InspectionChange``)."""
         fresh = InspectionRows.changed(year, organisation, changed)
 
-        def kept(rows: dict, new: dict) -> dict:
-            # Copied whole and the changed taken out (a copy is one C call, a county's year
-            # thousands of rows); those read again follow the others, as they did.
-            found = dict(rows)
-            for pk in changed:
-                found.pop(pk, None)
-            found.update(new)
-            return found
-
         part = replace(
             self,
             counter=counter[0],
             stamp=counter[1],
-            inspections=kept(self.inspections, {row["pk"]: row for row in fresh.inspections}),
-            follow_ups=kept(self.follow_ups, fresh.follow_ups),
-            members=kept(self.members, fresh.members),
-            joint_parts=kept(self.joint_parts, fresh.joint_parts),
+            inspections=replaced(
+                self.inspections, changed, {row["pk"]: row for row in fresh.inspections}
+            ),
+            follow_ups=replaced(self.follow_ups, changed, fresh.follow_ups),
+            members=replaced(self.members, changed, fresh.members),
+            joint_parts=replaced(self.joint_parts, changed, fresh.joint_parts),
             revisits_sampled=frozenset((self.revisits_sampled - changed) | fresh.revisits_sampled),
             revisits_done=frozenset((self.revisits_done - changed) | fresh.revisits_done),
         )
