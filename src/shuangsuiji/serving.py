@@ -17,6 +17,7 @@ its own. Writes stay correct across processes because they rely on the database'
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import re
 import sys
@@ -24,6 +25,15 @@ from collections.abc import Callable
 
 #: Seconds SIGTERM waits for a worker to finish its requests before it is killed.
 STOP_SECONDS = 30
+
+#: The cyclic garbage collector's thresholds in a worker (``gc.set_threshold``): a collection
+#: of the youngest objects after this many allocations (Python's default is 700), of the
+#: middle ones after 20 of those, of all of them after 100 of those. A worker keeps tens of
+#: thousands of rows between requests (``reports.statistics.KEPT``) and a report page after a
+#: change allocates some hundred thousand objects, which with the defaults set off a collection
+#: of the whole heap every other request: a third of a province's 统计表 (docs/load.md
+#: “垃圾回收”, ``benchmarks/staff.py --after-change``). Garbage in cycles still goes, later.
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 
 #: The headers only a trusted reverse proxy may set (waitress, the former engine, cleared the
 #: same set from anyone else).
@@ -88,7 +98,17 @@ def load_application(trusted_proxy: str, target: str) -> Callable:
     import importlib
 
     module, _, attribute = target.partition(":")
-    return behind_proxy(getattr(importlib.import_module(module), attribute), trusted_proxy)
+    application = getattr(importlib.import_module(module), attribute)
+    tune_collector()
+    return behind_proxy(application, trusted_proxy)
+
+
+def tune_collector() -> None:
+    """What the app loaded (modules, templates, settings) lives as long as the process: frozen,
+    no collection walks it again, and a forked worker does not copy its pages by marking them;
+    then the thresholds above."""
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 class WorkerLines(logging.Filter):
@@ -186,6 +206,7 @@ def serve(
     # Static files were collected and settings read through Django before this point; whatever
     # opened a connection, the workers must not inherit it.
     databases.close_all()
+    tune_collector()  # before the fork, so that the workers share the frozen pages
     try:
         server.serve(target_loader=functools.partial(load_application, trusted_proxy))
     except (OSError, RuntimeError) as error:
