@@ -16,7 +16,7 @@ from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports.compliance import ABSENT, BAD, OK, RUNNING, Dashboard, SideBoard, SideCell
 from shuangsuiji.reports.evaluators import Verdict
-from shuangsuiji.reports.statistics import Figure, Table
+from shuangsuiji.reports.statistics import LABELS, SECTIONS, Numbers, Table
 
 
 @dataclass(frozen=True)
@@ -50,33 +50,35 @@ class Sheet:
 class StatisticsRow:
     section: str
     label: str
-    figures: list[Figure]
+    key: str
+    #: The row's number in each column.
+    values: list[int]
+    #: Whether its numbers have inspections behind them, to list.
+    lists_inspections: bool
 
 
-def statistics_rows(tables: list[Table]) -> list[StatisticsRow]:
-    """The rows of the 统计表 across one or more organisations' tables (same order)."""
-    rows = [StatisticsRow("抽查任务", "抽查任务数", [t.tasks for t in tables])]
-    codes: dict[str, str] = {}
-    for table in tables:
-        for row in table.classes:
-            codes.setdefault(row.code, row.name)
-    for code, name in codes.items():
-        found = [next((r for r in t.classes if r.code == code), None) for t in tables]
-        required = [
-            Figure(f"class:{code}:required", "应抽取", count=r.required if r else 0) for r in found
-        ]
-        drawn = [r.drawn if r else Figure(f"class:{code}:drawn", "抽取") for r in found]
-        inspected = [r.inspected if r else Figure(f"class:{code}:inspected", "") for r in found]
+def statistics_rows(columns: list[Numbers]) -> list[StatisticsRow]:
+    """The rows of the 统计表 across one or more organisations' numbers (same order)."""
+    counted = frozenset().union(*(c.counted for c in columns))
+
+    def row(section: str, label: str, key: str) -> StatisticsRow:
+        values = [c.values.get(key, 0) for c in columns]
+        return StatisticsRow(section, label, key, values, key not in counted)
+
+    rows = [row("抽查任务", "抽查任务数", "tasks")]
+    names: dict[str, str] = {}
+    for column in columns:
+        for code, name, _ in column.classes:
+            names.setdefault(code, name)
+    for code, name in names.items():
+        section = f"按监管类别：{name}"
         rows += [
-            StatisticsRow(f"按监管类别：{name}", "应抽取（户）", required),
-            StatisticsRow(f"按监管类别：{name}", "已抽取（户）", drawn),
-            StatisticsRow(f"按监管类别：{name}", "已检查（户）", inspected),
+            row(section, "应抽取（户）", f"class:{code}:required"),
+            row(section, "已抽取（户）", f"class:{code}:drawn"),
+            row(section, "已检查（户）", f"class:{code}:inspected"),
         ]
-    for section, figures in tables[0].rows():
-        for index, figure in enumerate(figures):
-            keyed = [t.figure(figure.key) for t in tables]
-            rows.append(StatisticsRow(section, figure.label, keyed))
-            del index
+    for section, keys in SECTIONS:
+        rows += [row(section, LABELS[key], key) for key in keys]
     return rows
 
 
@@ -88,8 +90,8 @@ def statistics_sheet(tables: list[Table], names: list[str]) -> Sheet:
     first = tables[0]
     header = [[Cell("项目"), Cell("指标"), *(Cell(name) for name in names)]]
     rows = [
-        [row.section, row.label, *(figure.value for figure in row.figures)]
-        for row in statistics_rows(tables)
+        [row.section, row.label, *row.values]
+        for row in statistics_rows([Numbers.of(t) for t in tables])
     ]
     return Sheet(
         title="随机抽查情况统计表",

@@ -56,11 +56,8 @@ class Figure:
     key: str
     label: str
     ids: set[int] = field(default_factory=set)
-    #: For figures that count something else than inspections (tasks, inspectors), and for a
-    #: compact table's figures (``Table.compact``), which keep the number without the ids.
+    #: For figures that count something else than inspections (tasks, inspectors).
     count: int | None = None
-    #: Whether the number has inspections behind it to list; unset, whether it has no ``count``.
-    listed: bool | None = None
 
     @property
     def value(self) -> int:
@@ -68,19 +65,12 @@ class Figure:
 
     @property
     def lists_inspections(self) -> bool:
-        return self.count is None if self.listed is None else self.listed
+        return self.count is None
 
     def merge(self, other: Figure) -> None:
         self.ids |= other.ids
         if other.count is not None:
             self.count = (self.count or 0) + other.count
-        if other.listed is not None:
-            self.listed = other.listed
-
-    def compact(self) -> Figure:
-        """The number alone: the organisations of a total never share an inspection, so the
-        total of compact figures is the sum of their numbers."""
-        return Figure(self.key, self.label, count=self.value, listed=self.lists_inspections)
 
 
 @dataclass
@@ -136,23 +126,6 @@ class Table:
     def period(self) -> str:
         return f"{self.year} 年第 {self.quarter} 季度" if self.quarter else f"{self.year} 年"
 
-    def compact(self) -> Table:
-        """The table with its numbers and without the inspections behind them: what the page
-        of the 统计表 shows, small enough to keep per organisation (``OrganisationStore``)."""
-        return Table(
-            organisation=self.organisation,
-            year=self.year,
-            quarter=self.quarter,
-            tasks=self.tasks.compact(),
-            classes=[
-                ClassRow(
-                    r.code, r.name, r.required, r.drawn.compact(), r.inspected.compact(), r.coverage
-                )
-                for r in self.classes
-            ],
-            figures={key: figure.compact() for key, figure in self.figures.items()},
-        )
-
     def figure(self, key: str) -> Figure:
         if key == "tasks":
             return self.tasks
@@ -163,14 +136,52 @@ class Table:
 
     def rows(self) -> list[tuple[str, list[Figure]]]:
         """The table's sections in the order the 统计表 prints them."""
-        f = self.figures
-        return [
-            ("检查方式", [f[f"method:{m}"] for m in METHODS]),
-            ("检查结果", [f[f"result:{c}"] for c in ResultCategory.values]),
-            ("发现问题及处置", [f[k] for k in ("problems", "rectify", "case", "transfer")]),
-            ("联合抽查", [f[k] for k in ("internal_joint", "department_joint")]),
-            ("参与人员与回访", [f[k] for k in ("inspectors", "revisit_sampled", "revisit_done")]),
-        ]
+        return [(section, [self.figures[k] for k in keys]) for section, keys in SECTIONS]
+
+
+@dataclass
+class Numbers:
+    """A table's numbers without the inspections behind them: what the 统计表 prints, kept per
+    organisation between requests (``OrganisationStore``). One dict of whole numbers, not an
+    object per figure: a province's page reads two hundred of them back after every change, and
+    unpickling as many ``Table``s of ``Figure``s was a fifth of it (issue 21 §3)."""
+
+    #: Figure key → number: the tasks, each class's 应抽取, 抽取 and 已检查, every other figure.
+    values: dict[str, int]
+    #: (code, name, coverage) of each class row, in the table's order.
+    classes: tuple[tuple[str, str, bool], ...]
+    #: The keys whose numbers count something else than inspections: nothing to link to.
+    counted: frozenset[str]
+
+    @classmethod
+    def of(cls, table: Table) -> Numbers:
+        values = {"tasks": table.tasks.value}
+        counted = {"tasks"}
+        for row in table.classes:
+            values[f"class:{row.code}:required"] = row.required
+            counted.add(f"class:{row.code}:required")
+            values[row.drawn.key] = row.drawn.value
+            values[row.inspected.key] = row.inspected.value
+        for key, figure in table.figures.items():
+            values[key] = figure.value
+            if not figure.lists_inspections:
+                counted.add(key)
+        classes = tuple((r.code, r.name, r.coverage) for r in table.classes)
+        return cls(values, classes, frozenset(counted))
+
+    @classmethod
+    def total(cls, parts: list[Numbers]) -> Numbers:
+        """The organisations of a total never share an inspection: its numbers are the sums of
+        theirs; its classes in ``merged``'s order."""
+        values: dict[str, int] = {}
+        classes: dict[str, tuple[str, str, bool]] = {}
+        for part in parts:
+            for key, value in part.values.items():
+                values[key] = values.get(key, 0) + value
+            for row in part.classes:
+                classes.setdefault(row[0], row)
+        ordered = tuple(sorted(classes.values(), key=lambda r: (r[2], r[0])))
+        return cls(values, ordered, frozenset().union(*(p.counted for p in parts)))
 
 
 QUARTERS = (1, 2, 3, 4)
@@ -256,6 +267,17 @@ def _empty_figures() -> dict[str, Figure]:
         figures[key] = Figure(key, label)
     return figures
 
+
+#: The 统计表's sections below its class rows, each with its figures' keys, in print order.
+SECTIONS = (
+    ("检查方式", tuple(f"method:{m}" for m in METHODS)),
+    ("检查结果", tuple(f"result:{c}" for c in ResultCategory.values)),
+    ("发现问题及处置", ("problems", "rectify", "case", "transfer")),
+    ("联合抽查", ("internal_joint", "department_joint")),
+    ("参与人员与回访", ("inspectors", "revisit_sampled", "revisit_done")),
+)
+#: Each figure's label, as the 统计表 prints it.
+LABELS = {key: figure.label for key, figure in _empty_figures().items()}
 
 INSPECTION_FIELDS = (
     "pk",
@@ -1174,45 +1196,62 @@ class OrganisationStore:
         return found
 
 
-def tree_tables(
-    organisation: Organisation,
-    year: int,
-    quarter: int | None = None,
-    store: OrganisationStore | None = None,
-    subtree: list[Organisation] | None = None,
-) -> TreeTables:
-    """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
-    queries that does not grow with the organisations below. With a ``store``, compact tables
-    (``Table.compact``), each organisation's read only when its rows changed since. ``subtree``:
-    active bureaus in tree order that hold ``organisation``'s, read already (a report page's
-    choice of organisation)."""
+def _below(organisation: Organisation, subtree: list[Organisation] | None) -> list[Organisation]:
+    """The active bureaus below ``organisation`` in tree order: from ``subtree``, active bureaus
+    in tree order that hold ``organisation``'s, read already (a report page's choice of
+    organisation), or read here."""
     if subtree is None:
         subtree = in_tree_order(
             Organisation.objects.bureaus().filter(
                 path__startswith=organisation.path, is_active=True
             )
         )
-    below = [
+    return [
         org
         for org in subtree
         if org.path.startswith(organisation.path) and org.pk != organisation.pk
     ]
+
+
+def tree_tables(
+    organisation: Organisation,
+    year: int,
+    quarter: int | None = None,
+    subtree: list[Organisation] | None = None,
+) -> TreeTables:
+    """The 统计表 of a 市局 or 省厅 and of every active organisation below it, in a number of
+    queries that does not grow with the organisations below (``subtree``: ``_below``)."""
+    below = _below(organisation, subtree)
     everyone = [organisation, *below]
-    if store is None:
-        records = year_records(everyone, year)
-        found = {org.pk: records.table(org, quarter) for org in everyone}
-    else:
-
-        def count(stale: list[Organisation]) -> dict[int, Table]:
-            records = year_records(stale, year)  # the same queries for one or two hundred
-            return {org.pk: records.table(org, quarter).compact() for org in stale}
-
-        found = store.kept(everyone, year, quarter, count)
-    own = found[organisation.pk]
+    records = year_records(everyone, year)
+    own = records.table(organisation, quarter)
     if not below:
         return TreeTables(own, own, [])
-    tables = [found[org.pk] for org in below]
+    tables = [records.table(org, quarter) for org in below]
     return TreeTables(merged(organisation, [own, *tables]), own, tables)
+
+
+def tree_numbers(
+    organisation: Organisation,
+    year: int,
+    quarter: int | None,
+    store: OrganisationStore,
+    subtree: list[Organisation] | None = None,
+) -> tuple[Numbers, Numbers, list[tuple[Organisation, Numbers]]]:
+    """``tree_tables``' total, own and below (each with its organisation) as ``Numbers``, each
+    organisation's kept in ``store`` and read again only when its rows changed since."""
+    below = _below(organisation, subtree)
+
+    def count(stale: list[Organisation]) -> dict[int, Numbers]:
+        records = year_records(stale, year)  # the same queries for one or two hundred
+        return {org.pk: Numbers.of(records.table(org, quarter)) for org in stale}
+
+    found = store.kept([organisation, *below], year, quarter, count)
+    own = found[organisation.pk]
+    if not below:
+        return own, own, []
+    numbers = [found[org.pk] for org in below]
+    return Numbers.total([own, *numbers]), own, list(zip(below, numbers, strict=True))
 
 
 def organisation_tables(

@@ -44,7 +44,7 @@ from shuangsuiji.policy import Quarter
 from shuangsuiji.prepared import PREFIX, Prepared
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
-from shuangsuiji.reports.statistics import OrganisationStore, tree_tables
+from shuangsuiji.reports.statistics import OrganisationStore, tree_numbers, tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
 #: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
@@ -165,52 +165,56 @@ def cached_content(
     return mark_safe(content)
 
 
-def _tables(period: Period, store: OrganisationStore | None = None):
-    tables = tree_tables(
-        period.organisation, period.year, period.quarter, store, subtree=period.organisations
-    )
-    if tables.below:
+def _names(period: Period, below: list[Organisation]) -> list[str]:
+    if below:
         # The total, the organisation's own work (a 市局 also inspects), then each below it.
-        names = [
-            "合计",
-            f"{period.organisation.name}（本级）",
-            *(t.organisation.name for t in tables.below),
-        ]
+        return ["合计", f"{period.organisation.name}（本级）", *(o.name for o in below)]
+    return [period.organisation.name]
+
+
+def _tables(period: Period):
+    tables = tree_tables(
+        period.organisation, period.year, period.quarter, subtree=period.organisations
+    )
+    names = _names(period, [t.organisation for t in tables.below])
+    if tables.below:
         return [tables.total, tables.own, *tables.below], names
-    return [tables.total], [period.organisation.name]
+    return [tables.total], names
 
 
 def _statistics_content(period: Period, store: OrganisationStore) -> str:
-    tables, names = _tables(period, store)
-    rows = documents.statistics_rows(tables)
-    orgs = [t.organisation for t in tables]
+    total, own, below = tree_numbers(
+        period.organisation, period.year, period.quarter, store, subtree=period.organisations
+    )
+    code = period.organisation.code
+    # The total and the own column (as ``_tables``) both link to the organisation's rows.
+    columns, codes = [total], [code]
+    if below:
+        columns += [own, *(numbers for _, numbers in below)]
+        codes += [code, *(o.code for o, _ in below)]
+    names = _names(period, [o for o, _ in below])
+    rows = documents.statistics_rows(columns)
     # A province's table is some five thousand cells, most of them links to the inspections
     # behind the figure: each link's query (``Period.query(figure=…, org=…)``, the same
     # string) is joined from its organisation's part and its figure's, each encoded and
     # escaped for HTML once (escaping is per character, so the parts escaped give the whole
     # escaped), and the path is reversed once, not per cell (issue 21 §3: 0.2 s a page after
     # a change).
-    org_part = {org.code: escape(period.query(org=org.code)) for org in orgs}
-    figure_part: dict[str, str] = {}
+    org_parts = [escape(period.query(org=code)) for code in codes]
     for row in rows:
-        row.cells = [
-            # A count (tasks, people, a quota) has no inspections behind it to list.
-            (f.value, f"{org_part[org.code]}&amp;{_figure_query(figure_part, f.key)}")
-            if f.lists_inspections
-            else (f.value, "")
-            for f, org in zip(row.figures, orgs, strict=True)
-        ]
+        if row.lists_inspections:
+            figure = escape(urlencode({"figure": row.key}))
+            # No link to an empty list.
+            row.cells = [
+                (value, f"{part}&amp;{figure}" if value else "")
+                for value, part in zip(row.values, org_parts, strict=True)
+            ]
+        else:  # a count (tasks, people, a quota) has no inspections behind it to list
+            row.cells = [(value, "") for value in row.values]
     return render_to_string(
         "reports/_statistics_content.html",
         {"period": period, "names": names, "rows": rows, "rows_url": reverse("reports:rows")},
     )
-
-
-def _figure_query(known: dict[str, str], key: str) -> str:
-    """The figure's part of a link's query, escaped for HTML."""
-    if key not in known:
-        known[key] = escape(urlencode({"figure": key}))
-    return known[key]
 
 
 @role_required(*READERS)
