@@ -175,6 +175,29 @@ def test_a_city_chooses_among_itself_and_its_branches(client, portal, organisati
         assert options[2][2] == "&lt;b&gt;迁安&lt;/b&gt;&amp;分局"
 
 
+def test_a_city_table_links_each_column_to_its_own_organisation(
+    client, portal, organisations, make_user
+):
+    """The 市局's 统计表: the total, its own work, then each 分局, every number but 0 a link to
+    the rows of its column's organisation (each column's part of the query encoded once,
+    ``Period.queries``)."""
+    city = organisations["city"]
+    client.force_login(make_user("city-reader", city, Role.LEADER))
+    html = client.get("/reports/statistics/", {"year": 2026, "quarter": 4}).content.decode()
+    row = re.search(r"<td>现场检查</td>(.*?)</tr>", html, re.S).group(1)
+    cells = re.findall(r'<td class="n">(?:<a href="([^"]*)">)?(\d+)', row)
+    assert [int(value) for _, value in cells] == [4, 0, 4, 0]
+    query = "year=2026&amp;quarter=4&amp;figure=method%3A%E7%8E%B0%E5%9C%BA%E6%A3%80%E6%9F%A5"
+    assert [link for link, _ in cells] == [
+        f"/reports/rows/?org={city.code}&amp;{query}",
+        "",
+        f"/reports/rows/?org={portal.county.code}&amp;{query}",
+        "",
+    ]
+    rows = client.get(cells[2][0].replace("&amp;", "&")).content.decode()
+    assert len(set(re.findall(r'href="/inspections/(\d+)/"', rows))) == 4
+
+
 def _row(pk: int, kind: str, status: str = "assigned") -> dict:
     """An inspection row as ``YearRecords`` counts it, of the 重点 class, in the fourth quarter."""
     from shuangsuiji.reports.statistics import INSPECTION_DAYS, INSPECTION_FIELDS
