@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
@@ -346,12 +347,24 @@ class InspectionRows:
 
     @classmethod
     def changed(cls, year: int, organisation: Organisation, ids: set[int]) -> InspectionRows:
-        """The rows of the organisation's inspections ``ids`` still counted in ``year``: the
-        same five queries as ``read``, compiled once (``shuangsuiji.prepared``). They run after
-        every change a kept year of rows is brought up to date by (``OrganisationYear.updated``),
-        for a handful of inspections, where building them cost more than running them."""
-        values = {"year": year, "organisation": organisation.pk, "ids": sorted(ids)}
-        return cls.of(*(query(**values) for query in _CHANGED))
+        """The rows of the organisation's inspections ``ids`` still counted in ``year``, as
+        ``read`` gives them, in one query compiled once (``_CHANGED``). It runs after every
+        change a kept year of rows is brought up to date by (``OrganisationYear.updated``), for
+        a handful of inspections, where five round trips cost more than the rows."""
+        found = list(_CHANGED(year=year, organisation=organisation.pk, ids=sorted(ids)))
+        follow_ups, members, lines, revisits = [], [], [], []
+        for row in found:
+            pk = row["pk"]
+            follow_ups += [(pk, kind) for kind in row.pop("follow_up_kinds")]
+            members += [
+                (pk, inspector, department)
+                for inspector, department in zip(
+                    row.pop("member_ids"), row.pop("member_departments"), strict=True
+                )
+            ]
+            lines += [(pk, tags) for tags in row.pop("item_tags")]
+            revisits += [(pk, done_on) for done_on in row.pop("revisit_days")]
+        return cls.of(found, follow_ups, members, lines, revisits)
 
     @classmethod
     def of(cls, found, follow_up_rows, member_rows, line_rows, revisit_rows) -> InspectionRows:
@@ -425,22 +438,39 @@ def _revisits(inspections: QuerySet) -> QuerySet:
 
 
 def _changed(year: int, organisation: int, ids: list[int]) -> QuerySet:
-    """The inspections ``ids`` of the organisation still counted in ``year``."""
-    return Inspection.objects.counted(year).filter(organisation_id=organisation, pk__in=ids)
-
-
-#: ``InspectionRows.read``'s five queries for a few inspections of one organisation, by id.
-_CHANGED = [
-    Prepared(
-        lambda year, organisation, ids, n=n: _queries(
-            _changed(year, organisation, ids), FollowUp.objects.filter(organisation_id=organisation)
-        )[n],
-        year=int,
-        organisation=int,
-        ids=list,
+    """The inspections ``ids`` of the organisation still counted in ``year``, each with what
+    ``_queries``' other four read as arrays: its follow-ups' kinds, its team (inspector and
+    所属部门, in one order), its items' business lines and its 回访 (PostgreSQL's arrays: rows
+    are kept and brought up to date only where the database logs changes, ``kept_parts``)."""
+    inspection = OuterRef("pk")
+    team = InspectionMember.objects.filter(inspection=inspection).order_by("pk")
+    return (
+        Inspection.objects.counted(year)
+        .filter(organisation_id=organisation, pk__in=ids)
+        .values(
+            *INSPECTION_FIELDS,
+            **INSPECTION_DAYS,
+            follow_up_kinds=ArraySubquery(
+                FollowUp.objects.filter(organisation_id=organisation, inspection=inspection)
+                .order_by()
+                .values("kind")
+            ),
+            member_ids=ArraySubquery(team.values("inspector_id")),
+            member_departments=ArraySubquery(team.values("inspector__department")),
+            item_tags=ArraySubquery(
+                Inspection.items.through.objects.filter(inspection=inspection)
+                .order_by()
+                .values("inspectionitem__tags")
+            ),
+            revisit_days=ArraySubquery(
+                Revisit.objects.filter(inspection=inspection).order_by().values("done_on")
+            ),
+        )
     )
-    for n in range(5)
-]
+
+
+#: ``InspectionRows.changed``'s query, compiled once.
+_CHANGED = Prepared(_changed, year=int, organisation=int, ids=list)
 
 
 @dataclass(frozen=True)
