@@ -40,7 +40,7 @@ from shuangsuiji.policy import PolicyError, Quarter, plan_target
 from shuangsuiji.policy.targets import QUARTERLY_REPORT
 from shuangsuiji.reports import documents, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReport, UpwardReview
-from shuangsuiji.reports.statistics import Numbers, Table, YearRecords, year_records
+from shuangsuiji.reports.statistics import Table, YearRecords, year_records
 
 #: The frozen contents are not read to list reports.
 HEAVY = ("table", "adjustments", "table_file", "adjustments_file")
@@ -639,7 +639,6 @@ class Content:
     """What a submission freezes: the 统计表 and the adjustments, as sheets and as entries."""
 
     sheet: documents.Sheet
-    rows: list[documents.StatisticsRow]
     adjustments: list[dict]
     adjustments_sheet: documents.Sheet
 
@@ -673,7 +672,6 @@ def period_content(organisation: Organisation, period: ReportPeriod) -> Content:
     entries = register_adjustments(organisation, period.start, period.end)
     return Content(
         sheet=sheet,
-        rows=documents.statistics_rows([Numbers.of(table)]),
         adjustments=entries,
         adjustments_sheet=adjustments_sheet(organisation, period, entries, f"{stem}-名录调整"),
     )
