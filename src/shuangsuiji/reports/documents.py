@@ -16,7 +16,7 @@ from shuangsuiji.directory.models import InspectionItem
 from shuangsuiji.planning.models import AnnualPlan
 from shuangsuiji.reports.compliance import ABSENT, BAD, OK, RUNNING, Dashboard, SideBoard, SideCell
 from shuangsuiji.reports.evaluators import Verdict
-from shuangsuiji.reports.statistics import LABELS, SECTIONS, Numbers, Table
+from shuangsuiji.reports.statistics import LABELS, SECTIONS, Numbers, Table, class_key
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ def statistics_rows(columns: list[Numbers]) -> list[StatisticsRow]:
     for code, name in names.items():
         section = f"按监管类别：{name}"
         rows += [
-            row(section, "应抽取（户）", f"class:{code}:required"),
-            row(section, "已抽取（户）", f"class:{code}:drawn"),
-            row(section, "已检查（户）", f"class:{code}:inspected"),
+            row(section, "应抽取（户）", class_key(code, "required")),
+            row(section, "已抽取（户）", class_key(code, "drawn")),
+            row(section, "已检查（户）", class_key(code, "inspected")),
         ]
     for section, keys in SECTIONS:
         rows += [row(section, LABELS[key], key) for key in keys]

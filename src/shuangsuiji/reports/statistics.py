@@ -74,6 +74,12 @@ class Figure:
             self.count = (self.count or 0) + other.count
 
 
+def class_key(code: str, column: str) -> str:
+    """The key of a class row's figure (``required``, ``drawn`` or ``inspected``): in the
+    kept numbers and in a 统计表 link's ``figure=`` (``Table.figure``)."""
+    return f"class:{code}:{column}"
+
+
 @dataclass
 class ClassRow:
     """Targets drawn per class against the quota frozen in the draws' parameters."""
@@ -90,8 +96,8 @@ class ClassRow:
     covered: set[int] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self):
-        self.drawn = self.drawn or Figure(f"class:{self.code}:drawn", "抽取")
-        self.inspected = self.inspected or Figure(f"class:{self.code}:inspected", "已检查")
+        self.drawn = self.drawn or Figure(class_key(self.code, "drawn"), "抽取")
+        self.inspected = self.inspected or Figure(class_key(self.code, "inspected"), "已检查")
 
     def add(self, inspection: dict) -> None:
         pk = inspection["pk"]
@@ -159,8 +165,9 @@ class Numbers:
         values = {"tasks": table.tasks.value}
         counted = {"tasks"}
         for row in table.classes:
-            values[f"class:{row.code}:required"] = row.required
-            counted.add(f"class:{row.code}:required")
+            required = class_key(row.code, "required")
+            values[required] = row.required
+            counted.add(required)
             values[row.drawn.key] = row.drawn.value
             values[row.inspected.key] = row.inspected.value
         for key, figure in table.figures.items():
