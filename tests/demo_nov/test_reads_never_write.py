@@ -471,12 +471,13 @@ VERSION_INFRASTRUCTURE = {"disclosure_publicversion", "directory_target_grams"}
 
 def read_tables(queries: list[dict]) -> set[str]:
     """The tables named after FROM or JOIN in the captured SQL (row counts excluded), but for a
-    query's own ``WITH`` names (企业查询's matched names: disclosure.selectors._sorted_matches)."""
+    query's own ``WITH`` names (企业查询's matched names: disclosure.selectors._sorted_matches)
+    and functions that give rows (``FROM unnest(…)``: versions.inspection_changes)."""
     named = r'(?:WITH|,)\s+"?(\w+)"?\s*(?:\([^)]*\))?\s+AS\s+(?:MATERIALIZED\s+)?\('
     return {
         table
         for query in queries
-        for table in set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', query["sql"]))
+        for table in set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)\b"?(?!\s*\()', query["sql"]))
         - set(re.findall(named, query["sql"]))
     }
 

@@ -329,3 +329,34 @@ def test_the_dashboards_results_are_kept_and_read_again_only_where_they_changed(
     shown, sql = publication(county)
     assert results_read(sql) == "whole"
     assert shown == publication_fresh(county)
+
+
+def test_bringing_the_year_up_to_date_is_planned_once_per_connection(portal, make_user):
+    """The two queries that bring a kept year up to date after each result — the counters with
+    the log, and the changed inspections with their rows — run after every result a province's
+    inspectors record. PostgreSQL plans each once per connection and keeps the plan: left to
+    choose, it planned them afresh on every run (a few ids looked cheaper than the ten an
+    array is assumed to hold), which cost it more than running them (docs/staff-speed.md)."""
+    county = portal.county
+    year_records([county], 2026)
+    assigned = [i for i in staffed(portal.revealed, 10) if i.status == "assigned"][:3]
+    assert len(assigned) >= 2
+    for inspection in assigned:
+        record(inspection, team_user(inspection, make_user))
+        kept, fresh, sql = kept_and_fresh(county)
+        assert len(sql) == 2 and not year_read(sql)
+        assert_same(kept, fresh, county)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        plans = cursor.fetchall()
+    log = [(g, c) for sql, g, c in plans if "FROM unnest(" in sql]
+    changed = [
+        (g, c)
+        for sql, g, c in plans
+        if sql.startswith('SELECT "inspections_inspection"."id" AS "pk"') and "ARRAY(" in sql
+    ]
+    assert log and changed
+    for generic, custom in log + changed:
+        assert custom == 0 and generic >= 1
+    assert sum(g for g, _ in log) >= len(assigned) and sum(g for g, _ in changed) >= len(assigned)

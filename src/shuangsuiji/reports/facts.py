@@ -71,7 +71,8 @@ def _of_year(rows: QuerySet, first: dt.date, last: dt.date, year: int) -> QueryS
 
 
 #: A few results of one organisation read again after they changed (``OrganisationResults``):
-#: compiled once (``shuangsuiji.prepared``), for it runs after every result recorded.
+#: compiled and planned once per connection (``shuangsuiji.prepared``), for it runs after every
+#: result recorded and finds them by primary key.
 _CHANGED_RESULTS = Prepared(
     lambda organisation, first, last, year, ids: _of_year(
         publishable(organisation).filter(pk__in=ids), first, last, year
@@ -81,6 +82,7 @@ _CHANGED_RESULTS = Prepared(
     last=dt.date,
     year=int,
     ids=list,
+    planned_once=True,
 )
 
 

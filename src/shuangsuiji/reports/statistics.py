@@ -476,8 +476,10 @@ def _changed(year: int, organisation: int, ids: list[int]) -> QuerySet:
     )
 
 
-#: ``InspectionRows.changed``'s query, compiled once.
-_CHANGED = Prepared(_changed, year=int, organisation=int, ids=list)
+#: ``InspectionRows.changed``'s query, compiled once and planned once per connection: it finds
+#: inspections by primary key, after every change, and PostgreSQL took 0.8 ms to plan its five
+#: subqueries each time against 0.15 ms to run them (pg_stat_statements, docs/staff-speed.md).
+_CHANGED = Prepared(_changed, year=int, organisation=int, ids=list, planned_once=True)
 
 
 @dataclass(frozen=True)
