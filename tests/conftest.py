@@ -87,7 +87,12 @@ def _test_settings(settings, tmp_path):
     # (disclosure/versions.py): a page cached by an earlier test would match a later one's key.
     from django.core.cache import cache
 
+    from shuangsuiji.reports.statistics import NEAR
+
     cache.clear()
+    # As after a restore, when each node's ``serve`` is restarted (docs/deployment.md): the
+    # parts a process keeps of the cache are keyed by the same counters.
+    NEAR.clear()
 
 
 @pytest.fixture

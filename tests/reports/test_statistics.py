@@ -198,6 +198,60 @@ def test_a_city_table_links_each_column_to_its_own_organisation(
     assert len(set(re.findall(r'href="/inspections/(\d+)/"', rows))) == 4
 
 
+def test_a_city_table_reads_again_only_the_branch_that_changed(
+    client, portal, organisations, make_user, monkeypatch
+):
+    """Each organisation's numbers are kept under its own version, in the shared cache and in
+    the process (``statistics.NEAR``): after one 分局's inspection changes, the 市局's table
+    reads that 分局 alone, and from neither copy; another process (nothing kept in it) reads
+    the others from the shared cache. Each time, the table is the one counted afresh."""
+    from django.core.cache import cache
+
+    from shuangsuiji.inspections.models import Inspection
+    from shuangsuiji.reports.statistics import NEAR
+
+    city = organisations["city"]
+    client.force_login(make_user("city-reader", city, Role.LEADER))
+
+    def on_site() -> list[int]:
+        html = client.get("/reports/statistics/", {"year": 2026, "quarter": 4}).content.decode()
+        row = re.search(r"<td>现场检查</td>(.*?)</tr>", html, re.S).group(1)
+        return [int(n) for n in re.findall(r'<td class="n">(?:<a href="[^"]*">)?(\d+)', row)]
+
+    def afresh() -> list[int]:
+        cache.clear()
+        NEAR.clear()
+        return on_site()
+
+    assert on_site() == [4, 0, 4, 0]  # the total, the 市局's own, the two 分局
+    asked: list[str] = []
+    shared = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: asked.extend(keys) or shared(keys))
+
+    done = Inspection.objects.filter(organisation=portal.county, method_used="现场检查")
+    Inspection.objects.filter(pk=done.order_by("pk")[0].pk).update(method_used="书面检查")
+    assert on_site() == [3, 0, 3, 0]
+    assert [key.split(":")[3] for key in asked if ":table:" in key] == [str(portal.county.pk)]
+
+    NEAR.clear()  # as in another worker process
+    asked.clear()
+    Inspection.objects.filter(pk=done.order_by("pk")[0].pk).update(method_used="书面检查")
+    assert on_site() == [2, 0, 2, 0]
+    read = sorted(int(key.split(":")[3]) for key in asked if ":table:" in key)
+    assert read == sorted(o.pk for o in (city, portal.county, portal.neighbour))
+    assert afresh() == [2, 0, 2, 0]
+
+
+def test_the_parts_kept_in_a_process_are_bounded_and_the_least_recent_goes_first():
+    from shuangsuiji.reports.statistics import NearParts
+
+    near = NearParts(limit=2)
+    near.put_many({"a": 1, "b": 2})
+    assert near.get_many(["a", "x"]) == {"a": 1}  # "a" is now the most recent
+    near.put_many({"c": 3})
+    assert near.get_many(["a", "b", "c"]) == {"a": 1, "c": 3}
+
+
 def _row(pk: int, kind: str, status: str = "assigned") -> dict:
     """An inspection row as ``YearRecords`` counts it, of the 重点 class, in the fourth quarter."""
     from shuangsuiji.reports.statistics import INSPECTION_DAYS, INSPECTION_FIELDS

@@ -44,7 +44,7 @@ from shuangsuiji.policy import Quarter
 from shuangsuiji.prepared import PREFIX, Prepared
 from shuangsuiji.reports import compliance, documents, evaluators, exports
 from shuangsuiji.reports.models import UpwardDeadline, UpwardReview
-from shuangsuiji.reports.statistics import OrganisationStore, tree_numbers, tree_tables
+from shuangsuiji.reports.statistics import NEAR, OrganisationStore, tree_numbers, tree_tables
 
 READERS = ("manage_sampling", "read_org_data")
 #: The archive is also the 监督员's and the 领导's: every one who reads the organisation's work.
@@ -229,7 +229,7 @@ def statistics_page(request):
     counters = organisation_counters(Organisation.objects.subtree_of(period.organisation))
     # Counters only rise: their sum changes with any row of the tree.
     version = str(sum(counters.values()))
-    store = OrganisationStore(cache, f"reports:table:{release()}", counters, TIMEOUT)
+    store = OrganisationStore(cache, f"reports:table:{release()}", counters, TIMEOUT, NEAR)
     content = cached_content(
         "statistics", period, version, lambda: _statistics_content(period, store)
     )
@@ -337,6 +337,7 @@ def _kept_boards(
             f"reports:side:{release()}:{timezone.localdate().isoformat()}",
             organisation_counters([o.pk for o in below]),
             TIMEOUT,
+            NEAR,
         )
         kept = store.kept(below, period.year, period.quarter, compute)
     if not computed:  # every board below was kept
