@@ -302,7 +302,6 @@ def _draw_check(scope: Scope, rule: ClassRule, entry: DatedValue, *, yearly: boo
     reference = quarter or _reference_quarter(scope)
     members = _members(scope, rule.code, reference)
     applicable = bool(drawn) or required is None or required > 0 or bool(members)
-    notes = {pk: "已检查" if pk in inspected else "尚未完成检查" for pk in drawn}
     if required is None:
         required_text = f"{_rule_words(entry)}（{_quota_error(scope, reference)}）"
     else:
@@ -320,7 +319,12 @@ def _draw_check(scope: Scope, rule: ClassRule, entry: DatedValue, *, yearly: boo
         applicable=applicable,
         period=period_label(scope.year, quarter),
         definition=CLASS_DEFINITION,
-        rows=Rows(INSPECTIONS, f"{rule.name}：本期抽取的对象", tuple(sorted(drawn)), notes),
+        rows=Rows(
+            INSPECTIONS,
+            f"{rule.name}：本期抽取的对象",
+            drawn,
+            lambda pk: "已检查" if pk in inspected else "尚未完成检查",
+        ),
     )
 
 
@@ -361,7 +365,6 @@ def _coverage_check(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdict
         listed_now |= listed
         for pk in listed - covered:
             missing.setdefault(pk, []).append(q)
-    notes = {pk: "、".join(f"第 {q} 季度" for q in qs) + "未检查" for pk, qs in missing.items()}
     if scope.quarter:
         required = f"全覆盖 {len(listed_now)} 户（{method}）"
         actual = f"已检查 {len(listed_now) - len(missing)} 户，未检查 {len(missing)} 户"
@@ -381,7 +384,12 @@ def _coverage_check(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdict
         applicable=bool(listed_now),
         period=period_label(scope.year, scope.quarter),
         definition=COVERAGE_DEFINITION.format(method=method),
-        rows=Rows(TARGETS, f"{rule.name}：未覆盖的对象", tuple(sorted(missing)), notes),
+        rows=Rows(
+            TARGETS,
+            f"{rule.name}：未覆盖的对象",
+            missing,
+            lambda pk: "、".join(f"第 {q} 季度" for q in missing[pk]) + "未检查",
+        ),
     )
 
 
@@ -413,8 +421,8 @@ def _annual_coverage(scope: Scope, rule: ClassRule, entry: DatedValue) -> Verdic
         rows=Rows(
             TARGETS,
             f"{rule.name}：本年度尚未覆盖的对象",
-            tuple(sorted(missing)),
-            dict.fromkeys(missing, "本年度尚无已完成的随机抽查"),
+            missing,
+            lambda pk: "本年度尚无已完成的随机抽查",
         ),
     )
 
@@ -458,7 +466,7 @@ def _cap_checks(scope: Scope, preset: Preset, day: dt.date) -> list[Verdict]:
             started=bool(per_target),
             period=period_label(scope.year, None),
             definition=CAP_DEFINITION,
-            rows=Rows(TARGETS, "超过年度抽查次数的对象", tuple(sorted(over)), over),
+            rows=Rows(TARGETS, "超过年度抽查次数的对象", over, over),
         )
     ]
 

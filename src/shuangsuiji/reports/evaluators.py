@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -43,18 +44,44 @@ STATE_LABELS = {
 INSPECTIONS, TARGETS, MONTHS, TASKS = "inspections", "targets", "months", "tasks"
 
 
-@dataclass(frozen=True)
 class Rows:
-    """The rows behind a check's figure, listed on its drill-down page."""
+    """The rows behind a check's figure, listed on its drill-down page.
 
-    kind: str
-    title: str
-    ids: tuple[int, ...] = ()
-    #: A word on each row (why it is late, which quarter it was missed in), by id.
-    notes: dict[int, str] = field(default_factory=dict)
-    months: tuple[Month, ...] = ()
-    #: Beside tasks: the bureau's part in other departments' joint checks (JointParticipation).
-    participations: tuple[int, ...] = ()
+    Ordered and annotated only when the drill-down asks (``ids``, ``notes``): a board is
+    computed after every change, and a county's year is thousands of checks, each with a word,
+    that only the one figure opened shows (issue 21 §3). ``ids`` is any collection of ids;
+    ``notes`` a word on each row (why it is late, which quarter it was missed in) by id, or the
+    function that gives it for an id. The collections are read when asked, so the caller hands
+    over ones nothing changes afterwards."""
+
+    def __init__(
+        self,
+        kind: str,
+        title: str,
+        ids: Collection[int] = (),
+        notes: Mapping[int, str] | Callable[[int], str] | None = None,
+        *,
+        months: tuple[Month, ...] = (),
+        participations: tuple[int, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.title = title
+        self._ids = ids
+        self._notes = notes
+        self.months = months
+        #: Beside tasks: the bureau's part in other departments' joint checks
+        #: (JointParticipation).
+        self.participations = participations
+
+    @cached_property
+    def ids(self) -> tuple[int, ...]:
+        return tuple(sorted(self._ids))
+
+    @cached_property
+    def notes(self) -> Mapping[int, str]:
+        if callable(self._notes):
+            return {pk: self._notes(pk) for pk in self.ids}
+        return self._notes or {}
 
 
 @dataclass(frozen=True)
@@ -291,8 +318,10 @@ def _at_least(part: int, whole: int, share: Fraction) -> bool:
     return whole > 0 and Fraction(part, whole) >= share
 
 
-def _inspection_rows(title: str, ids, notes: dict[int, str] | None = None) -> Rows:
-    return Rows(INSPECTIONS, title, tuple(sorted(ids)), notes or {})
+def _inspection_rows(
+    title: str, ids: Collection[int], notes: Mapping[int, str] | Callable[[int], str] | None = None
+) -> Rows:
+    return Rows(INSPECTIONS, title, ids, notes)
 
 
 # ---- 检查 ---------------------------------------------------------------------------------------
@@ -306,11 +335,13 @@ def internal_joint_share(scope: Scope, target: PlanTarget) -> Verdict:
     joint = table.figures["internal_joint"].ids & drawn
     declared = table.figures["declared_internal_joint"].ids
     parts = scope.facts.records.joint_parts
-    notes = {}
-    for pk in drawn:
+
+    def note(pk: int) -> str:
         units, lines = parts.get(pk, (0, 0))
-        note = f"{'内部联合' if pk in joint else '非内部联合'}：{units} 个部门，{lines} 个业务条线"
-        notes[pk] = ("任务计划为内部联合；" if pk in declared else "") + note
+        kind = "内部联合" if pk in joint else "非内部联合"
+        joined = f"{kind}：{units} 个部门，{lines} 个业务条线"
+        return ("任务计划为内部联合；" if pk in declared else "") + joined
+
     return scope.verdict(
         target,
         "内部联合抽查占比",
@@ -318,7 +349,7 @@ def internal_joint_share(scope: Scope, target: PlanTarget) -> Verdict:
         share_text(len(joint), len(drawn)),
         _at_least(len(joint), len(drawn), target.share),
         started=bool(drawn),
-        rows=_inspection_rows("本期随机抽查及是否内部联合", drawn, notes),
+        rows=_inspection_rows("本期随机抽查及是否内部联合", drawn, note),
     )
 
 
@@ -331,7 +362,6 @@ def credit_risk_share(scope: Scope, target: PlanTarget) -> Verdict:
     figures = table.figures
     every = figures["random"].ids | figures["coverage"].ids | figures["targeted"].ids
     graded = figures["graded"].ids & every
-    notes = {pk: "按信用等级加权抽取" if pk in graded else "未运用信用风险分级" for pk in every}
     return scope.verdict(
         target,
         "运用信用风险分级分类的抽查占比",
@@ -339,7 +369,11 @@ def credit_risk_share(scope: Scope, target: PlanTarget) -> Verdict:
         share_text(len(graded), len(every)),
         _at_least(len(graded), len(every), target.share),
         started=bool(every),
-        rows=_inspection_rows("本期全部检查及是否运用信用风险分级", every, notes),
+        rows=_inspection_rows(
+            "本期全部检查及是否运用信用风险分级",
+            every,
+            lambda pk: "按信用等级加权抽取" if pk in graded else "未运用信用风险分级",
+        ),
     )
 
 
@@ -349,7 +383,6 @@ def revisit_share(scope: Scope, target: PlanTarget) -> Verdict:
     table = scope.table(target)
     checked = table.figures["checked"].ids & table.figures["random"].ids
     done = table.figures["revisit_done"].ids & checked
-    notes = {pk: "已回访" if pk in done else "未回访" for pk in checked}
     return scope.verdict(
         target,
         "回访比例",
@@ -357,7 +390,11 @@ def revisit_share(scope: Scope, target: PlanTarget) -> Verdict:
         share_text(len(done), len(checked)),
         _at_least(len(done), len(checked), target.share),
         started=bool(checked),
-        rows=_inspection_rows("本期已完成的随机抽查及回访情况", checked, notes),
+        rows=_inspection_rows(
+            "本期已完成的随机抽查及回访情况",
+            checked,
+            lambda pk: "已回访" if pk in done else "未回访",
+        ),
     )
 
 
@@ -417,9 +454,7 @@ def _task_rows(title: str, tasks: list[dict], joined: list[dict] = ()) -> Rows:
         + ("，已抽取" if t["drawn"] else "，尚未抽取")
         for t in tasks
     }
-    return Rows(
-        TASKS, title, tuple(sorted(notes)), notes, participations=tuple(p["pk"] for p in joined)
-    )
+    return Rows(TASKS, title, notes, notes, participations=tuple(p["pk"] for p in joined))
 
 
 @evaluator("department_joint_task_share")
