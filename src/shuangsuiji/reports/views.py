@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -85,8 +86,17 @@ class Period:
             self.quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
 
     def query(self, **extra) -> str:
-        params = {"org": self.organisation.code, "year": self.year, "quarter": self.quarter or ""}
-        return urlencode({**params, **extra})
+        if not extra:
+            return self._query  # a board's every check links its rows with it
+        return urlencode({**self._params, **extra})
+
+    @cached_property
+    def _params(self) -> dict[str, object]:
+        return {"org": self.organisation.code, "year": self.year, "quarter": self.quarter or ""}
+
+    @cached_property
+    def _query(self) -> str:
+        return urlencode(self._params)
 
     def queries(self, codes: list[str]) -> list[str]:
         """``query(org=code)`` for each of ``codes``, the period's part encoded once: a
