@@ -3,6 +3,8 @@
     uv run python benchmarks/staff.py                 # 200 organisations, 500,000 targets
     uv run python benchmarks/staff.py --quick         # 20 organisations, 20,000 targets
     uv run python benchmarks/staff.py --profile 3     # then profile the 3 costliest routes
+    uv run python benchmarks/staff.py --statements 5  # per route, the database's planning and
+                                                      # running time and 5 costliest statements
 
 Issue 21 §3: "Staff routes (home, registers, plans, draw, publication, statistics, dashboard,
 my tasks, record form): median CPU ≤ 15 ms per request (app + database) on the province data;
@@ -613,17 +615,66 @@ def prepare(args, url: str, data_dir: Path) -> tuple[dict, dict, dict]:
     return env, json.loads(picks_path.read_text()), sizes
 
 
+#: Written into the change's SQL, so ``--statements`` leaves the change out.
+CHANGE_MARK = "/* staff.py: the change before each request */"
+
+
 def raise_version(connection, code: str) -> None:
     """What a result recorded in organisation ``code`` does to the rows the reports read: one
     of its inspections of the year written, which the database's triggers count and log
     (disclosure/versions.py) as they do for a submission."""
     connection.execute(
+        f"{CHANGE_MARK} "
         "UPDATE inspections_inspection SET findings = findings WHERE id = ("
         "SELECT i.id FROM inspections_inspection i JOIN accounts_organisation o "
         "ON o.id = i.organisation_id WHERE o.code = %s AND i.year = 2025 "
         "AND i.status NOT IN ('cancelled', 'substituted') ORDER BY i.id DESC LIMIT 1)",
         [code],
     )
+
+
+def statements_ready(url: str) -> bool:
+    """Whether the database counts its statements' planning and running time
+    (``pg_stat_statements`` loaded, ``track_planning`` on; turned on here if it is off)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        loaded = connection.execute("SHOW shared_preload_libraries").fetchone()[0]
+        if "pg_stat_statements" not in loaded:
+            return False
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if connection.execute("SHOW pg_stat_statements.track_planning").fetchone()[0] != "on":
+            connection.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
+            connection.execute("SELECT pg_reload_conf()")
+    return True
+
+
+def statements_reset(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SELECT pg_stat_statements_reset()")
+
+
+def statements_print(url: str, requests: int, count: int) -> None:
+    """The ``count`` statements the database spent most time on since the reset, planning and
+    running, in milliseconds a request (``requests``, warm-up included), the change left out."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%%pg_stat_statements%%' AND query NOT LIKE %s "
+            "ORDER BY total_plan_time + total_exec_time DESC",
+            [f"%{CHANGE_MARK}%"],
+        ).fetchall()
+    plan = sum(row[1] for row in rows) / requests
+    run = sum(row[2] for row in rows) / requests
+    print(f"    database: planning {plan:.2f} ms, running {run:.2f} ms a request; costliest:")
+    for calls, planned, ran, query in rows[:count]:
+        text = " ".join(query.split())[:150]
+        per = f"{planned / requests:6.2f} {ran / requests:6.2f} ms {calls / requests:4.1f}×"
+        print(f"    {per}  {text}")
 
 
 def forwarded(args) -> list[str]:
@@ -675,10 +726,16 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             # One connection for the writes, opened before the clock: a backend started and
             # ended per request would come and go between the CPU snapshots.
             writer = psycopg.connect(url, autocommit=True)
+        statements = args.statements and statements_ready(url)
+        if args.statements and not statements:
+            print("--statements: pg_stat_statements is not loaded in this database "
+                  "(shared_preload_libraries); nothing to show\n")  # fmt: skip
         for route in chosen:
             change = None
             if args.after_change and route.level:
                 change = functools.partial(raise_version, writer, orgs[route.level]["code"])
+            if statements:
+                statements_reset(url)
             figures = measure(
                 browsers[(route.level, route.role)], route, server=server.pid,
                 postmaster=postmaster, requests=args.requests, warmup=args.warmup,
@@ -686,6 +743,8 @@ def benchmark(args, url: str, data_dir: Path) -> list[Figures]:
             )  # fmt: skip
             measured.append(figures)
             portal.log(f"{figures.name}: median CPU {figures.median(figures.cpu):.1f} ms")
+            if statements:
+                statements_print(url, args.warmup + len(figures.wall), args.statements)
     finally:
         if writer is not None:
             writer.close()
@@ -734,6 +793,11 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="profile the N costliest routes")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument(
+        "--statements", type=int, default=0, metavar="N",
+        help="per route, the database's planning and running time a request and its N "
+        "costliest statements (pg_stat_statements)",
+    )  # fmt: skip
+    parser.add_argument(
         "--after-change", action="store_true", help="each request the first after a change"
     )
     parser.add_argument("--database-url", help="an existing database (see the docstring)")
@@ -769,7 +833,14 @@ def main() -> None:
             contextlib.ExitStack() as stack,
         ):
             try:
-                url = stack.enter_context(throwaway_cluster("staff"))
+                # pg_stat_statements only when asked: it costs the database a little.
+                counted = (
+                    "-c shared_preload_libraries=pg_stat_statements "
+                    "-c pg_stat_statements.track_planning=on"
+                )
+                url = stack.enter_context(
+                    throwaway_cluster("staff", counted if args.statements else "")
+                )
             except PostgresUnavailable as error:
                 raise SystemExit(f"PostgreSQL unavailable: {error}") from error
             measured = benchmark(args, url, Path(tmp))
