@@ -331,6 +331,31 @@ def test_the_dashboards_results_are_kept_and_read_again_only_where_they_changed(
     assert shown == publication_fresh(county)
 
 
+def test_a_board_reads_the_log_once_for_its_year_and_its_results(portal, make_user):
+    """The board brings its kept year of inspections and its kept results up to date from one
+    read of the counters and the log (``Facts.changes``), each from where it stood: here the
+    统计表 has brought the year past one result the results have not seen yet."""
+    county = portal.county
+    facts = Facts([county], 2026, TODAY)
+    facts.table(county, None), facts.publication(county, None)  # both kept
+    first, second = [i for i in staffed(portal.revealed, 10) if i.status == "assigned"][:2]
+    record(first, team_user(first, make_user))
+    year_records([county], 2026)  # the 统计表 opened: the year, not the results, moves on
+    record(second, team_user(second, make_user))
+
+    with CaptureQueriesContext(connection) as queries:
+        facts = Facts([county], 2026, TODAY)
+        tables = {quarter: facts.table(county, quarter) for quarter in PERIODS}
+        shown = {quarter: sorted(facts.publication(county, quarter)) for quarter in PERIODS}
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum("disclosure_inspectionchange" in s for s in sql) == 1
+    assert not year_read(sql) and results_read(sql) == "by id"
+    fresh = YearRecords.load([county], 2026)
+    assert tables == {quarter: fresh.table(county, quarter) for quarter in PERIODS}
+    assert shown == {quarter: found[0] for quarter, found in publication_fresh(county).items()}
+    assert {first.pk, second.pk} <= {result.pk for result, _ in shown[None]}
+
+
 def test_bringing_the_year_up_to_date_is_planned_once_per_connection(portal, make_user):
     """The two queries that bring a kept year up to date after each result — the counters with
     the log, and the changed inspections with their rows — run after every result a province's

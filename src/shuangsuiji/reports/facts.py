@@ -36,13 +36,17 @@ from shuangsuiji.policy import PolicyError, Preset, Quarter, classify, quotas
 from shuangsuiji.policy.engine import EventRecord, Quota, TargetRecord
 from shuangsuiji.prepared import Prepared
 from shuangsuiji.reports.statistics import (
+    KEPT,
     QUARTERS,
+    Changes,
     KeptParts,
     OrganisationStore,
     Table,
     YearRecords,
+    changes_since,
     grouped_by_quarter,
     kept_parts,
+    parts_kept,
     quarter_of,
     regrouped,
     replaced,
@@ -247,8 +251,16 @@ class Facts:
         self._classified: dict[tuple[int, int], Classified | None] = {}
 
     @cached_property
+    def changes(self) -> Changes | None:
+        """The organisations' counters and the log of changed inspections, read once for their
+        kept years of inspections and of results alike (PostgreSQL; ``None`` elsewhere)."""
+        if not self.organisations or not parts_kept():
+            return None
+        return changes_since([KEPT, KEPT_RESULTS], self.organisations, self.year)
+
+    @cached_property
     def records(self) -> YearRecords:
-        records = year_records(self.organisations, self.year)
+        records = year_records(self.organisations, self.year, self.changes)
         records.presets = self.presets  # read once for the boards and the tables' class names
         return records
 
@@ -289,6 +301,7 @@ class Facts:
             year,
             lambda stale, counters: OrganisationResults.read(stale, year, counters),
             lambda part, org, changed, now: part.updated(org, year, changed, now),
+            self.changes,
         )
         if parts is None:
             parts = OrganisationResults.read(self.organisations, year, {})

@@ -710,12 +710,40 @@ class KeptParts:
 KEPT = KeptParts()
 
 
+def parts_kept() -> bool:
+    """Whether years are kept between requests and brought up to date from the log of changed
+    inspections (``kept_parts``): on PostgreSQL, unless turned off."""
+    return versions.changes_logged() and settings.SHUANGSUIJI_KEPT_INSPECTIONS > 0
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Where organisations' version counters (and row 0's) stand, and the inspections logged
+    for each rise of them since a counter (``versions.inspection_changes``): one snapshot."""
+
+    counters: dict[int, tuple[int, str]]
+    logged: dict[int, dict[int, set[int]]]
+
+
+def changes_since(kept: list[KeptParts], organisations: list[Organisation], year: int) -> Changes:
+    """The counters, and the log since the oldest counter any part of ``organisations`` kept
+    in ``kept`` was read at: one read for the kinds of parts a page brings up to date (the
+    dashboard's year of inspections and its results), which ``kept_parts`` each take their
+    own rises from."""
+    since: dict[int, int | None] = {}
+    for organisation in organisations:
+        held = [p.counter for store in kept if (p := store.get(organisation.pk, year)) is not None]
+        since[organisation.pk] = min(held, default=None)
+    return Changes(*versions.inspection_changes(since))
+
+
 def kept_parts(
     kept: KeptParts,
     organisations: list[Organisation],
     year: int,
     read: Callable[[list[Organisation], dict[int, tuple[int, str]]], dict],
     update: Callable[[object, Organisation, set[int], tuple[int, str]], object],
+    changes: Changes | None = None,
 ) -> dict | None:
     """Each organisation's part of ``year``, kept in ``kept`` and brought up to date by
     reading only what changed: on PostgreSQL, when every rise of its version counter since
@@ -727,16 +755,21 @@ def kept_parts(
     county's year (issue 21 §3). ``None`` without the log (SQLite): the caller reads the year.
 
     A part has ``counter``, ``stamp`` and ``everyone``: its organisation's counter and row 0's
-    when it was read (``versions.inspection_changes``). Parts are kept only when read outside
-    a transaction, of committed rows: a part read within one could hold writes that are then
-    rolled back."""
-    if not versions.changes_logged() or settings.SHUANGSUIJI_KEPT_INSPECTIONS <= 0:
+    when it was read (``versions.inspection_changes``; ``changes`` where the caller read them
+    for several kinds of parts at once, ``changes_since``). Parts are kept only when read
+    outside a transaction, of committed rows: a part read within one could hold writes that
+    are then rolled back."""
+    if not parts_kept():
         return None
     keep = not connection.in_atomic_block
     found = {org.pk: kept.get(org.pk, year) for org in organisations}
-    counters, logged = versions.inspection_changes(
-        {pk: part.counter if part else None for pk, part in found.items()}
-    )
+    if changes is None:
+        changes = Changes(
+            *versions.inspection_changes(
+                {pk: part.counter if part else None for pk, part in found.items()}
+            )
+        )
+    counters, logged = changes.counters, changes.logged
     parts = {}
     stale = []
     for org in organisations:
@@ -747,14 +780,17 @@ def kept_parts(
             stale.append(org)
         elif (part.counter, part.stamp) == now:
             parts[org.pk] = part
-        elif counter > part.counter and len(logged.get(org.pk, {})) == counter - part.counter:
-            # Every rise since logged its inspections: read just those.
-            changed = set().union(*logged[org.pk].values())
-            parts[org.pk] = update(part, org, changed, now)
-            if keep:
-                kept.put(org.pk, year, parts[org.pk])
         else:
-            stale.append(org)
+            # The rises since the part was read (``changes`` may reach further back).
+            rises = {at: ids for at, ids in logged.get(org.pk, {}).items() if at > part.counter}
+            if counter > part.counter and len(rises) == counter - part.counter:
+                # Every rise since logged its inspections: read just those.
+                changed = set().union(*rises.values())
+                parts[org.pk] = update(part, org, changed, now)
+                if keep:
+                    kept.put(org.pk, year, parts[org.pk])
+            else:
+                stale.append(org)
     if stale:
         fresh = read(stale, counters)
         if keep:
@@ -764,10 +800,13 @@ def kept_parts(
     return parts
 
 
-def year_records(organisations: list[Organisation], year: int) -> YearRecords:
+def year_records(
+    organisations: list[Organisation], year: int, changes: Changes | None = None
+) -> YearRecords:
     """``YearRecords`` of ``organisations``, each organisation's part (``OrganisationYear``)
     kept in this process (``KEPT``) and brought up to date by reading only what changed
-    (``kept_parts``). Without the log (SQLite), the year is read."""
+    (``kept_parts``, from ``changes`` where given). Without the log (SQLite), the year is
+    read."""
     organisations = list(organisations)
     parts = kept_parts(
         KEPT,
@@ -775,6 +814,7 @@ def year_records(organisations: list[Organisation], year: int) -> YearRecords:
         year,
         lambda stale, counters: OrganisationYear.read(stale, year, counters),
         lambda part, org, changed, now: part.updated(org, year, changed, now),
+        changes,
     )
     if parts is None:
         return YearRecords.load(organisations, year)
