@@ -729,7 +729,9 @@ def changes_since(kept: list[KeptParts], organisations: list[Organisation], year
     """The counters, and the log since the oldest counter any part of ``organisations`` kept
     in ``kept`` was read at: one read for the kinds of parts a page brings up to date (the
     dashboard's year of inspections and its results), which ``kept_parts`` each take their
-    own rises from."""
+    own rises from. Where the oldest is further behind than the log reaches
+    (``versions.CHANGES_KEPT``), neither is brought up to date from it: both are read again,
+    once."""
     since: dict[int, int | None] = {}
     for organisation in organisations:
         held = [p.counter for store in kept if (p := store.get(organisation.pk, year)) is not None]
