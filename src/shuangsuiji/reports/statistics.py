@@ -765,12 +765,7 @@ def kept_parts(
         return None
     keep = not connection.in_atomic_block
     found = {org.pk: kept.get(org.pk, year) for org in organisations}
-    if changes is None:
-        changes = Changes(
-            *versions.inspection_changes(
-                {pk: part.counter if part else None for pk, part in found.items()}
-            )
-        )
+    changes = changes or changes_since([kept], organisations, year)
     counters, logged = changes.counters, changes.logged
     parts = {}
     stale = []

@@ -101,7 +101,7 @@ class Period:
     def queries(self, codes: list[str]) -> list[str]:
         """``query(org=code)`` for each of ``codes``, the period's part encoded once: a
         province's 统计表 links some two hundred organisations' columns."""
-        period = urlencode({"year": self.year, "quarter": self.quarter or ""})
+        period = urlencode({k: v for k, v in self._params.items() if k != "org"})
         return [f"{urlencode({'org': code})}&{period}" for code in codes]
 
     @property
